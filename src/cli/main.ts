@@ -1,0 +1,229 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { isChatError } from '../core/errors.js';
+import { Role } from '../core/model.js';
+import { SeedError } from '../core/seed/parse-seed.js';
+import { openRuntime, readSeedFile, type Runtime } from '../runtime.js';
+import { startServer } from '../server.js';
+
+/**
+ * Exit codes: 0 done; 1 the command ran and failed (bad seed, unknown account, database down);
+ * 2 the command line or the environment is wrong (usage, configuration).
+ */
+export const ExitCode = { OK: 0, FAILED: 1, USAGE: 2 } as const;
+
+class UsageError extends Error {}
+
+const integer = (text: string): number => {
+  if (!/^-?\d+$/.test(text)) throw new InvalidArgumentError('expected a whole number');
+  return Number(text);
+};
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Runs `work` with an open runtime and closes it whatever happens. */
+async function withRuntime<T>(config: Config, work: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const runtime = await openRuntime(config);
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** The account to act on: --account, or the only account there is. */
+async function accountOf(runtime: Runtime, given: string | undefined): Promise<string> {
+  if (given !== undefined) return given;
+  const accounts = await runtime.core.administration.listAccounts();
+  if (accounts.length === 1 && accounts[0] !== undefined) return accounts[0].id;
+  throw new UsageError(
+    accounts.length === 0 ? 'there are no accounts yet: run `parley seed <file>`' : 'several accounts exist: pass --account <id>',
+  );
+}
+
+const table = (rows: string[][]): string => {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+};
+
+export function buildCli(out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Command {
+  const program = new Command('parley')
+    .description('Parley: a self-hostable chat server compatible with LivePerson legacy chat APIs')
+    .showHelpAfterError()
+    .exitOverride();
+  const accountOption = () => new Option('-a, --account <id>', 'account id (default: the only account)');
+  const config = () => loadConfig();
+
+  program
+    .command('serve')
+    .description('serve the APIs (configuration from the environment; see README)')
+    .action(async () => {
+      const server = await startServer(config());
+      const stop = () => {
+        server.close().then(
+          () => process.exit(ExitCode.OK),
+          () => process.exit(ExitCode.FAILED),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  program
+    .command('seed')
+    .description('create or update accounts, skills, users and keys from a seed file (idempotent)')
+    .argument('<file>', 'seed file (JSON, see README)')
+    .action(async (file: string) => {
+      const seed = readSeedFile(file);
+      const summary = await withRuntime(config(), (runtime) => runtime.core.seeds.apply(seed));
+      for (const account of summary) {
+        out(`${account.created ? 'created' : 'updated'} account ${account.accountId}: ${account.skills} skills, ${account.users} users`);
+      }
+    });
+
+  const users = program.command('users').description('list, add and disable users');
+  users
+    .command('list')
+    .description("list an account's users")
+    .addOption(accountOption())
+    .option('--json', 'print JSON')
+    .action(async (options: { account?: string; json?: boolean }) => {
+      await withRuntime(config(), async (runtime) => {
+        const accountId = await accountOf(runtime, options.account);
+        const skills = new Map((await runtime.core.administration.listSkills(accountId)).map((s) => [s.id, s.name]));
+        const list = (await runtime.core.administration.listUsers(accountId)).map((user) => ({
+          id: user.id,
+          loginName: user.loginName,
+          nickname: user.nickname,
+          role: user.role,
+          enabled: user.enabled,
+          maxChats: user.maxChats,
+          skills: user.skillIds.map((id) => skills.get(id) ?? String(id)),
+          login: user.isApiUser ? (user.passwordHash === null ? 'api-key' : 'password+api-key') : 'password',
+        }));
+        if (options.json === true) return out(JSON.stringify(list, null, 2));
+        out(
+          table([
+            ['ID', 'LOGIN', 'NICKNAME', 'ROLE', 'ENABLED', 'MAX CHATS', 'SKILLS', 'LOGIN WITH'],
+            ...list.map((u) => [String(u.id), u.loginName, u.nickname, u.role, u.enabled ? 'yes' : 'no', String(u.maxChats), u.skills.join(','), u.login]),
+          ]),
+        );
+      });
+    });
+  users
+    .command('add')
+    .description('add a user who logs in with a password')
+    .argument('<loginName>')
+    .addOption(accountOption())
+    .option('-p, --password <password>', 'password (visible to other local users: prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--nickname <name>', 'name visitors see (default: the login name)')
+    .option('--full-name <name>')
+    .option('--email <address>')
+    .option('--skills <names>', 'comma-separated skill names', '')
+    .option('--max-chats <n>', 'concurrent chats, -1 unlimited', integer, 3)
+    .addOption(new Option('--role <role>', 'role').choices(Object.values(Role)).default(Role.AGENT))
+    .action(
+      async (
+        loginName: string,
+        options: {
+          account?: string;
+          password?: string;
+          passwordStdin?: boolean;
+          nickname?: string;
+          fullName?: string;
+          email?: string;
+          skills: string;
+          maxChats: number;
+          role: Role;
+        },
+      ) => {
+        const password = options.passwordStdin === true ? await readStdin() : options.password;
+        if (password === undefined || password === '') throw new UsageError('give --password or --password-stdin');
+        await withRuntime(config(), async (runtime) => {
+          const accountId = await accountOf(runtime, options.account);
+          const user = await runtime.core.administration.addUser(accountId, {
+            loginName,
+            password,
+            ...(options.nickname === undefined ? {} : { nickname: options.nickname }),
+            ...(options.fullName === undefined ? {} : { fullName: options.fullName }),
+            ...(options.email === undefined ? {} : { email: options.email }),
+            skills: options.skills.split(',').map((name) => name.trim()).filter(Boolean),
+            maxChats: options.maxChats,
+            role: options.role,
+          });
+          out(`added user ${user.loginName} (id ${user.id}) to account ${accountId}`);
+        });
+      },
+    );
+  users
+    .command('disable')
+    .description('disable a user and end its login sessions')
+    .argument('<loginName>')
+    .addOption(accountOption())
+    .action(async (loginName: string, options: { account?: string }) => {
+      await withRuntime(config(), async (runtime) => {
+        const accountId = await accountOf(runtime, options.account);
+        const user = await runtime.core.administration.disableUser(accountId, loginName);
+        out(`disabled user ${user.loginName} (id ${user.id}) in account ${accountId}`);
+      });
+    });
+
+  const skills = program.command('skills').description('list and add skills');
+  skills
+    .command('list')
+    .description("list an account's skills")
+    .addOption(accountOption())
+    .option('--json', 'print JSON')
+    .action(async (options: { account?: string; json?: boolean }) => {
+      await withRuntime(config(), async (runtime) => {
+        const accountId = await accountOf(runtime, options.account);
+        const list = (await runtime.core.administration.listSkills(accountId)).map(({ id, name }) => ({ id, name }));
+        if (options.json === true) return out(JSON.stringify(list, null, 2));
+        out(table([['ID', 'NAME'], ...list.map((skill) => [String(skill.id), skill.name])]));
+      });
+    });
+  skills
+    .command('add')
+    .description('add a skill')
+    .argument('<name>')
+    .addOption(accountOption())
+    .option('--id <n>', 'skill id (default: the next free one)', integer)
+    .action(async (name: string, options: { account?: string; id?: number }) => {
+      await withRuntime(config(), async (runtime) => {
+        const accountId = await accountOf(runtime, options.account);
+        const skill = await runtime.core.administration.addSkill(accountId, name, options.id);
+        out(`added skill ${skill.name} (id ${skill.id}) to account ${accountId}`);
+      });
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (errors printed to stderr as one clear line). */
+export async function runCli(argv: string[], err: (text: string) => void = (text) => process.stderr.write(`${text}\n`)): Promise<number> {
+  const program = buildCli();
+  program.configureOutput({ writeErr: (text) => err(text.trimEnd()) });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ExitCode.OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      err(`parley: ${error.message}`);
+      return ExitCode.USAGE;
+    }
+    if (error instanceof SeedError || isChatError(error)) {
+      err(`parley: ${error.message}`);
+      return ExitCode.FAILED;
+    }
+    err(`parley: ${error instanceof Error ? error.message : String(error)}`);
+    return ExitCode.FAILED;
+  }
+}

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { parseDatabaseUrl, type DatabaseLocation } from './store/open-store.js';
+import { AUTHORITY_PATTERN } from './http/public-origin.js';
+
+/** A configuration that cannot start the server; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  database: DatabaseLocation;
+  seedPath: string | undefined;
+  tls: { cert: Buffer; key: Buffer } | undefined;
+  publicHost: string | undefined;
+  /** 32 bytes from PARLEY_SECRET_KEY, or undefined to use (and create) the key file. */
+  secretKey: Uint8Array | undefined;
+  secretKeyFile: string;
+  corsOrigins: string[];
+  trustProxy: boolean;
+  logLevel: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads the configuration from the environment (README, "Configuration"); throws ConfigError. */
+export function loadConfig(env: Env = process.env): Config {
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+
+  const portText = value('PORT') ?? '8080';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65_535) throw new ConfigError('PORT', `"${portText}" is not a port number (0-65535)`);
+
+  const databaseUrl = value('PARLEY_DATABASE_URL') ?? 'sqlite:./data/parley.db';
+  const database = parseDatabaseUrl(databaseUrl);
+  if (database === undefined) {
+    throw new ConfigError('PARLEY_DATABASE_URL', 'must be sqlite:<path> or postgres://user@host/database');
+  }
+
+  const certPath = value('PARLEY_TLS_CERT');
+  const keyPath = value('PARLEY_TLS_KEY');
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    throw new ConfigError(certPath === undefined ? 'PARLEY_TLS_CERT' : 'PARLEY_TLS_KEY', 'set both PARLEY_TLS_CERT and PARLEY_TLS_KEY, or neither');
+  }
+  const tls =
+    certPath !== undefined && keyPath !== undefined
+      ? { cert: readPem('PARLEY_TLS_CERT', certPath, 'CERTIFICATE'), key: readPem('PARLEY_TLS_KEY', keyPath, 'PRIVATE KEY') }
+      : undefined;
+
+  const publicHost = value('PARLEY_PUBLIC_HOST');
+  if (publicHost !== undefined && !AUTHORITY_PATTERN.test(publicHost)) {
+    throw new ConfigError('PARLEY_PUBLIC_HOST', `"${publicHost}" must be host or host:port, without scheme or path`);
+  }
+
+  const secretText = value('PARLEY_SECRET_KEY');
+  let secretKey: Uint8Array | undefined;
+  if (secretText !== undefined) {
+    secretKey = /^[0-9a-fA-F]{64}$/.test(secretText) ? Buffer.from(secretText, 'hex') : Buffer.from(secretText, 'base64');
+    if (secretKey.length !== 32) throw new ConfigError('PARLEY_SECRET_KEY', 'must be 32 bytes, as 64 hex digits or base64');
+  }
+
+  const logLevel = value('PARLEY_LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('PARLEY_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const trustProxyText = value('PARLEY_TRUST_PROXY') ?? 'false';
+  if (trustProxyText !== 'true' && trustProxyText !== 'false') throw new ConfigError('PARLEY_TRUST_PROXY', 'must be true or false');
+
+  const corsOrigins = (value('PARLEY_CORS_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError('PARLEY_CORS_ORIGINS', `"${origin}" is not an origin like https://desk.example.com`);
+    }
+  }
+
+  return {
+    port,
+    host: value('HOST') ?? '127.0.0.1',
+    databaseUrl,
+    database,
+    seedPath: value('PARLEY_SEED'),
+    tls,
+    publicHost,
+    secretKey,
+    secretKeyFile: value('PARLEY_SECRET_KEY_FILE') ?? './data/secret.key',
+    corsOrigins,
+    trustProxy: trustProxyText === 'true',
+    logLevel,
+  };
+}
+
+function readPem(variable: string, path: string, label: string): Buffer {
+  let content: Buffer;
+  try {
+    content = readFileSync(path);
+  } catch (error) {
+    throw new ConfigError(variable, `cannot read ${path} (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (!content.toString('utf8').includes(`-----BEGIN `) || !content.toString('utf8').includes(label)) {
+    throw new ConfigError(variable, `${path} is not a PEM file with a ${label}`);
+  }
+  return content;
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { ChatError, ErrorCode } from '../errors.js';
+import type { Role, Skill, User } from '../model.js';
+import type { Clock, PasswordHasher, Store } from '../ports.js';
+import type { LoginSessions } from '../auth/login-sessions.js';
+import { requireAccount } from './require-account.js';
+
+export interface AdministrationDeps {
+  store: Store;
+  clock: Clock;
+  hasher: PasswordHasher;
+  sessions: LoginSessions;
+}
+
+export interface NewUser {
+  loginName: string;
+  password: string;
+  nickname?: string;
+  fullName?: string;
+  email?: string;
+  skills: string[];
+  maxChats: number;
+  role: Role;
+}
+
+/** Deployment administration without a web console: what the `parley` CLI does. */
+export function createAdministration({ store, clock, hasher, sessions }: AdministrationDeps) {
+  const resolveSkills = async (accountId: string, names: string[]): Promise<number[]> => {
+    const ids: number[] = [];
+    for (const name of names) {
+      const skill = await store.skills.findByName(accountId, name);
+      if (skill === undefined) throw new ChatError(ErrorCode.NOT_FOUND, `unknown skill "${name}"`);
+      ids.push(skill.id);
+    }
+    return ids;
+  };
+
+  return {
+    async listAccounts() {
+      return store.accounts.list();
+    },
+
+    async listUsers(accountId: string): Promise<User[]> {
+      await requireAccount(store, accountId);
+      return (await store.users.list(accountId)).filter((user) => !user.deleted);
+    },
+
+    async addUser(accountId: string, input: NewUser): Promise<User> {
+      await requireAccount(store, accountId);
+      if (input.loginName.trim() === '') throw new ChatError(ErrorCode.VALIDATION, 'the login name is empty');
+      if (input.password === '') throw new ChatError(ErrorCode.VALIDATION, 'the password is empty');
+      if (!Number.isInteger(input.maxChats) || input.maxChats < -1) {
+        throw new ChatError(ErrorCode.VALIDATION, 'maxChats must be -1 (unlimited) or a whole number ≥ 0');
+      }
+      const skillIds = await resolveSkills(accountId, input.skills);
+      const passwordHash = await hasher.hash(input.password);
+      return store.transaction(async (tx) => {
+        if ((await tx.users.findByLoginName(accountId, input.loginName)) !== undefined) {
+          throw new ChatError(ErrorCode.CONFLICT, `login name "${input.loginName}" is taken`);
+        }
+        const now = clock.now();
+        const user: User = {
+          accountId,
+          id: await tx.users.nextId(accountId),
+          pid: randomUUID(),
+          loginName: input.loginName,
+          passwordHash,
+          nickname: input.nickname ?? input.loginName,
+          fullName: input.fullName ?? '',
+          email: input.email ?? '',
+          skillIds,
+          maxChats: input.maxChats,
+          role: input.role,
+          enabled: true,
+          deleted: false,
+          isApiUser: false,
+          allowedAppKeys: [],
+          changePwdNextLogin: false,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await tx.users.save(user);
+        return user;
+      });
+    },
+
+    /** Disables a user and ends its login sessions at once (platform §4.7). */
+    async disableUser(accountId: string, loginName: string): Promise<User> {
+      await requireAccount(store, accountId);
+      const { user, ended } = await store.transaction(async (tx) => {
+        const found = await tx.users.findByLoginName(accountId, loginName);
+        if (found === undefined) throw new ChatError(ErrorCode.NOT_FOUND, `no user "${loginName}"`);
+        const disabled = { ...found, enabled: false, updatedAt: clock.now() };
+        await tx.users.save(disabled);
+        return { user: disabled, ended: await sessions.endAllForUser(accountId, found.id, tx) };
+      });
+      sessions.announceUserDisabled(ended);
+      return user;
+    },
+
+    async listSkills(accountId: string): Promise<Skill[]> {
+      await requireAccount(store, accountId);
+      return (await store.skills.list(accountId)).filter((skill) => !skill.deleted);
+    },
+
+    async addSkill(accountId: string, name: string, id?: number): Promise<Skill> {
+      await requireAccount(store, accountId);
+      if (name.trim() === '') throw new ChatError(ErrorCode.VALIDATION, 'the skill name is empty');
+      return store.transaction(async (tx) => {
+        if ((await tx.skills.findByName(accountId, name)) !== undefined) {
+          throw new ChatError(ErrorCode.CONFLICT, `skill "${name}" exists`);
+        }
+        if (id !== undefined && (await tx.skills.get(accountId, id)) !== undefined) {
+          throw new ChatError(ErrorCode.CONFLICT, `skill id ${id} is taken`);
+        }
+        const skill: Skill = { accountId, id: id ?? (await tx.skills.nextId(accountId)), name, deleted: false };
+        await tx.skills.save(skill);
+        return skill;
+      });
+    },
+  };
+}
+
+export type Administration = ReturnType<typeof createAdministration>;

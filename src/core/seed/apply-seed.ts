@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { ChatError, ErrorCode } from '../errors.js';
+import { defaultAccountSettings, type Account, type ApiKey, type LoginSession, type Skill, type User } from '../model.js';
+import type { Clock, PasswordHasher, SecretBox, Store } from '../ports.js';
+import type { LoginSessions } from '../auth/login-sessions.js';
+import type { Seed, SeedAccount, SeedUser } from './seed-schema.js';
+
+export interface SeedDeps {
+  store: Store;
+  clock: Clock;
+  hasher: PasswordHasher;
+  secrets: SecretBox;
+  sessions: LoginSessions;
+}
+
+export interface SeedSummary {
+  accountId: string;
+  created: boolean;
+  skills: number;
+  users: number;
+}
+
+/** Keeps a stored hash when it already matches, so re-applying a seed changes nothing. */
+async function rehashIfChanged(hasher: PasswordHasher, plain: string, current: string | null | undefined) {
+  if (current != null && (await hasher.verify(plain, current))) return { hash: current, changed: false };
+  return { hash: await hasher.hash(plain), changed: current != null };
+}
+
+/**
+ * Applies a parsed seed idempotently: creates what is missing, updates what differs, never
+ * duplicates (matching skills by id or name, users by id or login name, keys by app key).
+ * All accounts commit together or not at all.
+ */
+export function createSeedApplier({ store, clock, hasher, secrets, sessions }: SeedDeps) {
+  async function applyAccount(tx: Store, seed: SeedAccount): Promise<{ summary: SeedSummary; ended: LoginSession[] }> {
+    const now = clock.now();
+    const existing = await tx.accounts.get(seed.id);
+    const account: Account = {
+      id: seed.id,
+      name: seed.name ?? existing?.name ?? seed.id,
+      appKeys: seed.appKeys,
+      settings: {
+        ...defaultAccountSettings,
+        ...seed.settings,
+        systemMessages: { ...defaultAccountSettings.systemMessages, ...seed.settings.systemMessages },
+      },
+      surveys: seed.surveys,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    await tx.accounts.save(account);
+
+    const skillIdByName = new Map<string, number>();
+    for (const entry of seed.skills) {
+      const byName = await tx.skills.findByName(seed.id, entry.name);
+      if (entry.id !== undefined && byName !== undefined && byName.id !== entry.id) {
+        throw new ChatError(
+          ErrorCode.CONFLICT,
+          `skill "${entry.name}" exists with id ${byName.id}, the seed gives ${entry.id}`,
+        );
+      }
+      const skill: Skill = {
+        accountId: seed.id,
+        id: entry.id ?? byName?.id ?? (await tx.skills.nextId(seed.id)),
+        name: entry.name,
+        deleted: false,
+      };
+      await tx.skills.save(skill);
+      skillIdByName.set(entry.name.toLowerCase(), skill.id);
+    }
+
+    const ended: LoginSession[] = [];
+    for (const entry of seed.users) {
+      ended.push(...(await applyUser(tx, account, entry, skillIdByName, now)));
+    }
+    return {
+      summary: { accountId: seed.id, created: existing === undefined, skills: seed.skills.length, users: seed.users.length },
+      ended,
+    };
+  }
+
+  async function applyUser(
+    tx: Store,
+    account: Account,
+    entry: SeedUser,
+    skillIdByName: Map<string, number>,
+    now: number,
+  ): Promise<LoginSession[]> {
+    const byLogin = await tx.users.findByLoginName(account.id, entry.loginName);
+    const byId = entry.id === undefined ? undefined : await tx.users.get(account.id, entry.id);
+    if (byLogin !== undefined && entry.id !== undefined && byLogin.id !== entry.id) {
+      throw new ChatError(
+        ErrorCode.CONFLICT,
+        `loginName "${entry.loginName}" belongs to user ${byLogin.id}, the seed gives ${entry.id}`,
+      );
+    }
+    const existing = byId ?? byLogin;
+    const password =
+      entry.password === undefined
+        ? { hash: existing?.passwordHash ?? null, changed: false }
+        : await rehashIfChanged(hasher, entry.password, existing?.passwordHash);
+
+    const user: User = {
+      accountId: account.id,
+      id: existing?.id ?? entry.id ?? (await tx.users.nextId(account.id)),
+      pid: existing?.pid ?? randomUUID(),
+      loginName: entry.loginName,
+      passwordHash: password.hash,
+      nickname: entry.nickname ?? entry.loginName,
+      fullName: entry.fullName ?? '',
+      email: entry.email ?? '',
+      // Names were checked by parseSeed; the map holds every skill of this account's seed.
+      skillIds: entry.skills.flatMap((name) => skillIdByName.get(name.toLowerCase()) ?? []),
+      maxChats: entry.maxChats,
+      role: entry.role,
+      enabled: entry.enabled,
+      deleted: false,
+      isApiUser: entry.apiKeys.length > 0,
+      allowedAppKeys: entry.apiKeys.map((key) => key.appKey),
+      changePwdNextLogin: false,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    await tx.users.save(user);
+
+    for (const key of entry.apiKeys) {
+      const stored = await tx.apiKeys.get(account.id, key.appKey);
+      const secret = await rehashIfChanged(hasher, key.secret, stored?.secretHash);
+      const tokenSecret = await rehashIfChanged(hasher, key.accessTokenSecret, stored?.accessTokenSecretHash);
+      // Also reseal a value the current deployment key cannot open (the key was replaced).
+      const resealed =
+        stored === undefined || secret.changed || tokenSecret.changed || secrets.open(stored.sealedSecrets) === undefined;
+      const apiKey: ApiKey = {
+        accountId: account.id,
+        appKey: key.appKey,
+        secretHash: secret.hash,
+        accessToken: key.accessToken,
+        accessTokenSecretHash: tokenSecret.hash,
+        sealedSecrets: resealed
+          ? secrets.seal(JSON.stringify({ secret: key.secret, accessTokenSecret: key.accessTokenSecret }))
+          : stored.sealedSecrets,
+        name: key.name ?? `${entry.loginName} key`,
+        permissions: key.permissions,
+        enabled: true,
+        createdAt: stored?.createdAt ?? now,
+      };
+      await tx.apiKeys.save(apiKey);
+    }
+
+    // A changed password or a disabled user ends the user's login sessions (platform §4.7).
+    const mustEnd = existing !== undefined && (password.changed || (existing.enabled && !user.enabled));
+    return mustEnd ? sessions.endAllForUser(account.id, user.id, tx) : [];
+  }
+
+  return {
+    async apply(seed: Seed): Promise<SeedSummary[]> {
+      const results = await store.transaction(async (tx) => {
+        const out = [];
+        for (const account of seed.accounts) out.push(await applyAccount(tx, account));
+        return out;
+      });
+      sessions.announceUserDisabled(results.flatMap((result) => result.ended));
+      return results.map((result) => result.summary);
+    },
+  };
+}
+
+export type SeedApplier = ReturnType<typeof createSeedApplier>;

@@ -1,0 +1,135 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import type { Core } from '../core/create-core.js';
+import { ChatError, ErrorCode, isChatError } from '../core/errors.js';
+import type { RateBudget } from '../core/ports.js';
+import { digest } from '../core/tokens.js';
+import { parseLegacyBody } from './legacy/body-parser.js';
+import { answerPreflight, applyCors } from './legacy/cors.js';
+import { mappingFor } from './legacy/error-table.js';
+import { parseLenientQuery, stripFormatSuffix } from './legacy/lenient-query.js';
+import { legacyContextOf, queryParam, rememberSuffixFormat, sendError, type LegacyContext } from './legacy/respond.js';
+import { RouteFamily } from './legacy/route-family.js';
+import { LegacyBodyError } from './legacy/xml-codec.js';
+import type { PublicOriginConfig } from './public-origin.js';
+import { registerDomainRoutes } from './domain/domain-routes.js';
+import { registerLoginRoutes } from './login/login-routes.js';
+import { registerHealthRoute } from './health.js';
+
+export interface HttpConfig extends PublicOriginConfig {
+  /** Origins allowed to call the agent-side APIs from a browser (platform §1.6). */
+  corsOrigins: readonly string[];
+  /** Request budgets per account and per credential (platform §6.3 item 3). */
+  rateLimits: { account: RateBudget; credential: RateBudget };
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+}
+
+export interface AppOptions {
+  core: Core;
+  http: HttpConfig;
+  logger?: FastifyServerOptions['logger'];
+  https?: { cert: Buffer; key: Buffer };
+}
+
+const LEGACY_PATH = /^\/(api|csdr)\//;
+
+/** Builds the HTTP application; never listens (src/main.ts and tests decide how it is served). */
+export async function buildApp({ core, http, logger = false, https }: AppOptions): Promise<FastifyInstance> {
+  const allowedOrigins = new Set(http.corsOrigins);
+  const app = Fastify({
+    logger,
+    ...(https ? { https } : {}),
+    trustProxy: http.trustProxy,
+    bodyLimit: http.bodyLimitBytes,
+    return503OnClosing: true,
+    // Format suffixes and doubled slashes are part of the legacy URL grammar (Chat Agent API §1.2–1.3).
+    rewriteUrl: (raw) => {
+      const url = raw.url ?? '/';
+      const queryAt = url.indexOf('?');
+      const path = queryAt === -1 ? url : url.slice(0, queryAt);
+      if (!LEGACY_PATH.test(path.replace(/\/{2,}/g, '/'))) return url;
+      const stripped = stripFormatSuffix(path);
+      rememberSuffixFormat(raw, stripped.format);
+      return queryAt === -1 ? stripped.path : `${stripped.path}${url.slice(queryAt)}`;
+    },
+    routerOptions: { querystringParser: (query: string) => parseLenientQuery(query) },
+  });
+
+  await app.register(cookie);
+  // Decided once per request from its path and headers, on first use (also in hooks and handlers
+  // that run before or without a route).
+  const contexts = new WeakMap<object, LegacyContext>();
+  app.decorateRequest('legacy', {
+    getter(this: FastifyRequest): LegacyContext {
+      const known = contexts.get(this);
+      if (known !== undefined) return known;
+      const context = legacyContextOf(this);
+      contexts.set(this, context);
+      return context;
+    },
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(null, parseLegacyBody(request.headers['content-type'], typeof body === 'string' ? body : body.toString('utf8')));
+    } catch (error) {
+      done(error instanceof Error ? error : new Error(String(error)), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    applyCors(request, reply, allowedOrigins);
+    if (request.legacy.family !== RouteFamily.OTHER) reply.header('Cache-Control', 'no-cache, no-store');
+    if (request.method !== 'OPTIONS') takeBudget(request.legacy.accountId, request);
+  });
+
+  /** One token from the account's bucket and one from the caller's (429 + Retry-After when empty). */
+  function takeBudget(accountId: string | undefined, request: FastifyRequest): void {
+    if (accountId === undefined) return;
+    const limiter = core.deps.rateLimiter;
+    const credential = request.headers.authorization ?? queryParam(request, 'appKey') ?? request.ip;
+    for (const [key, budget] of [
+      [`account:${accountId}`, http.rateLimits.account],
+      [`credential:${accountId}:${digest(credential)}`, http.rateLimits.credential],
+    ] as const) {
+      const decision = limiter.take(key, budget);
+      if (!decision.allowed) {
+        throw new ChatError(ErrorCode.RATE_LIMITED, 'Too many requests', { retryAfterMs: decision.retryAfterMs });
+      }
+    }
+  }
+
+  app.options('/*', async (request, reply) => answerPreflight(request, reply, allowedOrigins));
+
+  app.setErrorHandler(async (error: FastifyError | ChatError | LegacyBodyError, request, reply) => {
+    if (isChatError(error)) {
+      const mapping = mappingFor(error.code, request.legacy.family);
+      if (mapping.kind === 'oauth') {
+        // OAuth 1.0 failures use the problem-reporting form, not the envelope (platform §5.3.6).
+        return reply
+          .code(401)
+          .type('application/x-www-form-urlencoded')
+          .send(`oauth_problem=${mapping.problem}&oauth_problem_advice=${mapping.advice}`);
+      }
+      if (error.retryAfterMs !== undefined) {
+        reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+      }
+      return sendError(reply, mapping.status, mapping.internalCode, error.message);
+    }
+    if (error instanceof LegacyBodyError) return sendError(reply, 400, 40, error.message);
+    const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status === 413) return sendError(reply, 413, 40, 'The request body is too large');
+    if (status >= 400 && status < 500) return sendError(reply, status, 40, 'The request is malformed');
+    request.log.error({ err: error, reqId: request.id }, 'unhandled error');
+    return sendError(reply, 500, 99, 'Internal server error');
+  });
+
+  app.setNotFoundHandler(async (request, reply) => sendError(reply, 404, 42, 'No such resource'));
+
+  registerHealthRoute(app, core);
+  registerDomainRoutes(app, core, http);
+  registerLoginRoutes(app, core, http);
+  return app;
+}

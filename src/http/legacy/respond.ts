@@ -1,0 +1,102 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { isChatFamily, routeFamily, accountIdOf, type RouteFamily } from './route-family.js';
+import { renderXml } from './xml-codec.js';
+import { isoWithOffset, loginServiceTime } from './time-format.js';
+import { responseStatusName } from './error-table.js';
+
+export type LegacyFormat = 'json' | 'xml';
+
+/** What the representation layer decided about a request before its handler runs. */
+export interface LegacyContext {
+  family: RouteFamily;
+  format: LegacyFormat;
+  accountId: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    legacy: LegacyContext;
+  }
+}
+
+/** The `.json`/`.xml` suffix found by rewriteUrl, kept per raw request until routing is done. */
+const suffixFormats = new WeakMap<IncomingMessage, LegacyFormat>();
+
+export const rememberSuffixFormat = (raw: IncomingMessage, format: LegacyFormat | undefined): void => {
+  if (format !== undefined) suffixFormats.set(raw, format);
+};
+
+/**
+ * Format selection (Chat Agent API §1.3, Server Chat API §1.5): the suffix wins, then Accept,
+ * else JSON. The Login Service and the Domain API speak JSON only (a client sending no Accept must
+ * still get JSON, platform §3.2).
+ */
+export function legacyContextOf(request: FastifyRequest): LegacyContext {
+  const path = request.url.split('?')[0] ?? '';
+  const family = routeFamily(path);
+  const accountId = accountIdOf(path);
+  if (!isChatFamily(family)) return { family, format: 'json', accountId };
+  const suffix = suffixFormats.get(request.raw);
+  if (suffix !== undefined) return { family, format: suffix, accountId };
+  const accept = (request.headers.accept ?? '').toLowerCase();
+  const wantsXml = /\b(application|text)\/xml\b/.test(accept) && !accept.includes('application/json');
+  return { family, format: wantsXml ? 'xml' : 'json', accountId };
+}
+
+/**
+ * Sends a legacy document in the negotiated format. JSON carries exactly `application/json`
+ * (no charset: LivePerson's browser SDK compares the header verbatim, server-chat §1.5).
+ */
+export function sendLegacy(reply: FastifyReply, status: number, document: Record<string, unknown>): FastifyReply {
+  reply.code(status);
+  // Sent as bytes: Fastify would append `; charset=utf-8` to a string's JSON content type.
+  if (reply.request.legacy.format === 'xml') {
+    return reply.type('application/xml; charset=utf-8').send(Buffer.from(renderXml(document), 'utf8'));
+  }
+  return reply.type('application/json').send(Buffer.from(JSON.stringify(document), 'utf8'));
+}
+
+/** An empty-bodied success (`Content-Length: 0`, no Content-Type), as refresh and logout answer. */
+export function sendEmpty(reply: FastifyReply, status = 200): FastifyReply {
+  return reply.code(status).send();
+}
+
+/** The shared error envelope (platform §1.5), with the time form of the route's family. */
+export function errorEnvelope(request: FastifyRequest, status: number, internalCode: number, message: string) {
+  const now = Date.now();
+  const time = isChatFamily(request.legacy.family) ? isoWithOffset(now) : loginServiceTime(now);
+  return {
+    error: {
+      time,
+      message,
+      internalCode,
+      responseStatus: responseStatusName[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST'),
+    },
+  };
+}
+
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  internalCode: number,
+  message: string,
+): FastifyReply {
+  return sendLegacy(reply, status, errorEnvelope(reply.request, status, internalCode, message));
+}
+
+/** One query parameter as a string (the lenient parser gives strings; anything else is absent). */
+export function queryParam(request: FastifyRequest, name: string): string | undefined {
+  const query: unknown = request.query;
+  if (typeof query !== 'object' || query === null) return undefined;
+  const value: unknown = Reflect.get(query, name);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** One path parameter as a string. */
+export function pathParam(request: FastifyRequest, name: string): string {
+  const params: unknown = request.params;
+  if (typeof params !== 'object' || params === null) return '';
+  const value: unknown = Reflect.get(params, name);
+  return typeof value === 'string' ? value : '';
+}

@@ -1,0 +1,43 @@
+/**
+ * The two `time` forms of error envelopes (platform §1.5): the Login Service's documented
+ * `MMM d, yyyy h:mm:ss a` on platform routes, ISO-8601 with milliseconds and offset on chat routes.
+ */
+
+const partsOf = (epochMs: number, timeZone: string, options: Intl.DateTimeFormatOptions) => {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, ...options }).formatToParts(new Date(epochMs));
+  return (type: Intl.DateTimeFormatPartTypes): string => parts.find((part) => part.type === type)?.value ?? '';
+};
+
+/** Offset of `timeZone` at `epochMs` as `+hh:mm` (never `Z`: server-chat §1.8 wants `+00:00`). */
+export function offsetOf(epochMs: number, timeZone: string): string {
+  const name = partsOf(epochMs, timeZone, { timeZoneName: 'longOffset' })('timeZoneName');
+  const match = /GMT([+-]\d{2}):?(\d{2})?/.exec(name);
+  return match ? `${match[1]}:${match[2] ?? '00'}` : '+00:00';
+}
+
+/** Offset of `timeZone` at `epochMs` in milliseconds east of GMT. */
+export function offsetMs(epochMs: number, timeZone: string): number {
+  const [hours = '0', minutes = '0'] = offsetOf(epochMs, timeZone).split(':');
+  const sign = hours.startsWith('-') ? -1 : 1;
+  return sign * (Math.abs(Number(hours)) * 60 + Number(minutes)) * 60_000;
+}
+
+/** `2017-12-06T16:29:45.438-05:00` in `timeZone`. */
+export function isoWithOffset(epochMs: number, timeZone = 'UTC'): string {
+  const local = new Date(epochMs + offsetMs(epochMs, timeZone));
+  return `${local.toISOString().slice(0, 23)}${offsetOf(epochMs, timeZone)}`;
+}
+
+/** `Sep 22, 2016 4:10:15 PM` in `timeZone`. */
+export function loginServiceTime(epochMs: number, timeZone = 'UTC'): string {
+  const part = partsOf(epochMs, timeZone, {
+    month: 'short',
+    day: 'numeric',
+    year: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: true,
+  });
+  return `${part('month')} ${part('day')}, ${part('year')} ${part('hour')}:${part('minute')}:${part('second')} ${part('dayPeriod')}`;
+}

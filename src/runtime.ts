@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config.js';
+import { ConfigError } from './config.js';
+import { systemClock } from './core/clock.js';
+import { createCore, type Core } from './core/create-core.js';
+import type { Clock, Random } from './core/ports.js';
+import { parseSeed } from './core/seed/parse-seed.js';
+import type { Seed } from './core/seed/seed-schema.js';
+import { createMemoryEventBus } from './memory/memory-event-bus.js';
+import { createMemoryNonceCache } from './memory/memory-nonce-cache.js';
+import { createMemoryRateLimiter } from './memory/memory-rate-limiter.js';
+import { createAesSecretBox } from './security/aes-secret-box.js';
+import { createScryptHasher, type ScryptCost } from './security/scrypt-hasher.js';
+import { openStore } from './store/open-store.js';
+
+/** The demo seed a first run loads when the database is empty and no seed is given. */
+export const DEMO_SEED_PATH = fileURLToPath(new URL('../seeds/demo.json', import.meta.url));
+
+export const secureRandom: Random = { bytes: (length) => randomBytes(length) };
+
+export interface Runtime {
+  core: Core;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  clock?: Clock;
+  scryptCost?: ScryptCost;
+}
+
+/** The deployment key: PARLEY_SECRET_KEY, or a key file created on first use (mode 0600). */
+export function loadSecretKey(config: Config): Uint8Array {
+  if (config.secretKey !== undefined) return config.secretKey;
+  const path = config.secretKeyFile;
+  try {
+    if (!existsSync(path)) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+      chmodSync(path, 0o600);
+    }
+    const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
+    if (key.length !== 32) throw new Error('it does not hold 64 hex digits');
+    return key;
+  } catch (error) {
+    throw new ConfigError('PARLEY_SECRET_KEY_FILE', `${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Opens the store (migrated) and wires the core over the single-node adapters. */
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const secrets = createAesSecretBox(loadSecretKey(config));
+  const opened = openStore(config.database);
+  try {
+    await opened.migrate();
+  } catch (error) {
+    await opened.store.close();
+    throw error;
+  }
+  const clock = options.clock ?? systemClock;
+  const core = createCore({
+    store: opened.store,
+    clock,
+    random: secureRandom,
+    bus: createMemoryEventBus(),
+    hasher: createScryptHasher(options.scryptCost),
+    secrets,
+    rateLimiter: createMemoryRateLimiter(clock),
+    nonces: createMemoryNonceCache(clock),
+  });
+  return { core, close: () => opened.store.close() };
+}
+
+export function readSeedFile(path: string): Seed {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('PARLEY_SEED', `cannot read ${path} (${error instanceof Error ? error.message : String(error)})`);
+  }
+  return parseSeed(text, path);
+}

@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import type { Seed } from './core/seed/seed-schema.js';
+import { buildApp } from './http/app.js';
+import { DEMO_SEED_PATH, openRuntime, readSeedFile, type Runtime } from './runtime.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  runtime: Runtime;
+  url: string;
+  close(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** Starts Parley: store, seed (or the demo on an empty database), HTTP, and the session sweeper. */
+export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
+  // Read the seed before touching the database, so a bad seed stops the start with nothing changed.
+  const seed = config.seedPath === undefined ? undefined : readSeedFile(config.seedPath);
+  const runtime = await openRuntime(config);
+  const { core } = runtime;
+  try {
+    let demo: Seed | undefined;
+    if (seed !== undefined) {
+      await core.seeds.apply(seed);
+    } else if ((await core.administration.listAccounts()).length === 0) {
+      demo = readSeedFile(DEMO_SEED_PATH);
+      await core.seeds.apply(demo);
+    }
+
+    const app = await buildApp({
+      core,
+      http: {
+        publicHost: config.publicHost,
+        fallbackAuthority: `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
+        isTls: config.tls !== undefined,
+        corsOrigins: config.corsOrigins,
+        rateLimits: { account: { burst: 2_000, perSecond: 1_000 }, credential: { burst: 200, perSecond: 50 } },
+        bodyLimitBytes: 1_048_576,
+        trustProxy: config.trustProxy,
+      },
+      logger: {
+        level: config.logLevel,
+        // Credentials never reach a log.
+        redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      },
+      ...(config.tls === undefined ? {} : { https: config.tls }),
+    });
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const scheme = config.tls === undefined ? 'http' : 'https';
+    const url = `${scheme}://${config.publicHost ?? `${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`}`;
+
+    const sweeper = setInterval(() => {
+      core.sessions.sweepExpired().catch((error: unknown) => app.log.error({ err: error }, 'session sweep failed'));
+    }, SWEEP_INTERVAL_MS);
+    sweeper.unref();
+
+    if (demo !== undefined) printDemo(demo, url, print);
+    let closed: Promise<void> | undefined;
+    return {
+      app,
+      runtime,
+      url,
+      close: () =>
+        (closed ??= (async () => {
+          clearInterval(sweeper);
+          await app.close();
+          await runtime.close();
+        })()),
+    };
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+}
+
+function printDemo(seed: Seed, url: string, print: (line: string) => void): void {
+  for (const account of seed.accounts) {
+    print(`Parley loaded the demo account ${account.id} (${account.name ?? account.id}).`);
+    for (const user of account.users) {
+      const credentials = user.password !== undefined ? `password ${user.password}` : 'API key (see seeds/demo.json)';
+      print(`  ${user.role.padEnd(7)} ${user.loginName.padEnd(10)} ${credentials}`);
+    }
+    const appKey = account.appKeys[0];
+    print('Try:');
+    print(`  curl '${url}/api/account/${account.id}/service/baseURI.json?version=1.0'`);
+    const first = account.users.find((user) => user.password !== undefined);
+    if (first?.password !== undefined) {
+      print(
+        `  curl -X POST '${url}/api/account/${account.id}/login?v=1.3' -H 'Content-Type: application/json' ` +
+          `-d '{"username":"${first.loginName}","password":"${first.password}"}'`,
+      );
+    }
+    if (appKey !== undefined) print(`  Server Chat API app key: ${appKey}`);
+    print(`  curl '${url}/health'`);
+  }
+}

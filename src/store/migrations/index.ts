@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-accounts-and-logins.js';
+
+/**
+ * Migrations are listed here, not discovered on disk, so the same list runs from TypeScript
+ * sources (tests) and compiled JavaScript (production). Names sort in apply order.
+ */
+const migrations: Record<string, Migration> = {
+  '0001-accounts-and-logins': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};

@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { KyselyStore } from './kysely-store.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+/** Where the store lives, parsed from PARLEY_DATABASE_URL. */
+export type DatabaseLocation =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema?: string };
+
+export interface OpenedStore {
+  store: KyselyStore;
+  /** Applies every pending migration; safe to call on each start. */
+  migrate(): Promise<void>;
+}
+
+/** Parses `sqlite:<path>` or `postgres://…`; returns undefined for anything else. */
+export function parseDatabaseUrl(url: string): DatabaseLocation | undefined {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    return path.length > 0 ? { kind: 'sqlite', path } : undefined;
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    try {
+      new URL(url);
+      return { kind: 'postgres', url };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+const INT8_OID = 20;
+
+/** Opens the store over SQLite or PostgreSQL; the schema is migrated by `migrate()`. */
+export function openStore(location: DatabaseLocation): OpenedStore {
+  const db = location.kind === 'sqlite' ? openSqlite(location.path) : openPostgres(location.url, location.schema);
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    // Each PostgreSQL schema keeps its own migration table (tests run one schema per suite).
+    ...(location.kind === 'postgres' ? { migrationTableSchema: location.schema ?? 'public' } : {}),
+  });
+  return {
+    store: new KyselyStore(db),
+    async migrate() {
+      const { error, results } = await migrator.migrateToLatest();
+      const failed = results?.find((result) => result.status === 'Error');
+      if (error !== undefined || failed !== undefined) {
+        throw new Error(`database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+      }
+    },
+  };
+}
+
+function openSqlite(path: string): Kysely<Database> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new SQLite(path);
+  database.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk before we answer, so an acknowledged write survives a power cut.
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+}
+
+function openPostgres(url: string, schema: string | undefined): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+    // bigint columns hold epoch milliseconds and ids, all below 2^53: read them as numbers.
+    types: {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
+    },
+  });
+  // An idle client that loses its connection must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { ManualClock } from '../../src/core/clock.js';
+import { createCore, type Core } from '../../src/core/create-core.js';
+import type { RateBudget } from '../../src/core/ports.js';
+import { parseSeed } from '../../src/core/seed/parse-seed.js';
+import { buildApp, type HttpConfig } from '../../src/http/app.js';
+import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
+import { createMemoryNonceCache } from '../../src/memory/memory-nonce-cache.js';
+import { createMemoryRateLimiter } from '../../src/memory/memory-rate-limiter.js';
+import { secureRandom } from '../../src/runtime.js';
+import { createAesSecretBox } from '../../src/security/aes-secret-box.js';
+import { createScryptHasher } from '../../src/security/scrypt-hasher.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
+import type { DatabaseTarget } from './databases.js';
+
+/** Cheap scrypt for tests: the production cost would make every login take ~100 ms. */
+export const TEST_SCRYPT_COST = { N: 1024, r: 8, p: 1 };
+
+export interface TestServer {
+  app: FastifyInstance;
+  /** `http://127.0.0.1:<port>` of the real listening server. */
+  baseUrl: string;
+  core: Core;
+  store: KyselyStore;
+  clock: ManualClock;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  http?: Partial<HttpConfig>;
+  loginBudget?: RateBudget;
+  secretKey?: Uint8Array;
+}
+
+const generous: RateBudget = { burst: 100_000, perSecond: 100_000 };
+
+/** A Parley app over a fresh database of `target`, with a manual clock; served by app.inject(). */
+export async function startTestServer(target: DatabaseTarget, options: TestServerOptions = {}): Promise<TestServer> {
+  const database = await target.create();
+  const opened = openStore(database.location);
+  await opened.migrate();
+  const clock = new ManualClock(Date.UTC(2026, 10, 21, 9, 30, 0));
+  const core = createCore({
+    store: opened.store,
+    clock,
+    random: secureRandom,
+    bus: createMemoryEventBus(),
+    hasher: createScryptHasher(TEST_SCRYPT_COST),
+    secrets: createAesSecretBox(options.secretKey ?? randomBytes(32)),
+    rateLimiter: createMemoryRateLimiter(clock),
+    nonces: createMemoryNonceCache(clock),
+    loginBudget: options.loginBudget ?? generous,
+  });
+  const app = await buildApp({
+    core,
+    http: {
+      publicHost: undefined,
+      fallbackAuthority: '127.0.0.1:8080',
+      isTls: false,
+      corsOrigins: [],
+      rateLimits: { account: generous, credential: generous },
+      bodyLimitBytes: 65_536,
+      trustProxy: false,
+      ...options.http,
+    },
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    core,
+    store: opened.store,
+    clock,
+    close: async () => {
+      await app.close();
+      await opened.store.close();
+      await database.drop();
+    },
+  };
+}
+
+/** A fresh account id, so tests never share data. */
+export const newAccountId = (): string => String(10_000_000 + Math.floor(Math.random() * 89_999_999));
+
+export const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+/** A seed with one account: two skills, an agent with a password and a bot with an API key. */
+export function accountSeed(accountId = newAccountId()) {
+  const key = { appKey: hex(16), secret: 'bot-secret', accessToken: hex(16), accessTokenSecret: 'bot-token-secret' };
+  const seed = {
+    accounts: [
+      {
+        id: accountId,
+        name: `Account ${accountId}`,
+        appKeys: [hex(16)],
+        skills: [
+          { id: 1001, name: 'Sales' },
+          { id: 1002, name: 'Support' },
+        ],
+        users: [
+          {
+            id: 2001,
+            loginName: 'alice',
+            password: 'alice-pass',
+            nickname: 'Alice',
+            fullName: 'Alice Doe',
+            email: 'alice@example.com',
+            skills: ['Sales'],
+            maxChats: 3,
+            role: 'agent',
+          },
+          { id: 2002, loginName: 'boss', password: 'boss-pass', nickname: 'Boss', role: 'admin' },
+          { id: 2003, loginName: 'echo-bot', nickname: 'EchoBot', skills: ['Sales', 'Support'], maxChats: -1, apiKeys: [key] },
+        ],
+      },
+    ],
+  };
+  return { accountId, key, seed };
+}
+
+/** Applies a seed object through the real parser and applier. */
+export async function applySeed(core: Core, seed: unknown): Promise<void> {
+  await core.seeds.apply(parseSeed(JSON.stringify(seed)));
+}
