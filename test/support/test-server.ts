@@ -32,6 +32,8 @@ export interface TestServerOptions {
   http?: Partial<HttpConfig>;
   loginBudget?: RateBudget;
   secretKey?: Uint8Array;
+  /** Extra routes registered before the server listens (to exercise transport plugins). */
+  routes?: (app: FastifyInstance, core: Core) => void;
 }
 
 const generous: RateBudget = { burst: 100_000, perSecond: 100_000 };
@@ -66,6 +68,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
       ...options.http,
     },
   });
+  options.routes?.(app, core);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -1,0 +1,306 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { z } from 'zod';
+
+// The real `parley` program as a child process: argument parsing, exit codes and output streams
+// are what an operator sees, so nothing here goes through runCli in-process.
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const DEMO_SEED = 'seeds/demo.json';
+const DEMO_ACCOUNT = '41325501';
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Workspace {
+  dir: string;
+  /** Runs `parley ...args` against this workspace's database and key file. */
+  run(args: string[], options?: { input?: string; env?: Record<string, string> }): Run;
+  /** Writes a file into the workspace and returns its path. */
+  write(name: string, content: string): string;
+}
+
+const listedUsers = z.array(
+  z.object({
+    id: z.number(),
+    loginName: z.string(),
+    nickname: z.string(),
+    role: z.string(),
+    enabled: z.boolean(),
+    maxChats: z.number(),
+    skills: z.array(z.string()),
+    login: z.string(),
+  }),
+);
+const listedSkills = z.array(z.object({ id: z.number(), name: z.string() }));
+
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temp dir holding this test's database and secret key file. */
+function workspace(): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
+  dirs.push(dir);
+  return {
+    dir,
+    run(args, options = {}) {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/parley.ts', ...args], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          PARLEY_DATABASE_URL: `sqlite:${join(dir, 'parley.db')}`,
+          PARLEY_SECRET_KEY_FILE: join(dir, 'secret.key'),
+          ...options.env,
+        },
+        input: options.input ?? '',
+        encoding: 'utf8',
+        // A command that wrongly keeps running (serve that did start) fails the test instead of hanging it.
+        timeout: 30_000,
+      });
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    },
+    write(name, content) {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      return path;
+    },
+  };
+}
+
+/** Asserts the exit code, showing both streams when it differs. */
+function assertExit(run: Run, code: number): void {
+  assert.equal(run.status, code, `exit ${String(run.status)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+}
+
+const seedDemo = (ws: Workspace): void => assertExit(ws.run(['seed', DEMO_SEED]), 0);
+
+const usersOf = (ws: Workspace, extra: string[] = []) => {
+  const run = ws.run(['users', 'list', '--json', ...extra]);
+  assertExit(run, 0);
+  return listedUsers.parse(JSON.parse(run.stdout));
+};
+
+describe('parley CLI', () => {
+  describe('help and usage', () => {
+    it('prints the commands for --help and for users --help, exiting 0', () => {
+      const ws = workspace();
+      const top = ws.run(['--help']);
+      assertExit(top, 0);
+      for (const command of ['serve', 'seed <file>', 'users', 'skills']) assert.ok(top.stdout.includes(command), top.stdout);
+
+      const users = ws.run(['users', '--help']);
+      assertExit(users, 0);
+      for (const command of ['list', 'add [options] <loginName>', 'disable [options] <loginName>']) {
+        assert.ok(users.stdout.includes(command), users.stdout);
+      }
+    });
+
+    it('exits 2 with the error and the usage for an unknown command', () => {
+      const run = workspace().run(['bogus']);
+      assertExit(run, 2);
+      assert.match(run.stderr, /unknown command 'bogus'/);
+      assert.match(run.stderr, /Usage: parley/);
+    });
+
+    it('exits 2 naming the missing argument of seed', () => {
+      const run = workspace().run(['seed']);
+      assertExit(run, 2);
+      assert.match(run.stderr, /missing required argument 'file'/);
+    });
+  });
+
+  describe('seed', () => {
+    it('creates the demo account, then updates it without duplicating anything', () => {
+      const ws = workspace();
+      const first = ws.run(['seed', DEMO_SEED]);
+      assertExit(first, 0);
+      assert.match(first.stdout, new RegExp(`^created account ${DEMO_ACCOUNT}: 2 skills, 4 users$`, 'm'));
+      const before = usersOf(ws);
+
+      const second = ws.run(['seed', DEMO_SEED]);
+      assertExit(second, 0);
+      assert.match(second.stdout, new RegExp(`^updated account ${DEMO_ACCOUNT}: 2 skills, 4 users$`, 'm'));
+      const afterwards = usersOf(ws);
+
+      assert.deepEqual(
+        afterwards.map((user) => [user.id, user.loginName]),
+        [
+          [2001, 'alice'],
+          [2002, 'bob'],
+          [2003, 'admin'],
+          [2004, 'echo-bot'],
+        ],
+      );
+      assert.deepEqual(afterwards, before);
+    });
+
+    it('exits 1 naming the bad entry of a seed with an unknown skill, and creates nothing', () => {
+      const ws = workspace();
+      const file = ws.write(
+        'bad.json',
+        JSON.stringify({
+          accounts: [{ id: '777', skills: [{ name: 'Sales' }], users: [{ loginName: 'alice', password: 'pw', skills: ['Billing'] }] }],
+        }),
+      );
+      const run = ws.run(['seed', file]);
+      assertExit(run, 1);
+      assert.ok(run.stderr.includes(`accounts[0].users[0].skills[0]: unknown skill "Billing"`), run.stderr);
+      assert.ok(run.stderr.includes(file), `the message names the file: ${run.stderr}`);
+      assert.equal(run.stdout, '');
+
+      const list = ws.run(['users', 'list']);
+      assertExit(list, 2);
+      assert.match(list.stderr, /no accounts/);
+    });
+
+    it('exits 1 when the seed file is not valid JSON', () => {
+      const ws = workspace();
+      const file = ws.write('broken.json', '{"accounts": [');
+      const run = ws.run(['seed', file]);
+      assertExit(run, 1);
+      assert.match(run.stderr, /not valid JSON/);
+    });
+  });
+
+  describe('users', () => {
+    it('lists users as a table with a header row and one row per user', () => {
+      const ws = workspace();
+      seedDemo(ws);
+      const run = ws.run(['users', 'list']);
+      assertExit(run, 0);
+      const lines = run.stdout.trimEnd().split('\n');
+      assert.equal(lines.length, 5, run.stdout);
+      assert.match(lines[0] ?? '', /^ID\s+LOGIN\s+NICKNAME\s+ROLE\s+ENABLED\s+MAX CHATS\s+SKILLS\s+LOGIN WITH$/);
+      assert.match(lines[1] ?? '', /^2001\s+alice\s+Alice\s+agent\s+yes\s+3\s+Sales\s+password$/);
+      assert.match(lines[2] ?? '', /^2002\s+bob\s+Bob\s+manager\s+yes\s+3\s+Sales,Support\s+password$/);
+      assert.match(lines[4] ?? '', /^2004\s+echo-bot\s+EchoBot\s+agent\s+yes\s+-1\s+Sales,Support\s+api-key$/);
+      // Columns line up: every row starts its LOGIN cell where the header does.
+      const loginColumn = (lines[0] ?? '').indexOf('LOGIN');
+      for (const line of lines.slice(1)) assert.match(line.slice(loginColumn), /^[a-z]/);
+    });
+
+    it('adds a user whose password comes from standard input, with the given role and skills', () => {
+      const ws = workspace();
+      seedDemo(ws);
+      const add = ws.run(['users', 'add', 'carol', '--password-stdin', '--skills', 'Sales', '--role', 'manager'], {
+        input: 'carol-secret\n',
+      });
+      assertExit(add, 0);
+      assert.match(add.stdout, new RegExp(`added user carol \\(id \\d+\\) to account ${DEMO_ACCOUNT}`));
+
+      const carol = usersOf(ws).find((user) => user.loginName === 'carol');
+      assert.ok(carol, 'carol is listed');
+      assert.equal(carol.role, 'manager');
+      assert.deepEqual(carol.skills, ['Sales']);
+      assert.equal(carol.enabled, true);
+      assert.equal(carol.login, 'password');
+    });
+
+    it('exits 1 with a clear message when the login name is taken', () => {
+      const ws = workspace();
+      seedDemo(ws);
+      const run = ws.run(['users', 'add', 'ALICE', '--password', 'x']);
+      assertExit(run, 1);
+      assert.match(run.stderr, /^parley: login name "ALICE" is taken$/m);
+    });
+
+    it('exits 1 naming the skill when adding a user with an unknown skill', () => {
+      const ws = workspace();
+      seedDemo(ws);
+      const run = ws.run(['users', 'add', 'dave', '--password', 'x', '--skills', 'Sales,Billing']);
+      assertExit(run, 1);
+      assert.match(run.stderr, /unknown skill "Billing"/);
+      assert.equal(
+        usersOf(ws).some((user) => user.loginName === 'dave'),
+        false,
+      );
+    });
+
+    it('disables a user, who is then listed as not enabled', () => {
+      const ws = workspace();
+      seedDemo(ws);
+      const run = ws.run(['users', 'disable', 'alice']);
+      assertExit(run, 0);
+      assert.match(run.stdout, new RegExp(`disabled user alice \\(id 2001\\) in account ${DEMO_ACCOUNT}`));
+      const listed = usersOf(ws);
+      assert.equal(listed.find((user) => user.loginName === 'alice')?.enabled, false);
+      assert.equal(listed.find((user) => user.loginName === 'bob')?.enabled, true);
+    });
+  });
+
+  describe('skills', () => {
+    it('adds a skill with the given id, which skills list --json then includes', () => {
+      const ws = workspace();
+      seedDemo(ws);
+      const add = ws.run(['skills', 'add', 'Billing', '--id', '1003']);
+      assertExit(add, 0);
+      assert.match(add.stdout, /added skill Billing \(id 1003\)/);
+
+      const list = ws.run(['skills', 'list', '--json']);
+      assertExit(list, 0);
+      assert.deepEqual(listedSkills.parse(JSON.parse(list.stdout)), [
+        { id: 1001, name: 'Sales' },
+        { id: 1002, name: 'Support' },
+        { id: 1003, name: 'Billing' },
+      ]);
+    });
+  });
+
+  describe('choosing the account', () => {
+    it('exits 2 telling to seed first when the database has no accounts', () => {
+      const run = workspace().run(['skills', 'list']);
+      assertExit(run, 2);
+      assert.match(run.stderr, /no accounts/);
+      assert.match(run.stderr, /parley seed/);
+    });
+
+    it('exits 2 asking for --account when several accounts exist, and uses the one given', () => {
+      const ws = workspace();
+      const file = ws.write(
+        'two.json',
+        JSON.stringify({
+          accounts: [
+            { id: '111', users: [{ loginName: 'first', password: 'pw' }] },
+            { id: '222', users: [{ loginName: 'second', password: 'pw' }] },
+          ],
+        }),
+      );
+      const seeded = ws.run(['seed', file]);
+      assertExit(seeded, 0);
+      assert.match(seeded.stdout, /created account 111/);
+      assert.match(seeded.stdout, /created account 222/);
+
+      const ambiguous = ws.run(['users', 'list']);
+      assertExit(ambiguous, 2);
+      assert.match(ambiguous.stderr, /--account/);
+
+      assert.deepEqual(
+        usersOf(ws, ['--account', '222']).map((user) => user.loginName),
+        ['second'],
+      );
+    });
+  });
+
+  describe('configuration', () => {
+    it('exits 2 naming PARLEY_DATABASE_URL when it is not a supported URL', () => {
+      const run = workspace().run(['users', 'list'], { env: { PARLEY_DATABASE_URL: 'mysql://x' } });
+      assertExit(run, 2);
+      assert.match(run.stderr, /PARLEY_DATABASE_URL/);
+    });
+
+    it('exits 2 naming PORT when serve is given an invalid port', () => {
+      const run = workspace().run(['serve'], { env: { PORT: 'eighty' } });
+      assertExit(run, 2);
+      assert.match(run.stderr, /PORT: "eighty" is not a port number/);
+    });
+  });
+});
