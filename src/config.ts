@@ -39,7 +39,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const portText = value('PORT') ?? '8080';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65_535) throw new ConfigError('PORT', `"${portText}" is not a port number (0-65535)`);
+  if (!/^\d+$/.test(portText) || port > 65_535)
+    throw new ConfigError('PORT', `"${portText}" is not a port number (0-65535)`);
 
   const databaseUrl = value('PARLEY_DATABASE_URL') ?? 'sqlite:./data/parley.db';
   const database = parseDatabaseUrl(databaseUrl);
@@ -50,11 +51,17 @@ export function loadConfig(env: Env = process.env): Config {
   const certPath = value('PARLEY_TLS_CERT');
   const keyPath = value('PARLEY_TLS_KEY');
   if ((certPath === undefined) !== (keyPath === undefined)) {
-    throw new ConfigError(certPath === undefined ? 'PARLEY_TLS_CERT' : 'PARLEY_TLS_KEY', 'set both PARLEY_TLS_CERT and PARLEY_TLS_KEY, or neither');
+    throw new ConfigError(
+      certPath === undefined ? 'PARLEY_TLS_CERT' : 'PARLEY_TLS_KEY',
+      'set both PARLEY_TLS_CERT and PARLEY_TLS_KEY, or neither',
+    );
   }
   const tls =
     certPath !== undefined && keyPath !== undefined
-      ? { cert: readPem('PARLEY_TLS_CERT', certPath, 'CERTIFICATE'), key: readPem('PARLEY_TLS_KEY', keyPath, 'PRIVATE KEY') }
+      ? {
+          cert: readPem('PARLEY_TLS_CERT', certPath, 'CERTIFICATE'),
+          key: readPem('PARLEY_TLS_KEY', keyPath, 'PRIVATE KEY'),
+        }
       : undefined;
 
   const publicHost = value('PARLEY_PUBLIC_HOST');
@@ -65,17 +72,25 @@ export function loadConfig(env: Env = process.env): Config {
   const secretText = value('PARLEY_SECRET_KEY');
   let secretKey: Uint8Array | undefined;
   if (secretText !== undefined) {
-    secretKey = /^[0-9a-fA-F]{64}$/.test(secretText) ? Buffer.from(secretText, 'hex') : Buffer.from(secretText, 'base64');
-    if (secretKey.length !== 32) throw new ConfigError('PARLEY_SECRET_KEY', 'must be 32 bytes, as 64 hex digits or base64');
+    secretKey = /^[0-9a-fA-F]{64}$/.test(secretText)
+      ? Buffer.from(secretText, 'hex')
+      : Buffer.from(secretText, 'base64');
+    if (secretKey.length !== 32)
+      throw new ConfigError('PARLEY_SECRET_KEY', 'must be 32 bytes, as 64 hex digits or base64');
   }
 
   const logLevel = value('PARLEY_LOG_LEVEL') ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('PARLEY_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError('PARLEY_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 
   const trustProxyText = value('PARLEY_TRUST_PROXY') ?? 'false';
-  if (trustProxyText !== 'true' && trustProxyText !== 'false') throw new ConfigError('PARLEY_TRUST_PROXY', 'must be true or false');
+  if (trustProxyText !== 'true' && trustProxyText !== 'false')
+    throw new ConfigError('PARLEY_TRUST_PROXY', 'must be true or false');
 
-  const corsOrigins = (value('PARLEY_CORS_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  const corsOrigins = (value('PARLEY_CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   for (const origin of corsOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
       throw new ConfigError('PARLEY_CORS_ORIGINS', `"${origin}" is not an origin like https://desk.example.com`);

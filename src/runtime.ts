@@ -45,7 +45,10 @@ export function loadSecretKey(config: Config): Uint8Array {
     if (key.length !== 32) throw new Error('it does not hold 64 hex digits');
     return key;
   } catch (error) {
-    throw new ConfigError('PARLEY_SECRET_KEY_FILE', `${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ConfigError(
+      'PARLEY_SECRET_KEY_FILE',
+      `${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -78,7 +81,10 @@ export function readSeedFile(path: string): Seed {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError('PARLEY_SEED', `cannot read ${path} (${error instanceof Error ? error.message : String(error)})`);
+    throw new ConfigError(
+      'PARLEY_SEED',
+      `cannot read ${path} (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   return parseSeed(text, path);
 }

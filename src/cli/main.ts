@@ -22,7 +22,9 @@ const integer = (text: string): number => {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** Runs `work` with an open runtime and closes it whatever happens. */
@@ -41,13 +43,22 @@ async function accountOf(runtime: Runtime, given: string | undefined): Promise<s
   const accounts = await runtime.core.administration.listAccounts();
   if (accounts.length === 1 && accounts[0] !== undefined) return accounts[0].id;
   throw new UsageError(
-    accounts.length === 0 ? 'there are no accounts yet: run `parley seed <file>`' : 'several accounts exist: pass --account <id>',
+    accounts.length === 0
+      ? 'there are no accounts yet: run `parley seed <file>`'
+      : 'several accounts exist: pass --account <id>',
   );
 }
 
 const table = (rows: string[][]): string => {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 };
 
 export function buildCli(out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Command {
@@ -81,7 +92,9 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
       const seed = readSeedFile(file);
       const summary = await withRuntime(config(), (runtime) => runtime.core.seeds.apply(seed));
       for (const account of summary) {
-        out(`${account.created ? 'created' : 'updated'} account ${account.accountId}: ${account.skills} skills, ${account.users} users`);
+        out(
+          `${account.created ? 'created' : 'updated'} account ${account.accountId}: ${account.skills} skills, ${account.users} users`,
+        );
       }
     });
 
@@ -109,7 +122,16 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
         out(
           table([
             ['ID', 'LOGIN', 'NICKNAME', 'ROLE', 'ENABLED', 'MAX CHATS', 'SKILLS', 'LOGIN WITH'],
-            ...list.map((u) => [String(u.id), u.loginName, u.nickname, u.role, u.enabled ? 'yes' : 'no', String(u.maxChats), u.skills.join(','), u.login]),
+            ...list.map((u) => [
+              String(u.id),
+              u.loginName,
+              u.nickname,
+              u.role,
+              u.enabled ? 'yes' : 'no',
+              String(u.maxChats),
+              u.skills.join(','),
+              u.login,
+            ]),
           ]),
         );
       });
@@ -152,7 +174,10 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
             ...(options.nickname === undefined ? {} : { nickname: options.nickname }),
             ...(options.fullName === undefined ? {} : { fullName: options.fullName }),
             ...(options.email === undefined ? {} : { email: options.email }),
-            skills: options.skills.split(',').map((name) => name.trim()).filter(Boolean),
+            skills: options.skills
+              .split(',')
+              .map((name) => name.trim())
+              .filter(Boolean),
             maxChats: options.maxChats,
             role: options.role,
           });
@@ -205,7 +230,10 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
 }
 
 /** Runs the CLI and returns the exit code (errors printed to stderr as one clear line). */
-export async function runCli(argv: string[], err: (text: string) => void = (text) => process.stderr.write(`${text}\n`)): Promise<number> {
+export async function runCli(
+  argv: string[],
+  err: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
+): Promise<number> {
   const program = buildCli();
   program.configureOutput({ writeErr: (text) => err(text.trimEnd()) });
   try {

@@ -1,4 +1,9 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Core } from '../core/create-core.js';
 import { ChatError, ErrorCode, isChatError } from '../core/errors.js';
@@ -73,7 +78,10 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     try {
-      done(null, parseLegacyBody(request.headers['content-type'], typeof body === 'string' ? body : body.toString('utf8')));
+      done(
+        null,
+        parseLegacyBody(request.headers['content-type'], typeof body === 'string' ? body : body.toString('utf8')),
+      );
     } catch (error) {
       done(error instanceof Error ? error : new Error(String(error)), undefined);
     }

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 
 /** A bare authority: host or host:port, IPv6 in brackets (platform §1.1: no scheme, no path). */
-export const AUTHORITY_PATTERN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+export const AUTHORITY_PATTERN =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 export interface PublicOriginConfig {
   /** PARLEY_PUBLIC_HOST; when unset each request's Host header is used. */

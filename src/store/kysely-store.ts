@@ -132,7 +132,12 @@ function skillRepository(db: Kysely<Database>): SkillRepository {
   });
   return {
     async list(accountId) {
-      const rows = await db.selectFrom('skills').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+      const rows = await db
+        .selectFrom('skills')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('id')
+        .execute();
       return rows.map(toSkill);
     },
     async get(accountId, id) {
@@ -334,7 +339,12 @@ function apiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
       return rows.map(toKey);
     },
     async list(accountId) {
-      const rows = await db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).orderBy('app_key').execute();
+      const rows = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('app_key')
+        .execute();
       return rows.map(toKey);
     },
     async save(key) {
@@ -392,11 +402,19 @@ function loginSessionRepository(db: Kysely<Database>): LoginSessionRepository {
         .execute();
     },
     async findByBearerHash(bearerHash) {
-      const row = await db.selectFrom('login_sessions').selectAll().where('bearer_hash', '=', bearerHash).executeTakeFirst();
+      const row = await db
+        .selectFrom('login_sessions')
+        .selectAll()
+        .where('bearer_hash', '=', bearerHash)
+        .executeTakeFirst();
       return row && toSession(row);
     },
     async findByCookieHash(cookieHash) {
-      const row = await db.selectFrom('login_sessions').selectAll().where('cookie_hash', '=', cookieHash).executeTakeFirst();
+      const row = await db
+        .selectFrom('login_sessions')
+        .selectAll()
+        .where('cookie_hash', '=', cookieHash)
+        .executeTakeFirst();
       return row && toSession(row);
     },
     async listForUser(accountId, userId) {

@@ -8,9 +8,7 @@ import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 /** Where the store lives, parsed from PARLEY_DATABASE_URL. */
-export type DatabaseLocation =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string; schema?: string };
+export type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
 
 export interface OpenedStore {
   store: KyselyStore;

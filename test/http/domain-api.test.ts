@@ -71,7 +71,9 @@ for (const target of await databaseTargets()) {
           Host: 'evil.example/phish?',
         });
         assert.equal((response.json() as { baseURI: string }).baseURI, '127.0.0.1:8080');
-        const honest = await get(`/api/account/${accountId}/service/agentVep/baseURI.json`, { Host: 'chat.local:9000' });
+        const honest = await get(`/api/account/${accountId}/service/agentVep/baseURI.json`, {
+          Host: 'chat.local:9000',
+        });
         assert.equal((honest.json() as { baseURI: string }).baseURI, 'chat.local:9000');
       });
 
@@ -128,14 +130,18 @@ for (const target of await databaseTargets()) {
       });
 
       it('answers other methods with 405 / 44', async () => {
-        const response = await send(server.baseUrl, 'POST', `/api/account/${accountId}/service/baseURI.json`, { body: {} });
+        const response = await send(server.baseUrl, 'POST', `/api/account/${accountId}/service/baseURI.json`, {
+          body: {},
+        });
         assertEnvelope(response, 405, 44);
       });
     });
 
     describe('CORS and JSONP', () => {
       it('allows any origin with * and answers preflights with 204 without authentication', async () => {
-        const response = await get(`/api/account/${accountId}/service/baseURI.json`, { Origin: 'https://shop.example' });
+        const response = await get(`/api/account/${accountId}/service/baseURI.json`, {
+          Origin: 'https://shop.example',
+        });
         assert.equal(response.header('access-control-allow-origin'), '*');
         assert.equal(response.header('access-control-allow-credentials'), undefined);
         const preflight = await send(server.baseUrl, 'OPTIONS', `/api/account/${accountId}/service/baseURI.json`, {

@@ -20,7 +20,10 @@ interface Envelope {
 /** A probe resource on the agent path space that authenticates like every Chat Agent API route. */
 function probeRoutes(app: FastifyInstance, core: Core): void {
   const origin = { publicHost: undefined, fallbackAuthority: '127.0.0.1:8080', isTls: false };
-  const handler = async (request: Parameters<typeof authenticateAgentCaller>[0], reply: Parameters<typeof sendLegacy>[0]) => {
+  const handler = async (
+    request: Parameters<typeof authenticateAgentCaller>[0],
+    reply: Parameters<typeof sendLegacy>[0],
+  ) => {
     const caller = await authenticateAgentCaller(request, core, origin);
     const who = caller.kind === 'bearer' ? caller.user.loginName : caller.apiKey.appKey;
     return sendLegacy(reply, 200, { probe: { '@kind': caller.kind, who, method: request.method } });
@@ -68,7 +71,10 @@ for (const target of await databaseTargets()) {
         assert.equal(response.status, 404);
         assert.equal(response.header('content-type'), 'application/xml; charset=utf-8');
         assert.match(response.text, /^<\?xml version="1\.0" encoding="UTF-8" standalone="yes"\?>/);
-        assert.match(response.text, /<error><time>\d{4}-\d{2}-\d{2}T[^<]+<\/time><message>No such resource<\/message><internalCode>42<\/internalCode><responseStatus>NOT_FOUND<\/responseStatus><\/error>/);
+        assert.match(
+          response.text,
+          /<error><time>\d{4}-\d{2}-\d{2}T[^<]+<\/time><message>No such resource<\/message><internalCode>42<\/internalCode><responseStatus>NOT_FOUND<\/responseStatus><\/error>/,
+        );
       });
 
       it('lets the suffix win over Accept, and Accept decide without a suffix', async () => {
@@ -117,7 +123,12 @@ for (const target of await databaseTargets()) {
           body: { username: 'alice', password: 'alice-pass' },
         });
         assert.equal(response.status, 500);
-        assert.deepEqual(Object.keys((response.json() as Envelope).error), ['time', 'message', 'internalCode', 'responseStatus']);
+        assert.deepEqual(Object.keys((response.json() as Envelope).error), [
+          'time',
+          'message',
+          'internalCode',
+          'responseStatus',
+        ]);
         assert.equal((response.json() as Envelope).error.message, 'Internal server error');
         assert.equal((response.json() as Envelope).error.internalCode, 99);
         const health = await send(broken.baseUrl, 'GET', '/health');
@@ -136,7 +147,9 @@ for (const target of await databaseTargets()) {
 
     describe('CORS by route family (platform §1.6)', () => {
       it('reflects any origin on Server Chat API routes, without credentials', async () => {
-        const response = await get(`/api/account/${accountId}/chat/availability.json`, { Origin: 'https://shop.example' });
+        const response = await get(`/api/account/${accountId}/chat/availability.json`, {
+          Origin: 'https://shop.example',
+        });
         assert.equal(response.header('access-control-allow-origin'), 'https://shop.example');
         assert.equal(response.header('vary'), 'Origin');
         assert.equal(response.header('access-control-allow-credentials'), undefined);
@@ -144,7 +157,9 @@ for (const target of await databaseTargets()) {
       });
 
       it('reflects only allow-listed origins on agent-side routes, with credentials', async () => {
-        const listed = await get(`/api/account/${accountId}/agentSession/probe`, { Origin: 'https://desk.example.com' });
+        const listed = await get(`/api/account/${accountId}/agentSession/probe`, {
+          Origin: 'https://desk.example.com',
+        });
         assert.equal(listed.header('access-control-allow-origin'), 'https://desk.example.com');
         assert.equal(listed.header('access-control-allow-credentials'), 'true');
         const stranger = await send(server.baseUrl, 'OPTIONS', `/api/account/${accountId}/login`, {
@@ -173,7 +188,9 @@ for (const target of await databaseTargets()) {
         const braked = await startTestServer(target, { loginBudget: { burst: 2, perSecond: 0.2 } });
         await applySeed(braked.core, seed);
         const attempt = () =>
-          send(braked.baseUrl, 'POST', `/api/account/${accountId}/login`, { body: { username: 'alice', password: 'wrong' } });
+          send(braked.baseUrl, 'POST', `/api/account/${accountId}/login`, {
+            body: { username: 'alice', password: 'wrong' },
+          });
         assert.equal((await attempt()).status, 401);
         assert.equal((await attempt()).status, 401);
         const refused = await attempt();
@@ -199,7 +216,7 @@ for (const target of await databaseTargets()) {
         assert.deepEqual(response.json(), { probe: { '@kind': 'bearer', who: 'alice', method: 'GET' } });
       });
 
-      it('refuses a logged-out bearer with 401 / 30 and another account\'s with 401 / 6', async () => {
+      it("refuses a logged-out bearer with 401 / 30 and another account's with 401 / 6", async () => {
         const session = await login();
         await send(server.baseUrl, 'POST', `/api/account/${accountId}/logout`, {
           body: { csrf: session.csrf },
@@ -243,7 +260,12 @@ for (const target of await databaseTargets()) {
             oauth_signature: '',
           };
           const { oauth_signature: _unsigned, ...unsigned } = data;
-          return { ...oauth.toHeader({ ...unsigned, oauth_signature: oauth.getSignature(request, token.secret, unsigned as OAuth.Authorization) }) };
+          return {
+            ...oauth.toHeader({
+              ...unsigned,
+              oauth_signature: oauth.getSignature(request, token.secret, unsigned as OAuth.Authorization),
+            }),
+          };
         };
         const signedGet = (path: string, options: { secret?: string; timestamp?: number; nonce?: string } = {}) =>
           get(path, signedHeader('GET', path, options));
@@ -274,7 +296,7 @@ for (const target of await databaseTargets()) {
           problem(await signedGet(probe, { nonce: 'once-only' }), 'nonce_used');
         });
 
-        it('refuses an unknown key, a wrong token, a missing parameter and another account\'s key', async () => {
+        it("refuses an unknown key, a wrong token, a missing parameter and another account's key", async () => {
           problem(
             await get(probe, {
               Authorization:
@@ -290,7 +312,9 @@ for (const target of await databaseTargets()) {
           );
           problem(await get(probe, { Authorization: `OAuth oauth_consumer_key="${key.appKey}"` }), 'parameter_absent');
           problem(
-            await get(probe, { Authorization: `OAuth oauth_consumer_key="${key.appKey}", oauth_token="${key.accessToken}", oauth_signature_method="PLAINTEXT", oauth_timestamp="1", oauth_nonce="n", oauth_signature="x"` }),
+            await get(probe, {
+              Authorization: `OAuth oauth_consumer_key="${key.appKey}", oauth_token="${key.accessToken}", oauth_signature_method="PLAINTEXT", oauth_timestamp="1", oauth_nonce="n", oauth_signature="x"`,
+            }),
             'signature_method_rejected',
           );
           const foreignPath = `/api/account/${other.accountId}/agentSession/probe`;

@@ -14,7 +14,12 @@ interface Envelope {
 }
 
 /** Asserts the documented error envelope (platform §1.5) with the Login Service's time form. */
-function assertEnvelope(response: HttpResponse, status: number, internalCode: number, responseStatus: string): Envelope {
+function assertEnvelope(
+  response: HttpResponse,
+  status: number,
+  internalCode: number,
+  responseStatus: string,
+): Envelope {
   assert.equal(response.status, status, response.text);
   assert.equal(response.header('content-type'), 'application/json');
   const body = response.json() as Envelope;
@@ -52,8 +57,7 @@ for (const target of await databaseTargets()) {
       send(server.baseUrl, 'POST', path, { body, headers });
     const login = (username = 'alice', password = 'alice-pass', account = accountId) =>
       post(`/api/account/${account}/login?v=1.3`, { username, password });
-    const sessionCount = async () =>
-      (await server.store.loginSessions.listForUser(accountId, 2001)).length;
+    const sessionCount = async () => (await server.store.loginSessions.listForUser(accountId, 2001)).length;
 
     before(async () => {
       server = await startTestServer(target);
@@ -135,12 +139,22 @@ for (const target of await databaseTargets()) {
 
       it('answers malformed bodies with 400 / 40', async () => {
         const path = `/api/account/${accountId}/login?v=1.3`;
-        assertEnvelope(await post(path, '{"username": "alice",', { 'Content-Type': 'application/json' }), 400, 40, 'BAD_REQUEST');
+        assertEnvelope(
+          await post(path, '{"username": "alice",', { 'Content-Type': 'application/json' }),
+          400,
+          40,
+          'BAD_REQUEST',
+        );
         assertEnvelope(await post(path, '["alice"]', { 'Content-Type': 'application/json' }), 400, 40, 'BAD_REQUEST');
         assertEnvelope(await post(path), 400, 40, 'BAD_REQUEST');
         assertEnvelope(await post(path, { username: 'alice', password: '' }), 400, 40, 'BAD_REQUEST');
         assertEnvelope(await post(path, { username: 'alice', password: 42 }), 400, 40, 'BAD_REQUEST');
-        assertEnvelope(await post(path, '<login><username>alice</username>', { 'Content-Type': 'application/xml' }), 400, 40, 'BAD_REQUEST');
+        assertEnvelope(
+          await post(path, '<login><username>alice</username>', { 'Content-Type': 'application/xml' }),
+          400,
+          40,
+          'BAD_REQUEST',
+        );
       });
 
       it('refuses a disabled user with 401 / 21 and a password-less API user with 401 / 21', async () => {
@@ -166,9 +180,13 @@ for (const target of await databaseTargets()) {
         const get = await send(server.baseUrl, 'GET', `/api/account/${accountId}/login`);
         assertEnvelope(get, 405, 44, 'METHOD_NOT_ALLOWED');
         assert.equal(get.header('allow'), 'POST');
-        const overridden = await post(`/api/account/${accountId}/login`, { username: 'alice', password: 'alice-pass' }, {
-          'X-HTTP-Method-Override': 'DELETE',
-        });
+        const overridden = await post(
+          `/api/account/${accountId}/login`,
+          { username: 'alice', password: 'alice-pass' },
+          {
+            'X-HTTP-Method-Override': 'DELETE',
+          },
+        );
         assertEnvelope(overridden, 405, 44, 'METHOD_NOT_ALLOWED');
       });
     });
@@ -248,7 +266,10 @@ for (const target of await databaseTargets()) {
         await server.core.sessions.authenticateBearer(accountId, idle.bearer);
         server.clock.advance(2 * 3_600_000);
         await server.core.sessions.authenticateBearer(accountId, kept.bearer);
-        await assert.rejects(server.core.sessions.authenticateBearer(accountId, idle.bearer), isCode(ErrorCode.SESSION_INVALID));
+        await assert.rejects(
+          server.core.sessions.authenticateBearer(accountId, idle.bearer),
+          isCode(ErrorCode.SESSION_INVALID),
+        );
       });
 
       it('answers a refresh of an expired session with 401 / 30', async () => {
@@ -301,7 +322,10 @@ for (const target of await databaseTargets()) {
         assert.deepEqual(ended, ['logout']);
         assertEnvelope(await refresh(cookie, body.csrf), 401, 30, 'UNAUTHORIZED');
         assertEnvelope(await logout(cookie, body.csrf), 401, 30, 'UNAUTHORIZED');
-        await assert.rejects(server.core.sessions.authenticateBearer(accountId, body.bearer), isCode(ErrorCode.SESSION_INVALID));
+        await assert.rejects(
+          server.core.sessions.authenticateBearer(accountId, body.bearer),
+          isCode(ErrorCode.SESSION_INVALID),
+        );
       });
 
       it('refuses a logout with the wrong csrf with 401 / 10 and keeps the session', async () => {
@@ -324,10 +348,19 @@ for (const target of await databaseTargets()) {
       });
 
       it('of a disabled user are refused at once', async () => {
-        await server.core.administration.addUser(accountId, { loginName: 'dave', password: 'dave-pass', skills: [], maxChats: 1, role: 'agent' });
+        await server.core.administration.addUser(accountId, {
+          loginName: 'dave',
+          password: 'dave-pass',
+          skills: [],
+          maxChats: 1,
+          role: 'agent',
+        });
         const body = (await login('dave', 'dave-pass')).json() as LoginBody;
         await server.core.administration.disableUser(accountId, 'dave');
-        await assert.rejects(server.core.sessions.authenticateBearer(accountId, body.bearer), isCode(ErrorCode.SESSION_INVALID));
+        await assert.rejects(
+          server.core.sessions.authenticateBearer(accountId, body.bearer),
+          isCode(ErrorCode.SESSION_INVALID),
+        );
       });
     });
   });

@@ -23,7 +23,12 @@ export interface HttpRequestOptions {
  * A real HTTP request over a socket, with the path sent byte for byte (fetch would normalise
  * `login??v=1`, doubled slashes and the like, which legacy clients really send).
  */
-export function send(baseUrl: string, method: string, path: string, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+export function send(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: HttpRequestOptions = {},
+): Promise<HttpResponse> {
   const url = new URL(baseUrl);
   const headers: Record<string, string> = { ...options.headers };
   let payload: Buffer | undefined;

@@ -13,7 +13,6 @@ export interface LoginDeps {
   loginBudget: RateBudget;
 }
 
-
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -92,7 +91,8 @@ export function createLogin({ store, hasher, sessions, rateLimiter, loginBudget 
   return {
     async login(accountId: string, body: unknown): Promise<StartedLogin> {
       const account = await requireAccount(store, accountId);
-      if (!isRecord(body)) throw new ChatError(ErrorCode.VALIDATION, 'The body must be a JSON object', { field: 'body' });
+      if (!isRecord(body))
+        throw new ChatError(ErrorCode.VALIDATION, 'The body must be a JSON object', { field: 'body' });
       if (body.username !== undefined && body.password !== undefined) {
         return passwordLogin(account, nonEmptyString(body, 'username'), nonEmptyString(body, 'password'));
       }

@@ -62,7 +62,9 @@ export function createOAuth1Verifier({
     const value: unknown = JSON.parse(opened);
     if (typeof value !== 'object' || value === null) return undefined;
     const { secret, accessTokenSecret } = value as Record<string, unknown>;
-    return typeof secret === 'string' && typeof accessTokenSecret === 'string' ? { secret, accessTokenSecret } : undefined;
+    return typeof secret === 'string' && typeof accessTokenSecret === 'string'
+      ? { secret, accessTokenSecret }
+      : undefined;
   };
 
   return {
@@ -81,7 +83,8 @@ export function createOAuth1Verifier({
       const oauth: Record<string, string> = { ...fromQuery, ...fromHeader };
 
       for (const name of REQUIRED) {
-        if (oauth[name] === undefined || oauth[name] === '') throw problem(ErrorCode.OAUTH_PARAMETER_ABSENT, `missing ${name}`);
+        if (oauth[name] === undefined || oauth[name] === '')
+          throw problem(ErrorCode.OAUTH_PARAMETER_ABSENT, `missing ${name}`);
       }
       const method = oauth.oauth_signature_method ?? '';
       if (!isSupportedSignatureMethod(method)) throw problem(ErrorCode.OAUTH_SIGNATURE_METHOD_REJECTED, method);
@@ -89,11 +92,14 @@ export function createOAuth1Verifier({
         throw problem(ErrorCode.OAUTH_PARAMETER_ABSENT, 'oauth_version must be 1.0');
       }
 
-      const candidates = (await store.apiKeys.findByAppKey(oauth.oauth_consumer_key ?? '')).filter((key) => key.enabled);
+      const candidates = (await store.apiKeys.findByAppKey(oauth.oauth_consumer_key ?? '')).filter(
+        (key) => key.enabled,
+      );
       // A key of another account must not pass (checked last, as token_rejected, platform §5.3.4).
       const key = candidates.find((candidate) => candidate.accountId === request.accountId) ?? candidates[0];
       if (key === undefined) throw problem(ErrorCode.OAUTH_CONSUMER_KEY_UNKNOWN, 'unknown consumer key');
-      if (key.accessToken !== oauth.oauth_token) throw problem(ErrorCode.OAUTH_TOKEN_REJECTED, 'token does not match the key');
+      if (key.accessToken !== oauth.oauth_token)
+        throw problem(ErrorCode.OAUTH_TOKEN_REJECTED, 'token does not match the key');
 
       const timestamp = Number(oauth.oauth_timestamp);
       if (!Number.isFinite(timestamp) || Math.abs(clock.now() - timestamp * 1000) > OAUTH_TIMESTAMP_WINDOW_MS) {
@@ -116,7 +122,8 @@ export function createOAuth1Verifier({
         params,
       });
       const expected = hmacSignature(method, baseString, keySecrets.secret, keySecrets.accessTokenSecret);
-      if (!signaturesEqual(expected, oauth.oauth_signature ?? '')) throw problem(ErrorCode.OAUTH_SIGNATURE_INVALID, 'bad signature');
+      if (!signaturesEqual(expected, oauth.oauth_signature ?? ''))
+        throw problem(ErrorCode.OAUTH_SIGNATURE_INVALID, 'bad signature');
 
       // Remembered only once the signature holds, so forged requests cannot burn a client's nonces.
       if (!nonces.remember(`${key.accountId}:${key.appKey}`, oauth.oauth_nonce ?? '', 2 * OAUTH_TIMESTAMP_WINDOW_MS)) {

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ChatError, ErrorCode } from '../errors.js';
-import { defaultAccountSettings, type Account, type ApiKey, type LoginSession, type Skill, type User } from '../model.js';
+import {
+  defaultAccountSettings,
+  type Account,
+  type ApiKey,
+  type LoginSession,
+  type Skill,
+  type User,
+} from '../model.js';
 import type { Clock, PasswordHasher, SecretBox, Store } from '../ports.js';
 import type { LoginSessions } from '../auth/login-sessions.js';
 import type { Seed, SeedAccount, SeedUser } from './seed-schema.js';
@@ -74,7 +81,12 @@ export function createSeedApplier({ store, clock, hasher, secrets, sessions }: S
       ended.push(...(await applyUser(tx, account, entry, skillIdByName, now)));
     }
     return {
-      summary: { accountId: seed.id, created: existing === undefined, skills: seed.skills.length, users: seed.users.length },
+      summary: {
+        accountId: seed.id,
+        created: existing === undefined,
+        skills: seed.skills.length,
+        users: seed.users.length,
+      },
       ended,
     };
   }
@@ -129,7 +141,10 @@ export function createSeedApplier({ store, clock, hasher, secrets, sessions }: S
       const tokenSecret = await rehashIfChanged(hasher, key.accessTokenSecret, stored?.accessTokenSecretHash);
       // Also reseal a value the current deployment key cannot open (the key was replaced).
       const resealed =
-        stored === undefined || secret.changed || tokenSecret.changed || secrets.open(stored.sealedSecrets) === undefined;
+        stored === undefined ||
+        secret.changed ||
+        tokenSecret.changed ||
+        secrets.open(stored.sealedSecrets) === undefined;
       const apiKey: ApiKey = {
         accountId: account.id,
         appKey: key.appKey,

@@ -11,13 +11,15 @@ export class SeedError extends Error {
 
 const pathText = (path: ReadonlyArray<PropertyKey>): string =>
   path.reduce<string>(
-    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text === '' ? String(part) : `${text}.${String(part)}`),
+    (text, part) =>
+      typeof part === 'number' ? `${text}[${part}]` : text === '' ? String(part) : `${text}.${String(part)}`,
     '',
   );
 
 const describeIssue = (issue: z.core.$ZodIssue): string => {
   const where = pathText(issue.path) || '(top level)';
-  if (issue.code === 'unrecognized_keys') return `${where}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `${where}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   return `${where}: ${issue.message}`;
 };
 

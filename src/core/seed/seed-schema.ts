@@ -8,7 +8,12 @@ const numericId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const settingsSchema = z.strictObject({
   ringTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
   agentSessionIdleSeconds: z.number().int().min(30).max(86_400).optional(),
-  loginSessionTtlMs: z.number().int().min(60_000).max(30 * 86_400_000).optional(),
+  loginSessionTtlMs: z
+    .number()
+    .int()
+    .min(60_000)
+    .max(30 * 86_400_000)
+    .optional(),
   // platform §4.7: when enabled the idle cap must be at least 30 minutes.
   refreshGraceMs: z.number().int().min(1_800_000).nullable().optional(),
   maxLoginSessionsPerUser: z.number().int().min(1).max(1000).optional(),

@@ -27,7 +27,9 @@ function formPairs(request: FastifyRequest): [string, string][] {
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) return [];
   const body: unknown = request.body;
   if (typeof body !== 'object' || body === null) return [];
-  return Object.entries(body).flatMap(([name, value]) => (typeof value === 'string' ? [[name, value] as [string, string]] : []));
+  return Object.entries(body).flatMap(([name, value]) =>
+    typeof value === 'string' ? [[name, value] as [string, string]] : [],
+  );
 }
 
 /**

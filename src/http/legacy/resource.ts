@@ -6,8 +6,7 @@ export type ResourceHandler = (request: FastifyRequest, reply: FastifyReply) => 
 
 const ALL_METHODS: ResourceMethod[] = ['GET', 'POST', 'PUT', 'DELETE'];
 
-const isResourceMethod = (value: string): value is ResourceMethod =>
-  ALL_METHODS.some((method) => method === value);
+const isResourceMethod = (value: string): value is ResourceMethod => ALL_METHODS.some((method) => method === value);
 
 /**
  * The method a request means (Chat Agent API §1.4, Server Chat API §1.6, platform §1.3):

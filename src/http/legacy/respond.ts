@@ -76,12 +76,7 @@ export function errorEnvelope(request: FastifyRequest, status: number, internalC
   };
 }
 
-export function sendError(
-  reply: FastifyReply,
-  status: number,
-  internalCode: number,
-  message: string,
-): FastifyReply {
+export function sendError(reply: FastifyReply, status: number, internalCode: number, message: string): FastifyReply {
   return sendLegacy(reply, status, errorEnvelope(reply.request, status, internalCode, message));
 }
 

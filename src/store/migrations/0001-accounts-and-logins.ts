@@ -46,11 +46,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('users_pk', ['account_id', 'id'])
     .execute();
-  await db.schema
-    .createIndex('users_login_name_idx')
-    .on('users')
-    .columns(['account_id', 'login_name_lower'])
-    .execute();
+  await db.schema.createIndex('users_login_name_idx').on('users').columns(['account_id', 'login_name_lower']).execute();
 
   await db.schema
     .createTable('user_skills')
@@ -59,10 +55,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('skill_id', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('user_skills_pk', ['account_id', 'user_id', 'skill_id'])
     .addForeignKeyConstraint('user_skills_user_fk', ['account_id', 'user_id'], 'users', ['account_id', 'id'])
-    .addForeignKeyConstraint('user_skills_skill_fk', ['account_id', 'skill_id'], 'skills', [
-      'account_id',
-      'id',
-    ])
+    .addForeignKeyConstraint('user_skills_skill_fk', ['account_id', 'skill_id'], 'skills', ['account_id', 'id'])
     .execute();
 
   await db.schema
@@ -92,10 +85,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('last_refresh_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
-    .addForeignKeyConstraint('login_sessions_user_fk', ['account_id', 'user_id'], 'users', [
-      'account_id',
-      'id',
-    ])
+    .addForeignKeyConstraint('login_sessions_user_fk', ['account_id', 'user_id'], 'users', ['account_id', 'id'])
     .execute();
   await db.schema
     .createIndex('login_sessions_user_idx')
