@@ -22,6 +22,12 @@ import type { Database } from './schema.js';
 
 const bool = (value: boolean): number => (value ? 1 : 0);
 
+/** Runs several statements as one: inside the caller's transaction, or in a new one. */
+const atomically = async (db: Kysely<Database>, work: (q: Kysely<Database>) => Promise<void>): Promise<void> => {
+  if (db.isTransaction) return work(db);
+  await db.transaction().execute(work);
+};
+
 const parseJson = <T>(text: string, fallback: T): T => {
   try {
     return JSON.parse(text) as T;
@@ -283,22 +289,27 @@ function userRepository(db: Kysely<Database>): UserRepository {
         updated_at: user.updatedAt,
       };
       const { account_id: _account, id: _id, pid: _pid, created_at: _created, ...changes } = row;
-      await db
-        .insertInto('users')
-        .values(row)
-        .onConflict((oc) => oc.columns(['account_id', 'id']).doUpdateSet(changes))
-        .execute();
-      await db
-        .deleteFrom('user_skills')
-        .where('account_id', '=', user.accountId)
-        .where('user_id', '=', user.id)
-        .execute();
-      if (user.skillIds.length > 0) {
-        await db
-          .insertInto('user_skills')
-          .values(user.skillIds.map((skillId) => ({ account_id: user.accountId, user_id: user.id, skill_id: skillId })))
+      // Three statements, one change: a rejected skill link must not leave a half-saved user.
+      await atomically(db, async (q) => {
+        await q
+          .insertInto('users')
+          .values(row)
+          .onConflict((oc) => oc.columns(['account_id', 'id']).doUpdateSet(changes))
           .execute();
-      }
+        await q
+          .deleteFrom('user_skills')
+          .where('account_id', '=', user.accountId)
+          .where('user_id', '=', user.id)
+          .execute();
+        if (user.skillIds.length > 0) {
+          await q
+            .insertInto('user_skills')
+            .values(
+              user.skillIds.map((skillId) => ({ account_id: user.accountId, user_id: user.id, skill_id: skillId })),
+            )
+            .execute();
+        }
+      });
     },
     async nextId(accountId) {
       const row = await db

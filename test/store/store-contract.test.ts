@@ -169,7 +169,12 @@ for (const target of await databaseTargets()) {
         const id = freshAccountId();
         const account = anAccount(id, {
           appKeys: ['k1', 'k2'],
-          settings: { ...defaultAccountSettings, ringTimeoutSeconds: 45, refreshGraceMs: 600_000, blockedIps: ['10.0.0.1'] },
+          settings: {
+            ...defaultAccountSettings,
+            ringTimeoutSeconds: 45,
+            refreshGraceMs: 600_000,
+            blockedIps: ['10.0.0.1'],
+          },
           createdAt: T0 - 86_400_000,
           updatedAt: T0,
         });
@@ -206,7 +211,11 @@ for (const target of await databaseTargets()) {
 
       it('reads partially stored settings merged over the defaults, system messages included', async () => {
         const id = await givenAccount();
-        await storeRawSettings(location, id, JSON.stringify({ ringTimeoutSeconds: 45, systemMessages: { '2': 'Busy' } }));
+        await storeRawSettings(
+          location,
+          id,
+          JSON.stringify({ ringTimeoutSeconds: 45, systemMessages: { '2': 'Busy' } }),
+        );
         const account = await store.accounts.get(id);
         assert.ok(account);
         assert.deepEqual(account.settings, {
@@ -223,7 +232,14 @@ for (const target of await databaseTargets()) {
             header: { text: 'Before we start', visible: true },
             questions: [
               { id: 1, type: 'text', label: 'Name', mandatory: true, validation: { maxLength: 40 } },
-              { id: 2, type: 'dropdown', options: [{ value: 'a', order: 1 }, { value: 'b', order: 2 }] },
+              {
+                id: 2,
+                type: 'dropdown',
+                options: [
+                  { value: 'a', order: 1 },
+                  { value: 'b', order: 2 },
+                ],
+              },
             ],
             empty: null,
           },
@@ -242,7 +258,10 @@ for (const target of await databaseTargets()) {
         await store.skills.save(aSkill(accountId, 2, { name: 'Billing' }));
         await store.skills.save(aSkill(accountId, 1, { name: 'Sales' }));
         await store.skills.save(aSkill(accountId, 2, { name: 'Billing EU', deleted: true }));
-        assert.deepEqual(await store.skills.get(accountId, 2), aSkill(accountId, 2, { name: 'Billing EU', deleted: true }));
+        assert.deepEqual(
+          await store.skills.get(accountId, 2),
+          aSkill(accountId, 2, { name: 'Billing EU', deleted: true }),
+        );
         assert.equal(await store.skills.get(accountId, 3), undefined);
         assert.deepEqual(await store.skills.list(accountId), [
           aSkill(accountId, 1, { name: 'Sales' }),
@@ -409,7 +428,10 @@ for (const target of await databaseTargets()) {
         await store.apiKeys.save(anApiKey(first, appKey));
         await store.apiKeys.save(anApiKey(second, appKey, { name: 'Other' }));
         const found = (await store.apiKeys.findByAppKey(appKey)).sort(byAccountId);
-        assert.deepEqual(found, [anApiKey(first, appKey), anApiKey(second, appKey, { name: 'Other' })].sort(byAccountId));
+        assert.deepEqual(
+          found,
+          [anApiKey(first, appKey), anApiKey(second, appKey, { name: 'Other' })].sort(byAccountId),
+        );
         assert.deepEqual(await store.apiKeys.findByAppKey(`unknown-${first}`), []);
         assert.equal(await store.apiKeys.get(second, 'zeta'), undefined);
       });
@@ -500,9 +522,7 @@ for (const target of await databaseTargets()) {
         const first = aSession(accountId, userId, `s1-${accountId}`);
         await store.loginSessions.create(first);
         await assert.rejects(
-          store.loginSessions.create(
-            aSession(accountId, userId, `s2-${accountId}`, { bearerHash: first.bearerHash }),
-          ),
+          store.loginSessions.create(aSession(accountId, userId, `s2-${accountId}`, { bearerHash: first.bearerHash })),
         );
         assert.deepEqual(await store.loginSessions.listForUser(accountId, userId), [first]);
       });

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { send } from '../support/http-client.js';
+
+const fixtures = new URL('../fixtures/tls/', import.meta.url).pathname;
+
+describe('configuration from the environment', () => {
+  it('has documented defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '127.0.0.1');
+    assert.deepEqual(config.database, { kind: 'sqlite', path: './data/parley.db' });
+    assert.equal(config.seedPath, undefined);
+    assert.equal(config.tls, undefined);
+    assert.equal(config.publicHost, undefined);
+  });
+
+  it('reads PostgreSQL URLs, a public host and TLS files', () => {
+    const config = loadConfig({
+      PARLEY_DATABASE_URL: 'postgres://parley@db.internal:5432/parley',
+      PARLEY_PUBLIC_HOST: 'chat.example.org:8443',
+      PARLEY_TLS_CERT: join(fixtures, 'cert.pem'),
+      PARLEY_TLS_KEY: join(fixtures, 'key.pem'),
+    });
+    assert.equal(config.database.kind, 'postgres');
+    assert.equal(config.publicHost, 'chat.example.org:8443');
+    assert.ok(config.tls?.cert.toString().includes('BEGIN CERTIFICATE'));
+  });
+
+  const refusals: [string, Record<string, string>][] = [
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['PARLEY_DATABASE_URL', { PARLEY_DATABASE_URL: 'mysql://localhost/parley' }],
+    ['PARLEY_DATABASE_URL', { PARLEY_DATABASE_URL: 'sqlite:' }],
+    ['PARLEY_PUBLIC_HOST', { PARLEY_PUBLIC_HOST: 'https://chat.example.org/' }],
+    ['PARLEY_TLS_KEY', { PARLEY_TLS_CERT: join(fixtures, 'cert.pem') }],
+    ['PARLEY_TLS_CERT', { PARLEY_TLS_CERT: '/nonexistent/cert.pem', PARLEY_TLS_KEY: join(fixtures, 'key.pem') }],
+    ['PARLEY_TLS_KEY', { PARLEY_TLS_CERT: join(fixtures, 'cert.pem'), PARLEY_TLS_KEY: join(fixtures, 'cert.pem') }],
+    ['PARLEY_SECRET_KEY', { PARLEY_SECRET_KEY: 'too-short' }],
+    ['PARLEY_LOG_LEVEL', { PARLEY_LOG_LEVEL: 'loud' }],
+    ['PARLEY_CORS_ORIGINS', { PARLEY_CORS_ORIGINS: 'desk.example.com' }],
+  ];
+  for (const [variable, env] of refusals) {
+    it(`refuses ${JSON.stringify(env)} with a message naming ${variable}`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => error instanceof ConfigError && error.message.startsWith(`${variable}: `),
+      );
+    });
+  }
+});
+
+describe('HTTPS with PARLEY_TLS_CERT and PARLEY_TLS_KEY', () => {
+  let dir: string;
+  let server: RunningServer;
+  const ca = readFileSync(join(fixtures, 'cert.pem'));
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-tls-'));
+    const seed = join(dir, 'seed.json');
+    writeFileSync(
+      seed,
+      JSON.stringify({ accounts: [{ id: '777', users: [{ loginName: 'tess', password: 'tess-pass' }] }] }),
+    );
+    const config = loadConfig({
+      PORT: '0',
+      PARLEY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+      PARLEY_SECRET_KEY_FILE: join(dir, 'secret.key'),
+      PARLEY_SEED: seed,
+      PARLEY_TLS_CERT: join(fixtures, 'cert.pem'),
+      PARLEY_TLS_KEY: join(fixtures, 'key.pem'),
+      PARLEY_LOG_LEVEL: 'silent',
+    });
+    server = await startServer(config, () => undefined);
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves HTTPS, with a Secure session cookie and https links', async () => {
+    assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const health = await send(server.url, 'GET', '/health', { ca });
+    assert.equal(health.status, 200);
+    const login = await send(server.url, 'POST', '/api/account/777/login?v=1.3', {
+      ca,
+      body: { username: 'tess', password: 'tess-pass' },
+    });
+    assert.equal(login.status, 200, login.text);
+    assert.match(login.header('set-cookie') ?? '', /^session_id=[\w-]+; Path=\/; HttpOnly; Secure; SameSite=None$/);
+  });
+});
