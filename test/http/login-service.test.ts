@@ -336,6 +336,59 @@ for (const target of await databaseTargets()) {
       });
     });
 
+    describe('session lifetime', () => {
+      it('sweeps expired sessions and announces each one', async () => {
+        const body = (await login()).json() as LoginBody;
+        const ended: string[] = [];
+        const unsubscribe = server.core.deps.bus.subscribe('login-session.ended', (event) => ended.push(event.reason));
+        server.clock.advance(8 * 3_600_000);
+        const swept = await server.core.sessions.sweepExpired();
+        unsubscribe();
+        assert.ok(swept >= 1);
+        assert.ok(ended.length === swept && ended.every((reason) => reason === 'expired'));
+        assert.equal(await server.store.loginSessions.findByBearerHash(digest(body.bearer)), undefined);
+      });
+
+      it('ends the oldest session beyond the per-user cap', async () => {
+        const capped = accountSeed();
+        Object.assign(capped.seed.accounts[0]!, { settings: { maxLoginSessionsPerUser: 2 } });
+        await applySeed(server.core, capped.seed);
+        const sessions = [];
+        for (let i = 0; i < 3; i += 1) {
+          server.clock.advance(1);
+          sessions.push((await login('alice', 'alice-pass', capped.accountId)).json() as LoginBody);
+        }
+        await assert.rejects(
+          server.core.sessions.authenticateBearer(capped.accountId, sessions[0]!.bearer),
+          isCode(ErrorCode.SESSION_INVALID),
+        );
+        for (const kept of sessions.slice(1))
+          await server.core.sessions.authenticateBearer(capped.accountId, kept.bearer);
+      });
+
+      it('honours refreshGraceMs: a session not refreshed within it ends early', async () => {
+        const graced = accountSeed();
+        Object.assign(graced.seed.accounts[0]!, { settings: { refreshGraceMs: 1_800_000 } });
+        await applySeed(server.core, graced.seed);
+        const response = await login('alice', 'alice-pass', graced.accountId);
+        const body = response.json() as LoginBody;
+        server.clock.advance(1_700_000);
+        const refreshed = await post(
+          `/api/account/${graced.accountId}/refresh`,
+          { csrf: body.csrf },
+          {
+            Cookie: `session_id=${cookieOf(response)}`,
+          },
+        );
+        assert.equal(refreshed.status, 200);
+        server.clock.advance(1_800_001);
+        await assert.rejects(
+          server.core.sessions.authenticateBearer(graced.accountId, body.bearer),
+          isCode(ErrorCode.SESSION_INVALID),
+        );
+      });
+    });
+
     describe('bearer tokens', () => {
       it('are refused on another account with 401 / 6 (ACCOUNT_INVALID)', async () => {
         const body = (await login()).json() as LoginBody;
