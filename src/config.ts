@@ -4,6 +4,7 @@ import { AUTHORITY_PATTERN } from './http/public-origin.js';
 
 /** A configuration that cannot start the server; the message names the variable. */
 export class ConfigError extends Error {
+  /** `variable` names the environment variable (or the command-line argument) at fault. */
   constructor(variable: string, problem: string) {
     super(`${variable}: ${problem}`);
     this.name = 'ConfigError';

@@ -76,15 +76,13 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   return { core, close: () => opened.store.close() };
 }
 
-export function readSeedFile(path: string): Seed {
+/** Reads and checks a seed file; `source` names where the path came from in the error. */
+export function readSeedFile(path: string, source = 'PARLEY_SEED'): Seed {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(
-      'PARLEY_SEED',
-      `cannot read ${path} (${error instanceof Error ? error.message : String(error)})`,
-    );
+    throw new ConfigError(source, `cannot read ${path} (${error instanceof Error ? error.message : String(error)})`);
   }
   return parseSeed(text, path);
 }

@@ -19,6 +19,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   const seed = config.seedPath === undefined ? undefined : readSeedFile(config.seedPath);
   const runtime = await openRuntime(config);
   const { core } = runtime;
+  let app: FastifyInstance | undefined;
   try {
     let demo: Seed | undefined;
     if (seed !== undefined) {
@@ -28,7 +29,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       await core.seeds.apply(demo);
     }
 
-    const app = await buildApp({
+    app = await buildApp({
       core,
       http: {
         publicHost: config.publicHost,
@@ -46,31 +47,34 @@ export async function startServer(config: Config, print: (line: string) => void 
       },
       ...(config.tls === undefined ? {} : { https: config.tls }),
     });
-    await app.listen({ port: config.port, host: config.host });
-    const address = app.server.address();
+    const running = app;
+    await running.listen({ port: config.port, host: config.host });
+    const address = running.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const scheme = config.tls === undefined ? 'http' : 'https';
     const url = `${scheme}://${config.publicHost ?? `${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`}`;
 
     const sweeper = setInterval(() => {
-      core.sessions.sweepExpired().catch((error: unknown) => app.log.error({ err: error }, 'session sweep failed'));
+      core.sessions.sweepExpired().catch((error: unknown) => running.log.error({ err: error }, 'session sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
 
     if (demo !== undefined) printDemo(demo, url, print);
     let closed: Promise<void> | undefined;
     return {
-      app,
+      app: running,
       runtime,
       url,
       close: () =>
         (closed ??= (async () => {
           clearInterval(sweeper);
-          await app.close();
+          await running.close();
           await runtime.close();
         })()),
     };
   } catch (error) {
+    // A failed start (a taken port, a conflicting seed) leaves nothing open behind it.
+    await app?.close();
     await runtime.close();
     throw error;
   }

@@ -89,7 +89,7 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
     .description('create or update accounts, skills, users and keys from a seed file (idempotent)')
     .argument('<file>', 'seed file (JSON, see README)')
     .action(async (file: string) => {
-      const seed = readSeedFile(file);
+      const seed = readSeedFile(file, 'seed file');
       const summary = await withRuntime(config(), (runtime) => runtime.core.seeds.apply(seed));
       for (const account of summary) {
         out(

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 
 // The real `parley` program as a child process: argument parsing, exit codes and output streams
@@ -46,10 +46,11 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh temp dir holding this test's database and secret key file. */
-function workspace(): Workspace {
+/** A fresh temp dir holding this test's database and secret key file (copied from `from`). */
+function workspace(from?: Workspace): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
   dirs.push(dir);
+  if (from !== undefined) cpSync(from.dir, dir, { recursive: true });
   return {
     dir,
     run(args, options = {}) {
@@ -81,7 +82,13 @@ function assertExit(run: Run, code: number): void {
   assert.equal(run.status, code, `exit ${String(run.status)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
 }
 
-const seedDemo = (ws: Workspace): void => assertExit(ws.run(['seed', DEMO_SEED]), 0);
+// The demo seeded once; tests that start from it get their own copy of its database and key.
+let demo: Workspace;
+before(() => {
+  demo = workspace();
+  assertExit(demo.run(['seed', DEMO_SEED]), 0);
+});
+const seededWorkspace = (): Workspace => workspace(demo);
 
 const usersOf = (ws: Workspace, extra: string[] = []) => {
   const run = ws.run(['users', 'list', '--json', ...extra]);
@@ -95,7 +102,8 @@ describe('parley CLI', () => {
       const ws = workspace();
       const top = ws.run(['--help']);
       assertExit(top, 0);
-      for (const command of ['serve', 'seed <file>', 'users', 'skills']) assert.ok(top.stdout.includes(command), top.stdout);
+      for (const command of ['serve', 'seed <file>', 'users', 'skills'])
+        assert.ok(top.stdout.includes(command), top.stdout);
 
       const users = ws.run(['users', '--help']);
       assertExit(users, 0);
@@ -148,7 +156,13 @@ describe('parley CLI', () => {
       const file = ws.write(
         'bad.json',
         JSON.stringify({
-          accounts: [{ id: '777', skills: [{ name: 'Sales' }], users: [{ loginName: 'alice', password: 'pw', skills: ['Billing'] }] }],
+          accounts: [
+            {
+              id: '777',
+              skills: [{ name: 'Sales' }],
+              users: [{ loginName: 'alice', password: 'pw', skills: ['Billing'] }],
+            },
+          ],
         }),
       );
       const run = ws.run(['seed', file]);
@@ -173,8 +187,7 @@ describe('parley CLI', () => {
 
   describe('users', () => {
     it('lists users as a table with a header row and one row per user', () => {
-      const ws = workspace();
-      seedDemo(ws);
+      const ws = seededWorkspace();
       const run = ws.run(['users', 'list']);
       assertExit(run, 0);
       const lines = run.stdout.trimEnd().split('\n');
@@ -189,8 +202,7 @@ describe('parley CLI', () => {
     });
 
     it('adds a user whose password comes from standard input, with the given role and skills', () => {
-      const ws = workspace();
-      seedDemo(ws);
+      const ws = seededWorkspace();
       const add = ws.run(['users', 'add', 'carol', '--password-stdin', '--skills', 'Sales', '--role', 'manager'], {
         input: 'carol-secret\n',
       });
@@ -206,16 +218,14 @@ describe('parley CLI', () => {
     });
 
     it('exits 1 with a clear message when the login name is taken', () => {
-      const ws = workspace();
-      seedDemo(ws);
+      const ws = seededWorkspace();
       const run = ws.run(['users', 'add', 'ALICE', '--password', 'x']);
       assertExit(run, 1);
       assert.match(run.stderr, /^parley: login name "ALICE" is taken$/m);
     });
 
     it('exits 1 naming the skill when adding a user with an unknown skill', () => {
-      const ws = workspace();
-      seedDemo(ws);
+      const ws = seededWorkspace();
       const run = ws.run(['users', 'add', 'dave', '--password', 'x', '--skills', 'Sales,Billing']);
       assertExit(run, 1);
       assert.match(run.stderr, /unknown skill "Billing"/);
@@ -226,8 +236,7 @@ describe('parley CLI', () => {
     });
 
     it('disables a user, who is then listed as not enabled', () => {
-      const ws = workspace();
-      seedDemo(ws);
+      const ws = seededWorkspace();
       const run = ws.run(['users', 'disable', 'alice']);
       assertExit(run, 0);
       assert.match(run.stdout, new RegExp(`disabled user alice \\(id 2001\\) in account ${DEMO_ACCOUNT}`));
@@ -239,8 +248,7 @@ describe('parley CLI', () => {
 
   describe('skills', () => {
     it('adds a skill with the given id, which skills list --json then includes', () => {
-      const ws = workspace();
-      seedDemo(ws);
+      const ws = seededWorkspace();
       const add = ws.run(['skills', 'add', 'Billing', '--id', '1003']);
       assertExit(add, 0);
       assert.match(add.stdout, /added skill Billing \(id 1003\)/);

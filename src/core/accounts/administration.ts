@@ -45,14 +45,18 @@ export function createAdministration({ store, clock, hasher, sessions }: Adminis
       return (await store.users.list(accountId)).filter((user) => !user.deleted);
     },
 
-    async addUser(accountId: string, input: NewUser): Promise<User> {
+    async addUser(accountId: string, given: NewUser): Promise<User> {
       await requireAccount(store, accountId);
-      if (input.loginName.trim() === '') throw new ChatError(ErrorCode.VALIDATION, 'the login name is empty');
+      const input = { ...given, loginName: given.loginName.trim() };
+      if (input.loginName === '') throw new ChatError(ErrorCode.VALIDATION, 'the login name is empty');
       if (input.password === '') throw new ChatError(ErrorCode.VALIDATION, 'the password is empty');
       if (!Number.isInteger(input.maxChats) || input.maxChats < -1) {
         throw new ChatError(ErrorCode.VALIDATION, 'maxChats must be -1 (unlimited) or a whole number ≥ 0');
       }
-      const skillIds = await resolveSkills(accountId, input.skills);
+      const skillIds = await resolveSkills(
+        accountId,
+        input.skills.map((skill) => skill.trim()),
+      );
       const passwordHash = await hasher.hash(input.password);
       return store.transaction(async (tx) => {
         if ((await tx.users.findByLoginName(accountId, input.loginName)) !== undefined) {
@@ -103,9 +107,10 @@ export function createAdministration({ store, clock, hasher, sessions }: Adminis
       return (await store.skills.list(accountId)).filter((skill) => !skill.deleted);
     },
 
-    async addSkill(accountId: string, name: string, id?: number): Promise<Skill> {
+    async addSkill(accountId: string, givenName: string, id?: number): Promise<Skill> {
       await requireAccount(store, accountId);
-      if (name.trim() === '') throw new ChatError(ErrorCode.VALIDATION, 'the skill name is empty');
+      const name = givenName.trim();
+      if (name === '') throw new ChatError(ErrorCode.VALIDATION, 'the skill name is empty');
       return store.transaction(async (tx) => {
         if ((await tx.skills.findByName(accountId, name)) !== undefined) {
           throw new ChatError(ErrorCode.CONFLICT, `skill "${name}" exists`);

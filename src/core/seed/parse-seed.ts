@@ -30,7 +30,8 @@ const describeIssue = (issue: z.core.$ZodIssue): string => {
 export function parseSeed(text: string, source = 'seed'): Seed {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // Some editors begin a UTF-8 file with a byte-order mark; JSON.parse does not accept one.
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new SeedError(`${source}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }

@@ -3,6 +3,8 @@ import { Permission, Role } from '../model.js';
 import { ACCOUNT_ID_PATTERN } from '../tokens.js';
 
 const text = z.string().min(1, 'must not be empty');
+/** Names are compared and shown trimmed: "Sales " and "Sales" are one skill. */
+const name = z.string().trim().min(1, 'must not be empty');
 const numericId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 const settingsSchema = z.strictObject({
@@ -45,12 +47,12 @@ const apiKeySchema = z.strictObject({
 
 const userSchema = z.strictObject({
   id: numericId.optional(),
-  loginName: text,
+  loginName: name,
   password: text.optional(),
   nickname: z.string().optional(),
   fullName: z.string().optional(),
   email: z.string().optional(),
-  skills: z.array(text).default([]),
+  skills: z.array(name).default([]),
   maxChats: z.number().int().min(-1).default(3),
   role: z.enum([Role.AGENT, Role.MANAGER, Role.ADMIN]).default(Role.AGENT),
   enabled: z.boolean().default(true),
@@ -63,7 +65,7 @@ const accountSchema = z.strictObject({
   id: z.string().regex(ACCOUNT_ID_PATTERN, 'must be 1-20 letters, digits or _'),
   name: z.string().optional(),
   appKeys: z.array(text).default([]),
-  skills: z.array(z.strictObject({ id: numericId.optional(), name: text })).default([]),
+  skills: z.array(z.strictObject({ id: numericId.optional(), name })).default([]),
   users: z.array(userSchema).default([]),
   surveys: z
     .strictObject({
