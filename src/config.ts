@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDatabaseUrl, type DatabaseLocation } from './store/open-store.js';
 import { AUTHORITY_PATTERN } from './http/public-origin.js';
+import { parseSmtpConfig, type SmtpConfig } from './mail/smtp-mailer.js';
 
 /** A configuration that cannot start the server; the message names the variable. */
 export class ConfigError extends Error {
@@ -25,6 +26,8 @@ export interface Config {
   corsOrigins: string[];
   trustProxy: boolean;
   logLevel: string;
+  /** PARLEY_SMTP_URL / PARLEY_SMTP_FROM; transcripts by e-mail are off without it. */
+  smtp: SmtpConfig | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -111,6 +114,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     trustProxy: trustProxyText === 'true',
     logLevel,
+    smtp: parseSmtpConfig(env),
   };
 }
 

@@ -15,6 +15,7 @@ import { createMemoryRateLimiter } from './memory/memory-rate-limiter.js';
 import { createAesSecretBox } from './security/aes-secret-box.js';
 import { createScryptHasher, type ScryptCost } from './security/scrypt-hasher.js';
 import { openStore } from './store/open-store.js';
+import { createSmtpMailer } from './mail/smtp-mailer.js';
 
 /** The demo seed a first run loads when the database is empty and no seed is given. */
 export const DEMO_SEED_PATH = fileURLToPath(new URL('../seeds/demo.json', import.meta.url));
@@ -63,6 +64,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     throw error;
   }
   const clock = options.clock ?? systemClock;
+  const mailer = config.smtp === undefined ? undefined : createSmtpMailer(config.smtp);
   const core = createCore({
     store: opened.store,
     clock,
@@ -72,8 +74,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     secrets,
     rateLimiter: createMemoryRateLimiter(clock),
     nonces: createMemoryNonceCache(clock),
+    ...(mailer === undefined ? {} : { mailer }),
   });
-  return { core, close: () => opened.store.close() };
+  return {
+    core,
+    close: async () => {
+      mailer?.close();
+      await opened.store.close();
+    },
+  };
 }
 
 /** Reads and checks a seed file; `source` names where the path came from in the error. */

@@ -12,6 +12,8 @@ export interface RunningServer {
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
+/** How often due chat timers are looked for: the resolution of maxWaitTime and chatTimeout. */
+const TIMER_INTERVAL_MS = 1_000;
 
 /** Starts Parley: store, seed (or the demo on an empty database), HTTP, and the session sweeper. */
 export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
@@ -58,6 +60,20 @@ export async function startServer(config: Config, print: (line: string) => void 
       core.sessions.sweepExpired().catch((error: unknown) => running.log.error({ err: error }, 'session sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
+    // Chats that came due while the server was down end on this first run (STYLE: timers in the store).
+    let inFlight: Promise<void> | undefined;
+    const runTimers = () => {
+      inFlight ??= core.chats.timers
+        .runDue()
+        .then(() => undefined)
+        .catch((error: unknown) => running.log.error({ err: error }, 'chat timers failed'))
+        .finally(() => {
+          inFlight = undefined;
+        });
+    };
+    runTimers();
+    const timers = setInterval(runTimers, TIMER_INTERVAL_MS);
+    timers.unref();
 
     if (demo !== undefined) printDemo(demo, url, print);
     let closed: Promise<void> | undefined;
@@ -68,6 +84,8 @@ export async function startServer(config: Config, print: (line: string) => void 
       close: () =>
         (closed ??= (async () => {
           clearInterval(sweeper);
+          clearInterval(timers);
+          await inFlight;
           await running.close();
           await runtime.close();
         })()),

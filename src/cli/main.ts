@@ -198,6 +198,29 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
       });
     });
 
+  program
+    .command('offline')
+    .description('read offline messages (the offline survey visitors leave when nobody is available)')
+    .command('list')
+    .description("list an account's offline messages, newest first")
+    .addOption(accountOption())
+    .option('--limit <n>', 'how many', integer, 50)
+    .option('--json', 'print JSON')
+    .action(async (options: { account?: string; limit: number; json?: boolean }) => {
+      await withRuntime(config(), async (runtime) => {
+        const accountId = await accountOf(runtime, options.account);
+        const messages = await runtime.core.chats.surveys.listOffline(accountId, Math.max(1, options.limit));
+        if (options.json === true) return out(JSON.stringify(messages, null, 2));
+        if (messages.length === 0) return out(`no offline messages in account ${accountId}`);
+        for (const message of messages) {
+          out(`${new Date(message.createdAt).toISOString()}  ${message.id}${message.skill === null ? '' : `  skill ${message.skill}`}  from ${message.visitor.visitorIp || 'unknown'}`);
+          for (const answer of message.survey.answers) {
+            out(`  ${answer.label}: ${Array.isArray(answer.answer) ? answer.answer.join(', ') : answer.answer}`);
+          }
+        }
+      });
+    });
+
   const skills = program.command('skills').description('list and add skills');
   skills
     .command('list')

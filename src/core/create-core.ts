@@ -6,6 +6,7 @@ import { createServiceResolver } from './domain/resolve-services.js';
 import type {
   Clock,
   EventBus,
+  Mailer,
   NonceCache,
   PasswordHasher,
   Random,
@@ -15,6 +16,15 @@ import type {
   Store,
 } from './ports.js';
 import { createSeedApplier } from './seed/apply-seed.js';
+import { createAgentChatActions } from './chats/agent-chat-actions.js';
+import { createCapacity } from './chats/capacity.js';
+import { createChatTimers } from './chats/chat-timers.js';
+import { createChatWriter } from './chats/chat-writer.js';
+import { createSendTranscript } from './chats/send-transcript.js';
+import { createStartChat } from './chats/start-chat.js';
+import { createVisitorAuthentication } from './chats/visitor-authentication.js';
+import { createVisitorChat } from './chats/visitor-chat.js';
+import { createVisitorSurveys } from './chats/visitor-surveys.js';
 
 export interface CoreDeps {
   store: Store;
@@ -25,6 +35,8 @@ export interface CoreDeps {
   secrets: SecretBox;
   rateLimiter: RateLimiter;
   nonces: NonceCache;
+  /** Sends transcripts; without it transcript requests answer 404 / 42. */
+  mailer?: Mailer;
   /** Login attempts per account and user name; default 10 at once, then one every 3 s. */
   loginBudget?: RateBudget;
 }
@@ -32,6 +44,10 @@ export interface CoreDeps {
 /** The domain core: every use case, wired over the ports it is given. */
 export function createCore(deps: CoreDeps) {
   const sessions = createLoginSessions(deps);
+  const writer = createChatWriter(deps);
+  const capacity = createCapacity(deps);
+  const visitorChat = createVisitorChat({ ...deps, writer });
+  const visitorAuthentication = createVisitorAuthentication(deps);
   return {
     deps,
     sessions,
@@ -40,6 +56,16 @@ export function createCore(deps: CoreDeps) {
     services: createServiceResolver(deps.store),
     seeds: createSeedApplier({ ...deps, sessions }),
     administration: createAdministration({ ...deps, sessions }),
+    chats: {
+      capacity,
+      visitor: visitorChat,
+      start: createStartChat({ ...deps, capacity, writer, visitorAuthentication }),
+      surveys: createVisitorSurveys({ ...deps, writer, visitorChat }),
+      transcripts: createSendTranscript({ store: deps.store, visitorChat, mailer: deps.mailer }),
+      visitorAuthentication,
+      timers: createChatTimers({ ...deps, writer }),
+      agentActions: createAgentChatActions({ store: deps.store, writer }),
+    },
   };
 }
 

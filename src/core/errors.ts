@@ -11,6 +11,10 @@ export const ErrorCode = {
   ACCOUNT_INVALID: 'ACCOUNT_INVALID',
   /** CSRF token does not match the login session. internalCode 10. */
   CSRF_INVALID: 'CSRF_INVALID',
+  /** An account feature refuses the call (captcha, visitor authentication). internalCode 10. */
+  ACCOUNT_FEATURE_BLOCKED: 'ACCOUNT_FEATURE_BLOCKED',
+  /** A Server Chat app key that is present but not accepted: the `lp_problem` text body (server-chat §1.4). */
+  APP_KEY_REJECTED: 'APP_KEY_REJECTED',
   /** Wrong user name, password or API-key set. internalCode 20. */
   CREDENTIALS_INVALID: 'CREDENTIALS_INVALID',
   /** User disabled or deleted, login method not allowed, key lacks the permission. internalCode 21. */

@@ -28,6 +28,11 @@ export interface AccountSettings {
   endedChatRetentionMinutes: number;
   /** IANA time zone reported as `accountTimeZoneId`. */
   timeZone: string;
+  /**
+   * Visitor authentication (server-chat §3.7): the secret that signs the identity provider's
+   * HS256 JWTs; `required` makes Start Chat refuse unauthenticated visitors. null = off.
+   */
+  visitorAuthentication: { jwtSecret: string; required: boolean } | null;
   /** System-message texts by systemMessageId (server-chat §4.2); `{agentName}` is replaced. */
   systemMessages: Record<string, string>;
 }
@@ -55,6 +60,7 @@ export const defaultAccountSettings: Readonly<AccountSettings> = {
   acceptGlobalAppKey: true,
   endedChatRetentionMinutes: 30,
   timeZone: 'UTC',
+  visitorAuthentication: null,
   systemMessages: { ...defaultSystemMessages },
 };
 

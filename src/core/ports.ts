@@ -3,6 +3,7 @@
  * every adapter of a port passes that port's contract tests.
  */
 import type { Account, ApiKey, LoginSession, Skill, User } from './model.js';
+import type { AgentSession, Chat, ChatEvent, ChatState, OfflineMessage } from './chats/chat-model.js';
 
 /** Wall-clock time as epoch milliseconds; tests drive a manual clock instead of sleeping. */
 export interface Clock {
@@ -26,6 +27,9 @@ export interface Store {
   users: UserRepository;
   apiKeys: ApiKeyRepository;
   loginSessions: LoginSessionRepository;
+  chats: ChatRepository;
+  agentSessions: AgentSessionRepository;
+  offlineMessages: OfflineMessageRepository;
 }
 
 export interface AccountRepository {
@@ -76,14 +80,78 @@ export interface LoginSessionRepository {
   deleteExpired(now: number): Promise<LoginSession[]>;
 }
 
+export interface ChatRepository {
+  /** Creates the chat with its first events (ids from 0). */
+  create(chat: Chat, events: ChatEvent[]): Promise<void>;
+  /**
+   * Reads a chat. With `forUpdate` inside a transaction, other writers of this chat wait until it
+   * commits (PostgreSQL row lock; SQLite transactions are serialised anyway).
+   */
+  get(accountId: string, chatId: string, options?: { forUpdate?: boolean }): Promise<Chat | undefined>;
+  /** Writes every field of the chat (call inside the transaction that read it). */
+  save(chat: Chat): Promise<void>;
+  /** Inserts events whose ids the caller took from `nextEventId` (and saves the chat with the new one). */
+  appendEvents(accountId: string, chatId: string, events: ChatEvent[]): Promise<void>;
+  /** Events with id ≥ `fromId`, in order; agent-only lines only when asked for. */
+  events(accountId: string, chatId: string, fromId: number, options?: { includeAgentOnly?: boolean }): Promise<ChatEvent[]>;
+  /**
+   * The per-request keep-alive in one statement (server-chat §3.9, §4.5): lastUpdate always, the
+   * idle due time only for visitor requests on a live chat; the retention window of an ended chat.
+   */
+  touch(accountId: string, chatId: string, now: number, idleDueAt: number | null, retainUntil: number | null): Promise<void>;
+  /** Live chats whose idle or wait due time has come, oldest first. */
+  due(now: number, limit: number): Promise<Chat[]>;
+  /** Chats of the account in one state, oldest in the queue first. */
+  listByState(accountId: string, state: ChatState): Promise<Chat[]>;
+  /** Chats each agent is chatting in now, by user id. */
+  activeCountByAgent(accountId: string): Promise<Map<number, number>>;
+  /** Chats of the skill (any skill: null) accepted or ended since `since`, for the wait estimator. */
+  recentHistory(accountId: string, skillId: number | null, since: number): Promise<{ accepted: number[]; waits: number[]; released: number[] }>;
+}
+
+export interface AgentSessionRepository {
+  save(session: AgentSession): Promise<void>;
+  get(accountId: string, id: string): Promise<AgentSession | undefined>;
+  /** Sessions not ended, any availability. */
+  listLive(accountId: string): Promise<AgentSession[]>;
+}
+
+export interface OfflineMessageRepository {
+  save(message: OfflineMessage): Promise<void>;
+  /** Newest first. */
+  list(accountId: string, limit: number): Promise<OfflineMessage[]>;
+}
+
+/** A message to send by e-mail, both parts rendered by the core. */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Sends e-mail (SMTP in production). Rejects when the message could not be handed over. */
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}
+
 /** What the core announces after a commit; later transports and adapters subscribe. */
-export type DomainEvent = {
-  type: 'login-session.ended';
-  accountId: string;
-  userId: number;
-  sessionId: string;
-  reason: 'logout' | 'expired' | 'evicted' | 'user-disabled';
-};
+export type DomainEvent =
+  | {
+      type: 'login-session.ended';
+      accountId: string;
+      userId: number;
+      sessionId: string;
+      reason: 'logout' | 'expired' | 'evicted' | 'user-disabled';
+    }
+  | {
+      /** A chat changed: new events up to `nextEventId - 1`, or a new state or typing flag. */
+      type: 'chat.changed';
+      accountId: string;
+      chatId: string;
+      state: ChatState;
+      nextEventId: number;
+    };
 
 /** Publish/subscribe between parts of the server (in-memory default; Redis for several nodes). */
 export interface EventBus {

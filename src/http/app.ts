@@ -20,6 +20,8 @@ import type { PublicOriginConfig } from './public-origin.js';
 import { registerDomainRoutes } from './domain/domain-routes.js';
 import { registerLoginRoutes } from './login/login-routes.js';
 import { registerHealthRoute } from './health.js';
+import { registerVisitorAccountRoutes } from './visitor-api/account-routes.js';
+import { registerVisitorChatRoutes } from './visitor-api/chat-routes.js';
 
 export interface HttpConfig extends PublicOriginConfig {
   /** Origins allowed to call the agent-side APIs from a browser (platform §1.6). */
@@ -114,6 +116,7 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
   app.setErrorHandler(async (error: FastifyError | ChatError | LegacyBodyError, request, reply) => {
     if (isChatError(error)) {
       const mapping = mappingFor(error.code, request.legacy.family);
+      if (mapping.kind === 'text') return reply.code(mapping.status).type('text/plain').send(Buffer.from(mapping.body));
       if (mapping.kind === 'oauth') {
         // OAuth 1.0 failures use the problem-reporting form, not the envelope (platform §5.3.6).
         return reply
@@ -139,5 +142,7 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
   registerHealthRoute(app, core);
   registerDomainRoutes(app, core, http);
   registerLoginRoutes(app, core, http);
+  registerVisitorAccountRoutes(app, core, http);
+  registerVisitorChatRoutes(app, core, http);
   return app;
 }

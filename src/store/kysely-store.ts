@@ -1,7 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
 import type {
   AccountRepository,
+  AgentSessionRepository,
   ApiKeyRepository,
+  ChatRepository,
+  OfflineMessageRepository,
   LoginSessionRepository,
   SkillRepository,
   Store,
@@ -19,6 +22,7 @@ import {
   type User,
 } from '../core/model.js';
 import type { Database } from './schema.js';
+import { agentSessionRepository, chatRepository, offlineMessageRepository, type Dialect } from './chat-repositories.js';
 
 const bool = (value: boolean): number => (value ? 1 : 0);
 
@@ -56,9 +60,13 @@ export class KyselyStore implements Store {
   readonly users: UserRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly loginSessions: LoginSessionRepository;
+  readonly chats: ChatRepository;
+  readonly agentSessions: AgentSessionRepository;
+  readonly offlineMessages: OfflineMessageRepository;
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
     private readonly onClose: () => Promise<void> = () => db.destroy(),
   ) {
     this.accounts = accountRepository(db);
@@ -66,12 +74,15 @@ export class KyselyStore implements Store {
     this.users = userRepository(db);
     this.apiKeys = apiKeyRepository(db);
     this.loginSessions = loginSessionRepository(db);
+    this.chats = chatRepository(db, dialect);
+    this.agentSessions = agentSessionRepository(db);
+    this.offlineMessages = offlineMessageRepository(db);
   }
 
   async transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
     // Already inside one: join it (SQLite has one connection, so a second would deadlock).
     if (this.db.isTransaction) return work(this);
-    return this.db.transaction().execute((trx: Transaction<Database>) => work(new KyselyStore(trx)));
+    return this.db.transaction().execute((trx: Transaction<Database>) => work(new KyselyStore(trx, this.dialect)));
   }
 
   async ping(): Promise<void> {

@@ -45,7 +45,7 @@ export function openStore(location: DatabaseLocation): OpenedStore {
     ...(location.kind === 'postgres' ? { migrationTableSchema: location.schema ?? 'public' } : {}),
   });
   return {
-    store: new KyselyStore(db),
+    store: new KyselyStore(db, location.kind),
     async migrate() {
       const { error, results } = await migrator.migrateToLatest();
       const failed = results?.find((result) => result.status === 'Error');

@@ -9,6 +9,10 @@ export interface Database {
   user_skills: UserSkillsTable;
   api_keys: ApiKeysTable;
   login_sessions: LoginSessionsTable;
+  chats: ChatsTable;
+  chat_events: ChatEventsTable;
+  agent_sessions: AgentSessionsTable;
+  offline_messages: OfflineMessagesTable;
 }
 
 export interface AccountsTable {
@@ -85,4 +89,77 @@ export interface LoginSessionsTable {
   created_at: number;
   last_refresh_at: number;
   expires_at: number;
+}
+
+export interface ChatsTable {
+  account_id: string;
+  id: string;
+  visitor_id: number;
+  rt_session_id: number;
+  state: string;
+  skill_id: number | null;
+  skill_name: string | null;
+  requested_agent: string | null;
+  agent_user_id: number | null;
+  agent_name: string | null;
+  visitor_name: string | null;
+  visitor_typing: number;
+  agent_typing: number;
+  interaction_timeout_seconds: number;
+  max_wait_time_seconds: number | null;
+  /** JSON objects and arrays. */
+  echo: string;
+  visitor: string;
+  pre_chat_lines: string;
+  pre_chat_survey: string | null;
+  exit_survey: string | null;
+  custom_variables: string;
+  start_time: number;
+  last_update: number;
+  queued_at: number | null;
+  accepted_at: number | null;
+  ended_at: number | null;
+  idle_due_at: number | null;
+  wait_due_at: number | null;
+  retain_until: number | null;
+  next_event_id: number;
+}
+
+export interface ChatEventsTable {
+  account_id: string;
+  chat_id: string;
+  id: number;
+  type: string;
+  time: number;
+  state: string | null;
+  text_type: string | null;
+  text: string | null;
+  /** JSON, rich-content lines only. */
+  json: string | null;
+  by_name: string | null;
+  source: string | null;
+  system_message_id: number | null;
+  sub_type: string | null;
+}
+
+export interface AgentSessionsTable {
+  account_id: string;
+  id: string;
+  user_id: number;
+  login_session_id: string | null;
+  availability: string;
+  created_at: number;
+  last_request_at: number;
+  ended_at: number | null;
+}
+
+export interface OfflineMessagesTable {
+  account_id: string;
+  id: string;
+  skill: string | null;
+  /** JSON objects. */
+  survey: string;
+  visitor: string;
+  context: string;
+  created_at: number;
 }

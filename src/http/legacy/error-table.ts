@@ -4,7 +4,8 @@ import { RouteFamily } from './route-family.js';
 /** How one core error code is answered: the shared envelope, or an OAuth 1.0 problem body. */
 export type ErrorMapping =
   | { kind: 'envelope'; status: number; internalCode: number }
-  | { kind: 'oauth'; status: 401; problem: string; advice: string };
+  | { kind: 'oauth'; status: 401; problem: string; advice: string }
+  | { kind: 'text'; status: number; body: string };
 
 const envelope = (status: number, internalCode: number): ErrorMapping => ({ kind: 'envelope', status, internalCode });
 const oauth = (problem: string, advice: string): ErrorMapping => ({ kind: 'oauth', status: 401, problem, advice });
@@ -18,6 +19,13 @@ export const errorTable: Record<ErrorCode, ErrorMapping> = {
   AUTH_SCHEME_UNKNOWN: envelope(401, 5),
   ACCOUNT_INVALID: envelope(401, 6),
   CSRF_INVALID: envelope(401, 10),
+  ACCOUNT_FEATURE_BLOCKED: envelope(401, 10),
+  // Reported in developer-center PR #922; status and content type are the spec's choice (server-chat §1.4).
+  APP_KEY_REJECTED: {
+    kind: 'text',
+    status: 401,
+    body: 'lp_problem=consumer_key_rejected&lp_problem_advice=the appKey is permanently unacceptable to the Service Provider',
+  },
   CREDENTIALS_INVALID: envelope(401, 20),
   USER_NOT_ALLOWED: envelope(401, 21),
   PASSWORD_EXPIRED: envelope(401, 22),

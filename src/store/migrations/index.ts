@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-accounts-and-logins.js';
+import * as m0002 from './0002-chats.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so the same list runs from TypeScript
@@ -7,6 +8,7 @@ import * as m0001 from './0001-accounts-and-logins.js';
  */
 const migrations: Record<string, Migration> = {
   '0001-accounts-and-logins': m0001,
+  '0002-chats': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,82 @@
+import { ChatError, ErrorCode } from '../errors.js';
+import type { User } from '../model.js';
+import type { Store } from '../ports.js';
+import { line, stateEvent, systemLine } from './chat-events.js';
+import { ChatState, LineSource, type TextType } from './chat-model.js';
+import type { ChatWriter } from './chat-writer.js';
+
+/**
+ * The chat changes an agent makes (chat-agent-api §3.9, §3.15, §3.16, §3.20), shared by the Chat
+ * Agent API and by anything else that hands chats to agents. Routing decides *which* chat; these
+ * decide *how* it changes. Agent requests never keep a chat alive (server-chat §4.5).
+ */
+export function createAgentChatActions({ store, writer }: { store: Store; writer: ChatWriter }) {
+  const notHeld = () => new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
+  const displayName = (user: User) => user.nickname || user.loginName;
+
+  async function accountOf(accountId: string) {
+    const account = await store.accounts.get(accountId);
+    if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, `Invalid Account id: ${accountId}`);
+    return account;
+  }
+
+  return {
+    /** A waiting chat becomes the agent's: `chatting`, then system line 3 (server-chat §4.4). */
+    async accept(accountId: string, chatId: string, agent: User) {
+      const account = await accountOf(accountId);
+      return writer.change(accountId, chatId, (chat, now) => {
+        if (chat.state !== ChatState.WAITING) throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat is not waiting');
+        const name = displayName(agent);
+        return {
+          chat: { ...chat, state: ChatState.CHATTING, agentUserId: agent.id, agentName: name, acceptedAt: now, waitDueAt: null },
+          events: [stateEvent(ChatState.CHATTING, now), systemLine(account, 3, now, name)],
+        };
+      });
+    },
+
+    /** An agent line, as sent (plain, html after sanitising, rich-content), seen by both sides. */
+    async sendLine(accountId: string, chatId: string, agent: User, text: string, textType: TextType = 'plain') {
+      return writer.change(accountId, chatId, (chat, now) => {
+        if (chat.agentUserId !== agent.id) throw notHeld();
+        if (chat.state !== ChatState.CHATTING) throw new ChatError(ErrorCode.STATE_CONFLICT, 'Cannot add line while not in chat');
+        return {
+          chat: { ...chat, agentTyping: false, lastUpdate: now },
+          events: [line(LineSource.AGENT, displayName(agent), text, now, textType)],
+        };
+      });
+    },
+
+    async setTyping(accountId: string, chatId: string, agent: User, isTyping: boolean) {
+      return writer.change(accountId, chatId, (chat, now) => {
+        if (chat.agentUserId !== agent.id) throw notHeld();
+        if (chat.state !== ChatState.CHATTING) throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat is not in progress');
+        return { chat: { ...chat, agentTyping: isTyping, lastUpdate: now }, events: [] };
+      });
+    },
+
+    /** The agent ends the chat: system line 5, then `ended` (server-chat §4.2). */
+    async end(accountId: string, chatId: string, agent: User) {
+      const account = await accountOf(accountId);
+      return writer.change(accountId, chatId, (chat, now) => {
+        if (chat.agentUserId !== agent.id) throw notHeld();
+        if (chat.state === ChatState.ENDED) throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat has already ended');
+        return {
+          chat: {
+            ...chat,
+            state: ChatState.ENDED,
+            endedAt: now,
+            queuedAt: null,
+            idleDueAt: null,
+            waitDueAt: null,
+            visitorTyping: false,
+            agentTyping: false,
+            retainUntil: now + account.settings.endedChatRetentionMinutes * 60_000,
+          },
+          events: [systemLine(account, 5, now, displayName(agent)), stateEvent(ChatState.ENDED, now)],
+        };
+      });
+    },
+  };
+}
+
+export type AgentChatActions = ReturnType<typeof createAgentChatActions>;

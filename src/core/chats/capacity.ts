@@ -1,0 +1,114 @@
+import type { Account, User } from '../model.js';
+import type { Clock, Store } from '../ports.js';
+import { Availability, ChatState, type Chat } from './chat-model.js';
+
+/** Which agents a question is about: a skill (by id; null = any), or one agent by login name. */
+export type Audience = { kind: 'skill'; skillId: number | null } | { kind: 'agent'; loginName: string };
+
+interface EligibleAgent {
+  user: User;
+  active: number;
+  /** Chats this agent can still take now; Infinity when unlimited. */
+  free: number;
+}
+
+/** Stands for a skill name the account does not have: no agent holds it, no chat waits for it. */
+export const UNKNOWN_SKILL_ID = -1;
+
+/** Window of history the wait estimator reads. */
+export const ESTIMATOR_WINDOW_MS = 30 * 60_000;
+/** Fewer slot releases than this in the window: not enough data (-2). */
+export const ESTIMATOR_MIN_RELEASES = 3;
+
+/**
+ * Availability, free slots and estimated wait, computed from real agent state: agents with a live
+ * agent session set Online, holding the skill, with their chats counted (server-chat §3.1–3.3,
+ * chat-agent-api §3.6). The same figures serve both APIs.
+ *
+ * Estimated wait (server-chat §3.3): -1 when no eligible agent is online; 0 when a free slot is left
+ * for the chat after those queued ahead of it; -2 when fewer than 3 chats of the skill ended with an
+ * agent in the last 30 minutes (not enough data); otherwise the queue position divided by the rate
+ * at which those agents freed slots over that window: ceil((queuedAhead + 1 - freeSlots) / rate).
+ */
+export function createCapacity({ store, clock }: { store: Store; clock: Clock }) {
+  async function eligible(account: Account, audience: Audience): Promise<EligibleAgent[]> {
+    const sessions = await store.agentSessions.listLive(account.id);
+    const onlineUserIds = new Set(sessions.filter((s) => s.availability === Availability.ONLINE).map((s) => s.userId));
+    if (onlineUserIds.size === 0) return [];
+    const [users, active] = await Promise.all([store.users.list(account.id), store.chats.activeCountByAgent(account.id)]);
+    return users
+      .filter((user) => onlineUserIds.has(user.id) && user.enabled && !user.deleted)
+      .filter((user) =>
+        audience.kind === 'agent'
+          ? user.loginName.toLowerCase() === audience.loginName.toLowerCase()
+          : audience.skillId === null || user.skillIds.includes(audience.skillId),
+      )
+      .map((user) => {
+        const count = active.get(user.id) ?? 0;
+        const free = user.maxChats === -1 ? Infinity : Math.max(0, user.maxChats - count);
+        return { user, active: count, free };
+      });
+  }
+
+  /** Waiting chats that compete for the audience's agents, oldest first. */
+  async function queued(account: Account, audience: Audience, before?: Chat): Promise<Chat[]> {
+    const waiting = await store.chats.listByState(account.id, ChatState.WAITING);
+    return waiting.filter((chat) => {
+      if (before !== undefined && (chat.id === before.id || (chat.queuedAt ?? 0) > (before.queuedAt ?? 0))) return false;
+      if (audience.kind === 'agent') return chat.requestedAgent?.toLowerCase() === audience.loginName.toLowerCase();
+      return audience.skillId === null || chat.skillId === audience.skillId;
+    });
+  }
+
+  const freeSlots = (agents: EligibleAgent[]): number => agents.reduce((sum, agent) => sum + agent.free, 0);
+
+  async function estimatedWait(account: Account, audience: Audience, queuedAhead: number, agents: EligibleAgent[]) {
+    if (agents.length === 0) return -1;
+    const free = freeSlots(agents);
+    if (free > queuedAhead) return 0;
+    const now = clock.now();
+    const skillId = audience.kind === 'skill' ? audience.skillId : null;
+    const history = await store.chats.recentHistory(account.id, skillId, now - ESTIMATOR_WINDOW_MS);
+    if (history.released.length < ESTIMATOR_MIN_RELEASES) return -2;
+    const releasesPerSecond = history.released.length / (ESTIMATOR_WINDOW_MS / 1000);
+    return Math.max(1, Math.ceil((queuedAhead + 1 - free) / releasesPerSecond));
+  }
+
+  return {
+    /** Whether a chat could be served (server-chat §3.1): online; free now (0); within N seconds. */
+    async isAvailable(account: Account, audience: Audience, maxWaitTime: number | undefined): Promise<boolean> {
+      const agents = await eligible(account, audience);
+      if (agents.length === 0) return false;
+      if (maxWaitTime === undefined) return true;
+      const ahead = (await queued(account, audience)).length;
+      if (maxWaitTime === 0) return freeSlots(agents) > ahead;
+      const wait = await estimatedWait(account, audience, ahead, agents);
+      // Not enough data (-2) counts as available while an agent is online (server-chat §3.1).
+      return wait === -2 || (wait >= 0 && wait <= maxWaitTime);
+    },
+
+    /** Free slots now minus the chats already waiting for them; -1 when an agent is unlimited. */
+    async availableSlots(account: Account, audience: Audience): Promise<number> {
+      const agents = await eligible(account, audience);
+      if (agents.some((agent) => agent.free === Infinity)) return -1;
+      const waiting = (await queued(account, audience)).length;
+      return Math.max(0, freeSlots(agents) - waiting);
+    },
+
+    /** Seconds a new chat (or `chat`, counting only those queued ahead of it) would wait. */
+    async estimatedWaitTime(account: Account, audience: Audience, chat?: Chat): Promise<number> {
+      const agents = await eligible(account, audience);
+      const ahead = (await queued(account, audience, chat)).length;
+      return estimatedWait(account, audience, ahead, agents);
+    },
+
+    /** Resolves a skill name (exact, then case-insensitive); a skill nobody holds is unknown. */
+    async skillAudience(account: Account, skillName: string | undefined): Promise<Audience> {
+      if (skillName === undefined) return { kind: 'skill', skillId: null };
+      const skill = await store.skills.findByName(account.id, skillName);
+      return { kind: 'skill', skillId: skill?.id ?? UNKNOWN_SKILL_ID };
+    },
+  };
+}
+
+export type Capacity = ReturnType<typeof createCapacity>;

@@ -1,0 +1,43 @@
+import type { Account } from '../model.js';
+import { ChatState, LineSource, SubType, type Chat, type ChatEvent, type NewChatEvent, type TextType } from './chat-model.js';
+
+/** The system line `systemMessageId` with the account's text (server-chat §4.2). */
+export function systemLine(account: Account, systemMessageId: number, time: number, agentName = ''): NewChatEvent {
+  const template = account.settings.systemMessages[String(systemMessageId)] ?? '';
+  return {
+    type: 'line',
+    time,
+    textType: 'plain',
+    text: template.replaceAll('{agentName}', agentName),
+    by: 'info',
+    source: LineSource.SYSTEM,
+    systemMessageId,
+    subType: SubType.REGULAR,
+  };
+}
+
+/** A pre-chat line echoed to both sides as system line 0 (server-chat §4.2, §9 item 10). */
+export function preChatEcho(text: string, time: number): NewChatEvent {
+  return { type: 'line', time, textType: 'plain', text, by: 'info', source: LineSource.SYSTEM, systemMessageId: 0, subType: SubType.REGULAR };
+}
+
+export function stateEvent(state: ChatState, time: number): NewChatEvent {
+  return { type: 'state', time, state };
+}
+
+export function line(source: LineSource, by: string, text: string, time: number, textType: TextType = 'plain'): NewChatEvent {
+  return { type: 'line', time, textType, text, by, source, subType: SubType.REGULAR };
+}
+
+/** Gives new events their ids from the chat's counter; returns them and the advanced chat. */
+export function numberEvents(chat: Chat, events: NewChatEvent[]): { chat: Chat; events: ChatEvent[] } {
+  const numbered = events.map((event, index) => ({ id: chat.nextEventId + index, ...event }));
+  return { chat: { ...chat, nextEventId: chat.nextEventId + events.length }, events: numbered };
+}
+
+/** The visitor's name as lines and the visitor side show it (server-chat §3.13). */
+export const visitorDisplayName = (chat: Chat): string => chat.visitorName ?? 'You';
+
+/** Whether the chat still answers: unknown, or ended and past its retention, reads as 404. */
+export const isGone = (chat: Chat | undefined, now: number): boolean =>
+  chat === undefined || (chat.state === ChatState.ENDED && chat.retainUntil !== null && chat.retainUntil <= now);

@@ -1,0 +1,127 @@
+/** The chat model shared by both chat APIs (server-chat §4, chat-agent-api §3.13–3.16). */
+
+export const ChatState = { WAITING: 'waiting', CHATTING: 'chatting', ENDED: 'ended' } as const;
+export type ChatState = (typeof ChatState)[keyof typeof ChatState];
+
+export const LineSource = { SYSTEM: 'system', AGENT: 'agent', VISITOR: 'visitor' } as const;
+export type LineSource = (typeof LineSource)[keyof typeof LineSource];
+
+/** Lines with ONLY_TO_REP (agent-only lines, transfer notes) never reach the visitor (server-chat §4.2). */
+export const SubType = { REGULAR: 'REGULAR', ONLY_TO_REP: 'ONLY_TO_REP' } as const;
+export type SubType = (typeof SubType)[keyof typeof SubType];
+
+export type TextType = 'plain' | 'html' | 'rich-content';
+
+/** Values the chat request carried that both APIs echo in chat info (server-chat §3.12). */
+export interface ChatRequestEcho {
+  LETagVisitorId?: string;
+  LETagSessionId?: string;
+  LETagContextId?: string;
+  engagementId?: string;
+  campaignId?: string;
+  language?: string;
+  participantId?: string;
+  conversationId?: string;
+}
+
+/** What the visitor's client told us about them, shown to the agent. */
+export interface VisitorContext {
+  visitorIp: string;
+  userAgent: string;
+  referrer: string;
+  visitorSessionId?: string;
+}
+
+/** A submitted survey: answers by question id, each a string or (checkbox) several strings. */
+export interface SurveyAnswers {
+  surveyId: string;
+  answers: { questionId: string; label: string; answer: string | string[] }[];
+  submittedAt: number;
+}
+
+export interface Chat {
+  accountId: string;
+  /** Also the chatSessionKey: `H<63-bit>-<32 hex>K<7 digits>` (server-chat §4.6). */
+  id: string;
+  visitorId: number;
+  rtSessionId: number;
+  state: ChatState;
+  skillId: number | null;
+  skillName: string | null;
+  /** Login name from the request's `agent`: the chat waits for that agent only. */
+  requestedAgent: string | null;
+  agentUserId: number | null;
+  agentName: string | null;
+  /** null until set: "You" on the visitor side, "visitor" on the agent side (server-chat §3.13). */
+  visitorName: string | null;
+  visitorTyping: boolean;
+  agentTyping: boolean;
+  interactionTimeoutSeconds: number;
+  maxWaitTimeSeconds: number | null;
+  echo: ChatRequestEcho;
+  visitor: VisitorContext;
+  preChatLines: string[];
+  preChatSurvey: SurveyAnswers | null;
+  exitSurvey: SurveyAnswers | null;
+  customVariables: { name: string; value: string }[];
+  /** When the chat was requested (the time of system line 4). */
+  startTime: number;
+  /** Any request on the chat, either API (server-chat §3.9). */
+  lastUpdate: number;
+  /** When the chat (re)joined its queue: FIFO order per skill. */
+  queuedAt: number | null;
+  acceptedAt: number | null;
+  endedAt: number | null;
+  /** Due times the scheduler acts on (STYLE: timers are due times in the store). */
+  idleDueAt: number | null;
+  waitDueAt: number | null;
+  /** After this an ended chat answers 404 (server-chat §4.5). */
+  retainUntil: number | null;
+  /** One past the highest event id: the `from` of `next` links. */
+  nextEventId: number;
+}
+
+export interface ChatEvent {
+  id: number;
+  type: 'state' | 'line';
+  time: number;
+  state?: ChatState;
+  textType?: TextType;
+  text?: string;
+  json?: unknown;
+  by?: string;
+  source?: LineSource;
+  systemMessageId?: number;
+  subType?: SubType;
+}
+
+/** An event before the store gives it its id. */
+export type NewChatEvent = Omit<ChatEvent, 'id'>;
+
+/** An offline-survey submission (server-chat §3.6), listed by `parley offline list`. */
+export interface OfflineMessage {
+  accountId: string;
+  id: string;
+  skill: string | null;
+  survey: SurveyAnswers;
+  visitor: VisitorContext;
+  context: Record<string, string>;
+  createdAt: number;
+}
+
+export const Availability = { ONLINE: 'Online', AWAY: 'Away', OCCUPIED: 'Occupied' } as const;
+export type Availability = (typeof Availability)[keyof typeof Availability];
+
+/** A Chat Agent API agent session (chat-agent-api §3.1); what routing and capacity read. */
+export interface AgentSession {
+  accountId: string;
+  /** Digits only (chat-agent-api §1.9). */
+  id: string;
+  userId: number;
+  /** The login session whose bearer created it: it ends with that login (platform §4.7). */
+  loginSessionId: string | null;
+  availability: Availability;
+  createdAt: number;
+  lastRequestAt: number;
+  endedAt: number | null;
+}

@@ -1,0 +1,52 @@
+import type { Clock, Store } from '../ports.js';
+import { stateEvent, systemLine } from './chat-events.js';
+import { ChatState } from './chat-model.js';
+import type { ChatWriter } from './chat-writer.js';
+
+/**
+ * Acts on due times stored with the chats (server-chat §4.5, platform §6.4): a waiting chat past
+ * its request's `maxWaitTime` ends with system line 2; a chat without a visitor request for
+ * `chatTimeout` seconds ends with system line 6. The due times are in the store, so a restarted
+ * server ends what came due while it was down on its first run.
+ */
+export function createChatTimers({ store, clock, writer }: { store: Store; clock: Clock; writer: ChatWriter }) {
+  return {
+    /** Ends every chat that is due now; returns how many it ended. */
+    async runDue(batch = 100): Promise<number> {
+      let ended = 0;
+      for (;;) {
+        const due = await store.chats.due(clock.now(), batch);
+        for (const candidate of due) {
+          const account = await store.accounts.get(candidate.accountId);
+          if (account === undefined) continue;
+          const result = await writer
+            .change(candidate.accountId, candidate.id, (chat, now) => {
+              // Re-checked under the lock: a visitor request may have moved the due time meanwhile.
+              const waitedOut = chat.state === ChatState.WAITING && chat.waitDueAt !== null && chat.waitDueAt <= now;
+              const idle = chat.idleDueAt !== null && chat.idleDueAt <= now;
+              if (chat.state === ChatState.ENDED || (!waitedOut && !idle)) return { chat, events: [] };
+              return {
+                chat: {
+                  ...chat,
+                  state: ChatState.ENDED,
+                  endedAt: now,
+                  queuedAt: null,
+                  idleDueAt: null,
+                  waitDueAt: null,
+                  visitorTyping: false,
+                  agentTyping: false,
+                  retainUntil: now + account.settings.endedChatRetentionMinutes * 60_000,
+                },
+                events: [systemLine(account, waitedOut ? 2 : 6, now), stateEvent(ChatState.ENDED, now)],
+              };
+            })
+            .catch(() => undefined);
+          if (result !== undefined && result.events.length > 0) ended += 1;
+        }
+        if (due.length < batch) return ended;
+      }
+    },
+  };
+}
+
+export type ChatTimers = ReturnType<typeof createChatTimers>;

@@ -1,0 +1,52 @@
+import { ChatError, ErrorCode } from '../errors.js';
+import type { Clock, EventBus, Store } from '../ports.js';
+import { isGone, numberEvents } from './chat-events.js';
+import type { Chat, ChatEvent, NewChatEvent } from './chat-model.js';
+
+/** What a change to one chat produces: the chat as it should be stored, and events to append. */
+export interface ChatChange {
+  chat: Chat;
+  events: NewChatEvent[];
+}
+
+/**
+ * The one way chats change: read under a lock, apply, append events with consecutive ids, save,
+ * commit, then announce (publish after commit). Two writers of one chat never interleave, so event
+ * ids have no gaps and no duplicates.
+ */
+export function createChatWriter({ store, clock, bus }: { store: Store; clock: Clock; bus: EventBus }) {
+  const notFound = () => new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
+
+  return {
+    async change(
+      accountId: string,
+      chatId: string,
+      apply: (chat: Chat, now: number, tx: Store) => ChatChange | Promise<ChatChange>,
+    ): Promise<{ chat: Chat; events: ChatEvent[] }> {
+      const result = await store.transaction(async (tx) => {
+        const now = clock.now();
+        const current = await tx.chats.get(accountId, chatId, { forUpdate: true });
+        if (current === undefined || isGone(current, now)) throw notFound();
+        const change = await apply(current, now, tx);
+        const numbered = numberEvents(change.chat, change.events);
+        await tx.chats.appendEvents(accountId, chatId, numbered.events);
+        await tx.chats.save(numbered.chat);
+        return numbered;
+      });
+      this.announce(result.chat);
+      return result;
+    },
+
+    announce(chat: Chat): void {
+      bus.publish({
+        type: 'chat.changed',
+        accountId: chat.accountId,
+        chatId: chat.id,
+        state: chat.state,
+        nextEventId: chat.nextEventId,
+      });
+    },
+  };
+}
+
+export type ChatWriter = ReturnType<typeof createChatWriter>;

@@ -1,0 +1,134 @@
+import { ChatError, ErrorCode } from '../errors.js';
+import type { Account } from '../model.js';
+import type { Clock, Random, Store } from '../ports.js';
+import { requireAccount } from '../accounts/require-account.js';
+import { normalizeSurvey, parseSubmission } from '../surveys/surveys.js';
+import type { Capacity } from './capacity.js';
+import { newChatId, newRtSessionId, newVisitorId } from './chat-ids.js';
+import { numberEvents, preChatEcho, stateEvent, systemLine } from './chat-events.js';
+import { ChatState, type Chat, type NewChatEvent, type SurveyAnswers } from './chat-model.js';
+import { parseChatRequest } from './chat-request.js';
+import type { ChatWriter } from './chat-writer.js';
+import type { VisitorAuthentication } from './visitor-authentication.js';
+
+export interface VisitorOrigin {
+  /** The address the request came from (the proxy's X-Forwarded-For when trusted). */
+  ip: string;
+  userAgent: string;
+}
+
+/**
+ * Start Chat (server-chat §3.8, §4.4): checks the request, refuses blocked visitors (403 / 43),
+ * validates the pre-chat survey, and stores the chat in state `waiting` with its first events —
+ * `waiting`, system line 4, the pre-chat line echoes — in its skill's queue. With `maxWaitTime=0`
+ * and nobody free it ends at once with system line 2.
+ */
+export function createStartChat(deps: {
+  store: Store;
+  clock: Clock;
+  random: Random;
+  capacity: Capacity;
+  writer: ChatWriter;
+  visitorAuthentication: VisitorAuthentication;
+}) {
+  const { store, clock, random, capacity, writer, visitorAuthentication } = deps;
+
+  async function preChatAnswers(account: Account, survey: unknown, now: number): Promise<SurveyAnswers | null> {
+    const definition = account.surveys.preChat;
+    if (survey === undefined || definition === undefined) return null;
+    return parseSubmission({ survey }, normalizeSurvey(definition), now);
+  }
+
+  async function resolveSkill(account: Account, name: string | undefined, id: number | undefined) {
+    // Unknown or absent skill: the default queue, never a failure (server-chat §3.8).
+    const skill =
+      name !== undefined
+        ? await store.skills.findByName(account.id, name)
+        : id !== undefined
+          ? await store.skills.get(account.id, id)
+          : undefined;
+    return skill === undefined || skill.deleted ? null : skill;
+  }
+
+  return {
+    async start(accountId: string, body: unknown, origin: VisitorOrigin): Promise<Chat> {
+      const account = await requireAccount(store, accountId);
+      const request = parseChatRequest(body);
+      const visitorIp = request.visitorIp ?? origin.ip;
+      if (account.settings.blockedIps.includes(visitorIp) || account.settings.blockedIps.includes(origin.ip)) {
+        throw new ChatError(ErrorCode.FORBIDDEN, 'This visitor may not start a chat');
+      }
+      visitorAuthentication.checkChatRequest(account, request.echo.participantId, request.echo.conversationId);
+      const now = clock.now();
+      const preChatSurvey = await preChatAnswers(account, request.survey, now);
+      const skill = await resolveSkill(account, request.skill, request.skillId);
+      if (request.agent !== undefined && (await store.users.findByLoginName(account.id, request.agent)) === undefined) {
+        throw new ChatError(ErrorCode.VALIDATION, `Unknown agent: ${request.agent.slice(0, 80)}`, { field: 'agent' });
+      }
+
+      const chat: Chat = {
+        accountId: account.id,
+        id: newChatId(random),
+        visitorId: request.visitorId ?? newVisitorId(random),
+        rtSessionId: newRtSessionId(random),
+        state: ChatState.WAITING,
+        skillId: skill?.id ?? null,
+        skillName: skill?.name ?? null,
+        requestedAgent: request.agent ?? null,
+        agentUserId: null,
+        agentName: null,
+        visitorName: null,
+        visitorTyping: false,
+        agentTyping: false,
+        interactionTimeoutSeconds: request.interactionTimeout,
+        maxWaitTimeSeconds: request.maxWaitTime ?? null,
+        echo: request.echo,
+        visitor: {
+          visitorIp,
+          userAgent: request.userAgent ?? origin.userAgent,
+          referrer: request.referrer ?? '',
+          ...(request.visitorSessionId === undefined ? {} : { visitorSessionId: request.visitorSessionId }),
+        },
+        preChatLines: request.preChatLines,
+        preChatSurvey,
+        exitSurvey: null,
+        customVariables: request.customVariables,
+        startTime: now,
+        lastUpdate: now,
+        queuedAt: now,
+        acceptedAt: null,
+        endedAt: null,
+        idleDueAt: now + request.interactionTimeout * 1000,
+        waitDueAt: request.maxWaitTime === undefined ? null : now + request.maxWaitTime * 1000,
+        retainUntil: null,
+        nextEventId: 0,
+      };
+
+      const events: NewChatEvent[] = [stateEvent(ChatState.WAITING, now), systemLine(account, 4, now)];
+      if (account.settings.preChatLineEcho) events.push(...request.preChatLines.map((text) => preChatEcho(text, now)));
+
+      let stored = chat;
+      if (request.maxWaitTime === 0) {
+        const audience =
+          request.agent !== undefined ? { kind: 'agent' as const, loginName: request.agent } : { kind: 'skill' as const, skillId: chat.skillId };
+        if (!(await capacity.isAvailable(account, audience, 0))) {
+          // Nobody can take it now and the visitor will not wait (server-chat §4.4).
+          events.push(systemLine(account, 2, now), stateEvent(ChatState.ENDED, now));
+          stored = {
+            ...chat,
+            state: ChatState.ENDED,
+            endedAt: now,
+            queuedAt: null,
+            idleDueAt: null,
+            waitDueAt: null,
+            retainUntil: now + account.settings.endedChatRetentionMinutes * 60_000,
+          };
+        }
+      }
+      const numbered = numberEvents(stored, events);
+      await store.chats.create(numbered.chat, numbered.events);
+      writer.announce(numbered.chat);
+      return numbered.chat;
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import { ChatError, ErrorCode } from '../errors.js';
+import type { Account } from '../model.js';
+import type { Clock, Store } from '../ports.js';
+import { requireAccount } from '../accounts/require-account.js';
+import { isGone, line, stateEvent, visitorDisplayName } from './chat-events.js';
+import { ChatState, LineSource, type Chat, type ChatEvent } from './chat-model.js';
+import type { ChatWriter } from './chat-writer.js';
+
+const MAX_LINE_LENGTH = 10_000;
+const MAX_NAME_LENGTH = 100;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `@type` or `type` (server-chat §3.11: accept both in JSON; XML gives `@type`). */
+const attribute = (record: Record<string, unknown>, name: string): unknown => record[`@${name}`] ?? record[name];
+
+/** A posted event: a visitor line, or the end of the chat (server-chat §3.11). */
+export type PostedEvent = { kind: 'line'; text: string } | { kind: 'end' };
+
+export function parsePostedEvent(body: unknown): PostedEvent {
+  const event = isRecord(body) && isRecord(body.event) ? body.event : undefined;
+  const invalid = (message: string, field = 'event') => new ChatError(ErrorCode.VALIDATION, message, { field });
+  if (event === undefined) throw invalid('The body must be {"event": {"@type": "line", "text": "…"}}');
+  const type = attribute(event, 'type');
+  if (type === 'line') {
+    const text = event.text;
+    if (typeof text !== 'string') throw invalid('A line needs a text', 'event.text');
+    if (text.length > MAX_LINE_LENGTH) throw invalid(`A line has at most ${MAX_LINE_LENGTH} characters`, 'event.text');
+    return { kind: 'line', text };
+  }
+  if (type === 'state') {
+    if (event.state !== ChatState.ENDED) throw invalid('The only state a visitor can set is "ended"', 'event.state');
+    return { kind: 'end' };
+  }
+  throw invalid('event @type must be "line" or "state"', 'event.@type');
+}
+
+/**
+ * What a visitor does with a chat (server-chat §3.9–3.15, §3.19). Every call touches the chat:
+ * `lastUpdate`, and the interaction timeout of a live chat (only this API keeps a chat alive,
+ * §4.5) or the retention of an ended one.
+ */
+export function createVisitorChat({ store, clock, writer }: { store: Store; clock: Clock; writer: ChatWriter }) {
+  const notFound = () => new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
+  const notInChat = (message = 'Cannot add line while not in chat') => new ChatError(ErrorCode.STATE_CONFLICT, message);
+
+  /** Loads a readable chat and records the visitor's request on it. */
+  async function touch(accountId: string, chatId: string): Promise<{ account: Account; chat: Chat }> {
+    const account = await requireAccount(store, accountId);
+    const now = clock.now();
+    const chat = await store.chats.get(accountId, chatId);
+    if (chat === undefined || isGone(chat, now)) throw notFound();
+    const isLive = chat.state !== ChatState.ENDED;
+    const idleDueAt = isLive ? now + chat.interactionTimeoutSeconds * 1000 : null;
+    const retainUntil = isLive ? null : now + account.settings.endedChatRetentionMinutes * 60_000;
+    await store.chats.touch(accountId, chatId, now, idleDueAt, retainUntil);
+    return {
+      account,
+      chat: { ...chat, lastUpdate: now, idleDueAt: idleDueAt ?? chat.idleDueAt, retainUntil: retainUntil ?? chat.retainUntil },
+    };
+  }
+
+  return {
+    touch,
+
+    /** The chat and its visitor-visible events from `from` (ONLY_TO_REP lines never included). */
+    async read(accountId: string, chatId: string, from: number): Promise<{ account: Account; chat: Chat; events: ChatEvent[] }> {
+      const { account, chat } = await touch(accountId, chatId);
+      const events = await store.chats.events(accountId, chatId, from);
+      return { account, chat, events };
+    },
+
+    /** One event by id (the Location of a posted event). */
+    async event(accountId: string, chatId: string, eventId: number): Promise<ChatEvent> {
+      await touch(accountId, chatId);
+      const [event] = await store.chats.events(accountId, chatId, eventId);
+      if (event === undefined || event.id !== eventId) throw notFound();
+      return event;
+    },
+
+    /** Adds a visitor line (only while chatting: 400 / 5) or ends the chat; returns the new event id. */
+    async post(accountId: string, chatId: string, body: unknown): Promise<number> {
+      const posted = parsePostedEvent(body);
+      const account = await requireAccount(store, accountId);
+      const result = await writer.change(accountId, chatId, (chat, now) => {
+        const visitorTouch = {
+          lastUpdate: now,
+          idleDueAt: now + chat.interactionTimeoutSeconds * 1000,
+        };
+        if (posted.kind === 'line') {
+          if (chat.state !== ChatState.CHATTING) throw notInChat();
+          // Visitor text is plain text, never interpreted as HTML (server-chat §3.11).
+          return {
+            chat: { ...chat, ...visitorTouch, visitorTyping: false },
+            events: [line(LineSource.VISITOR, visitorDisplayName(chat), posted.text, now)],
+          };
+        }
+        if (chat.state === ChatState.ENDED) throw notInChat('The chat has already ended');
+        return {
+          chat: {
+            ...chat,
+            lastUpdate: now,
+            state: ChatState.ENDED,
+            endedAt: now,
+            queuedAt: null,
+            idleDueAt: null,
+            waitDueAt: null,
+            visitorTyping: false,
+            agentTyping: false,
+            retainUntil: now + account.settings.endedChatRetentionMinutes * 60_000,
+          },
+          events: [stateEvent(ChatState.ENDED, now)],
+        };
+      });
+      const [event] = result.events;
+      if (event === undefined) throw new Error('a posted event was not stored');
+      return event.id;
+    },
+
+    /** Sets the visitor's name (waiting or chatting; 400 / 5 once ended, §3.13). */
+    async setVisitorName(accountId: string, chatId: string, body: unknown): Promise<void> {
+      const name = isRecord(body) ? body.visitorName : undefined;
+      if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME_LENGTH) {
+        throw new ChatError(ErrorCode.VALIDATION, `visitorName must be 1-${MAX_NAME_LENGTH} characters`, { field: 'visitorName' });
+      }
+      await writer.change(accountId, chatId, (chat, now) => {
+        if (chat.state === ChatState.ENDED) throw notInChat("Cannot set visitor's name. Chat was ended");
+        return { chat: { ...chat, visitorName: name.trim(), lastUpdate: now, idleDueAt: now + chat.interactionTimeoutSeconds * 1000 }, events: [] };
+      });
+    },
+
+    /** Sets typing (only while chatting: the real service refused it while waiting, §3.14). */
+    async setVisitorTyping(accountId: string, chatId: string, body: unknown): Promise<void> {
+      const value = isRecord(body) ? body.visitorTyping : undefined;
+      if (value !== 'typing' && value !== 'not-typing') {
+        throw new ChatError(ErrorCode.VALIDATION, 'visitorTyping must be "typing" or "not-typing"', { field: 'visitorTyping' });
+      }
+      await writer.change(accountId, chatId, (chat, now) => {
+        // Verbatim what the real service answered, also while waiting (issue #112).
+        if (chat.state !== ChatState.CHATTING) throw notInChat("Cannot set visitor's typing status. Chat was ended");
+        return {
+          chat: { ...chat, visitorTyping: value === 'typing', lastUpdate: now, idleDueAt: now + chat.interactionTimeoutSeconds * 1000 },
+          events: [],
+        };
+      });
+    },
+
+    /** Stores custom variables (deprecated but linked, §3.19): 200, kept with the chat. */
+    async setCustomVariables(accountId: string, chatId: string, body: unknown): Promise<void> {
+      const container = isRecord(body) && isRecord(body.customVariables) ? body.customVariables : {};
+      const list = container.customVariable;
+      const variables = (Array.isArray(list) ? list : [list]).flatMap((entry) =>
+        isRecord(entry) && typeof entry.name === 'string' && entry.value !== undefined
+          ? [{ name: entry.name.slice(0, 200), value: String(entry.value).slice(0, 4_000) }]
+          : [],
+      );
+      await writer.change(accountId, chatId, (chat, now) => ({
+        chat: { ...chat, customVariables: [...chat.customVariables, ...variables].slice(-100), lastUpdate: now },
+        events: [],
+      }));
+    },
+  };
+}
+
+export type VisitorChat = ReturnType<typeof createVisitorChat>;

@@ -1,0 +1,143 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Core } from '../../core/create-core.js';
+import { CHAT_ID_PATTERN } from '../../core/chats/chat-ids.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import type { Account } from '../../core/model.js';
+import { renderSurvey } from '../../core/surveys/surveys.js';
+import { parseLeadingDigits } from '../legacy/lenient-query.js';
+import { pathParam, sendEmpty, sendLegacy } from '../legacy/respond.js';
+import { registerResource } from '../legacy/resource.js';
+import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
+import { presentChat, presentEvent, presentEvents, presentInfo } from './chat-presenter.js';
+import { fromParam, visitorAccount } from './visitor-request.js';
+
+/**
+ * The chat resources of the Server Chat API (server-chat §3.9–3.19, rows 9–23). Every request on a
+ * chat records the visitor's activity; unknown chats and chats past retention answer 404 / 42.
+ */
+export function registerVisitorChatRoutes(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
+  const visitor = core.chats.visitor;
+  const chatPath = '/api/account/:accountId/chat/:chatId';
+
+  /** The account (app key checked) and a chat id of the right shape (anything else cannot exist). */
+  async function target(request: FastifyRequest): Promise<{ account: Account; chatId: string; baseUrl: string }> {
+    const account = await visitorAccount(request, core);
+    const chatId = pathParam(request, 'chatId');
+    if (!CHAT_ID_PATTERN.test(chatId)) throw new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
+    return { account, chatId, baseUrl: publicBaseUrl(request, origin) };
+  }
+
+  registerResource(app, chatPath, {
+    GET: async (request, reply) => {
+      const { account, chatId, baseUrl } = await target(request);
+      const from = fromParam(request);
+      const { chat, events } = await visitor.read(account.id, chatId, from);
+      return sendLegacy(reply, 200, presentChat(chat, events, account, baseUrl, from));
+    },
+  });
+
+  registerResource(app, `${chatPath}/events`, {
+    GET: async (request, reply) => {
+      const { account, chatId, baseUrl } = await target(request);
+      const from = fromParam(request);
+      const { chat, events } = await visitor.read(account.id, chatId, from);
+      return sendLegacy(reply, 200, { events: presentEvents(chat, events, account, baseUrl, from, 'string') });
+    },
+    // Add a line or end the chat: 201, empty, Location of the new event (§3.11). The event is
+    // committed before the answer is sent.
+    POST: async (request, reply) => {
+      const { account, chatId, baseUrl } = await target(request);
+      const eventId = await visitor.post(account.id, chatId, request.body);
+      reply.header('Location', `${baseUrl}/api/account/${account.id}/chat/${chatId}/events/${eventId}`);
+      return sendEmpty(reply, 201);
+    },
+  });
+
+  registerResource(app, `${chatPath}/events/:eventId`, {
+    GET: async (request, reply) => {
+      const { account, chatId } = await target(request);
+      const eventId = parseLeadingDigits(pathParam(request, 'eventId'));
+      if (eventId === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Event not found');
+      const event = await visitor.event(account.id, chatId, eventId);
+      return sendLegacy(reply, 200, { event: presentEvent(event, account, 'string') });
+    },
+  });
+
+  registerResource(app, `${chatPath}/info`, {
+    GET: async (request, reply) => {
+      const { account, chatId, baseUrl } = await target(request);
+      const { chat } = await visitor.touch(account.id, chatId);
+      return sendLegacy(reply, 200, { info: presentInfo(chat, account, baseUrl, 'standalone') });
+    },
+  });
+
+  registerResource(app, `${chatPath}/info/visitorName`, {
+    GET: async (request, reply) => {
+      const { account, chatId } = await target(request);
+      const { chat } = await visitor.touch(account.id, chatId);
+      return sendLegacy(reply, 200, { visitorName: chat.visitorName ?? 'You' });
+    },
+    // 200, not the documented 201: a real client fails on anything else (§9 item 3).
+    PUT: async (request, reply) => {
+      const { account, chatId } = await target(request);
+      await visitor.setVisitorName(account.id, chatId, request.body);
+      return sendEmpty(reply);
+    },
+  });
+
+  registerResource(app, `${chatPath}/info/visitorTyping`, {
+    GET: async (request, reply) => {
+      const { account, chatId } = await target(request);
+      const { chat } = await visitor.touch(account.id, chatId);
+      return sendLegacy(reply, 200, { visitorTyping: chat.visitorTyping && chat.state === 'chatting' ? 'typing' : 'not-typing' });
+    },
+    PUT: async (request, reply) => {
+      const { account, chatId } = await target(request);
+      await visitor.setVisitorTyping(account.id, chatId, request.body);
+      return sendEmpty(reply);
+    },
+  });
+
+  registerResource(app, `${chatPath}/info/agentTyping`, {
+    GET: async (request, reply) => {
+      const { account, chatId } = await target(request);
+      const { chat } = await visitor.touch(account.id, chatId);
+      // `unknown` while no agent holds the chat (§3.15).
+      const value = chat.agentUserId === null ? 'unknown' : chat.agentTyping && chat.state === 'chatting' ? 'typing' : 'not-typing';
+      return sendLegacy(reply, 200, { agentTyping: value });
+    },
+  });
+
+  registerResource(app, `${chatPath}/exitSurvey`, {
+    GET: async (request, reply) => {
+      const { account, chatId } = await target(request);
+      return sendLegacy(reply, 200, renderSurvey(await core.chats.surveys.exit(account.id, chatId), 'exit'));
+    },
+    PUT: async (request, reply) => {
+      const { account, chatId } = await target(request);
+      await core.chats.surveys.submitExit(account.id, chatId, request.body);
+      return sendEmpty(reply);
+    },
+  });
+
+  for (const [resource, withSubject] of [
+    ['transcriptRequest', false],
+    ['transcriptWithSubjectRequest', true],
+  ] as const) {
+    registerResource(app, `${chatPath}/${resource}`, {
+      PUT: async (request, reply) => {
+        const { account, chatId } = await target(request);
+        await core.chats.transcripts.send(account.id, chatId, request.body, { withSubject });
+        return sendEmpty(reply);
+      },
+    });
+  }
+
+  registerResource(app, `${chatPath}/customVariables`, {
+    PUT: async (request, reply) => {
+      const { account, chatId } = await target(request);
+      await visitor.setCustomVariables(account.id, chatId, request.body);
+      return sendEmpty(reply);
+    },
+  });
+}

@@ -1,0 +1,333 @@
+import type { Kysely } from 'kysely';
+import type { AgentSessionRepository, ChatRepository, OfflineMessageRepository } from '../core/ports.js';
+import type {
+  AgentSession,
+  Availability,
+  Chat,
+  ChatEvent,
+  ChatState,
+  LineSource,
+  OfflineMessage,
+  SubType,
+  TextType,
+} from '../core/chats/chat-model.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+const parse = <T>(text: string | null, fallback: T): T => {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+};
+const nullableNumber = (value: number | null): number | null => (value === null ? null : Number(value));
+
+type ChatRow = Database['chats'];
+
+const toChat = (row: ChatRow): Chat => ({
+  accountId: row.account_id,
+  id: row.id,
+  visitorId: Number(row.visitor_id),
+  rtSessionId: Number(row.rt_session_id),
+  state: row.state as ChatState,
+  skillId: nullableNumber(row.skill_id),
+  skillName: row.skill_name,
+  requestedAgent: row.requested_agent,
+  agentUserId: nullableNumber(row.agent_user_id),
+  agentName: row.agent_name,
+  visitorName: row.visitor_name,
+  visitorTyping: row.visitor_typing === 1,
+  agentTyping: row.agent_typing === 1,
+  interactionTimeoutSeconds: Number(row.interaction_timeout_seconds),
+  maxWaitTimeSeconds: nullableNumber(row.max_wait_time_seconds),
+  echo: parse(row.echo, {}),
+  visitor: parse(row.visitor, { visitorIp: '', userAgent: '', referrer: '' }),
+  preChatLines: parse(row.pre_chat_lines, []),
+  preChatSurvey: parse(row.pre_chat_survey, null),
+  exitSurvey: parse(row.exit_survey, null),
+  customVariables: parse(row.custom_variables, []),
+  startTime: Number(row.start_time),
+  lastUpdate: Number(row.last_update),
+  queuedAt: nullableNumber(row.queued_at),
+  acceptedAt: nullableNumber(row.accepted_at),
+  endedAt: nullableNumber(row.ended_at),
+  idleDueAt: nullableNumber(row.idle_due_at),
+  waitDueAt: nullableNumber(row.wait_due_at),
+  retainUntil: nullableNumber(row.retain_until),
+  nextEventId: Number(row.next_event_id),
+});
+
+const fromChat = (chat: Chat): ChatRow => ({
+  account_id: chat.accountId,
+  id: chat.id,
+  visitor_id: chat.visitorId,
+  rt_session_id: chat.rtSessionId,
+  state: chat.state,
+  skill_id: chat.skillId,
+  skill_name: chat.skillName,
+  requested_agent: chat.requestedAgent,
+  agent_user_id: chat.agentUserId,
+  agent_name: chat.agentName,
+  visitor_name: chat.visitorName,
+  visitor_typing: chat.visitorTyping ? 1 : 0,
+  agent_typing: chat.agentTyping ? 1 : 0,
+  interaction_timeout_seconds: chat.interactionTimeoutSeconds,
+  max_wait_time_seconds: chat.maxWaitTimeSeconds,
+  echo: JSON.stringify(chat.echo),
+  visitor: JSON.stringify(chat.visitor),
+  pre_chat_lines: JSON.stringify(chat.preChatLines),
+  pre_chat_survey: chat.preChatSurvey === null ? null : JSON.stringify(chat.preChatSurvey),
+  exit_survey: chat.exitSurvey === null ? null : JSON.stringify(chat.exitSurvey),
+  custom_variables: JSON.stringify(chat.customVariables),
+  start_time: chat.startTime,
+  last_update: chat.lastUpdate,
+  queued_at: chat.queuedAt,
+  accepted_at: chat.acceptedAt,
+  ended_at: chat.endedAt,
+  idle_due_at: chat.idleDueAt,
+  wait_due_at: chat.waitDueAt,
+  retain_until: chat.retainUntil,
+  next_event_id: chat.nextEventId,
+});
+
+const toEvent = (row: Database['chat_events']): ChatEvent => {
+  const event: ChatEvent = { id: Number(row.id), type: row.type === 'state' ? 'state' : 'line', time: Number(row.time) };
+  if (row.state !== null) event.state = row.state as ChatState;
+  if (row.text_type !== null) event.textType = row.text_type as TextType;
+  if (row.text !== null) event.text = row.text;
+  if (row.json !== null) event.json = parse<unknown>(row.json, null);
+  if (row.by_name !== null) event.by = row.by_name;
+  if (row.source !== null) event.source = row.source as LineSource;
+  if (row.system_message_id !== null) event.systemMessageId = Number(row.system_message_id);
+  if (row.sub_type !== null) event.subType = row.sub_type as SubType;
+  return event;
+};
+
+const fromEvent = (accountId: string, chatId: string, event: ChatEvent): Database['chat_events'] => ({
+  account_id: accountId,
+  chat_id: chatId,
+  id: event.id,
+  type: event.type,
+  time: event.time,
+  state: event.state ?? null,
+  text_type: event.textType ?? null,
+  text: event.text ?? null,
+  json: event.json === undefined ? null : JSON.stringify(event.json),
+  by_name: event.by ?? null,
+  source: event.source ?? null,
+  system_message_id: event.systemMessageId ?? null,
+  sub_type: event.subType ?? null,
+});
+
+export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepository {
+  const insertEvents = async (accountId: string, chatId: string, events: ChatEvent[]) => {
+    if (events.length > 0) {
+      await db
+        .insertInto('chat_events')
+        .values(events.map((event) => fromEvent(accountId, chatId, event)))
+        .execute();
+    }
+  };
+  return {
+    async create(chat, events) {
+      await db.insertInto('chats').values(fromChat(chat)).execute();
+      await insertEvents(chat.accountId, chat.id, events);
+    },
+    async get(accountId, chatId, options = {}) {
+      let query = db.selectFrom('chats').selectAll().where('account_id', '=', accountId).where('id', '=', chatId);
+      // SQLite has no row locks; its transactions already run one at a time.
+      if (options.forUpdate === true && dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      return row && toChat(row);
+    },
+    async save(chat) {
+      const { account_id: _account, id: _id, ...changes } = fromChat(chat);
+      await db
+        .updateTable('chats')
+        .set(changes)
+        .where('account_id', '=', chat.accountId)
+        .where('id', '=', chat.id)
+        .execute();
+    },
+    appendEvents: insertEvents,
+    async events(accountId, chatId, fromId, options = {}) {
+      let query = db
+        .selectFrom('chat_events')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('chat_id', '=', chatId)
+        .where('id', '>=', fromId);
+      if (options.includeAgentOnly !== true) {
+        query = query.where((eb) => eb.or([eb('sub_type', 'is', null), eb('sub_type', '!=', 'ONLY_TO_REP')]));
+      }
+      const rows = await query.orderBy('id').execute();
+      return rows.map(toEvent);
+    },
+    async touch(accountId, chatId, now, idleDueAt, retainUntil) {
+      await db
+        .updateTable('chats')
+        .set({
+          last_update: now,
+          ...(idleDueAt === null ? {} : { idle_due_at: idleDueAt }),
+          ...(retainUntil === null ? {} : { retain_until: retainUntil }),
+        })
+        .where('account_id', '=', accountId)
+        .where('id', '=', chatId)
+        .execute();
+    },
+    async due(now, limit) {
+      const rows = await db
+        .selectFrom('chats')
+        .selectAll()
+        .where('state', '!=', 'ended')
+        .where((eb) => eb.or([eb('idle_due_at', '<=', now), eb('wait_due_at', '<=', now)]))
+        .orderBy('start_time')
+        .limit(limit)
+        .execute();
+      return rows.map(toChat);
+    },
+    async listByState(accountId, state) {
+      const rows = await db
+        .selectFrom('chats')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('state', '=', state)
+        .orderBy('queued_at')
+        .orderBy('start_time')
+        .execute();
+      return rows.map(toChat);
+    },
+    async activeCountByAgent(accountId) {
+      const rows = await db
+        .selectFrom('chats')
+        .select(['agent_user_id', (eb) => eb.fn.countAll<number>().as('count')])
+        .where('account_id', '=', accountId)
+        .where('state', '=', 'chatting')
+        .where('agent_user_id', 'is not', null)
+        .groupBy('agent_user_id')
+        .execute();
+      return new Map(rows.map((row) => [Number(row.agent_user_id), Number(row.count)]));
+    },
+    async recentHistory(accountId, skillId, since) {
+      let query = db
+        .selectFrom('chats')
+        .select(['queued_at', 'accepted_at', 'ended_at', 'agent_user_id'])
+        .where('account_id', '=', accountId)
+        .where((eb) => eb.or([eb('accepted_at', '>=', since), eb('ended_at', '>=', since)]));
+      if (skillId !== null) query = query.where('skill_id', '=', skillId);
+      const rows = await query.execute();
+      const accepted: number[] = [];
+      const waits: number[] = [];
+      const released: number[] = [];
+      for (const row of rows) {
+        const acceptedAt = nullableNumber(row.accepted_at);
+        const endedAt = nullableNumber(row.ended_at);
+        const queuedAt = nullableNumber(row.queued_at);
+        if (acceptedAt !== null && acceptedAt >= since) {
+          accepted.push(acceptedAt);
+          if (queuedAt !== null) waits.push(acceptedAt - queuedAt);
+        }
+        // A slot is released when a chat an agent held ends.
+        if (endedAt !== null && endedAt >= since && row.agent_user_id !== null) released.push(endedAt);
+      }
+      return { accepted: accepted.sort((a, b) => a - b), waits, released: released.sort((a, b) => a - b) };
+    },
+  };
+}
+
+export function agentSessionRepository(db: Kysely<Database>): AgentSessionRepository {
+  const toSession = (row: Database['agent_sessions']): AgentSession => ({
+    accountId: row.account_id,
+    id: row.id,
+    userId: Number(row.user_id),
+    loginSessionId: row.login_session_id,
+    availability: row.availability as Availability,
+    createdAt: Number(row.created_at),
+    lastRequestAt: Number(row.last_request_at),
+    endedAt: nullableNumber(row.ended_at),
+  });
+  return {
+    async save(session) {
+      const row = {
+        account_id: session.accountId,
+        id: session.id,
+        user_id: session.userId,
+        login_session_id: session.loginSessionId,
+        availability: session.availability,
+        created_at: session.createdAt,
+        last_request_at: session.lastRequestAt,
+        ended_at: session.endedAt,
+      };
+      await db
+        .insertInto('agent_sessions')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['account_id', 'id']).doUpdateSet({
+            availability: row.availability,
+            last_request_at: row.last_request_at,
+            ended_at: row.ended_at,
+          }),
+        )
+        .execute();
+    },
+    async get(accountId, id) {
+      const row = await db
+        .selectFrom('agent_sessions')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toSession(row);
+    },
+    async listLive(accountId) {
+      const rows = await db
+        .selectFrom('agent_sessions')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('ended_at', 'is', null)
+        .orderBy('created_at')
+        .execute();
+      return rows.map(toSession);
+    },
+  };
+}
+
+export function offlineMessageRepository(db: Kysely<Database>): OfflineMessageRepository {
+  return {
+    async save(message: OfflineMessage) {
+      await db
+        .insertInto('offline_messages')
+        .values({
+          account_id: message.accountId,
+          id: message.id,
+          skill: message.skill,
+          survey: JSON.stringify(message.survey),
+          visitor: JSON.stringify(message.visitor),
+          context: JSON.stringify(message.context),
+          created_at: message.createdAt,
+        })
+        .execute();
+    },
+    async list(accountId, limit) {
+      const rows = await db
+        .selectFrom('offline_messages')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('created_at', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => ({
+        accountId: row.account_id,
+        id: row.id,
+        skill: row.skill,
+        survey: parse(row.survey, { surveyId: '', answers: [], submittedAt: 0 }),
+        visitor: parse(row.visitor, { visitorIp: '', userAgent: '', referrer: '' }),
+        context: parse(row.context, {}),
+        createdAt: Number(row.created_at),
+      }));
+    },
+  };
+}
