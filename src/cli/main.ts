@@ -213,7 +213,9 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
         if (options.json === true) return out(JSON.stringify(messages, null, 2));
         if (messages.length === 0) return out(`no offline messages in account ${accountId}`);
         for (const message of messages) {
-          out(`${new Date(message.createdAt).toISOString()}  ${message.id}${message.skill === null ? '' : `  skill ${message.skill}`}  from ${message.visitor.visitorIp || 'unknown'}`);
+          out(
+            `${new Date(message.createdAt).toISOString()}  ${message.id}${message.skill === null ? '' : `  skill ${message.skill}`}  from ${message.visitor.visitorIp || 'unknown'}`,
+          );
           for (const answer of message.survey.answers) {
             out(`  ${answer.label}: ${Array.isArray(answer.answer) ? answer.answer.join(', ') : answer.answer}`);
           }

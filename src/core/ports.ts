@@ -93,12 +93,23 @@ export interface ChatRepository {
   /** Inserts events whose ids the caller took from `nextEventId` (and saves the chat with the new one). */
   appendEvents(accountId: string, chatId: string, events: ChatEvent[]): Promise<void>;
   /** Events with id ≥ `fromId`, in order; agent-only lines only when asked for. */
-  events(accountId: string, chatId: string, fromId: number, options?: { includeAgentOnly?: boolean }): Promise<ChatEvent[]>;
+  events(
+    accountId: string,
+    chatId: string,
+    fromId: number,
+    options?: { includeAgentOnly?: boolean },
+  ): Promise<ChatEvent[]>;
   /**
    * The per-request keep-alive in one statement (server-chat §3.9, §4.5): lastUpdate always, the
    * idle due time only for visitor requests on a live chat; the retention window of an ended chat.
    */
-  touch(accountId: string, chatId: string, now: number, idleDueAt: number | null, retainUntil: number | null): Promise<void>;
+  touch(
+    accountId: string,
+    chatId: string,
+    now: number,
+    idleDueAt: number | null,
+    retainUntil: number | null,
+  ): Promise<void>;
   /** Live chats whose idle or wait due time has come, oldest first. */
   due(now: number, limit: number): Promise<Chat[]>;
   /** Chats of the account in one state, oldest in the queue first. */
@@ -106,7 +117,11 @@ export interface ChatRepository {
   /** Chats each agent is chatting in now, by user id. */
   activeCountByAgent(accountId: string): Promise<Map<number, number>>;
   /** Chats of the skill (any skill: null) accepted or ended since `since`, for the wait estimator. */
-  recentHistory(accountId: string, skillId: number | null, since: number): Promise<{ accepted: number[]; waits: number[]; released: number[] }>;
+  recentHistory(
+    accountId: string,
+    skillId: number | null,
+    since: number,
+  ): Promise<{ accepted: number[]; waits: number[]; released: number[] }>;
 }
 
 export interface AgentSessionRepository {

@@ -94,7 +94,11 @@ const fromChat = (chat: Chat): ChatRow => ({
 });
 
 const toEvent = (row: Database['chat_events']): ChatEvent => {
-  const event: ChatEvent = { id: Number(row.id), type: row.type === 'state' ? 'state' : 'line', time: Number(row.time) };
+  const event: ChatEvent = {
+    id: Number(row.id),
+    type: row.type === 'state' ? 'state' : 'line',
+    time: Number(row.time),
+  };
   if (row.state !== null) event.state = row.state as ChatState;
   if (row.text_type !== null) event.textType = row.text_type as TextType;
   if (row.text !== null) event.text = row.text;

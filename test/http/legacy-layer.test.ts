@@ -67,18 +67,21 @@ for (const target of await databaseTargets()) {
 
     describe('format negotiation and error envelopes', () => {
       it('renders chat-route errors in XML for a .xml suffix, with an ISO-8601 time', async () => {
-        const response = await get(`/api/account/${accountId}/chat/H123-abcK1.xml?v=1&NC=true`);
+        const appKey = seed.accounts[0]!.appKeys[0]!;
+        const response = await get(`/api/account/${accountId}/chat/H123-abcK1.xml?v=1&NC=true&appKey=${appKey}`);
         assert.equal(response.status, 404);
         assert.equal(response.header('content-type'), 'application/xml; charset=utf-8');
         assert.match(response.text, /^<\?xml version="1\.0" encoding="UTF-8" standalone="yes"\?>/);
         assert.match(
           response.text,
-          /<error><time>\d{4}-\d{2}-\d{2}T[^<]+<\/time><message>No such resource<\/message><internalCode>42<\/internalCode><responseStatus>NOT_FOUND<\/responseStatus><\/error>/,
+          /<error><time>\d{4}-\d{2}-\d{2}T[^<]+<\/time><message>Chat not found<\/message><internalCode>42<\/internalCode><responseStatus>NOT_FOUND<\/responseStatus><\/error>/,
         );
       });
 
       it('lets the suffix win over Accept, and Accept decide without a suffix', async () => {
-        const json = await get(`/api/account/${accountId}/chat/H1-aK1.json`, { Accept: 'application/xml' });
+        const json = await get(`/api/account/${accountId}/chat/H1-aK1.json?appKey=${seed.accounts[0]!.appKeys[0]!}`, {
+          Accept: 'application/xml',
+        });
         assert.equal(json.header('content-type'), 'application/json');
         const xml = await get(`/api/account/${accountId}/agentSession/1/info`, { Accept: 'text/xml' });
         assert.equal(xml.header('content-type'), 'application/xml; charset=utf-8');

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../../src/core/clock.js';
 import { createCore, type Core } from '../../src/core/create-core.js';
-import type { RateBudget } from '../../src/core/ports.js';
+import type { Mailer, RateBudget } from '../../src/core/ports.js';
+import type { DatabaseLocation } from '../../src/store/open-store.js';
 import { parseSeed } from '../../src/core/seed/parse-seed.js';
 import { buildApp, type HttpConfig } from '../../src/http/app.js';
 import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
@@ -20,6 +21,8 @@ export const TEST_SCRYPT_COST = { N: 1024, r: 8, p: 1 };
 
 export interface TestServer {
   app: FastifyInstance;
+  /** The database this server uses, to start another server on it (a restart). */
+  location: DatabaseLocation;
   /** `http://127.0.0.1:<port>` of the real listening server. */
   baseUrl: string;
   core: Core;
@@ -32,6 +35,12 @@ export interface TestServerOptions {
   http?: Partial<HttpConfig>;
   loginBudget?: RateBudget;
   secretKey?: Uint8Array;
+  /** Sends transcripts (a real SMTP mailer in tests that read what arrived). */
+  mailer?: Mailer;
+  /** Reuse this database instead of a fresh one (a restart); it is not dropped on close. */
+  database?: DatabaseLocation;
+  /** Start the clock here (a restarted server continues another's time). */
+  startTime?: number;
   /** Extra routes registered before the server listens (to exercise transport plugins). */
   routes?: (app: FastifyInstance, core: Core) => void;
 }
@@ -40,10 +49,13 @@ const generous: RateBudget = { burst: 100_000, perSecond: 100_000 };
 
 /** A Parley app over a fresh database of `target`, with a manual clock; served by app.inject(). */
 export async function startTestServer(target: DatabaseTarget, options: TestServerOptions = {}): Promise<TestServer> {
-  const database = await target.create();
+  const database =
+    options.database === undefined
+      ? await target.create()
+      : { location: options.database, drop: async () => undefined };
   const opened = openStore(database.location);
   await opened.migrate();
-  const clock = new ManualClock(Date.UTC(2026, 10, 21, 9, 30, 0));
+  const clock = new ManualClock(options.startTime ?? Date.UTC(2026, 10, 21, 9, 30, 0));
   const core = createCore({
     store: opened.store,
     clock,
@@ -54,6 +66,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
     rateLimiter: createMemoryRateLimiter(clock),
     nonces: createMemoryNonceCache(clock),
     loginBudget: options.loginBudget ?? generous,
+    ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
   });
   const app = await buildApp({
     core,
@@ -74,6 +87,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {
     app,
+    location: database.location,
     baseUrl: `http://127.0.0.1:${port}`,
     core,
     store: opened.store,
@@ -116,7 +130,15 @@ export function accountSeed(accountId = newAccountId()) {
             maxChats: 3,
             role: 'agent',
           },
-          { id: 2002, loginName: 'boss', password: 'boss-pass', nickname: 'Boss', role: 'admin' },
+          {
+            id: 2002,
+            loginName: 'boss',
+            password: 'boss-pass',
+            nickname: 'Boss',
+            role: 'admin',
+            skills: ['Support'],
+            maxChats: 1,
+          },
           {
             id: 2003,
             loginName: 'echo-bot',
@@ -135,4 +157,34 @@ export function accountSeed(accountId = newAccountId()) {
 /** Applies a seed object through the real parser and applier. */
 export async function applySeed(core: Core, seed: unknown): Promise<void> {
   await core.seeds.apply(parseSeed(JSON.stringify(seed)));
+}
+
+/** Marks a user Online through a live agent session, as the Chat Agent API will (routing reads this). */
+export async function putAgentOnline(
+  server: TestServer,
+  accountId: string,
+  userId: number,
+  availability: 'Online' | 'Away' = 'Online',
+) {
+  const now = server.clock.now();
+  const id = String(100_000 + userId);
+  await server.store.agentSessions.save({
+    accountId,
+    id,
+    userId,
+    loginSessionId: null,
+    availability,
+    createdAt: now,
+    lastRequestAt: now,
+    endedAt: null,
+  });
+  return id;
+}
+
+/** An agent of the seed accepts a waiting chat (what the Chat Agent API's accept will do). */
+export async function acceptAs(server: TestServer, accountId: string, chatId: string, userId: number) {
+  const user = await server.store.users.get(accountId, userId);
+  if (user === undefined) throw new Error(`no user ${userId}`);
+  await server.core.chats.agentActions.accept(accountId, chatId, user);
+  return user;
 }

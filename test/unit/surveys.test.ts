@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 
 import { ChatError, ErrorCode } from '../../src/core/errors.js';
@@ -370,6 +371,9 @@ describe('normalizeSurvey', () => {
   });
 });
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 describe('parseSurveyForSeed', () => {
   it('returns the normalized survey', () => {
     assert.deepEqual(parseSurveyForSeed(preChatExample.survey, 'accounts[0].surveys.preChat'), preChatSurvey);
@@ -386,6 +390,21 @@ describe('parseSurveyForSeed', () => {
     assert.throws(() => parseSurveyForSeed('survey', 'accounts[1].surveys.agent'), {
       message: 'accounts[1].surveys.agent: a survey must be an object',
     });
+  });
+
+  it('reads every survey of the demo seed', async () => {
+    const seed: unknown = JSON.parse(await readFile(new URL('../../seeds/demo.json', import.meta.url), 'utf8'));
+    const accounts = isObject(seed) && Array.isArray(seed.accounts) ? seed.accounts : [];
+    const surveys = accounts.flatMap((account: unknown, a) =>
+      isObject(account) && isObject(account.surveys)
+        ? Object.entries(account.surveys).map(([kind, definition]) => ({
+            where: `accounts[${a}].surveys.${kind}`,
+            definition,
+          }))
+        : [],
+    );
+    assert.equal(surveys.length, 4);
+    for (const { where, definition } of surveys) assert.ok(parseSurveyForSeed(definition, where).questions.length > 0);
   });
 });
 
@@ -871,13 +890,13 @@ describe('parseSubmission', () => {
           },
         },
         field: 'survey.question[1].id',
-        message: /question 1 \("Name"\) was posted more than once/,
+        message: /question 1 \("Name"\) was posted more than once/i,
       },
       {
         name: 'a missing mandatory answer',
         body: { survey: { question: { id: 2, answer: '3' } } },
         field: 'survey.question',
-        message: /question 1 \("Name"\) is mandatory/,
+        message: /question 1 \("Name"\) is mandatory/i,
       },
       {
         name: 'an answer that is not an option',
@@ -916,13 +935,13 @@ describe('parseSubmission', () => {
           },
         },
         field: 'survey.question[1].answer',
-        message: /question 5 \("Happy\?"\) takes a single answer/,
+        message: /question 5 \("Happy\?"\) takes a single answer/i,
       },
       {
         name: 'several answers to a text question',
         body: { survey: { question: { id: 1, answer: ['Ann', 'Bob'] } } },
         field: 'survey.question.answer',
-        message: /question 1 \("Name"\) takes a single answer/,
+        message: /question 1 \("Name"\) takes a single answer/i,
       },
       {
         name: 'a non-numeric answer to a numeric question',
@@ -935,7 +954,7 @@ describe('parseSubmission', () => {
           },
         },
         field: 'survey.question[1].answer',
-        message: /question 2 \("Age"\) must be a number/,
+        message: /question 2 \("Age"\) must be a number/i,
       },
       {
         name: 'an invalid e-mail address',
@@ -948,7 +967,7 @@ describe('parseSubmission', () => {
           },
         },
         field: 'survey.question[1].answer',
-        message: /question 3 \("E-mail"\) must be an e-mail address/,
+        message: /question 3 \("E-mail"\) must be an e-mail address/i,
       },
       {
         name: 'an answer that is a number',
@@ -961,7 +980,7 @@ describe('parseSubmission', () => {
           },
         },
         field: 'survey.question[1].answer',
-        message: /question 2 \("Age"\) must be text or a list of texts/,
+        message: /question 2 \("Age"\) must be text or a list of texts/i,
       },
       {
         name: 'a list holding a non-string',
@@ -974,7 +993,7 @@ describe('parseSubmission', () => {
           },
         },
         field: 'survey.question[1].answer[1]',
-        message: /question 4 \("Pets"\) must be text or a list of texts/,
+        message: /question 4 \("Pets"\) must be text or a list of texts/i,
       },
       {
         name: 'the id of another survey',
@@ -1005,7 +1024,7 @@ describe('parseSubmission', () => {
     }
 
     it('refuses addresses that are too long, spaced or doubled', () => {
-      const long = `${'a'.repeat(245)}@mail.com`;
+      const long = `${'a'.repeat(246)}@mail.com`;
       for (const email of [long, 'ann smith@mail.com', 'a@b@mail.com', 'ann@mail..com', '@mail.com']) {
         validationError(() =>
           parseSubmission(

@@ -28,7 +28,14 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
         if (chat.state !== ChatState.WAITING) throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat is not waiting');
         const name = displayName(agent);
         return {
-          chat: { ...chat, state: ChatState.CHATTING, agentUserId: agent.id, agentName: name, acceptedAt: now, waitDueAt: null },
+          chat: {
+            ...chat,
+            state: ChatState.CHATTING,
+            agentUserId: agent.id,
+            agentName: name,
+            acceptedAt: now,
+            waitDueAt: null,
+          },
           events: [stateEvent(ChatState.CHATTING, now), systemLine(account, 3, now, name)],
         };
       });
@@ -38,7 +45,8 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
     async sendLine(accountId: string, chatId: string, agent: User, text: string, textType: TextType = 'plain') {
       return writer.change(accountId, chatId, (chat, now) => {
         if (chat.agentUserId !== agent.id) throw notHeld();
-        if (chat.state !== ChatState.CHATTING) throw new ChatError(ErrorCode.STATE_CONFLICT, 'Cannot add line while not in chat');
+        if (chat.state !== ChatState.CHATTING)
+          throw new ChatError(ErrorCode.STATE_CONFLICT, 'Cannot add line while not in chat');
         return {
           chat: { ...chat, agentTyping: false, lastUpdate: now },
           events: [line(LineSource.AGENT, displayName(agent), text, now, textType)],
@@ -49,7 +57,8 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
     async setTyping(accountId: string, chatId: string, agent: User, isTyping: boolean) {
       return writer.change(accountId, chatId, (chat, now) => {
         if (chat.agentUserId !== agent.id) throw notHeld();
-        if (chat.state !== ChatState.CHATTING) throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat is not in progress');
+        if (chat.state !== ChatState.CHATTING)
+          throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat is not in progress');
         return { chat: { ...chat, agentTyping: isTyping, lastUpdate: now }, events: [] };
       });
     },

@@ -35,7 +35,10 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
     const sessions = await store.agentSessions.listLive(account.id);
     const onlineUserIds = new Set(sessions.filter((s) => s.availability === Availability.ONLINE).map((s) => s.userId));
     if (onlineUserIds.size === 0) return [];
-    const [users, active] = await Promise.all([store.users.list(account.id), store.chats.activeCountByAgent(account.id)]);
+    const [users, active] = await Promise.all([
+      store.users.list(account.id),
+      store.chats.activeCountByAgent(account.id),
+    ]);
     return users
       .filter((user) => onlineUserIds.has(user.id) && user.enabled && !user.deleted)
       .filter((user) =>
@@ -54,7 +57,8 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
   async function queued(account: Account, audience: Audience, before?: Chat): Promise<Chat[]> {
     const waiting = await store.chats.listByState(account.id, ChatState.WAITING);
     return waiting.filter((chat) => {
-      if (before !== undefined && (chat.id === before.id || (chat.queuedAt ?? 0) > (before.queuedAt ?? 0))) return false;
+      if (before !== undefined && (chat.id === before.id || (chat.queuedAt ?? 0) > (before.queuedAt ?? 0)))
+        return false;
       if (audience.kind === 'agent') return chat.requestedAgent?.toLowerCase() === audience.loginName.toLowerCase();
       return audience.skillId === null || chat.skillId === audience.skillId;
     });

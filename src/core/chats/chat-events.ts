@@ -1,5 +1,13 @@
 import type { Account } from '../model.js';
-import { ChatState, LineSource, SubType, type Chat, type ChatEvent, type NewChatEvent, type TextType } from './chat-model.js';
+import {
+  ChatState,
+  LineSource,
+  SubType,
+  type Chat,
+  type ChatEvent,
+  type NewChatEvent,
+  type TextType,
+} from './chat-model.js';
 
 /** The system line `systemMessageId` with the account's text (server-chat §4.2). */
 export function systemLine(account: Account, systemMessageId: number, time: number, agentName = ''): NewChatEvent {
@@ -18,14 +26,29 @@ export function systemLine(account: Account, systemMessageId: number, time: numb
 
 /** A pre-chat line echoed to both sides as system line 0 (server-chat §4.2, §9 item 10). */
 export function preChatEcho(text: string, time: number): NewChatEvent {
-  return { type: 'line', time, textType: 'plain', text, by: 'info', source: LineSource.SYSTEM, systemMessageId: 0, subType: SubType.REGULAR };
+  return {
+    type: 'line',
+    time,
+    textType: 'plain',
+    text,
+    by: 'info',
+    source: LineSource.SYSTEM,
+    systemMessageId: 0,
+    subType: SubType.REGULAR,
+  };
 }
 
 export function stateEvent(state: ChatState, time: number): NewChatEvent {
   return { type: 'state', time, state };
 }
 
-export function line(source: LineSource, by: string, text: string, time: number, textType: TextType = 'plain'): NewChatEvent {
+export function line(
+  source: LineSource,
+  by: string,
+  text: string,
+  time: number,
+  textType: TextType = 'plain',
+): NewChatEvent {
   return { type: 'line', time, textType, text, by, source, subType: SubType.REGULAR };
 }
 

@@ -67,7 +67,9 @@ function customVariables(value: unknown): { name: string; value: string }[] {
   if (!isRecord(value)) return [];
   const list = value.customVariable;
   return (Array.isArray(list) ? list : [list]).flatMap((entry) =>
-    isRecord(entry) && typeof entry.name === 'string' && (typeof entry.value === 'string' || typeof entry.value === 'number')
+    isRecord(entry) &&
+    typeof entry.name === 'string' &&
+    (typeof entry.value === 'string' || typeof entry.value === 'number')
       ? [{ name: entry.name.slice(0, 200), value: String(entry.value).slice(0, MAX_TEXT) }]
       : [],
   );
@@ -99,7 +101,16 @@ export function parseChatRequest(body: unknown): ChatRequest {
     wholeNumber(request.interactionTimeout, 'interactionTimeout', 1, 86_400) ?? DEFAULT_INTERACTION_TIMEOUT_SECONDS;
 
   const echo: ChatRequestEcho = {};
-  for (const field of ['LETagVisitorId', 'LETagSessionId', 'LETagContextId', 'engagementId', 'campaignId', 'language', 'participantId', 'conversationId'] as const) {
+  for (const field of [
+    'LETagVisitorId',
+    'LETagSessionId',
+    'LETagContextId',
+    'engagementId',
+    'campaignId',
+    'language',
+    'participantId',
+    'conversationId',
+  ] as const) {
     const value = text(request, field, 200);
     if (value !== undefined) echo[field] = value;
   }
@@ -113,7 +124,10 @@ export function parseChatRequest(body: unknown): ChatRequest {
     ...optional('agent', agent),
     ...optional('visitorIp', text(request, 'visitorIp', 100)),
     // The docs spell it chatRefferer on one page (server-chat §3.6).
-    ...optional('referrer', text(request, 'chatReferrer', 2_000) ?? text(request, 'chatRefferer', 2_000) ?? text(request, 'referrer', 2_000)),
+    ...optional(
+      'referrer',
+      text(request, 'chatReferrer', 2_000) ?? text(request, 'chatRefferer', 2_000) ?? text(request, 'referrer', 2_000),
+    ),
     ...optional('userAgent', text(request, 'userAgent', 1_000)),
     ...optional('visitorId', visitorId),
     ...optional('visitorSessionId', text(request, 'visitorSessionId', 200)),

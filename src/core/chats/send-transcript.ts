@@ -28,10 +28,16 @@ export function createSendTranscript(deps: { store: Store; visitorChat: VisitorC
       const offset = input.timezoneOffset;
       const timezoneOffsetMs = offset === undefined || offset === null || offset === '' ? 0 : Number(offset);
       if (!Number.isFinite(timezoneOffsetMs) || Math.abs(timezoneOffsetMs) > MAX_OFFSET_MS) {
-        throw new ChatError(ErrorCode.VALIDATION, 'timezoneOffset must be milliseconds from UTC', { field: 'timezoneOffset' });
+        throw new ChatError(ErrorCode.VALIDATION, 'timezoneOffset must be milliseconds from UTC', {
+          field: 'timezoneOffset',
+        });
       }
-      const subject = options.withSubject && typeof input.subject === 'string' && input.subject.trim() !== '' ? input.subject.trim().slice(0, 200) : undefined;
-      if (mailer === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Transcripts by e-mail are not configured on this server');
+      const subject =
+        options.withSubject && typeof input.subject === 'string' && input.subject.trim() !== ''
+          ? input.subject.trim().slice(0, 200)
+          : undefined;
+      if (mailer === undefined)
+        throw new ChatError(ErrorCode.NOT_FOUND, 'Transcripts by e-mail are not configured on this server');
       const events = await store.chats.events(accountId, chatId, 0);
       const message = renderTranscript({
         chat,

@@ -110,7 +110,9 @@ export function createStartChat(deps: {
       let stored = chat;
       if (request.maxWaitTime === 0) {
         const audience =
-          request.agent !== undefined ? { kind: 'agent' as const, loginName: request.agent } : { kind: 'skill' as const, skillId: chat.skillId };
+          request.agent !== undefined
+            ? { kind: 'agent' as const, loginName: request.agent }
+            : { kind: 'skill' as const, skillId: chat.skillId };
         if (!(await capacity.isAvailable(account, audience, 0))) {
           // Nobody can take it now and the visitor will not wait (server-chat §4.4).
           events.push(systemLine(account, 2, now), stateEvent(ChatState.ENDED, now));

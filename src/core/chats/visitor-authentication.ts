@@ -42,10 +42,12 @@ export function createVisitorAuthentication({ store, clock, random }: { store: S
     } catch {
       throw refuse('ssoKey is not a JWT');
     }
-    if (!isRecord(parsedHeader) || parsedHeader.alg !== 'HS256' || !isRecord(claims)) throw refuse('ssoKey must be an HS256 JWT');
+    if (!isRecord(parsedHeader) || parsedHeader.alg !== 'HS256' || !isRecord(claims))
+      throw refuse('ssoKey must be an HS256 JWT');
     const expected = Buffer.from(base64url(createHmac('sha256', secret).update(`${header}.${payload}`).digest()));
     const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw refuse('ssoKey signature is invalid');
+    if (expected.length !== given.length || !timingSafeEqual(expected, given))
+      throw refuse('ssoKey signature is invalid');
     const seconds = now / 1000;
     if (typeof claims.exp === 'number' && claims.exp < seconds) throw refuse('ssoKey has expired');
     if (typeof claims.nbf === 'number' && claims.nbf > seconds + 60) throw refuse('ssoKey is not valid yet');
@@ -75,7 +77,8 @@ export function createVisitorAuthentication({ store, clock, random }: { store: S
         return;
       }
       const expected = participantId === undefined ? undefined : conversationIdFor(settings.jwtSecret, participantId);
-      if (expected === undefined || expected !== conversationId) throw refuse('participantId and conversationId do not match');
+      if (expected === undefined || expected !== conversationId)
+        throw refuse('participantId and conversationId do not match');
     },
   };
 }

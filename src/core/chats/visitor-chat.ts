@@ -57,7 +57,12 @@ export function createVisitorChat({ store, clock, writer }: { store: Store; cloc
     await store.chats.touch(accountId, chatId, now, idleDueAt, retainUntil);
     return {
       account,
-      chat: { ...chat, lastUpdate: now, idleDueAt: idleDueAt ?? chat.idleDueAt, retainUntil: retainUntil ?? chat.retainUntil },
+      chat: {
+        ...chat,
+        lastUpdate: now,
+        idleDueAt: idleDueAt ?? chat.idleDueAt,
+        retainUntil: retainUntil ?? chat.retainUntil,
+      },
     };
   }
 
@@ -65,7 +70,11 @@ export function createVisitorChat({ store, clock, writer }: { store: Store; cloc
     touch,
 
     /** The chat and its visitor-visible events from `from` (ONLY_TO_REP lines never included). */
-    async read(accountId: string, chatId: string, from: number): Promise<{ account: Account; chat: Chat; events: ChatEvent[] }> {
+    async read(
+      accountId: string,
+      chatId: string,
+      from: number,
+    ): Promise<{ account: Account; chat: Chat; events: ChatEvent[] }> {
       const { account, chat } = await touch(accountId, chatId);
       const events = await store.chats.events(accountId, chatId, from);
       return { account, chat, events };
@@ -122,11 +131,21 @@ export function createVisitorChat({ store, clock, writer }: { store: Store; cloc
     async setVisitorName(accountId: string, chatId: string, body: unknown): Promise<void> {
       const name = isRecord(body) ? body.visitorName : undefined;
       if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME_LENGTH) {
-        throw new ChatError(ErrorCode.VALIDATION, `visitorName must be 1-${MAX_NAME_LENGTH} characters`, { field: 'visitorName' });
+        throw new ChatError(ErrorCode.VALIDATION, `visitorName must be 1-${MAX_NAME_LENGTH} characters`, {
+          field: 'visitorName',
+        });
       }
       await writer.change(accountId, chatId, (chat, now) => {
         if (chat.state === ChatState.ENDED) throw notInChat("Cannot set visitor's name. Chat was ended");
-        return { chat: { ...chat, visitorName: name.trim(), lastUpdate: now, idleDueAt: now + chat.interactionTimeoutSeconds * 1000 }, events: [] };
+        return {
+          chat: {
+            ...chat,
+            visitorName: name.trim(),
+            lastUpdate: now,
+            idleDueAt: now + chat.interactionTimeoutSeconds * 1000,
+          },
+          events: [],
+        };
       });
     },
 
@@ -134,13 +153,20 @@ export function createVisitorChat({ store, clock, writer }: { store: Store; cloc
     async setVisitorTyping(accountId: string, chatId: string, body: unknown): Promise<void> {
       const value = isRecord(body) ? body.visitorTyping : undefined;
       if (value !== 'typing' && value !== 'not-typing') {
-        throw new ChatError(ErrorCode.VALIDATION, 'visitorTyping must be "typing" or "not-typing"', { field: 'visitorTyping' });
+        throw new ChatError(ErrorCode.VALIDATION, 'visitorTyping must be "typing" or "not-typing"', {
+          field: 'visitorTyping',
+        });
       }
       await writer.change(accountId, chatId, (chat, now) => {
         // Verbatim what the real service answered, also while waiting (issue #112).
         if (chat.state !== ChatState.CHATTING) throw notInChat("Cannot set visitor's typing status. Chat was ended");
         return {
-          chat: { ...chat, visitorTyping: value === 'typing', lastUpdate: now, idleDueAt: now + chat.interactionTimeoutSeconds * 1000 },
+          chat: {
+            ...chat,
+            visitorTyping: value === 'typing',
+            lastUpdate: now,
+            idleDueAt: now + chat.interactionTimeoutSeconds * 1000,
+          },
           events: [],
         };
       });

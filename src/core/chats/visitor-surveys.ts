@@ -94,7 +94,10 @@ export function createVisitorSurveys(deps: {
       const { account } = await visitorChat.touch(accountId, chatId);
       const survey = configured(account, 'exit', 'exit');
       const answers = parseSubmission(body, survey, clock.now());
-      await writer.change(accountId, chatId, (chat, now) => ({ chat: { ...chat, exitSurvey: answers, lastUpdate: now }, events: [] }));
+      await writer.change(accountId, chatId, (chat, now) => ({
+        chat: { ...chat, exitSurvey: answers, lastUpdate: now },
+        events: [],
+      }));
     },
   };
 }

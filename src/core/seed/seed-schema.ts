@@ -34,7 +34,10 @@ const settingsSchema = z.strictObject({
     }, 'must be an IANA time zone')
     .optional(),
   visitorAuthentication: z
-    .strictObject({ jwtSecret: z.string().min(16, 'must be at least 16 characters'), required: z.boolean().default(false) })
+    .strictObject({
+      jwtSecret: z.string().min(16, 'must be at least 16 characters'),
+      required: z.boolean().default(false),
+    })
     .nullable()
     .optional(),
   systemMessages: z.record(z.string().regex(/^\d+$/, 'keys are systemMessageIds'), z.string()).optional(),

@@ -50,7 +50,9 @@ export const SELECTION_TYPES: readonly string[] = [
 ];
 
 /** Whether a question takes free text rather than one of its entries. */
-export const isTextType = (type: string): boolean => TEXT_TYPES.includes(type);
+export function isTextType(type: string): boolean {
+  return TEXT_TYPES.includes(type);
+}
 
 const VALIDATION_TYPES: Record<string, SurveyQuestion['validationType']> = {
   alpha_numeric: 'alpha_numeric',
@@ -162,7 +164,7 @@ function readQuestion(raw: Record<string, unknown>, id: string, at: string, inde
     order: raw.order === undefined || raw.order === null ? index : readNumber(raw.order, `${at}.order`),
     mandatory: readBoolean(raw.mandatory, `${at}.mandatory`),
     validationType: readValidationType(raw.validationType, `${at}.validationType`),
-    logicId: readId(raw.logicId),
+    logicId: readLogicId(raw.logicId, `${at}.logicId`),
     type,
     label: readText(raw.label, `${at}.label`, ''),
     lastKnownValue: text ? readOptionalText(raw.lastKnownValue, `${at}.lastKnownValue`) : null,
@@ -220,6 +222,13 @@ function readBoolean(value: unknown, at: string): boolean {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
   throw new Error(`${at}: ${JSON.stringify(value)} is not true or false`);
+}
+
+function readLogicId(value: unknown, at: string): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  const logicId = readId(value);
+  if (logicId === null) throw new Error(`${at}: ${JSON.stringify(value)} is not a number or a non-blank string`);
+  return logicId;
 }
 
 function readNumber(value: unknown, at: string): number {

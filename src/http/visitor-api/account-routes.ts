@@ -21,7 +21,12 @@ const maxWaitTimeOf = (request: FastifyRequest) =>
  * The audience of an availability question (server-chat §3.1–3.3): one agent (`agent`, alone),
  * or a skill (`skill`, else `serviceQueue`, else any skill).
  */
-async function audienceOf(request: FastifyRequest, core: Core, account: Account, options: { allowAgent: boolean }): Promise<Audience> {
+async function audienceOf(
+  request: FastifyRequest,
+  core: Core,
+  account: Account,
+  options: { allowAgent: boolean },
+): Promise<Audience> {
   const agent = optionalQuery(request, 'agent');
   const skill = optionalQuery(request, 'skill');
   const serviceQueue = optionalQuery(request, 'serviceQueue');
@@ -37,7 +42,8 @@ async function audienceOf(request: FastifyRequest, core: Core, account: Account,
 
 /** Server Chat API resources of the account (server-chat §3.0–3.8, rows 0–8). */
 export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
-  const base = (request: FastifyRequest, account: Account) => `${publicBaseUrl(request, origin)}/api/account/${account.id}`;
+  const base = (request: FastifyRequest, account: Account) =>
+    `${publicBaseUrl(request, origin)}/api/account/${account.id}`;
 
   // Row 0: the entry point SDKs resolve every account-level call from, by relation name (§3.0).
   registerResource(app, '/api/account/:accountId', {
@@ -75,12 +81,17 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
         const skillAvailability = [];
         for (const skill of skills) {
           const audience = await core.chats.capacity.skillAudience(account, skill);
-          skillAvailability.push({ skill, isAvailable: await core.chats.capacity.isAvailable(account, audience, maxWaitTime) });
+          skillAvailability.push({
+            skill,
+            isAvailable: await core.chats.capacity.isAvailable(account, audience, maxWaitTime),
+          });
         }
         return sendLegacy(reply, 200, { availability: { AvailabilityForSkills: { skillAvailability } } });
       }
       const audience = await audienceOf(request, core, account, { allowAgent: true });
-      return sendLegacy(reply, 200, { availability: await core.chats.capacity.isAvailable(account, audience, maxWaitTime) });
+      return sendLegacy(reply, 200, {
+        availability: await core.chats.capacity.isAvailable(account, audience, maxWaitTime),
+      });
     },
   });
 
@@ -97,7 +108,9 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
     GET: async (request, reply) => {
       const account = await visitorAccount(request, core);
       const audience = await audienceOf(request, core, account, { allowAgent: false });
-      return sendLegacy(reply, 200, { estimatedWaitTime: await core.chats.capacity.estimatedWaitTime(account, audience) });
+      return sendLegacy(reply, 200, {
+        estimatedWaitTime: await core.chats.capacity.estimatedWaitTime(account, audience),
+      });
     },
   });
 

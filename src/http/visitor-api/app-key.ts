@@ -17,9 +17,12 @@ const HEADER_FORM = /^liveperson\s+appkey\s*=\s*"?([^"\s,]+)"?$/i;
  */
 export function checkAppKey(request: FastifyRequest, account: Account): void {
   const header = request.headers.authorization?.trim();
-  const candidates = [queryParam(request, 'appKey'), header === undefined ? undefined : (HEADER_FORM.exec(header)?.[1] ?? header)]
-    .filter((key): key is string => key !== undefined && key !== '');
-  const accepted = (key: string) => account.appKeys.includes(key) || (account.settings.acceptGlobalAppKey && key === GLOBAL_APP_KEY);
+  const candidates = [
+    queryParam(request, 'appKey'),
+    header === undefined ? undefined : (HEADER_FORM.exec(header)?.[1] ?? header),
+  ].filter((key): key is string => key !== undefined && key !== '');
+  const accepted = (key: string) =>
+    account.appKeys.includes(key) || (account.settings.acceptGlobalAppKey && key === GLOBAL_APP_KEY);
   if (candidates.some(accepted)) return;
   const hasKey = queryParam(request, 'appKey') !== undefined || (header !== undefined && HEADER_FORM.test(header));
   if (hasKey) throw new ChatError(ErrorCode.APP_KEY_REJECTED, 'The appKey is not accepted');

@@ -25,7 +25,11 @@ export const chatUrl = (baseUrl: string, chat: Chat) => `${baseUrl}/api/account/
  * resource, as each page documents (§9 item 5).
  */
 export function presentEvent(event: ChatEvent, account: Account, systemMessageIdAs: 'number' | 'string'): Document {
-  const base: Document = { '@id': String(event.id), '@type': event.type, time: isoWithOffset(event.time, account.settings.timeZone) };
+  const base: Document = {
+    '@id': String(event.id),
+    '@type': event.type,
+    time: isoWithOffset(event.time, account.settings.timeZone),
+  };
   if (event.type === 'state') return { ...base, state: event.state };
   return {
     ...base,
@@ -73,9 +77,18 @@ export function presentInfo(chat: Chat, account: Account, baseUrl: string, form:
   const url = `${chatUrl(baseUrl, chat)}/info`;
   const makeLink = form === 'embedded' ? link : bothLink;
   const zone = account.settings.timeZone;
-  const typed = (value: string | undefined) => (value === undefined ? undefined : form === 'embedded' ? numberIfDigits(value) : value);
+  const typed = (value: string | undefined) =>
+    value === undefined ? undefined : form === 'embedded' ? numberIfDigits(value) : value;
   const entries: [string, unknown][] = [
-    ['link', [makeLink(url, 'self'), makeLink(`${url}/visitorName`, 'visitor-name'), makeLink(`${url}/visitorTyping`, 'visitor-typing'), makeLink(`${url}/agentTyping`, 'agent-typing')]],
+    [
+      'link',
+      [
+        makeLink(url, 'self'),
+        makeLink(`${url}/visitorName`, 'visitor-name'),
+        makeLink(`${url}/visitorTyping`, 'visitor-typing'),
+        makeLink(`${url}/agentTyping`, 'agent-typing'),
+      ],
+    ],
     ['state', chat.state],
     ['chatSessionKey', chat.id],
     ['skillName', chat.skillName ?? undefined],
@@ -104,7 +117,13 @@ export function presentInfo(chat: Chat, account: Account, baseUrl: string, form:
 }
 
 /** The chat resource (server-chat §3.9): 8 links in the fixed order, then events, then info. */
-export function presentChat(chat: Chat, events: ChatEvent[], account: Account, baseUrl: string, from: number): Document {
+export function presentChat(
+  chat: Chat,
+  events: ChatEvent[],
+  account: Account,
+  baseUrl: string,
+  from: number,
+): Document {
   const url = chatUrl(baseUrl, chat);
   return {
     chat: {

@@ -89,7 +89,9 @@ export function registerVisitorChatRoutes(app: FastifyInstance, core: Core, orig
     GET: async (request, reply) => {
       const { account, chatId } = await target(request);
       const { chat } = await visitor.touch(account.id, chatId);
-      return sendLegacy(reply, 200, { visitorTyping: chat.visitorTyping && chat.state === 'chatting' ? 'typing' : 'not-typing' });
+      return sendLegacy(reply, 200, {
+        visitorTyping: chat.visitorTyping && chat.state === 'chatting' ? 'typing' : 'not-typing',
+      });
     },
     PUT: async (request, reply) => {
       const { account, chatId } = await target(request);
@@ -103,7 +105,8 @@ export function registerVisitorChatRoutes(app: FastifyInstance, core: Core, orig
       const { account, chatId } = await target(request);
       const { chat } = await visitor.touch(account.id, chatId);
       // `unknown` while no agent holds the chat (§3.15).
-      const value = chat.agentUserId === null ? 'unknown' : chat.agentTyping && chat.state === 'chatting' ? 'typing' : 'not-typing';
+      const value =
+        chat.agentUserId === null ? 'unknown' : chat.agentTyping && chat.state === 'chatting' ? 'typing' : 'not-typing';
       return sendLegacy(reply, 200, { agentTyping: value });
     },
   });

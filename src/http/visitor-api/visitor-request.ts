@@ -25,7 +25,8 @@ export function fromParam(request: FastifyRequest): number {
   const raw = queryParam(request, 'from');
   if (raw === undefined) return 0;
   const from = parseLeadingDigits(raw);
-  if (from === undefined) throw new ChatError(ErrorCode.VALIDATION, 'from must be a non-negative number', { field: 'from' });
+  if (from === undefined)
+    throw new ChatError(ErrorCode.VALIDATION, 'from must be a non-negative number', { field: 'from' });
   return from;
 }
 

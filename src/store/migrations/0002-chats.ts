@@ -39,7 +39,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('chats_queue_idx').on('chats').columns(['account_id', 'state', 'queued_at']).execute();
   await db.schema.createIndex('chats_idle_due_idx').on('chats').column('idle_due_at').execute();
   await db.schema.createIndex('chats_wait_due_idx').on('chats').column('wait_due_at').execute();
-  await db.schema.createIndex('chats_agent_idx').on('chats').columns(['account_id', 'agent_user_id', 'state']).execute();
+  await db.schema
+    .createIndex('chats_agent_idx')
+    .on('chats')
+    .columns(['account_id', 'agent_user_id', 'state'])
+    .execute();
   await db.schema.createIndex('chats_ended_idx').on('chats').columns(['account_id', 'skill_id', 'ended_at']).execute();
 
   await db.schema
