@@ -6,6 +6,17 @@ import type { VisitorChat } from './visitor-chat.js';
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * The flat JSON body, also from XML, where it arrives under its root element
+ * (`<transcriptRequest><email>…</email></transcriptRequest>`).
+ */
+function unwrap(body: unknown): Record<string, unknown> {
+  if (!isRecord(body)) return {};
+  const keys = Object.keys(body);
+  const only = keys.length === 1 && keys[0] !== undefined ? body[keys[0]] : undefined;
+  return body.email === undefined && isRecord(only) ? only : body;
+}
+
 /** ±14 hours: every time zone there is. */
 const MAX_OFFSET_MS = 14 * 3_600_000;
 
@@ -20,7 +31,7 @@ export function createSendTranscript(deps: { store: Store; visitorChat: VisitorC
   return {
     async send(accountId: string, chatId: string, body: unknown, options: { withSubject: boolean }): Promise<void> {
       const { account, chat } = await visitorChat.touch(accountId, chatId);
-      const input = isRecord(body) ? body : {};
+      const input = unwrap(body);
       const email = typeof input.email === 'string' ? input.email.trim() : '';
       if (!isValidEmailAddress(email)) {
         throw new ChatError(ErrorCode.VALIDATION, 'email must be a valid e-mail address', { field: 'email' });

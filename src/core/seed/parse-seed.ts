@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { seedSchema, type Seed } from './seed-schema.js';
+import { parseSurveyForSeed } from '../surveys/surveys.js';
 
 /** A seed that cannot be applied; the message names the bad entry (`accounts[0].users[2].skills[0]`). */
 export class SeedError extends Error {
@@ -57,6 +58,14 @@ function checkReferences(seed: Seed, source: string): void {
   seed.accounts.forEach((account, a) => {
     const at = `accounts[${a}]`;
     firstSeen(accountIds, account.id, `${at}.id`, `account "${account.id}"`);
+
+    for (const [kind, definition] of Object.entries(account.surveys)) {
+      try {
+        parseSurveyForSeed(definition, `${at}.surveys.${kind}`);
+      } catch (error) {
+        fail(error instanceof Error ? error.message : String(error));
+      }
+    }
 
     const skillNames = new Map<string, string>();
     const skillIds = new Map<number, string>();
