@@ -99,7 +99,11 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
   function takeBudget(accountId: string | undefined, request: FastifyRequest): void {
     if (accountId === undefined) return;
     const limiter = core.deps.rateLimiter;
-    const credential = request.headers.authorization ?? queryParam(request, 'appKey') ?? request.ip;
+    // Every visitor of a site shares its public app key, so visitors are told apart by address.
+    const credential =
+      request.legacy.family === RouteFamily.VISITOR
+        ? `visitor:${request.ip}`
+        : (request.headers.authorization ?? queryParam(request, 'appKey') ?? request.ip);
     for (const [key, budget] of [
       [`account:${accountId}`, http.rateLimits.account],
       [`credential:${accountId}:${digest(credential)}`, http.rateLimits.credential],

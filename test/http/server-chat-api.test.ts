@@ -137,18 +137,23 @@ for (const target of await databaseTargets()) {
           path: string,
           options: { body?: unknown; xml?: string; override?: string; headers?: Record<string, string> } = {},
         ) =>
-          send(server.baseUrl, method, path.includes('?') ? path.replace('?', `.${format}?`) : `${path}.${format}${query}`, {
-            headers: {
-              ...(options.override ? { 'X-HTTP-Method-Override': options.override } : {}),
-              ...(format === 'xml' && options.xml !== undefined ? { 'Content-Type': 'application/xml' } : {}),
-              ...options.headers,
+          send(
+            server.baseUrl,
+            method,
+            path.includes('?') ? path.replace('?', `.${format}?`) : `${path}.${format}${query}`,
+            {
+              headers: {
+                ...(options.override ? { 'X-HTTP-Method-Override': options.override } : {}),
+                ...(format === 'xml' && options.xml !== undefined ? { 'Content-Type': 'application/xml' } : {}),
+                ...options.headers,
+              },
+              ...(format === 'xml' && options.xml !== undefined
+                ? { body: options.xml }
+                : options.body === undefined
+                  ? {}
+                  : { body: options.body }),
             },
-            ...(format === 'xml' && options.xml !== undefined
-              ? { body: options.xml }
-              : options.body === undefined
-                ? {}
-                : { body: options.body }),
-          });
+          );
         const golden = (name: string, response: HttpResponse) =>
           assertGolden(`visitor/${name}.${format}`, goldenText(response, format, accountId));
         let chatPath = '';
@@ -234,7 +239,7 @@ for (const target of await databaseTargets()) {
           assert.equal(added.text, '');
           assert.match(added.header('location') ?? '', /\/events\/5$/);
           // Stored before the 201 was sent.
-          const events = await server.store.chats.events(accountId, chatPath.split("/").pop()!, 5);
+          const events = await server.store.chats.events(accountId, chatPath.split('/').pop()!, 5);
           assert.equal(events[0]?.text, 'hi');
           golden('11-events-after-line', await call('GET', `${chatPath}/events?from=3&v=1&appKey=${appKey}`));
         });

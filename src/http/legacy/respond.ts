@@ -48,11 +48,18 @@ export function legacyContextOf(request: FastifyRequest): LegacyContext {
  * Sends a legacy document in the negotiated format. JSON carries exactly `application/json`
  * (no charset: LivePerson's browser SDK compares the header verbatim, server-chat §1.5).
  */
-export function sendLegacy(reply: FastifyReply, status: number, document: Record<string, unknown>): FastifyReply {
+export function sendLegacy(
+  reply: FastifyReply,
+  status: number,
+  document: Record<string, unknown>,
+  options: { xmlRoot?: string } = {},
+): FastifyReply {
   reply.code(status);
   // Sent as bytes: Fastify would append `; charset=utf-8` to a string's JSON content type.
   if (reply.request.legacy.format === 'xml') {
-    return reply.type('application/xml; charset=utf-8').send(Buffer.from(renderXml(document), 'utf8'));
+    // XML has one root; a JSON body with several top-level keys gets `xmlRoot` around it.
+    const rooted = Object.keys(document).length === 1 ? document : { [options.xmlRoot ?? 'response']: document };
+    return reply.type('application/xml; charset=utf-8').send(Buffer.from(renderXml(rooted), 'utf8'));
   }
   return reply.type('application/json').send(Buffer.from(JSON.stringify(document), 'utf8'));
 }

@@ -138,7 +138,12 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
     POST: async (request, reply) => {
       const account = await visitorAccount(request, core);
       const pair = await core.chats.visitorAuthentication.authenticate(account.id, request.body);
-      return sendLegacy(reply, 200, { participantId: pair.participantId, conversationId: pair.conversationId });
+      return sendLegacy(
+        reply,
+        200,
+        { participantId: pair.participantId, conversationId: pair.conversationId },
+        { xmlRoot: 'conversation' },
+      );
     },
   });
 
