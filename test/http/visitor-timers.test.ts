@@ -301,7 +301,6 @@ for (const target of await databaseTargets()) {
         const info = await visitor.get(`/chat/${chatId}/info.json`);
         assert.equal(info.status, 200);
         assert.equal((info.json() as { info: { state: string } }).info.state, 'ended');
-        await server.core.chats.timers.runDue();
 
         server.clock.advance(30 * MINUTE);
         assertEnvelope(await visitor.get(`/chat/${chatId}.json`), 404, 42);
