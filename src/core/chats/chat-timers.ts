@@ -16,6 +16,7 @@ export function createChatTimers({ store, clock, writer }: { store: Store; clock
       let ended = 0;
       for (;;) {
         const due = await store.chats.due(clock.now(), batch);
+        let endedInBatch = 0;
         for (const candidate of due) {
           const account = await store.accounts.get(candidate.accountId);
           if (account === undefined) continue;
@@ -41,9 +42,13 @@ export function createChatTimers({ store, clock, writer }: { store: Store; clock
               };
             })
             .catch(() => undefined);
-          if (result !== undefined && result.events.length > 0) ended += 1;
+          if (result !== undefined && result.events.length > 0) {
+            ended += 1;
+            endedInBatch += 1;
+          }
         }
-        if (due.length < batch) return ended;
+        // A full batch that ended nothing would come back the same: stop rather than spin.
+        if (due.length < batch || endedInBatch === 0) return ended;
       }
     },
   };

@@ -77,6 +77,9 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
       }
       const skills = queryAll(request, 'skill');
       if (skills.length > 1) {
+        if (optionalQuery(request, 'agent') !== undefined) {
+          throw invalid('agent', 'agent cannot be combined with skill, serviceQueue or maxWaitTime');
+        }
         // Several skills at once: the SDK's multi-skill form (§3.1).
         const skillAvailability = [];
         for (const skill of skills) {
