@@ -16,6 +16,7 @@ import { createAesSecretBox } from './security/aes-secret-box.js';
 import { createScryptHasher, type ScryptCost } from './security/scrypt-hasher.js';
 import { openStore } from './store/open-store.js';
 import { createSmtpMailer } from './mail/smtp-mailer.js';
+import { sanitizeAgentHtml } from './security/html-sanitizer.js';
 
 /** The demo seed a first run loads when the database is empty and no seed is given. */
 export const DEMO_SEED_PATH = fileURLToPath(new URL('../seeds/demo.json', import.meta.url));
@@ -74,6 +75,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     secrets,
     rateLimiter: createMemoryRateLimiter(clock),
     nonces: createMemoryNonceCache(clock),
+    sanitizeHtml: sanitizeAgentHtml,
     ...(mailer === undefined ? {} : { mailer }),
   });
   return {

@@ -63,9 +63,8 @@ export async function startServer(config: Config, print: (line: string) => void 
     // Chats that came due while the server was down end on this first run (STYLE: timers in the store).
     let inFlight: Promise<void> | undefined;
     const runTimers = () => {
-      inFlight ??= core.chats.timers
-        .runDue()
-        .then(() => undefined)
+      inFlight ??= core
+        .tick()
         .catch((error: unknown) => running.log.error({ err: error }, 'chat timers failed'))
         .finally(() => {
           inFlight = undefined;

@@ -25,6 +25,9 @@ import { createStartChat } from './chats/start-chat.js';
 import { createVisitorAuthentication } from './chats/visitor-authentication.js';
 import { createVisitorChat } from './chats/visitor-chat.js';
 import { createVisitorSurveys } from './chats/visitor-surveys.js';
+import { createAgentChats } from './agents/agent-chats.js';
+import { createAgentSessions } from './agents/agent-sessions.js';
+import { createRouter } from './agents/router.js';
 
 export interface CoreDeps {
   store: Store;
@@ -35,6 +38,8 @@ export interface CoreDeps {
   secrets: SecretBox;
   rateLimiter: RateLimiter;
   nonces: NonceCache;
+  /** Sanitises agent HTML lines to the allowlist before they are stored (chat-agent-api §3.15). */
+  sanitizeHtml: (html: string) => string;
   /** Sends transcripts; without it transcript requests answer 404 / 42. */
   mailer?: Mailer;
   /** Login attempts per account and user name; default 10 at once, then one every 3 s. */
@@ -45,12 +50,29 @@ export interface CoreDeps {
 export function createCore(deps: CoreDeps) {
   const sessions = createLoginSessions(deps);
   const writer = createChatWriter(deps);
+  const router = createRouter({ ...deps, writer });
+  // Routing after a change must not fail the change itself, which is committed; the timer loop
+  // routes every account with unrouted chats again.
+  const route = (accountId: string) => router.route(accountId).catch(() => undefined);
   const capacity = createCapacity(deps);
-  const visitorChat = createVisitorChat({ ...deps, writer });
+  const visitorChat = createVisitorChat({ ...deps, writer, route });
   const visitorAuthentication = createVisitorAuthentication(deps);
+  const agentActions = createAgentChatActions({ store: deps.store, writer });
+  const timers = createChatTimers({ ...deps, writer, route });
+  const agentSessions = createAgentSessions({ ...deps, writer, router });
   return {
     deps,
     sessions,
+    /**
+     * One turn of every timer (the server runs it each second): chats past maxWaitTime or idle,
+     * rings past the ring timeout, idle agent sessions, and routing of anything left unrouted.
+     */
+    async tick(): Promise<void> {
+      await timers.runDue();
+      await router.expireRings();
+      await agentSessions.sweepIdle();
+      for (const accountId of await deps.store.chats.accountsWithUnroutedChats()) await route(accountId);
+    },
     login: createLogin({ ...deps, sessions, loginBudget: deps.loginBudget ?? { burst: 10, perSecond: 1 / 3 } }),
     oauth1: createOAuth1Verifier(deps),
     services: createServiceResolver(deps.store),
@@ -59,12 +81,17 @@ export function createCore(deps: CoreDeps) {
     chats: {
       capacity,
       visitor: visitorChat,
-      start: createStartChat({ ...deps, capacity, writer, visitorAuthentication }),
+      start: createStartChat({ ...deps, capacity, writer, visitorAuthentication, route }),
       surveys: createVisitorSurveys({ ...deps, writer, visitorChat }),
       transcripts: createSendTranscript({ store: deps.store, visitorChat, mailer: deps.mailer }),
       visitorAuthentication,
-      timers: createChatTimers({ ...deps, writer }),
-      agentActions: createAgentChatActions({ store: deps.store, writer }),
+      timers,
+      agentActions,
+    },
+    agents: {
+      router,
+      sessions: agentSessions,
+      chats: createAgentChats({ ...deps, writer, router, actions: agentActions }),
     },
   };
 }

@@ -19,6 +19,11 @@ export interface Random {
 export interface Store {
   /** Runs `work` in one transaction: all its writes commit together or none do. */
   transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: waits until no other transaction holds this account's routing lock, and
+   * holds it until commit, so that two routers or two accepts never interleave (also across nodes).
+   */
+  lockAccount(accountId: string): Promise<void>;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -30,6 +35,7 @@ export interface Store {
   chats: ChatRepository;
   agentSessions: AgentSessionRepository;
   offlineMessages: OfflineMessageRepository;
+  visitorIdentities: VisitorIdentityRepository;
 }
 
 export interface AccountRepository {
@@ -116,6 +122,14 @@ export interface ChatRepository {
   listByState(accountId: string, state: ChatState): Promise<Chat[]>;
   /** Chats each agent is chatting in now, by user id. */
   activeCountByAgent(accountId: string): Promise<Map<number, number>>;
+  /** Chats an agent session holds (chatting), oldest first. */
+  heldBySession(accountId: string, agentSessionId: string): Promise<Chat[]>;
+  /** Chats an agent holds (chatting) through any of its sessions, oldest first. */
+  heldByUser(accountId: string, userId: number): Promise<Chat[]>;
+  /** Waiting chats whose ring has timed out, oldest first. */
+  ringsDue(now: number, limit: number): Promise<Chat[]>;
+  /** Accounts that have waiting chats ringing nobody: the router's safety net. */
+  accountsWithUnroutedChats(): Promise<string[]>;
   /** Chats of the skill (any skill: null) accepted or ended since `since`, for the wait estimator. */
   recentHistory(
     accountId: string,
@@ -129,6 +143,15 @@ export interface AgentSessionRepository {
   get(accountId: string, id: string): Promise<AgentSession | undefined>;
   /** Sessions not ended, any availability. */
   listLive(accountId: string): Promise<AgentSession[]>;
+  /** Live sessions created with this login session's bearer. */
+  listLiveByLoginSession(loginSessionId: string): Promise<AgentSession[]>;
+  /** Live sessions idle past their due time. */
+  dueIdle(now: number, limit: number): Promise<AgentSession[]>;
+}
+
+export interface VisitorIdentityRepository {
+  save(accountId: string, participantId: string, claims: Record<string, unknown>, now: number): Promise<void>;
+  get(accountId: string, participantId: string): Promise<Record<string, unknown> | undefined>;
 }
 
 export interface OfflineMessageRepository {

@@ -1,5 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { AgentSessionRepository, ChatRepository, OfflineMessageRepository } from '../core/ports.js';
+import type {
+  AgentSessionRepository,
+  ChatRepository,
+  OfflineMessageRepository,
+  VisitorIdentityRepository,
+} from '../core/ports.js';
 import type {
   AgentSession,
   Availability,
@@ -58,6 +63,11 @@ const toChat = (row: ChatRow): Chat => ({
   waitDueAt: nullableNumber(row.wait_due_at),
   retainUntil: nullableNumber(row.retain_until),
   nextEventId: Number(row.next_event_id),
+  ringingUserId: nullableNumber(row.ringing_user_id),
+  ringDueAt: nullableNumber(row.ring_due_at),
+  targetUserId: nullableNumber(row.target_user_id),
+  agentSessionId: row.agent_session_id,
+  agentSurvey: parse(row.agent_survey, null),
 });
 
 const fromChat = (chat: Chat): ChatRow => ({
@@ -91,6 +101,11 @@ const fromChat = (chat: Chat): ChatRow => ({
   wait_due_at: chat.waitDueAt,
   retain_until: chat.retainUntil,
   next_event_id: chat.nextEventId,
+  ringing_user_id: chat.ringingUserId,
+  ring_due_at: chat.ringDueAt,
+  target_user_id: chat.targetUserId,
+  agent_session_id: chat.agentSessionId,
+  agent_survey: chat.agentSurvey === null ? null : JSON.stringify(chat.agentSurvey),
 });
 
 const toEvent = (row: Database['chat_events']): ChatEvent => {
@@ -215,6 +230,49 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         .execute();
       return new Map(rows.map((row) => [Number(row.agent_user_id), Number(row.count)]));
     },
+    async heldBySession(accountId, agentSessionId) {
+      const rows = await db
+        .selectFrom('chats')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('agent_session_id', '=', agentSessionId)
+        .where('state', '=', 'chatting')
+        .orderBy('accepted_at')
+        .execute();
+      return rows.map(toChat);
+    },
+    async heldByUser(accountId, userId) {
+      const rows = await db
+        .selectFrom('chats')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('agent_user_id', '=', userId)
+        .where('state', '=', 'chatting')
+        .orderBy('accepted_at')
+        .execute();
+      return rows.map(toChat);
+    },
+    async ringsDue(now, limit) {
+      const rows = await db
+        .selectFrom('chats')
+        .selectAll()
+        .where('state', '=', 'waiting')
+        .where('ring_due_at', '<=', now)
+        .orderBy('ring_due_at')
+        .limit(limit)
+        .execute();
+      return rows.map(toChat);
+    },
+    async accountsWithUnroutedChats() {
+      const rows = await db
+        .selectFrom('chats')
+        .select('account_id')
+        .distinct()
+        .where('state', '=', 'waiting')
+        .where('ringing_user_id', 'is', null)
+        .execute();
+      return rows.map((row) => row.account_id);
+    },
     async recentHistory(accountId, skillId, since) {
       let query = db
         .selectFrom('chats')
@@ -252,6 +310,7 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
     createdAt: Number(row.created_at),
     lastRequestAt: Number(row.last_request_at),
     endedAt: nullableNumber(row.ended_at),
+    idleDueAt: nullableNumber(row.idle_due_at),
   });
   return {
     async save(session) {
@@ -264,6 +323,7 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
         created_at: session.createdAt,
         last_request_at: session.lastRequestAt,
         ended_at: session.endedAt,
+        idle_due_at: session.idleDueAt,
       };
       await db
         .insertInto('agent_sessions')
@@ -273,6 +333,7 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
             availability: row.availability,
             last_request_at: row.last_request_at,
             ended_at: row.ended_at,
+            idle_due_at: row.idle_due_at,
           }),
         )
         .execute();
@@ -293,6 +354,26 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
         .where('account_id', '=', accountId)
         .where('ended_at', 'is', null)
         .orderBy('created_at')
+        .execute();
+      return rows.map(toSession);
+    },
+    async listLiveByLoginSession(loginSessionId) {
+      const rows = await db
+        .selectFrom('agent_sessions')
+        .selectAll()
+        .where('login_session_id', '=', loginSessionId)
+        .where('ended_at', 'is', null)
+        .execute();
+      return rows.map(toSession);
+    },
+    async dueIdle(now, limit) {
+      const rows = await db
+        .selectFrom('agent_sessions')
+        .selectAll()
+        .where('ended_at', 'is', null)
+        .where('idle_due_at', '<=', now)
+        .orderBy('idle_due_at')
+        .limit(limit)
         .execute();
       return rows.map(toSession);
     },
@@ -332,6 +413,27 @@ export function offlineMessageRepository(db: Kysely<Database>): OfflineMessageRe
         context: parse(row.context, {}),
         createdAt: Number(row.created_at),
       }));
+    },
+  };
+}
+
+export function visitorIdentityRepository(db: Kysely<Database>): VisitorIdentityRepository {
+  return {
+    async save(accountId, participantId, claims, now) {
+      await db
+        .insertInto('visitor_identities')
+        .values({ account_id: accountId, participant_id: participantId, claims: JSON.stringify(claims), created_at: now })
+        .onConflict((oc) => oc.columns(['account_id', 'participant_id']).doUpdateSet({ claims: JSON.stringify(claims) }))
+        .execute();
+    },
+    async get(accountId, participantId) {
+      const row = await db
+        .selectFrom('visitor_identities')
+        .select('claims')
+        .where('account_id', '=', accountId)
+        .where('participant_id', '=', participantId)
+        .executeTakeFirst();
+      return row === undefined ? undefined : parse<Record<string, unknown>>(row.claims, {});
     },
   };
 }

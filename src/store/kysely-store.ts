@@ -1,10 +1,11 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type {
   AccountRepository,
   AgentSessionRepository,
   ApiKeyRepository,
   ChatRepository,
   OfflineMessageRepository,
+  VisitorIdentityRepository,
   LoginSessionRepository,
   SkillRepository,
   Store,
@@ -22,7 +23,13 @@ import {
   type User,
 } from '../core/model.js';
 import type { Database } from './schema.js';
-import { agentSessionRepository, chatRepository, offlineMessageRepository, type Dialect } from './chat-repositories.js';
+import {
+  agentSessionRepository,
+  chatRepository,
+  offlineMessageRepository,
+  visitorIdentityRepository,
+  type Dialect,
+} from './chat-repositories.js';
 
 const bool = (value: boolean): number => (value ? 1 : 0);
 
@@ -63,6 +70,7 @@ export class KyselyStore implements Store {
   readonly chats: ChatRepository;
   readonly agentSessions: AgentSessionRepository;
   readonly offlineMessages: OfflineMessageRepository;
+  readonly visitorIdentities: VisitorIdentityRepository;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -77,6 +85,16 @@ export class KyselyStore implements Store {
     this.chats = chatRepository(db, dialect);
     this.agentSessions = agentSessionRepository(db);
     this.offlineMessages = offlineMessageRepository(db);
+    this.visitorIdentities = visitorIdentityRepository(db);
+  }
+
+  async lockAccount(accountId: string): Promise<void> {
+    if (!this.db.isTransaction) throw new Error('lockAccount needs a transaction');
+    // SQLite runs one write transaction at a time already; PostgreSQL takes a transaction-scoped
+    // advisory lock keyed by the account, released at commit or rollback.
+    if (this.dialect === 'postgres') {
+      await sql`select pg_advisory_xact_lock(hashtext(${`parley:account:${accountId}`}))`.execute(this.db);
+    }
   }
 
   async transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ export interface Database {
   chat_events: ChatEventsTable;
   agent_sessions: AgentSessionsTable;
   offline_messages: OfflineMessagesTable;
+  visitor_identities: VisitorIdentitiesTable;
 }
 
 export interface AccountsTable {
@@ -123,6 +124,12 @@ export interface ChatsTable {
   wait_due_at: number | null;
   retain_until: number | null;
   next_event_id: number;
+  ringing_user_id: number | null;
+  ring_due_at: number | null;
+  target_user_id: number | null;
+  agent_session_id: string | null;
+  /** JSON, SurveyAnswers. */
+  agent_survey: string | null;
 }
 
 export interface ChatEventsTable {
@@ -151,6 +158,7 @@ export interface AgentSessionsTable {
   created_at: number;
   last_request_at: number;
   ended_at: number | null;
+  idle_due_at: number | null;
 }
 
 export interface OfflineMessagesTable {
@@ -161,5 +169,13 @@ export interface OfflineMessagesTable {
   survey: string;
   visitor: string;
   context: string;
+  created_at: number;
+}
+
+export interface VisitorIdentitiesTable {
+  account_id: string;
+  participant_id: string;
+  /** JSON object: the verified claims of the visitor's identity token. */
+  claims: string;
   created_at: number;
 }

@@ -12,6 +12,7 @@ import { createMemoryRateLimiter } from '../../src/memory/memory-rate-limiter.js
 import { secureRandom } from '../../src/runtime.js';
 import { createAesSecretBox } from '../../src/security/aes-secret-box.js';
 import { createScryptHasher } from '../../src/security/scrypt-hasher.js';
+import { sanitizeAgentHtml } from '../../src/security/html-sanitizer.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import type { DatabaseTarget } from './databases.js';
@@ -65,6 +66,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
     secrets: createAesSecretBox(options.secretKey ?? randomBytes(32)),
     rateLimiter: createMemoryRateLimiter(clock),
     nonces: createMemoryNonceCache(clock),
+    sanitizeHtml: sanitizeAgentHtml,
     loginBudget: options.loginBudget ?? generous,
     ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
   });
@@ -177,6 +179,7 @@ export async function putAgentOnline(
     createdAt: now,
     lastRequestAt: now,
     endedAt: null,
+    idleDueAt: null,
   });
   return id;
 }

@@ -41,6 +41,11 @@ function chat(overrides: Partial<Chat> = {}): Chat {
     waitDueAt: null,
     retainUntil: null,
     nextEventId: 0,
+    ringingUserId: null,
+    ringDueAt: null,
+    targetUserId: null,
+    agentSessionId: null,
+    agentSurvey: null,
     ...overrides,
   };
 }

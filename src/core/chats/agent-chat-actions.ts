@@ -2,7 +2,7 @@ import { ChatError, ErrorCode } from '../errors.js';
 import type { User } from '../model.js';
 import type { Store } from '../ports.js';
 import { line, stateEvent, systemLine } from './chat-events.js';
-import { ChatState, LineSource, type TextType } from './chat-model.js';
+import { ChatState, LineSource, SubType, type TextType } from './chat-model.js';
 import type { ChatWriter } from './chat-writer.js';
 
 /**
@@ -41,15 +41,25 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
       });
     },
 
-    /** An agent line, as sent (plain, html after sanitising, rich-content), seen by both sides. */
-    async sendLine(accountId: string, chatId: string, agent: User, text: string, textType: TextType = 'plain') {
+    /**
+     * An agent line as sent (plain, html already sanitised, rich-content with its json); agent-only
+     * lines (ONLY_TO_REP) never reach the visitor.
+     */
+    async sendLine(
+      accountId: string,
+      chatId: string,
+      agent: User,
+      text: string,
+      textType: TextType = 'plain',
+      options: { subType?: SubType; json?: unknown } = {},
+    ) {
       return writer.change(accountId, chatId, (chat, now) => {
         if (chat.agentUserId !== agent.id) throw notHeld();
-        if (chat.state !== ChatState.CHATTING)
-          throw new ChatError(ErrorCode.STATE_CONFLICT, 'Cannot add line while not in chat');
+        if (chat.state !== ChatState.CHATTING) throw new ChatError(ErrorCode.STATE_CONFLICT, 'Cannot add line while not in chat');
+        const event = line(LineSource.AGENT, displayName(agent), text, now, textType);
         return {
           chat: { ...chat, agentTyping: false, lastUpdate: now },
-          events: [line(LineSource.AGENT, displayName(agent), text, now, textType)],
+          events: [{ ...event, ...(options.json === undefined ? {} : { json: options.json }), subType: options.subType ?? SubType.REGULAR }],
         };
       });
     },

@@ -35,9 +35,10 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
     const sessions = await store.agentSessions.listLive(account.id);
     const onlineUserIds = new Set(sessions.filter((s) => s.availability === Availability.ONLINE).map((s) => s.userId));
     if (onlineUserIds.size === 0) return [];
-    const [users, active] = await Promise.all([
+    const [users, active, waiting] = await Promise.all([
       store.users.list(account.id),
       store.chats.activeCountByAgent(account.id),
+      store.chats.listByState(account.id, ChatState.WAITING),
     ]);
     return users
       .filter((user) => onlineUserIds.has(user.id) && user.enabled && !user.deleted)
@@ -47,16 +48,18 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
           : audience.skillId === null || user.skillIds.includes(audience.skillId),
       )
       .map((user) => {
-        const count = active.get(user.id) ?? 0;
+        // Chats ringing at the agent hold a slot until accepted or re-routed (chat-agent-api §3.6).
+        const count = (active.get(user.id) ?? 0) + waiting.filter((chat) => chat.ringingUserId === user.id).length;
         const free = user.maxChats === -1 ? Infinity : Math.max(0, user.maxChats - count);
         return { user, active: count, free };
       });
   }
 
-  /** Waiting chats that compete for the audience's agents, oldest first. */
+  /** Waiting chats that compete for the audience's agents (not yet ringing anyone), oldest first. */
   async function queued(account: Account, audience: Audience, before?: Chat): Promise<Chat[]> {
     const waiting = await store.chats.listByState(account.id, ChatState.WAITING);
     return waiting.filter((chat) => {
+      if (chat.ringingUserId !== null) return false;
       if (before !== undefined && (chat.id === before.id || (chat.queuedAt ?? 0) > (before.queuedAt ?? 0)))
         return false;
       if (audience.kind === 'agent') return chat.requestedAgent?.toLowerCase() === audience.loginName.toLowerCase();

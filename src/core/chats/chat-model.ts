@@ -79,6 +79,14 @@ export interface Chat {
   retainUntil: number | null;
   /** One past the highest event id: the `from` of `next` links. */
   nextEventId: number;
+  /** The agent the waiting chat rings at now, and until when (chat-agent-api §3.8–3.9). */
+  ringingUserId: number | null;
+  ringDueAt: number | null;
+  /** A transfer to one agent: only that agent is rung, also while Occupied (§3.23). */
+  targetUserId: number | null;
+  /** The agent session holding the chat (with agentUserId). */
+  agentSessionId: string | null;
+  agentSurvey: SurveyAnswers | null;
 }
 
 export interface ChatEvent {
@@ -124,4 +132,6 @@ export interface AgentSession {
   createdAt: number;
   lastRequestAt: number;
   endedAt: number | null;
+  /** When the session ends for want of requests (platform §6.4: 400 s by default). */
+  idleDueAt: number | null;
 }

@@ -9,11 +9,22 @@ import type { ChatWriter } from './chat-writer.js';
  * `chatTimeout` seconds ends with system line 6. The due times are in the store, so a restarted
  * server ends what came due while it was down on its first run.
  */
-export function createChatTimers({ store, clock, writer }: { store: Store; clock: Clock; writer: ChatWriter }) {
+export function createChatTimers({
+  store,
+  clock,
+  writer,
+  route,
+}: {
+  store: Store;
+  clock: Clock;
+  writer: ChatWriter;
+  route: (accountId: string) => Promise<void>;
+}) {
   return {
     /** Ends every chat that is due now; returns how many it ended. */
     async runDue(batch = 100): Promise<number> {
       let ended = 0;
+      const touched = new Set<string>();
       for (;;) {
         const due = await store.chats.due(clock.now(), batch);
         let endedInBatch = 0;
@@ -43,12 +54,16 @@ export function createChatTimers({ store, clock, writer }: { store: Store; clock
             })
             .catch(() => undefined);
           if (result !== undefined && result.events.length > 0) {
+            touched.add(candidate.accountId);
             ended += 1;
             endedInBatch += 1;
           }
         }
         // A full batch that ended nothing would come back the same: stop rather than spin.
-        if (due.length < batch || endedInBatch === 0) return ended;
+        if (due.length < batch || endedInBatch === 0) {
+          for (const accountId of touched) await route(accountId);
+          return ended;
+        }
       }
     },
   };

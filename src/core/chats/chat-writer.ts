@@ -9,6 +9,8 @@ export interface ChatChange {
   events: NewChatEvent[];
 }
 
+export type ApplyChange = (chat: Chat, now: number, tx: Store) => ChatChange | Promise<ChatChange>;
+
 /**
  * The one way chats change: read under a lock, apply, append events with consecutive ids, save,
  * commit, then announce (publish after commit). Two writers of one chat never interleave, so event
@@ -17,34 +19,29 @@ export interface ChatChange {
 export function createChatWriter({ store, clock, bus }: { store: Store; clock: Clock; bus: EventBus }) {
   const notFound = () => new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
 
-  return {
-    async change(
-      accountId: string,
-      chatId: string,
-      apply: (chat: Chat, now: number, tx: Store) => ChatChange | Promise<ChatChange>,
-    ): Promise<{ chat: Chat; events: ChatEvent[] }> {
-      const result = await store.transaction(async (tx) => {
-        const now = clock.now();
-        const current = await tx.chats.get(accountId, chatId, { forUpdate: true });
-        if (current === undefined || isGone(current, now)) throw notFound();
-        const change = await apply(current, now, tx);
-        const numbered = numberEvents(change.chat, change.events);
-        await tx.chats.appendEvents(accountId, chatId, numbered.events);
-        await tx.chats.save(numbered.chat);
-        return numbered;
-      });
-      this.announce(result.chat);
-      return result;
-    },
+  /** Applies a change inside the caller's transaction; the caller announces after its commit. */
+  async function changeWithin(tx: Store, accountId: string, chatId: string, apply: ApplyChange) {
+    const now = clock.now();
+    const current = await tx.chats.get(accountId, chatId, { forUpdate: true });
+    if (current === undefined || isGone(current, now)) throw notFound();
+    const change = await apply(current, now, tx);
+    const numbered = numberEvents(change.chat, change.events);
+    await tx.chats.appendEvents(accountId, chatId, numbered.events);
+    await tx.chats.save(numbered.chat);
+    return numbered;
+  }
 
-    announce(chat: Chat): void {
-      bus.publish({
-        type: 'chat.changed',
-        accountId: chat.accountId,
-        chatId: chat.id,
-        state: chat.state,
-        nextEventId: chat.nextEventId,
-      });
+  function announce(chat: Chat): void {
+    bus.publish({ type: 'chat.changed', accountId: chat.accountId, chatId: chat.id, state: chat.state, nextEventId: chat.nextEventId });
+  }
+
+  return {
+    changeWithin,
+    announce,
+    async change(accountId: string, chatId: string, apply: ApplyChange): Promise<{ chat: Chat; events: ChatEvent[] }> {
+      const result = await store.transaction((tx) => changeWithin(tx, accountId, chatId, apply));
+      announce(result.chat);
+      return result;
     },
   };
 }

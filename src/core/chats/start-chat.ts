@@ -30,8 +30,10 @@ export function createStartChat(deps: {
   capacity: Capacity;
   writer: ChatWriter;
   visitorAuthentication: VisitorAuthentication;
+  /** Rings an agent for the new chat; awaited so that the ring exists when the 201 goes out. */
+  route: (accountId: string) => Promise<void>;
 }) {
-  const { store, clock, random, capacity, writer, visitorAuthentication } = deps;
+  const { store, clock, random, capacity, writer, visitorAuthentication, route } = deps;
 
   async function preChatAnswers(account: Account, survey: unknown, now: number): Promise<SurveyAnswers | null> {
     const definition = account.surveys.preChat;
@@ -102,6 +104,11 @@ export function createStartChat(deps: {
         waitDueAt: request.maxWaitTime === undefined ? null : now + request.maxWaitTime * 1000,
         retainUntil: null,
         nextEventId: 0,
+        ringingUserId: null,
+        ringDueAt: null,
+        targetUserId: null,
+        agentSessionId: null,
+        agentSurvey: null,
       };
 
       const events: NewChatEvent[] = [stateEvent(ChatState.WAITING, now), systemLine(account, 4, now)];
@@ -130,6 +137,7 @@ export function createStartChat(deps: {
       const numbered = numberEvents(stored, events);
       await store.chats.create(numbered.chat, numbered.events);
       writer.announce(numbered.chat);
+      if (numbered.chat.state === ChatState.WAITING) await route(account.id);
       return numbered.chat;
     },
   };

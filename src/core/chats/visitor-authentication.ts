@@ -63,8 +63,10 @@ export function createVisitorAuthentication({ store, clock, random }: { store: S
       if (typeof ssoKey !== 'string' || ssoKey === '') {
         throw new ChatError(ErrorCode.VALIDATION, 'ssoKey is required', { field: 'ssoKey' });
       }
-      verifyJwt(ssoKey, settings.jwtSecret, clock.now());
+      const claims = verifyJwt(ssoKey, settings.jwtSecret, clock.now());
       const participantId = uuidFrom(random.bytes(16));
+      // What the identity provider vouched for, shown to the agent (chat-agent-api §3.12).
+      await store.visitorIdentities.save(account.id, participantId, claims, clock.now());
       return { participantId, conversationId: conversationIdFor(settings.jwtSecret, participantId) };
     },
 

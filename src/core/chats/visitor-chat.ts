@@ -41,7 +41,18 @@ export function parsePostedEvent(body: unknown): PostedEvent {
  * `lastUpdate`, and the interaction timeout of a live chat (only this API keeps a chat alive,
  * §4.5) or the retention of an ended one.
  */
-export function createVisitorChat({ store, clock, writer }: { store: Store; clock: Clock; writer: ChatWriter }) {
+export function createVisitorChat({
+  store,
+  clock,
+  writer,
+  route,
+}: {
+  store: Store;
+  clock: Clock;
+  writer: ChatWriter;
+  /** Re-routes the account once a chat frees an agent's slot. */
+  route: (accountId: string) => Promise<void>;
+}) {
   const notFound = () => new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
   const notInChat = (message = 'Cannot add line while not in chat') => new ChatError(ErrorCode.STATE_CONFLICT, message);
 
@@ -124,6 +135,7 @@ export function createVisitorChat({ store, clock, writer }: { store: Store; cloc
       });
       const [event] = result.events;
       if (event === undefined) throw new Error('a posted event was not stored');
+      if (posted.kind === 'end') await route(accountId);
       return event.id;
     },
 

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-accounts-and-logins.js';
 import * as m0002 from './0002-chats.js';
+import * as m0003 from './0003-agent-routing.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so the same list runs from TypeScript
@@ -9,6 +10,7 @@ import * as m0002 from './0002-chats.js';
 const migrations: Record<string, Migration> = {
   '0001-accounts-and-logins': m0001,
   '0002-chats': m0002,
+  '0003-agent-routing': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,263 @@
+import { ChatError, ErrorCode } from '../errors.js';
+import type { Account, Skill, User } from '../model.js';
+import type { Clock, Store } from '../ports.js';
+import { isGone, stateEvent, systemLine } from '../chats/chat-events.js';
+import { ChatState, LineSource, SubType, type AgentSession, type Chat, type ChatEvent, type TextType } from '../chats/chat-model.js';
+import type { AgentChatActions } from '../chats/agent-chat-actions.js';
+import type { ChatWriter } from '../chats/chat-writer.js';
+import { normalizeSurvey, parseSubmission, type Survey } from '../surveys/surveys.js';
+import { effectiveAvailability, type Router } from './router.js';
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const attribute = (record: Record<string, unknown>, name: string): unknown => record[`@${name}`] ?? record[name];
+const invalid = (message: string, field: string) => new ChatError(ErrorCode.VALIDATION, message, { field });
+
+/** A failed transfer: answered as `{"transfer": {"errormsg": …}}` with 400 (chat-agent-api §3.23). */
+export class TransferError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransferError';
+  }
+}
+
+/** What an agent may post to a chat's events (chat-agent-api §3.15–3.16). */
+export type AgentPost =
+  | { kind: 'line'; text: string; textType: TextType; subType: SubType; json?: unknown }
+  | { kind: 'end' };
+
+const MAX_LINE = 30_000;
+
+export function parseAgentPost(body: unknown): AgentPost {
+  const event = isRecord(body) && isRecord(body.event) ? body.event : undefined;
+  if (event === undefined) throw invalid('The body must be {"event": {…}}', 'event');
+  const type = attribute(event, 'type');
+  if (type === 'state') {
+    if (event.state !== ChatState.ENDED) throw invalid('The only state an agent can set is "ended"', 'event.state');
+    return { kind: 'end' };
+  }
+  if (type !== 'line') throw invalid('event @type must be "line" or "state"', 'event.@type');
+  const textType = event.textType ?? 'plain';
+  if (textType !== 'plain' && textType !== 'html' && textType !== 'rich-content') {
+    throw invalid('textType must be plain, html or rich-content', 'event.textType');
+  }
+  const subType = event.subType ?? SubType.REGULAR;
+  if (subType !== SubType.REGULAR && subType !== SubType.ONLY_TO_REP) throw invalid('subType must be REGULAR or ONLY_TO_REP', 'event.subType');
+  if (textType === 'rich-content') {
+    if (!isRecord(event.json)) throw invalid('A rich-content line needs a json object', 'event.json');
+    // The text is optional or a placeholder for structured content (§6 item 38).
+    const text = typeof event.text === 'string' ? event.text : '';
+    return { kind: 'line', text, textType, subType, json: event.json };
+  }
+  if (typeof event.text !== 'string') throw invalid('A line needs a text', 'event.text');
+  if (event.text.length > MAX_LINE) throw invalid(`A line has at most ${MAX_LINE} characters`, 'event.text');
+  return { kind: 'line', text: event.text, textType, subType };
+}
+
+/**
+ * What an agent does with chats through its session (chat-agent-api §3.10–3.25): only chats its
+ * user holds are visible (403 / 43 otherwise, 404 / 42 for none at all); every request updates the
+ * chat's `lastUpdate` but does not keep it alive (server-chat §4.5).
+ */
+export function createAgentChats(deps: {
+  store: Store;
+  clock: Clock;
+  writer: ChatWriter;
+  router: Router;
+  actions: AgentChatActions;
+  sanitizeHtml: (html: string) => string;
+}) {
+  const { store, clock, writer, router, actions, sanitizeHtml } = deps;
+
+  /** The chat, if this session's user holds it; the session that uses it becomes its holder (§3.10). */
+  async function held(session: AgentSession, chatId: string): Promise<Chat> {
+    const now = clock.now();
+    const chat = await store.chats.get(session.accountId, chatId);
+    if (chat === undefined || isGone(chat, now)) throw new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
+    if (chat.agentUserId !== session.userId) throw new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
+    if (chat.agentSessionId !== session.id && chat.state === ChatState.CHATTING) {
+      const moved = await writer.change(session.accountId, chatId, (current) => ({ chat: { ...current, agentSessionId: session.id }, events: [] }));
+      return moved.chat;
+    }
+    await store.chats.touch(session.accountId, chatId, now, null, chat.state === ChatState.ENDED ? chat.retainUntil : null);
+    return { ...chat, lastUpdate: now };
+  }
+
+  async function userOf(session: AgentSession): Promise<User> {
+    const user = await store.users.get(session.accountId, session.userId);
+    if (user === undefined) throw new ChatError(ErrorCode.SESSION_INVALID, 'The agent no longer exists');
+    return user;
+  }
+
+  const configuredSurvey = (account: Account): Survey => {
+    if (account.surveys.agent === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'No agent survey is configured');
+    return normalizeSurvey(account.surveys.agent);
+  };
+
+  return {
+    held,
+
+    /** The chat and every event from `from`, agent-only lines included (§3.13–3.14). */
+    async read(session: AgentSession, chatId: string, from: number): Promise<{ chat: Chat; events: ChatEvent[] }> {
+      const chat = await held(session, chatId);
+      const events = await store.chats.events(session.accountId, chatId, from, { includeAgentOnly: true });
+      return { chat, events };
+    },
+
+    /** Adds a line (sanitised when HTML) or ends the chat; returns the id of the event to locate. */
+    async post(session: AgentSession, chatId: string, body: unknown): Promise<{ kind: 'line' | 'end'; eventId: number }> {
+      const posted = parseAgentPost(body);
+      await held(session, chatId);
+      const user = await userOf(session);
+      if (posted.kind === 'end') {
+        const result = await actions.end(session.accountId, chatId, user);
+        await router.route(session.accountId);
+        return { kind: 'end', eventId: result.chat.nextEventId - 1 };
+      }
+      // HTML from anyone is sanitised before it is stored or served (chat-agent-api §3.15).
+      const text = posted.textType === 'html' ? sanitizeHtml(posted.text) : posted.text;
+      const result = await actions.sendLine(session.accountId, chatId, user, text, posted.textType, {
+        subType: posted.subType,
+        ...(posted.json === undefined ? {} : { json: posted.json }),
+      });
+      return { kind: 'line', eventId: result.chat.nextEventId - 1 };
+    },
+
+    async setTyping(session: AgentSession, chatId: string, body: unknown): Promise<void> {
+      const value = isRecord(body) ? body.agentTyping : undefined;
+      if (value !== 'typing' && value !== 'not-typing') throw invalid('agentTyping must be "typing" or "not-typing"', 'agentTyping');
+      await held(session, chatId);
+      await actions.setTyping(session.accountId, chatId, await userOf(session), value === 'typing');
+    },
+
+    /** Skills with an online agent other than this one, for a transfer (§3.22). */
+    async transferSkills(session: AgentSession, chatId: string): Promise<{ skill: Skill; onlineAgents: number }[]> {
+      await held(session, chatId);
+      const [skills, users, sessions] = await Promise.all([
+        store.skills.list(session.accountId),
+        store.users.list(session.accountId),
+        store.agentSessions.listLive(session.accountId),
+      ]);
+      const online = users.filter(
+        (user) => user.id !== session.userId && user.enabled && effectiveAvailability(sessions.filter((s) => s.userId === user.id)) === 'Online',
+      );
+      return skills
+        .filter((skill) => !skill.deleted)
+        .map((skill) => ({ skill, onlineAgents: online.filter((user) => user.skillIds.includes(skill.id)).length }))
+        .filter((entry) => entry.onlineAgents > 0);
+    },
+
+    /**
+     * Transfers to an agent (wins when both are given) or a skill (§3.23): the note becomes an
+     * agent-only line, system line 13 or 15 follows, the chat waits again and rings the target;
+     * the transferring agent loses the chat.
+     */
+    async transfer(session: AgentSession, chatId: string, body: unknown): Promise<void> {
+      const outer = isRecord(body) ? body : {};
+      const transfer = isRecord(outer.transfer) ? outer.transfer : outer;
+      const idOf = (target: unknown): string | undefined => {
+        if (!isRecord(target)) return undefined;
+        const id = attribute(target, 'id');
+        return typeof id === 'number' || (typeof id === 'string' && id.trim() !== '') ? String(id).trim() : undefined;
+      };
+      const agentId = idOf(transfer.agent);
+      const skillId = idOf(transfer.skill);
+      if (agentId === undefined && skillId === undefined) throw invalid('A transfer names an agent or a skill', 'transfer');
+      const noteValue = transfer.text ?? outer.text;
+      const note = typeof noteValue === 'string' ? noteValue.slice(0, MAX_LINE) : '';
+      await held(session, chatId);
+      const user = await userOf(session);
+      const account = await store.accounts.get(session.accountId);
+      if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, 'Unknown account');
+      const live = await store.agentSessions.listLive(session.accountId);
+
+      let target: { kind: 'agent'; user: User } | { kind: 'skill'; skill: Skill };
+      if (agentId !== undefined) {
+        const targetUser = /^\d+$/.test(agentId) ? await store.users.get(session.accountId, Number(agentId)) : undefined;
+        if (targetUser === undefined || !targetUser.enabled || targetUser.deleted) throw new TransferError(`Unknown agent ${agentId}`);
+        if (targetUser.id === user.id) throw new TransferError('A chat cannot be transferred to the agent holding it');
+        const availability = effectiveAvailability(live.filter((s) => s.userId === targetUser.id));
+        if (availability === null || availability === 'Away') throw new TransferError(`Agent ${agentId} is not available`);
+        target = { kind: 'agent', user: targetUser };
+      } else {
+        const skill = /^\d+$/.test(skillId ?? '') ? await store.skills.get(session.accountId, Number(skillId)) : undefined;
+        if (skill === undefined || skill.deleted) throw new TransferError(`Unknown skill ${skillId ?? ''}`);
+        const users = await store.users.list(session.accountId);
+        const someone = users.some(
+          (other) =>
+            other.id !== user.id && other.skillIds.includes(skill.id) && effectiveAvailability(live.filter((s) => s.userId === other.id)) === 'Online',
+        );
+        if (!someone) throw new TransferError(`No agent with skill ${skill.name} is available`);
+        target = { kind: 'skill', skill };
+      }
+
+      await writer.change(session.accountId, chatId, (chat, now) => {
+        if (chat.agentUserId !== user.id) throw new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
+        if (chat.state !== ChatState.CHATTING) throw new ChatError(ErrorCode.STATE_CONFLICT, 'Only a chat in progress can be transferred');
+        const events = [];
+        if (note.trim() !== '') {
+          events.push({
+            type: 'line' as const,
+            time: now,
+            textType: 'plain' as const,
+            text: note,
+            by: user.nickname || user.loginName,
+            source: LineSource.AGENT,
+            subType: SubType.ONLY_TO_REP,
+          });
+        }
+        events.push(systemLine(account, target.kind === 'agent' ? 13 : 15, now), stateEvent(ChatState.WAITING, now));
+        return {
+          chat: {
+            ...chat,
+            state: ChatState.WAITING,
+            agentUserId: null,
+            agentName: null,
+            agentSessionId: null,
+            agentTyping: false,
+            queuedAt: now,
+            ringingUserId: null,
+            ringDueAt: null,
+            targetUserId: target.kind === 'agent' ? target.user.id : null,
+            ...(target.kind === 'skill' ? { skillId: target.skill.id, skillName: target.skill.name, requestedAgent: null } : {}),
+          },
+          events,
+        };
+      });
+      await router.route(session.accountId);
+    },
+
+    async survey(session: AgentSession, chatId: string): Promise<Survey> {
+      await held(session, chatId);
+      const account = await store.accounts.get(session.accountId);
+      if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, 'Unknown account');
+      return configuredSurvey(account);
+    },
+
+    /** Keeps the agent survey's answers with the chat (§3.25), in any state. */
+    async submitSurvey(session: AgentSession, chatId: string, body: unknown): Promise<void> {
+      await held(session, chatId);
+      const account = await store.accounts.get(session.accountId);
+      if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, 'Unknown account');
+      const answers = parseSubmission(body, configuredSurvey(account), clock.now());
+      await writer.change(session.accountId, chatId, (chat) => ({ chat: { ...chat, agentSurvey: answers }, events: [] }));
+    },
+
+    /** Chats the agent holds through its other live sessions (continuity, §3.10). */
+    async otherSessionsChats(session: AgentSession): Promise<Chat[]> {
+      const chats = await store.chats.heldByUser(session.accountId, session.userId);
+      return chats.filter((chat) => chat.agentSessionId !== session.id);
+    },
+
+    /** The authenticated visitor's data, for chats this agent holds (§3.12). */
+    async participant(session: AgentSession, participantId: string): Promise<Record<string, unknown>> {
+      const chats = await store.chats.heldByUser(session.accountId, session.userId);
+      if (!chats.some((chat) => chat.echo.participantId === participantId)) throw new ChatError(ErrorCode.NOT_FOUND, 'Participant not found');
+      const claims = await store.visitorIdentities.get(session.accountId, participantId);
+      if (claims === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Participant not found');
+      return claims;
+    },
+  };
+}
+
+export type AgentChats = ReturnType<typeof createAgentChats>;

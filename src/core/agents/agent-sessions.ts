@@ -1,0 +1,173 @@
+import { ChatError, ErrorCode } from '../errors.js';
+import type { Account, User } from '../model.js';
+import type { Clock, EventBus, Random, Store } from '../ports.js';
+import { requireAccount } from '../accounts/require-account.js';
+import { stateEvent, systemLine } from '../chats/chat-events.js';
+import { Availability, ChatState, type AgentSession } from '../chats/chat-model.js';
+import type { ChatWriter } from '../chats/chat-writer.js';
+import type { Router } from './router.js';
+
+/** The caller of an agent-side route, already authenticated (bearer or OAuth 1.0 key). */
+export interface AgentIdentity {
+  user: User;
+  /** The login session whose bearer made the call; null for signed (OAuth 1.0) calls. */
+  loginSessionId: string | null;
+}
+
+const AVAILABILITY_BY_NAME = new Map(Object.values(Availability).map((value) => [value.toLowerCase(), value]));
+
+/** `Online`, `Away` or `Occupied`, matched case-insensitively (chat-agent-api §3.4). */
+export function parseAvailability(value: unknown): Availability {
+  const found = typeof value === 'string' ? AVAILABILITY_BY_NAME.get(value.trim().toLowerCase()) : undefined;
+  if (found === undefined) {
+    throw new ChatError(ErrorCode.VALIDATION, 'availability.chat must be Online, Away or Occupied', { field: 'availability.chat' });
+  }
+  return found;
+}
+
+/**
+ * Agent sessions (chat-agent-api §3.1–3.4, §1.7): created for the caller's user, owned by it alone
+ * (403 / 43 for anyone else), kept alive by requests (400 s idle ends one), ended by DELETE or by
+ * the end of the login session whose bearer created it. Chats a session still holds then move to
+ * another live session of the same agent, or are requeued with system line 23, or end with line 6
+ * when no agent holding the chat's skill is logged in at all.
+ */
+export function createAgentSessions(deps: { store: Store; clock: Clock; random: Random; bus: EventBus; writer: ChatWriter; router: Router }) {
+  const { store, clock, random, bus, writer, router } = deps;
+
+  const idleDue = (account: Account, now: number) => now + account.settings.agentSessionIdleSeconds * 1000;
+
+  async function newId(accountId: string): Promise<string> {
+    for (;;) {
+      const digits = Array.from(random.bytes(10), (byte) => String(byte % 10)).join('');
+      const id = `1${digits}`;
+      if ((await store.agentSessions.get(accountId, id)) === undefined) return id;
+    }
+  }
+
+  /** Ends one session and hands its chats on (see above); idempotent. */
+  async function end(accountId: string, sessionId: string): Promise<void> {
+    const account = await store.accounts.get(accountId);
+    if (account === undefined) return;
+    const changed = await store.transaction(async (tx) => {
+      await tx.lockAccount(accountId);
+      const session = await tx.agentSessions.get(accountId, sessionId);
+      if (session === undefined || session.endedAt !== null) return [];
+      const now = clock.now();
+      await tx.agentSessions.save({ ...session, endedAt: now, idleDueAt: null });
+      const live = (await tx.agentSessions.listLive(accountId)).filter((s) => s.id !== sessionId);
+      const sameAgent = live.find((s) => s.userId === session.userId);
+      const users = await tx.users.list(accountId);
+      const loggedIn = new Set(live.map((s) => s.userId));
+      const results = [];
+      for (const held of await tx.chats.heldBySession(accountId, sessionId)) {
+        const result = await writer.changeWithin(tx, accountId, held.id, (chat, at) => {
+          if (sameAgent !== undefined) return { chat: { ...chat, agentSessionId: sameAgent.id }, events: [] };
+          const someoneCanTake = users.some(
+            (user) => loggedIn.has(user.id) && user.id !== session.userId && (chat.skillId === null || user.skillIds.includes(chat.skillId)),
+          );
+          if (!someoneCanTake) {
+            return {
+              chat: {
+                ...chat,
+                state: ChatState.ENDED,
+                endedAt: at,
+                idleDueAt: null,
+                agentTyping: false,
+                visitorTyping: false,
+                retainUntil: at + account.settings.endedChatRetentionMinutes * 60_000,
+              },
+              events: [systemLine(account, 6, at), stateEvent(ChatState.ENDED, at)],
+            };
+          }
+          return {
+            chat: { ...chat, state: ChatState.WAITING, agentUserId: null, agentName: null, agentSessionId: null, agentTyping: false, queuedAt: at },
+            events: [systemLine(account, 23, at), stateEvent(ChatState.WAITING, at)],
+          };
+        });
+        results.push(result.chat);
+      }
+      // Rings at an agent with no session left go elsewhere.
+      if (sameAgent === undefined) {
+        for (const waiting of await tx.chats.listByState(accountId, ChatState.WAITING)) {
+          if (waiting.ringingUserId !== session.userId) continue;
+          const result = await writer.changeWithin(tx, accountId, waiting.id, (chat) => ({
+            chat: { ...chat, ringingUserId: null, ringDueAt: null },
+            events: [],
+          }));
+          results.push(result.chat);
+        }
+      }
+      return results;
+    });
+    for (const chat of changed) writer.announce(chat);
+    if (changed.length > 0) await router.route(accountId);
+  }
+
+  bus.subscribe('login-session.ended', (event) => {
+    // The agent sessions created with that bearer end too (platform §4.7), after the logout commits.
+    void store.agentSessions
+      .listLiveByLoginSession(event.sessionId)
+      .then(async (sessions) => {
+        for (const session of sessions) await end(session.accountId, session.id);
+      })
+      .catch(() => undefined);
+  });
+
+  return {
+    end,
+
+    /** POST agentSession: a new session, Online unless the agent already has one (then its state). */
+    async start(accountId: string, caller: AgentIdentity): Promise<AgentSession> {
+      const account = await requireAccount(store, accountId);
+      const now = clock.now();
+      const existing = (await store.agentSessions.listLive(accountId)).find((s) => s.userId === caller.user.id);
+      const session: AgentSession = {
+        accountId,
+        id: await newId(accountId),
+        userId: caller.user.id,
+        loginSessionId: caller.loginSessionId,
+        availability: existing?.availability ?? Availability.ONLINE,
+        createdAt: now,
+        lastRequestAt: now,
+        endedAt: null,
+        idleDueAt: idleDue(account, now),
+      };
+      await store.agentSessions.save(session);
+      await router.route(accountId);
+      return session;
+    },
+
+    /**
+     * The caller's own live session, its idle deadline pushed back. Another user's session is
+     * 403 / 43; an unknown or ended one 404 / 42 (chat-agent-api §1.7).
+     */
+    async use(accountId: string, sessionId: string, caller: AgentIdentity): Promise<{ account: Account; session: AgentSession }> {
+      const account = await requireAccount(store, accountId);
+      const session = await store.agentSessions.get(accountId, sessionId);
+      if (session === undefined || session.endedAt !== null) throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+      if (session.userId !== caller.user.id) throw new ChatError(ErrorCode.FORBIDDEN, 'This agent session belongs to another user');
+      const now = clock.now();
+      const touched = { ...session, lastRequestAt: now, idleDueAt: idleDue(account, now) };
+      await store.agentSessions.save(touched);
+      return { account, session: touched };
+    },
+
+    async setAvailability(session: AgentSession, value: unknown): Promise<AgentSession> {
+      const availability = parseAvailability(value);
+      const updated = { ...session, availability };
+      await store.agentSessions.save(updated);
+      await router.route(session.accountId);
+      return updated;
+    },
+
+    /** Ends sessions idle past their due time; the server runs it with the timers. */
+    async sweepIdle(batch = 100): Promise<number> {
+      const due = await store.agentSessions.dueIdle(clock.now(), batch);
+      for (const session of due) await end(session.accountId, session.id);
+      return due.length;
+    },
+  };
+}
+
+export type AgentSessions = ReturnType<typeof createAgentSessions>;

@@ -1,0 +1,180 @@
+import { ChatError, ErrorCode } from '../errors.js';
+import type { User } from '../model.js';
+import type { Clock, Store } from '../ports.js';
+import { stateEvent, systemLine } from '../chats/chat-events.js';
+import { Availability, ChatState, type AgentSession, type Chat } from '../chats/chat-model.js';
+import type { ChatWriter } from '../chats/chat-writer.js';
+
+/** An agent's availability across its live sessions: Online beats Occupied beats Away. */
+export function effectiveAvailability(sessions: AgentSession[]): Availability | null {
+  if (sessions.some((s) => s.availability === Availability.ONLINE)) return Availability.ONLINE;
+  if (sessions.some((s) => s.availability === Availability.OCCUPIED)) return Availability.OCCUPIED;
+  return sessions.length > 0 ? Availability.AWAY : null;
+}
+
+interface AgentLoad {
+  user: User;
+  availability: Availability;
+  active: number;
+  ringing: number;
+}
+
+const hasRoom = (agent: AgentLoad): boolean =>
+  agent.user.maxChats === -1 || agent.active + agent.ringing < agent.user.maxChats;
+
+/**
+ * Ring/accept routing (chat-agent-api §3.8–3.9, server-chat §4.4): each waiting chat, oldest first,
+ * rings one agent that is Online, holds its skill and has a free slot under `maxChats` (a transfer
+ * to an agent rings that agent, also while Occupied); the least loaded agent is chosen. A ring not
+ * accepted within the account's ring timeout sets that agent Away and the chat rings elsewhere with
+ * system line 23. Accepting takes the oldest chat ringing at the agent, under the account lock, so
+ * two agents never get one chat and no chat is lost.
+ */
+export function createRouter({ store, clock, writer }: { store: Store; clock: Clock; writer: ChatWriter }) {
+  /** One routing pass at a time per account in this process; the store lock covers other nodes. */
+  const passes = new Map<string, Promise<void>>();
+  const again = new Set<string>();
+
+  async function pass(accountId: string): Promise<void> {
+    const changed = await store.transaction(async (tx) => {
+      await tx.lockAccount(accountId);
+      const account = await tx.accounts.get(accountId);
+      if (account === undefined) return [];
+      const waiting = await tx.chats.listByState(accountId, ChatState.WAITING);
+      const unrouted = waiting.filter((chat) => chat.ringingUserId === null);
+      if (unrouted.length === 0) return [];
+      const sessions = await tx.agentSessions.listLive(accountId);
+      const users = await tx.users.list(accountId);
+      const active = await tx.chats.activeCountByAgent(accountId);
+      const loads = new Map<number, AgentLoad>();
+      for (const user of users) {
+        const availability = effectiveAvailability(sessions.filter((s) => s.userId === user.id));
+        if (availability === null || !user.enabled || user.deleted) continue;
+        const ringing = waiting.filter((chat) => chat.ringingUserId === user.id).length;
+        loads.set(user.id, { user, availability, active: active.get(user.id) ?? 0, ringing });
+      }
+      const now = clock.now();
+      const rung: Chat[] = [];
+      for (const chat of unrouted) {
+        const candidates = [...loads.values()].filter((agent) => {
+          if (!hasRoom(agent)) return false;
+          if (chat.targetUserId !== null) {
+            return agent.user.id === chat.targetUserId && agent.availability !== Availability.AWAY;
+          }
+          if (agent.availability !== Availability.ONLINE) return false;
+          if (chat.requestedAgent !== null) return agent.user.loginName.toLowerCase() === chat.requestedAgent.toLowerCase();
+          return chat.skillId === null || agent.user.skillIds.includes(chat.skillId);
+        });
+        const chosen = candidates.sort((a, b) => a.active + a.ringing - (b.active + b.ringing) || a.user.id - b.user.id)[0];
+        if (chosen === undefined) continue;
+        chosen.ringing += 1;
+        const ringDueAt = now + account.settings.ringTimeoutSeconds * 1000;
+        const result = await writer.changeWithin(tx, accountId, chat.id, (current) => ({
+          chat: { ...current, ringingUserId: chosen.user.id, ringDueAt },
+          events: [],
+        }));
+        rung.push(result.chat);
+      }
+      return rung;
+    });
+    for (const chat of changed) writer.announce(chat);
+  }
+
+  /** Routes the account's waiting chats; concurrent calls coalesce into one more pass. */
+  async function route(accountId: string): Promise<void> {
+    const running = passes.get(accountId);
+    if (running !== undefined) {
+      again.add(accountId);
+      return running;
+    }
+    const run = (async () => {
+      do {
+        again.delete(accountId);
+        await pass(accountId);
+      } while (again.has(accountId));
+    })().finally(() => passes.delete(accountId));
+    passes.set(accountId, run);
+    return run;
+  }
+
+  return {
+    route,
+
+    /** How many chats ring at this agent now (`ringingCount`, chat-agent-api §3.8). */
+    async ringingCount(accountId: string, userId: number): Promise<number> {
+      const waiting = await store.chats.listByState(accountId, ChatState.WAITING);
+      return waiting.filter((chat) => chat.ringingUserId === userId).length;
+    },
+
+    /** Accepts the oldest chat ringing at the agent; 404 / 42 when nothing rings (§3.9). */
+    async accept(accountId: string, session: AgentSession, agent: User): Promise<Chat> {
+      const account = await store.accounts.get(accountId);
+      if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, `Invalid Account id: ${accountId}`);
+      const accepted = await store.transaction(async (tx) => {
+        await tx.lockAccount(accountId);
+        const waiting = await tx.chats.listByState(accountId, ChatState.WAITING);
+        const next = waiting.find((chat) => chat.ringingUserId === agent.id);
+        if (next === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'No incoming chat request');
+        const name = agent.nickname || agent.loginName;
+        const result = await writer.changeWithin(tx, accountId, next.id, (chat, now) => ({
+          chat: {
+            ...chat,
+            state: ChatState.CHATTING,
+            agentUserId: agent.id,
+            agentName: name,
+            agentSessionId: session.id,
+            acceptedAt: now,
+            queuedAt: null,
+            waitDueAt: null,
+            ringingUserId: null,
+            ringDueAt: null,
+            targetUserId: null,
+          },
+          events: [stateEvent(ChatState.CHATTING, now), systemLine(account, 3, now, name)],
+        }));
+        return result.chat;
+      });
+      writer.announce(accepted);
+      return accepted;
+    },
+
+    /**
+     * Rings that timed out: the agent goes Away on every session, line 23, and the chat rings
+     * elsewhere (chat-agent-api §3.9; state stays `waiting`).
+     */
+    async expireRings(batch = 100): Promise<number> {
+      const due = await store.chats.ringsDue(clock.now(), batch);
+      const accounts = new Set<string>();
+      let expired = 0;
+      for (const candidate of due) {
+        const account = await store.accounts.get(candidate.accountId);
+        if (account === undefined) continue;
+        const result = await store
+          .transaction(async (tx) => {
+            await tx.lockAccount(candidate.accountId);
+            return writer.changeWithin(tx, candidate.accountId, candidate.id, async (chat, now) => {
+              if (chat.state !== ChatState.WAITING || chat.ringDueAt === null || chat.ringDueAt > now || chat.ringingUserId === null) {
+                return { chat, events: [] };
+              }
+              for (const session of await tx.agentSessions.listLive(chat.accountId)) {
+                if (session.userId === chat.ringingUserId && session.availability !== Availability.AWAY) {
+                  await tx.agentSessions.save({ ...session, availability: Availability.AWAY });
+                }
+              }
+              return { chat: { ...chat, ringingUserId: null, ringDueAt: null }, events: [systemLine(account, 23, now)] };
+            });
+          })
+          .catch(() => undefined);
+        if (result !== undefined && result.events.length > 0) {
+          writer.announce(result.chat);
+          accounts.add(candidate.accountId);
+          expired += 1;
+        }
+      }
+      for (const accountId of accounts) await route(accountId);
+      return expired;
+    },
+  };
+}
+
+export type Router = ReturnType<typeof createRouter>;
