@@ -108,9 +108,11 @@ function safeHref(raw: string | undefined): string | undefined {
 const toSafeLink: sanitizeHtml.Transformer = (_tagName, attribs) => {
   const href = safeHref(attribs.href);
   if (href === undefined) return { tagName: 'span', attribs: {} };
-  const { link } = SANITIZER_POLICY;
-  const title = attribs.title === undefined ? {} : { title: attribs.title };
-  return { tagName: 'a', attribs: { href, ...title, target: link.target, rel: link.rel } };
+  const safe: sanitizeHtml.Attributes = { href };
+  if (attribs.title !== undefined) safe.title = attribs.title;
+  safe.target = SANITIZER_POLICY.link.target;
+  safe.rel = SANITIZER_POLICY.link.rel;
+  return { tagName: 'a', attribs: safe };
 };
 
 /** `dir="RTL"` is valid HTML; lower-case it so the value allowlist does not leave an empty `dir`. */

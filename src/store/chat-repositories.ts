@@ -422,8 +422,15 @@ export function visitorIdentityRepository(db: Kysely<Database>): VisitorIdentity
     async save(accountId, participantId, claims, now) {
       await db
         .insertInto('visitor_identities')
-        .values({ account_id: accountId, participant_id: participantId, claims: JSON.stringify(claims), created_at: now })
-        .onConflict((oc) => oc.columns(['account_id', 'participant_id']).doUpdateSet({ claims: JSON.stringify(claims) }))
+        .values({
+          account_id: accountId,
+          participant_id: participantId,
+          claims: JSON.stringify(claims),
+          created_at: now,
+        })
+        .onConflict((oc) =>
+          oc.columns(['account_id', 'participant_id']).doUpdateSet({ claims: JSON.stringify(claims) }),
+        )
         .execute();
     },
     async get(accountId, participantId) {

@@ -26,6 +26,11 @@ const FORBIDDEN_ELEMENTS = [
   'noscript',
 ];
 
+const isAllowedDeclaration = (property: string, keyword: string): boolean =>
+  Object.entries(SANITIZER_POLICY.allowedStyles).some(
+    ([allowed, keywords]) => property === allowed && keywords.some((k) => k === keyword.toLowerCase()),
+  );
+
 const decodeAttribute = (value: string): string =>
   value
     .replace(/&quot;/g, '"')
@@ -54,6 +59,12 @@ function assertHarmless(output: string): void {
         (name === 'a' && LINK_ATTRIBUTES.has(attribute)) ||
         (DIRECTIONAL_TAGS.has(name) && (attribute === 'dir' || attribute === 'style'));
       assert.ok(isAllowed, `attribute ${attribute} on <${name}> in ${output}`);
+      if (attribute === 'style') {
+        for (const declaration of value.split(';')) {
+          const [property = '', keyword = ''] = declaration.split(':');
+          assert.ok(isAllowedDeclaration(property, keyword), `declaration ${declaration} in ${output}`);
+        }
+      }
       if (attribute === 'href') {
         assert.ok(LINK_SCHEMES.has(new URL(decodeAttribute(value)).protocol.slice(0, -1)), `href ${value}`);
       }

@@ -2,7 +2,15 @@ import { ChatError, ErrorCode } from '../errors.js';
 import type { Account, Skill, User } from '../model.js';
 import type { Clock, Store } from '../ports.js';
 import { isGone, stateEvent, systemLine } from '../chats/chat-events.js';
-import { ChatState, LineSource, SubType, type AgentSession, type Chat, type ChatEvent, type TextType } from '../chats/chat-model.js';
+import {
+  ChatState,
+  LineSource,
+  SubType,
+  type AgentSession,
+  type Chat,
+  type ChatEvent,
+  type TextType,
+} from '../chats/chat-model.js';
 import type { AgentChatActions } from '../chats/agent-chat-actions.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
 import { normalizeSurvey, parseSubmission, type Survey } from '../surveys/surveys.js';
@@ -23,8 +31,7 @@ export class TransferError extends Error {
 
 /** What an agent may post to a chat's events (chat-agent-api §3.15–3.16). */
 export type AgentPost =
-  | { kind: 'line'; text: string; textType: TextType; subType: SubType; json?: unknown }
-  | { kind: 'end' };
+  { kind: 'line'; text: string; textType: TextType; subType: SubType; json?: unknown } | { kind: 'end' };
 
 const MAX_LINE = 30_000;
 
@@ -42,7 +49,8 @@ export function parseAgentPost(body: unknown): AgentPost {
     throw invalid('textType must be plain, html or rich-content', 'event.textType');
   }
   const subType = event.subType ?? SubType.REGULAR;
-  if (subType !== SubType.REGULAR && subType !== SubType.ONLY_TO_REP) throw invalid('subType must be REGULAR or ONLY_TO_REP', 'event.subType');
+  if (subType !== SubType.REGULAR && subType !== SubType.ONLY_TO_REP)
+    throw invalid('subType must be REGULAR or ONLY_TO_REP', 'event.subType');
   if (textType === 'rich-content') {
     if (!isRecord(event.json)) throw invalid('A rich-content line needs a json object', 'event.json');
     // The text is optional or a placeholder for structured content (§6 item 38).
@@ -74,12 +82,22 @@ export function createAgentChats(deps: {
     const now = clock.now();
     const chat = await store.chats.get(session.accountId, chatId);
     if (chat === undefined || isGone(chat, now)) throw new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
-    if (chat.agentUserId !== session.userId) throw new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
+    if (chat.agentUserId !== session.userId)
+      throw new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
     if (chat.agentSessionId !== session.id && chat.state === ChatState.CHATTING) {
-      const moved = await writer.change(session.accountId, chatId, (current) => ({ chat: { ...current, agentSessionId: session.id }, events: [] }));
+      const moved = await writer.change(session.accountId, chatId, (current) => ({
+        chat: { ...current, agentSessionId: session.id },
+        events: [],
+      }));
       return moved.chat;
     }
-    await store.chats.touch(session.accountId, chatId, now, null, chat.state === ChatState.ENDED ? chat.retainUntil : null);
+    await store.chats.touch(
+      session.accountId,
+      chatId,
+      now,
+      null,
+      chat.state === ChatState.ENDED ? chat.retainUntil : null,
+    );
     return { ...chat, lastUpdate: now };
   }
 
@@ -105,7 +123,11 @@ export function createAgentChats(deps: {
     },
 
     /** Adds a line (sanitised when HTML) or ends the chat; returns the id of the event to locate. */
-    async post(session: AgentSession, chatId: string, body: unknown): Promise<{ kind: 'line' | 'end'; eventId: number }> {
+    async post(
+      session: AgentSession,
+      chatId: string,
+      body: unknown,
+    ): Promise<{ kind: 'line' | 'end'; eventId: number }> {
       const posted = parseAgentPost(body);
       await held(session, chatId);
       const user = await userOf(session);
@@ -125,7 +147,8 @@ export function createAgentChats(deps: {
 
     async setTyping(session: AgentSession, chatId: string, body: unknown): Promise<void> {
       const value = isRecord(body) ? body.agentTyping : undefined;
-      if (value !== 'typing' && value !== 'not-typing') throw invalid('agentTyping must be "typing" or "not-typing"', 'agentTyping');
+      if (value !== 'typing' && value !== 'not-typing')
+        throw invalid('agentTyping must be "typing" or "not-typing"', 'agentTyping');
       await held(session, chatId);
       await actions.setTyping(session.accountId, chatId, await userOf(session), value === 'typing');
     },
@@ -139,7 +162,10 @@ export function createAgentChats(deps: {
         store.agentSessions.listLive(session.accountId),
       ]);
       const online = users.filter(
-        (user) => user.id !== session.userId && user.enabled && effectiveAvailability(sessions.filter((s) => s.userId === user.id)) === 'Online',
+        (user) =>
+          user.id !== session.userId &&
+          user.enabled &&
+          effectiveAvailability(sessions.filter((s) => s.userId === user.id)) === 'Online',
       );
       return skills
         .filter((skill) => !skill.deleted)
@@ -162,7 +188,8 @@ export function createAgentChats(deps: {
       };
       const agentId = idOf(transfer.agent);
       const skillId = idOf(transfer.skill);
-      if (agentId === undefined && skillId === undefined) throw invalid('A transfer names an agent or a skill', 'transfer');
+      if (agentId === undefined && skillId === undefined)
+        throw invalid('A transfer names an agent or a skill', 'transfer');
       const noteValue = transfer.text ?? outer.text;
       const note = typeof noteValue === 'string' ? noteValue.slice(0, MAX_LINE) : '';
       await held(session, chatId);
@@ -173,27 +200,37 @@ export function createAgentChats(deps: {
 
       let target: { kind: 'agent'; user: User } | { kind: 'skill'; skill: Skill };
       if (agentId !== undefined) {
-        const targetUser = /^\d+$/.test(agentId) ? await store.users.get(session.accountId, Number(agentId)) : undefined;
-        if (targetUser === undefined || !targetUser.enabled || targetUser.deleted) throw new TransferError(`Unknown agent ${agentId}`);
+        const targetUser = /^\d+$/.test(agentId)
+          ? await store.users.get(session.accountId, Number(agentId))
+          : undefined;
+        if (targetUser === undefined || !targetUser.enabled || targetUser.deleted)
+          throw new TransferError(`Unknown agent ${agentId}`);
         if (targetUser.id === user.id) throw new TransferError('A chat cannot be transferred to the agent holding it');
         const availability = effectiveAvailability(live.filter((s) => s.userId === targetUser.id));
-        if (availability === null || availability === 'Away') throw new TransferError(`Agent ${agentId} is not available`);
+        if (availability === null || availability === 'Away')
+          throw new TransferError(`Agent ${agentId} is not available`);
         target = { kind: 'agent', user: targetUser };
       } else {
-        const skill = /^\d+$/.test(skillId ?? '') ? await store.skills.get(session.accountId, Number(skillId)) : undefined;
+        const skill = /^\d+$/.test(skillId ?? '')
+          ? await store.skills.get(session.accountId, Number(skillId))
+          : undefined;
         if (skill === undefined || skill.deleted) throw new TransferError(`Unknown skill ${skillId ?? ''}`);
         const users = await store.users.list(session.accountId);
         const someone = users.some(
           (other) =>
-            other.id !== user.id && other.skillIds.includes(skill.id) && effectiveAvailability(live.filter((s) => s.userId === other.id)) === 'Online',
+            other.id !== user.id &&
+            other.skillIds.includes(skill.id) &&
+            effectiveAvailability(live.filter((s) => s.userId === other.id)) === 'Online',
         );
         if (!someone) throw new TransferError(`No agent with skill ${skill.name} is available`);
         target = { kind: 'skill', skill };
       }
 
       await writer.change(session.accountId, chatId, (chat, now) => {
-        if (chat.agentUserId !== user.id) throw new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
-        if (chat.state !== ChatState.CHATTING) throw new ChatError(ErrorCode.STATE_CONFLICT, 'Only a chat in progress can be transferred');
+        if (chat.agentUserId !== user.id)
+          throw new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
+        if (chat.state !== ChatState.CHATTING)
+          throw new ChatError(ErrorCode.STATE_CONFLICT, 'Only a chat in progress can be transferred');
         const events = [];
         if (note.trim() !== '') {
           events.push({
@@ -219,7 +256,9 @@ export function createAgentChats(deps: {
             ringingUserId: null,
             ringDueAt: null,
             targetUserId: target.kind === 'agent' ? target.user.id : null,
-            ...(target.kind === 'skill' ? { skillId: target.skill.id, skillName: target.skill.name, requestedAgent: null } : {}),
+            ...(target.kind === 'skill'
+              ? { skillId: target.skill.id, skillName: target.skill.name, requestedAgent: null }
+              : {}),
           },
           events,
         };
@@ -240,7 +279,10 @@ export function createAgentChats(deps: {
       const account = await store.accounts.get(session.accountId);
       if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, 'Unknown account');
       const answers = parseSubmission(body, configuredSurvey(account), clock.now());
-      await writer.change(session.accountId, chatId, (chat) => ({ chat: { ...chat, agentSurvey: answers }, events: [] }));
+      await writer.change(session.accountId, chatId, (chat) => ({
+        chat: { ...chat, agentSurvey: answers },
+        events: [],
+      }));
     },
 
     /** Chats the agent holds through its other live sessions (continuity, §3.10). */
@@ -252,7 +294,8 @@ export function createAgentChats(deps: {
     /** The authenticated visitor's data, for chats this agent holds (§3.12). */
     async participant(session: AgentSession, participantId: string): Promise<Record<string, unknown>> {
       const chats = await store.chats.heldByUser(session.accountId, session.userId);
-      if (!chats.some((chat) => chat.echo.participantId === participantId)) throw new ChatError(ErrorCode.NOT_FOUND, 'Participant not found');
+      if (!chats.some((chat) => chat.echo.participantId === participantId))
+        throw new ChatError(ErrorCode.NOT_FOUND, 'Participant not found');
       const claims = await store.visitorIdentities.get(session.accountId, participantId);
       if (claims === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Participant not found');
       return claims;

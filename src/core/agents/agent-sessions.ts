@@ -20,7 +20,9 @@ const AVAILABILITY_BY_NAME = new Map(Object.values(Availability).map((value) => 
 export function parseAvailability(value: unknown): Availability {
   const found = typeof value === 'string' ? AVAILABILITY_BY_NAME.get(value.trim().toLowerCase()) : undefined;
   if (found === undefined) {
-    throw new ChatError(ErrorCode.VALIDATION, 'availability.chat must be Online, Away or Occupied', { field: 'availability.chat' });
+    throw new ChatError(ErrorCode.VALIDATION, 'availability.chat must be Online, Away or Occupied', {
+      field: 'availability.chat',
+    });
   }
   return found;
 }
@@ -32,7 +34,14 @@ export function parseAvailability(value: unknown): Availability {
  * another live session of the same agent, or are requeued with system line 23, or end with line 6
  * when no agent holding the chat's skill is logged in at all.
  */
-export function createAgentSessions(deps: { store: Store; clock: Clock; random: Random; bus: EventBus; writer: ChatWriter; router: Router }) {
+export function createAgentSessions(deps: {
+  store: Store;
+  clock: Clock;
+  random: Random;
+  bus: EventBus;
+  writer: ChatWriter;
+  router: Router;
+}) {
   const { store, clock, random, bus, writer, router } = deps;
 
   const idleDue = (account: Account, now: number) => now + account.settings.agentSessionIdleSeconds * 1000;
@@ -64,7 +73,10 @@ export function createAgentSessions(deps: { store: Store; clock: Clock; random: 
         const result = await writer.changeWithin(tx, accountId, held.id, (chat, at) => {
           if (sameAgent !== undefined) return { chat: { ...chat, agentSessionId: sameAgent.id }, events: [] };
           const someoneCanTake = users.some(
-            (user) => loggedIn.has(user.id) && user.id !== session.userId && (chat.skillId === null || user.skillIds.includes(chat.skillId)),
+            (user) =>
+              loggedIn.has(user.id) &&
+              user.id !== session.userId &&
+              (chat.skillId === null || user.skillIds.includes(chat.skillId)),
           );
           if (!someoneCanTake) {
             return {
@@ -81,7 +93,15 @@ export function createAgentSessions(deps: { store: Store; clock: Clock; random: 
             };
           }
           return {
-            chat: { ...chat, state: ChatState.WAITING, agentUserId: null, agentName: null, agentSessionId: null, agentTyping: false, queuedAt: at },
+            chat: {
+              ...chat,
+              state: ChatState.WAITING,
+              agentUserId: null,
+              agentName: null,
+              agentSessionId: null,
+              agentTyping: false,
+              queuedAt: at,
+            },
             events: [systemLine(account, 23, at), stateEvent(ChatState.WAITING, at)],
           };
         });
@@ -142,11 +162,17 @@ export function createAgentSessions(deps: { store: Store; clock: Clock; random: 
      * The caller's own live session, its idle deadline pushed back. Another user's session is
      * 403 / 43; an unknown or ended one 404 / 42 (chat-agent-api §1.7).
      */
-    async use(accountId: string, sessionId: string, caller: AgentIdentity): Promise<{ account: Account; session: AgentSession }> {
+    async use(
+      accountId: string,
+      sessionId: string,
+      caller: AgentIdentity,
+    ): Promise<{ account: Account; session: AgentSession }> {
       const account = await requireAccount(store, accountId);
       const session = await store.agentSessions.get(accountId, sessionId);
-      if (session === undefined || session.endedAt !== null) throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
-      if (session.userId !== caller.user.id) throw new ChatError(ErrorCode.FORBIDDEN, 'This agent session belongs to another user');
+      if (session === undefined || session.endedAt !== null)
+        throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+      if (session.userId !== caller.user.id)
+        throw new ChatError(ErrorCode.FORBIDDEN, 'This agent session belongs to another user');
       const now = clock.now();
       const touched = { ...session, lastRequestAt: now, idleDueAt: idleDue(account, now) };
       await store.agentSessions.save(touched);

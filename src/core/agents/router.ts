@@ -62,10 +62,13 @@ export function createRouter({ store, clock, writer }: { store: Store; clock: Cl
             return agent.user.id === chat.targetUserId && agent.availability !== Availability.AWAY;
           }
           if (agent.availability !== Availability.ONLINE) return false;
-          if (chat.requestedAgent !== null) return agent.user.loginName.toLowerCase() === chat.requestedAgent.toLowerCase();
+          if (chat.requestedAgent !== null)
+            return agent.user.loginName.toLowerCase() === chat.requestedAgent.toLowerCase();
           return chat.skillId === null || agent.user.skillIds.includes(chat.skillId);
         });
-        const chosen = candidates.sort((a, b) => a.active + a.ringing - (b.active + b.ringing) || a.user.id - b.user.id)[0];
+        const chosen = candidates.sort(
+          (a, b) => a.active + a.ringing - (b.active + b.ringing) || a.user.id - b.user.id,
+        )[0];
         if (chosen === undefined) continue;
         chosen.ringing += 1;
         const ringDueAt = now + account.settings.ringTimeoutSeconds * 1000;
@@ -153,7 +156,12 @@ export function createRouter({ store, clock, writer }: { store: Store; clock: Cl
           .transaction(async (tx) => {
             await tx.lockAccount(candidate.accountId);
             return writer.changeWithin(tx, candidate.accountId, candidate.id, async (chat, now) => {
-              if (chat.state !== ChatState.WAITING || chat.ringDueAt === null || chat.ringDueAt > now || chat.ringingUserId === null) {
+              if (
+                chat.state !== ChatState.WAITING ||
+                chat.ringDueAt === null ||
+                chat.ringDueAt > now ||
+                chat.ringingUserId === null
+              ) {
                 return { chat, events: [] };
               }
               for (const session of await tx.agentSessions.listLive(chat.accountId)) {
@@ -161,7 +169,10 @@ export function createRouter({ store, clock, writer }: { store: Store; clock: Cl
                   await tx.agentSessions.save({ ...session, availability: Availability.AWAY });
                 }
               }
-              return { chat: { ...chat, ringingUserId: null, ringDueAt: null }, events: [systemLine(account, 23, now)] };
+              return {
+                chat: { ...chat, ringingUserId: null, ringDueAt: null },
+                events: [systemLine(account, 23, now)],
+              };
             });
           })
           .catch(() => undefined);

@@ -55,11 +55,18 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
     ) {
       return writer.change(accountId, chatId, (chat, now) => {
         if (chat.agentUserId !== agent.id) throw notHeld();
-        if (chat.state !== ChatState.CHATTING) throw new ChatError(ErrorCode.STATE_CONFLICT, 'Cannot add line while not in chat');
+        if (chat.state !== ChatState.CHATTING)
+          throw new ChatError(ErrorCode.STATE_CONFLICT, 'Cannot add line while not in chat');
         const event = line(LineSource.AGENT, displayName(agent), text, now, textType);
         return {
           chat: { ...chat, agentTyping: false, lastUpdate: now },
-          events: [{ ...event, ...(options.json === undefined ? {} : { json: options.json }), subType: options.subType ?? SubType.REGULAR }],
+          events: [
+            {
+              ...event,
+              ...(options.json === undefined ? {} : { json: options.json }),
+              subType: options.subType ?? SubType.REGULAR,
+            },
+          ],
         };
       });
     },

@@ -32,7 +32,13 @@ export function createChatWriter({ store, clock, bus }: { store: Store; clock: C
   }
 
   function announce(chat: Chat): void {
-    bus.publish({ type: 'chat.changed', accountId: chat.accountId, chatId: chat.id, state: chat.state, nextEventId: chat.nextEventId });
+    bus.publish({
+      type: 'chat.changed',
+      accountId: chat.accountId,
+      chatId: chat.id,
+      state: chat.state,
+      nextEventId: chat.nextEventId,
+    });
   }
 
   return {
