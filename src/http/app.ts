@@ -22,6 +22,8 @@ import { registerLoginRoutes } from './login/login-routes.js';
 import { registerHealthRoute } from './health.js';
 import { registerVisitorAccountRoutes } from './visitor-api/account-routes.js';
 import { registerVisitorChatRoutes } from './visitor-api/chat-routes.js';
+import { registerAgentSessionRoutes } from './agent-api/session-routes.js';
+import { registerAgentChatRoutes } from './agent-api/chat-routes.js';
 
 export interface HttpConfig extends PublicOriginConfig {
   /** Origins allowed to call the agent-side APIs from a browser (platform §1.6). */
@@ -148,5 +150,7 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
   registerLoginRoutes(app, core, http);
   registerVisitorAccountRoutes(app, core, http);
   registerVisitorChatRoutes(app, core, http);
+  registerAgentSessionRoutes(app, core, http);
+  registerAgentChatRoutes(app, core, http);
   return app;
 }

@@ -1,0 +1,51 @@
+import type { FastifyRequest } from 'fastify';
+import type { AgentIdentity } from '../../core/agents/agent-sessions.js';
+import type { AgentSession } from '../../core/chats/chat-model.js';
+import type { Core } from '../../core/create-core.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import type { Account } from '../../core/model.js';
+import { authenticateAgentCaller } from '../auth/agent-auth.js';
+import { pathParam } from '../legacy/respond.js';
+import type { PublicOriginConfig } from '../public-origin.js';
+
+/** The cookie named in LivePerson's cookie inventory for agent sessions (platform §5.7). */
+export const AGENT_SESSION_COOKIE = 'agentSessionKey';
+
+/**
+ * Who calls: a bearer's user, or the agent an OAuth 1.0 key logs in as (the API user whose
+ * `allowedAppKeys` name the key, platform §4.2). A key bound to nobody is 403 / 43.
+ */
+export async function agentIdentity(
+  request: FastifyRequest,
+  core: Core,
+  origin: PublicOriginConfig,
+): Promise<AgentIdentity & { signed: boolean }> {
+  const caller = await authenticateAgentCaller(request, core, origin);
+  if (caller.kind === 'bearer') return { user: caller.user, loginSessionId: caller.session.id, signed: false };
+  const users = await core.administration.listUsers(caller.apiKey.accountId);
+  const user = users.find(
+    (candidate) => candidate.isApiUser && candidate.enabled && candidate.allowedAppKeys.includes(caller.apiKey.appKey),
+  );
+  if (user === undefined) throw new ChatError(ErrorCode.FORBIDDEN, 'This API key is not bound to an agent');
+  return { user, loginSessionId: null, signed: true };
+}
+
+/**
+ * The caller's own agent session named in the path, kept alive by this request. The session
+ * cookie is never required, but one naming another session is refused (platform §5.7).
+ */
+export async function agentSessionOf(
+  request: FastifyRequest,
+  core: Core,
+  origin: PublicOriginConfig,
+): Promise<{ account: Account; session: AgentSession; identity: AgentIdentity }> {
+  const identity = await agentIdentity(request, core, origin);
+  const sessionId = pathParam(request, 'sessionId');
+  if (!/^\d{1,20}$/.test(sessionId)) throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+  const cookie = request.cookies[AGENT_SESSION_COOKIE];
+  if (cookie !== undefined && cookie !== '' && cookie !== sessionId) {
+    throw new ChatError(ErrorCode.FORBIDDEN, 'The agentSessionKey cookie names another agent session');
+  }
+  const { account, session } = await core.agents.sessions.use(pathParam(request, 'accountId'), sessionId, identity);
+  return { account, session, identity };
+}
