@@ -83,9 +83,9 @@ for (const target of await databaseTargets()) {
           Accept: 'application/xml',
         });
         assert.equal(json.header('content-type'), 'application/json');
-        const xml = await get(`/api/account/${accountId}/agentSession/1/info`, { Accept: 'text/xml' });
+        const xml = await get(`/api/account/${accountId}/agentSession/1/nothing-here`, { Accept: 'text/xml' });
         assert.equal(xml.header('content-type'), 'application/xml; charset=utf-8');
-        const fallback = await get(`/api/account/${accountId}/agentSession/1/info`, { Accept: '*/*' });
+        const fallback = await get(`/api/account/${accountId}/agentSession/1/nothing-here`, { Accept: '*/*' });
         assertChatEnvelope(fallback, 404, 42);
       });
 
