@@ -2,7 +2,7 @@ import { ChatError, ErrorCode } from '../errors.js';
 import type { Account, User } from '../model.js';
 import type { Clock, EventBus, Random, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
-import { stateEvent, systemLine } from '../chats/chat-events.js';
+import { stateEvent, systemLine, endedChat } from '../chats/chat-events.js';
 import { Availability, ChatState, type AgentSession } from '../chats/chat-model.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
 import type { Router } from './router.js';
@@ -80,15 +80,7 @@ export function createAgentSessions(deps: {
           );
           if (!someoneCanTake) {
             return {
-              chat: {
-                ...chat,
-                state: ChatState.ENDED,
-                endedAt: at,
-                idleDueAt: null,
-                agentTyping: false,
-                visitorTyping: false,
-                retainUntil: at + account.settings.endedChatRetentionMinutes * 60_000,
-              },
+              chat: endedChat(chat, account, at),
               events: [systemLine(account, 6, at), stateEvent(ChatState.ENDED, at)],
             };
           }

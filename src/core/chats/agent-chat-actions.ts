@@ -1,7 +1,7 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { User } from '../model.js';
 import type { Store } from '../ports.js';
-import { line, stateEvent, systemLine } from './chat-events.js';
+import { line, stateEvent, systemLine, endedChat } from './chat-events.js';
 import { ChatState, LineSource, SubType, type TextType } from './chat-model.js';
 import type { ChatWriter } from './chat-writer.js';
 
@@ -87,17 +87,7 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
         if (chat.agentUserId !== agent.id) throw notHeld();
         if (chat.state === ChatState.ENDED) throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat has already ended');
         return {
-          chat: {
-            ...chat,
-            state: ChatState.ENDED,
-            endedAt: now,
-            queuedAt: null,
-            idleDueAt: null,
-            waitDueAt: null,
-            visitorTyping: false,
-            agentTyping: false,
-            retainUntil: now + account.settings.endedChatRetentionMinutes * 60_000,
-          },
+          chat: endedChat(chat, account, now),
           events: [systemLine(account, 5, now, displayName(agent)), stateEvent(ChatState.ENDED, now)],
         };
       });

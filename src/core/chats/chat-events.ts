@@ -64,3 +64,24 @@ export const visitorDisplayName = (chat: Chat): string => chat.visitorName ?? 'Y
 /** Whether the chat still answers: unknown, or ended and past its retention, reads as 404. */
 export const isGone = (chat: Chat | undefined, now: number): boolean =>
   chat === undefined || (chat.state === ChatState.ENDED && chat.retainUntil !== null && chat.retainUntil <= now);
+
+/**
+ * The chat as it is once ended, whoever ended it: no queue, no timers, no typing, no ring, and
+ * readable for the account's retention (server-chat §4.5).
+ */
+export function endedChat(chat: Chat, account: Account, now: number): Chat {
+  return {
+    ...chat,
+    state: ChatState.ENDED,
+    endedAt: now,
+    lastUpdate: now,
+    queuedAt: null,
+    idleDueAt: null,
+    waitDueAt: null,
+    ringingUserId: null,
+    ringDueAt: null,
+    visitorTyping: false,
+    agentTyping: false,
+    retainUntil: now + account.settings.endedChatRetentionMinutes * 60_000,
+  };
+}

@@ -1,5 +1,5 @@
 import type { Clock, Store } from '../ports.js';
-import { stateEvent, systemLine } from './chat-events.js';
+import { stateEvent, systemLine, endedChat } from './chat-events.js';
 import { ChatState } from './chat-model.js';
 import type { ChatWriter } from './chat-writer.js';
 
@@ -38,17 +38,7 @@ export function createChatTimers({
               const idle = chat.idleDueAt !== null && chat.idleDueAt <= now;
               if (chat.state === ChatState.ENDED || (!waitedOut && !idle)) return { chat, events: [] };
               return {
-                chat: {
-                  ...chat,
-                  state: ChatState.ENDED,
-                  endedAt: now,
-                  queuedAt: null,
-                  idleDueAt: null,
-                  waitDueAt: null,
-                  visitorTyping: false,
-                  agentTyping: false,
-                  retainUntil: now + account.settings.endedChatRetentionMinutes * 60_000,
-                },
+                chat: endedChat(chat, account, now),
                 events: [systemLine(account, waitedOut ? 2 : 6, now), stateEvent(ChatState.ENDED, now)],
               };
             })

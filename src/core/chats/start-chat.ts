@@ -5,7 +5,7 @@ import { requireAccount } from '../accounts/require-account.js';
 import { normalizeSurvey, parseSubmission } from '../surveys/surveys.js';
 import type { Capacity } from './capacity.js';
 import { newChatId, newRtSessionId, newVisitorId } from './chat-ids.js';
-import { numberEvents, preChatEcho, stateEvent, systemLine } from './chat-events.js';
+import { numberEvents, preChatEcho, stateEvent, systemLine, endedChat } from './chat-events.js';
 import { ChatState, type Chat, type NewChatEvent, type SurveyAnswers } from './chat-model.js';
 import { parseChatRequest } from './chat-request.js';
 import type { ChatWriter } from './chat-writer.js';
@@ -123,15 +123,7 @@ export function createStartChat(deps: {
         if (!(await capacity.isAvailable(account, audience, 0))) {
           // Nobody can take it now and the visitor will not wait (server-chat §4.4).
           events.push(systemLine(account, 2, now), stateEvent(ChatState.ENDED, now));
-          stored = {
-            ...chat,
-            state: ChatState.ENDED,
-            endedAt: now,
-            queuedAt: null,
-            idleDueAt: null,
-            waitDueAt: null,
-            retainUntil: now + account.settings.endedChatRetentionMinutes * 60_000,
-          };
+          stored = endedChat(chat, account, now);
         }
       }
       const numbered = numberEvents(stored, events);

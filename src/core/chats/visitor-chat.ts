@@ -2,7 +2,7 @@ import { ChatError, ErrorCode } from '../errors.js';
 import type { Account } from '../model.js';
 import type { Clock, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
-import { isGone, line, stateEvent, visitorDisplayName } from './chat-events.js';
+import { isGone, line, stateEvent, visitorDisplayName, endedChat } from './chat-events.js';
 import { ChatState, LineSource, type Chat, type ChatEvent } from './chat-model.js';
 import type { ChatWriter } from './chat-writer.js';
 
@@ -118,18 +118,7 @@ export function createVisitorChat({
         }
         if (chat.state === ChatState.ENDED) throw notInChat('The chat has already ended');
         return {
-          chat: {
-            ...chat,
-            lastUpdate: now,
-            state: ChatState.ENDED,
-            endedAt: now,
-            queuedAt: null,
-            idleDueAt: null,
-            waitDueAt: null,
-            visitorTyping: false,
-            agentTyping: false,
-            retainUntil: now + account.settings.endedChatRetentionMinutes * 60_000,
-          },
+          chat: endedChat(chat, account, now),
           events: [stateEvent(ChatState.ENDED, now)],
         };
       });
