@@ -311,6 +311,7 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
     lastRequestAt: Number(row.last_request_at),
     endedAt: nullableNumber(row.ended_at),
     idleDueAt: nullableNumber(row.idle_due_at),
+    availabilitySince: Number(row.availability_since ?? row.created_at),
   });
   return {
     async save(session) {
@@ -324,6 +325,7 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
         last_request_at: session.lastRequestAt,
         ended_at: session.endedAt,
         idle_due_at: session.idleDueAt,
+        availability_since: session.availabilitySince,
       };
       await db
         .insertInto('agent_sessions')
@@ -334,6 +336,7 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
             last_request_at: row.last_request_at,
             ended_at: row.ended_at,
             idle_due_at: row.idle_due_at,
+            availability_since: row.availability_since,
           }),
         )
         .execute();

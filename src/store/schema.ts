@@ -159,6 +159,7 @@ export interface AgentSessionsTable {
   last_request_at: number;
   ended_at: number | null;
   idle_due_at: number | null;
+  availability_since: number | null;
 }
 
 export interface OfflineMessagesTable {

@@ -180,6 +180,7 @@ export async function putAgentOnline(
     lastRequestAt: now,
     endedAt: null,
     idleDueAt: null,
+    availabilitySince: now,
   });
   return id;
 }

@@ -5,7 +5,7 @@ import { requireAccount } from '../accounts/require-account.js';
 import { stateEvent, systemLine, endedChat } from '../chats/chat-events.js';
 import { Availability, ChatState, type AgentSession } from '../chats/chat-model.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
-import type { Router } from './router.js';
+import { effectiveAvailability, type Router } from './router.js';
 
 /** The caller of an agent-side route, already authenticated (bearer or OAuth 1.0 key). */
 export interface AgentIdentity {
@@ -144,6 +144,7 @@ export function createAgentSessions(deps: {
         lastRequestAt: now,
         endedAt: null,
         idleDueAt: idleDue(account, now),
+        availabilitySince: now,
       };
       await store.agentSessions.save(session);
       await router.route(accountId);
@@ -171,10 +172,40 @@ export function createAgentSessions(deps: {
       return { account, session: touched };
     },
 
+    /**
+     * Sets the session's availability. An agent no longer Online loses the chats ringing at it,
+     * which ring elsewhere at once (chat-agent-api §3.4: "ringing requests are re-routed"); an
+     * Occupied agent keeps only transfers addressed to it.
+     */
     async setAvailability(session: AgentSession, value: unknown): Promise<AgentSession> {
       const availability = parseAvailability(value);
-      const updated = { ...session, availability };
-      await store.agentSessions.save(updated);
+      const now = clock.now();
+      const updated = {
+        ...session,
+        availability,
+        availabilitySince: availability === session.availability ? session.availabilitySince : now,
+      };
+      const released = await store.transaction(async (tx) => {
+        await tx.lockAccount(session.accountId);
+        await tx.agentSessions.save(updated);
+        const sessions = (await tx.agentSessions.listLive(session.accountId)).filter(
+          (s) => s.userId === session.userId,
+        );
+        const overall = effectiveAvailability(sessions);
+        if (overall === Availability.ONLINE) return [];
+        const results = [];
+        for (const chat of await tx.chats.listByState(session.accountId, ChatState.WAITING)) {
+          if (chat.ringingUserId !== session.userId) continue;
+          if (overall === Availability.OCCUPIED && chat.targetUserId === session.userId) continue;
+          const result = await writer.changeWithin(tx, session.accountId, chat.id, (current) => ({
+            chat: { ...current, ringingUserId: null, ringDueAt: null },
+            events: [],
+          }));
+          results.push(result.chat);
+        }
+        return results;
+      });
+      for (const chat of released) writer.announce(chat);
       await router.route(session.accountId);
       return updated;
     },

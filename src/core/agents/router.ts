@@ -166,7 +166,7 @@ export function createRouter({ store, clock, writer }: { store: Store; clock: Cl
               }
               for (const session of await tx.agentSessions.listLive(chat.accountId)) {
                 if (session.userId === chat.ringingUserId && session.availability !== Availability.AWAY) {
-                  await tx.agentSessions.save({ ...session, availability: Availability.AWAY });
+                  await tx.agentSessions.save({ ...session, availability: Availability.AWAY, availabilitySince: now });
                 }
               }
               return {

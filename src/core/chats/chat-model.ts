@@ -134,4 +134,6 @@ export interface AgentSession {
   endedAt: number | null;
   /** When the session ends for want of requests (platform §6.4: 400 s by default). */
   idleDueAt: number | null;
+  /** When `availability` last changed (`elapsedTimeInState`, chat-agent-api §3.5). */
+  availabilitySince: number;
 }

@@ -9,6 +9,7 @@ import { pathParam, queryParam, sendEmpty, sendLegacy } from '../legacy/respond.
 import { registerResource } from '../legacy/resource.js';
 import { publicBaseUrl, publicScheme, type PublicOriginConfig } from '../public-origin.js';
 import { link, oneOrMany } from '../visitor-api/chat-presenter.js';
+import { isoWithOffset } from '../legacy/time-format.js';
 import { optionalQuery } from '../visitor-api/visitor-request.js';
 import { AGENT_SESSION_COOKIE, agentIdentity, agentSessionOf } from './agent-request.js';
 import {
@@ -112,7 +113,9 @@ export function registerAgentSessionRoutes(app: FastifyInstance, core: Core, ori
         .map((user): ListedAgent => {
           const own = live.filter((s) => s.userId === user.id);
           const state = effectiveAvailability(own) ?? 'Offline';
-          const since = own.length === 0 ? now : Math.min(...own.map((s) => s.createdAt));
+          // Time in the current state: since the latest change among the sessions in that state.
+          const deciding = own.filter((s) => s.availability === state);
+          const since = deciding.length === 0 ? now : Math.max(...deciding.map((s) => s.availabilitySince));
           return { user, state, chats: active.get(user.id) ?? 0, sinceMs: now - since };
         })
         .filter((agent) => skillId === undefined || agent.user.skillIds.includes(skillId))
@@ -230,7 +233,20 @@ export function registerAgentSessionRoutes(app: FastifyInstance, core: Core, ori
       const { session } = await agentSessionOf(request, core, origin);
       const participantId = pathParam(request, 'participantId');
       const claims = await core.agents.chats.participant(session, participantId);
-      const { name, surname, email, phone, ...rest } = claims;
+      // The token's own registered claims are about the token, not the visitor.
+      const {
+        name,
+        surname,
+        email,
+        phone,
+        exp: _exp,
+        iat: _iat,
+        nbf: _nbf,
+        iss: _iss,
+        aud: _aud,
+        jti: _jti,
+        ...rest
+      } = claims;
       const personal = {
         ...(name === undefined ? {} : { name }),
         ...(surname === undefined ? {} : { surname }),
@@ -289,7 +305,7 @@ export function registerAgentSessionRoutes(app: FastifyInstance, core: Core, ori
   });
   registerResource(app, `${base}/visits/visit/:visitId/customVariables`, {
     GET: async (request, reply) => {
-      const { session } = await agentSessionOf(request, core, origin);
+      const { account, session } = await agentSessionOf(request, core, origin);
       const chat = await visitOf(core, session, pathParam(request, 'visitId'));
       const url = `${sessionUrl(publicBaseUrl(request, origin), session)}/visits/visit/${pathParam(request, 'visitId')}/customVariables`;
       const customVariable = oneOrMany(
@@ -297,6 +313,8 @@ export function registerAgentSessionRoutes(app: FastifyInstance, core: Core, ori
           '@source': 'visitor',
           '@scope': 'session',
           name: variable.name,
+          // When each variable was set is not kept; the chat's start is when the visit began.
+          time: isoWithOffset(chat.startTime, account.settings.timeZone),
           displayName: variable.name,
           value: variable.value,
         })),

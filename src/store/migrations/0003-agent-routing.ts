@@ -15,6 +15,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('chats_ring_due_idx').on('chats').column('ring_due_at').execute();
 
   await db.schema.alterTable('agent_sessions').addColumn('idle_due_at', 'bigint').execute();
+  await db.schema.alterTable('agent_sessions').addColumn('availability_since', 'bigint').execute();
   await db.schema.createIndex('agent_sessions_idle_idx').on('agent_sessions').column('idle_due_at').execute();
 
   await db.schema
@@ -29,6 +30,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('visitor_identities').execute();
+  await db.schema.alterTable('agent_sessions').dropColumn('availability_since').execute();
   await db.schema.alterTable('agent_sessions').dropColumn('idle_due_at').execute();
   for (const column of ['agent_survey', 'agent_session_id', 'target_user_id', 'ring_due_at', 'ringing_user_id']) {
     await db.schema.alterTable('chats').dropColumn(column).execute();
