@@ -140,6 +140,21 @@ export interface ChatRepository {
 
 export interface AgentSessionRepository {
   save(session: AgentSession): Promise<void>;
+  /**
+   * Records a request on a live session (its idle deadline) in one statement that touches nothing
+   * else, so a poll never writes back an availability or an end it read earlier; undefined when
+   * the session is unknown or has ended.
+   */
+  touch(accountId: string, id: string, now: number, idleDueAt: number): Promise<AgentSession | undefined>;
+  /** Sets a live session's availability (and since when) alone; undefined when it has ended. */
+  setAvailability(
+    accountId: string,
+    id: string,
+    availability: AgentSession['availability'],
+    since: number,
+  ): Promise<AgentSession | undefined>;
+  /** Live sessions whose login session no longer exists (logged out, expired, evicted). */
+  orphaned(limit: number): Promise<AgentSession[]>;
   get(accountId: string, id: string): Promise<AgentSession | undefined>;
   /** Sessions not ended, any availability. */
   listLive(accountId: string): Promise<AgentSession[]>;

@@ -341,6 +341,47 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
         )
         .execute();
     },
+    async touch(accountId, id, now, idleDueAt) {
+      const row = await db
+        .updateTable('agent_sessions')
+        .set({ last_request_at: now, idle_due_at: idleDueAt })
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .where('ended_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toSession(row);
+    },
+    async setAvailability(accountId, id, availability, since) {
+      const row = await db
+        .updateTable('agent_sessions')
+        .set({ availability, availability_since: since })
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .where('ended_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toSession(row);
+    },
+    async orphaned(limit) {
+      const rows = await db
+        .selectFrom('agent_sessions')
+        .selectAll()
+        .where('ended_at', 'is', null)
+        .where('login_session_id', 'is not', null)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('login_sessions')
+                .select('id')
+                .whereRef('login_sessions.id', '=', 'agent_sessions.login_session_id'),
+            ),
+          ),
+        )
+        .limit(limit)
+        .execute();
+      return rows.map(toSession);
+    },
     async get(accountId, id) {
       const row = await db
         .selectFrom('agent_sessions')

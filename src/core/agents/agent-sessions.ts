@@ -103,8 +103,9 @@ export function createAgentSessions(deps: {
       if (sameAgent === undefined) {
         for (const waiting of await tx.chats.listByState(accountId, ChatState.WAITING)) {
           if (waiting.ringingUserId !== session.userId) continue;
+          // A transfer to this agent goes back to its skill: nobody else could ever take it.
           const result = await writer.changeWithin(tx, accountId, waiting.id, (chat) => ({
-            chat: { ...chat, ringingUserId: null, ringDueAt: null },
+            chat: { ...chat, ringingUserId: null, ringDueAt: null, targetUserId: null },
             events: [],
           }));
           results.push(result.chat);
@@ -167,8 +168,8 @@ export function createAgentSessions(deps: {
       if (session.userId !== caller.user.id)
         throw new ChatError(ErrorCode.FORBIDDEN, 'This agent session belongs to another user');
       const now = clock.now();
-      const touched = { ...session, lastRequestAt: now, idleDueAt: idleDue(account, now) };
-      await store.agentSessions.save(touched);
+      const touched = await store.agentSessions.touch(accountId, sessionId, now, idleDue(account, now));
+      if (touched === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
       return { account, session: touched };
     },
 
@@ -180,39 +181,45 @@ export function createAgentSessions(deps: {
     async setAvailability(session: AgentSession, value: unknown): Promise<AgentSession> {
       const availability = parseAvailability(value);
       const now = clock.now();
-      const updated = {
-        ...session,
-        availability,
-        availabilitySince: availability === session.availability ? session.availabilitySince : now,
-      };
-      const released = await store.transaction(async (tx) => {
+      const { updated, released } = await store.transaction(async (tx) => {
         await tx.lockAccount(session.accountId);
-        await tx.agentSessions.save(updated);
+        // Read again under the lock: a ring timeout may have set the agent Away meanwhile.
+        const current = await tx.agentSessions.get(session.accountId, session.id);
+        const since = current?.availability === availability ? current.availabilitySince : now;
+        const saved = await tx.agentSessions.setAvailability(session.accountId, session.id, availability, since);
+        if (saved === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
         const sessions = (await tx.agentSessions.listLive(session.accountId)).filter(
           (s) => s.userId === session.userId,
         );
         const overall = effectiveAvailability(sessions);
-        if (overall === Availability.ONLINE) return [];
+        if (overall === Availability.ONLINE) return { updated: saved, released: [] };
         const results = [];
         for (const chat of await tx.chats.listByState(session.accountId, ChatState.WAITING)) {
           if (chat.ringingUserId !== session.userId) continue;
           if (overall === Availability.OCCUPIED && chat.targetUserId === session.userId) continue;
-          const result = await writer.changeWithin(tx, session.accountId, chat.id, (current) => ({
-            chat: { ...current, ringingUserId: null, ringDueAt: null },
+          // A transfer to this agent, now Away, goes back to its skill.
+          const result = await writer.changeWithin(tx, session.accountId, chat.id, (ringing) => ({
+            chat: { ...ringing, ringingUserId: null, ringDueAt: null, targetUserId: null },
             events: [],
           }));
           results.push(result.chat);
         }
-        return results;
+        return { updated: saved, released: results };
       });
       for (const chat of released) writer.announce(chat);
       await router.route(session.accountId);
       return updated;
     },
 
-    /** Ends sessions idle past their due time; the server runs it with the timers. */
+    /**
+     * Ends sessions idle past their due time, and those whose login session is gone (logged out,
+     * expired, evicted) if the announcement of that was missed; the server runs it with the timers.
+     */
     async sweepIdle(batch = 100): Promise<number> {
-      const due = await store.agentSessions.dueIdle(clock.now(), batch);
+      const due = [
+        ...(await store.agentSessions.dueIdle(clock.now(), batch)),
+        ...(await store.agentSessions.orphaned(batch)),
+      ];
       for (const session of due) await end(session.accountId, session.id);
       return due.length;
     },

@@ -115,6 +115,10 @@ export function createRouter({ store, clock, writer }: { store: Store; clock: Cl
       if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, `Invalid Account id: ${accountId}`);
       const accepted = await store.transaction(async (tx) => {
         await tx.lockAccount(accountId);
+        // The session may have ended since the request began (logout, idle): it takes nothing then.
+        const live = await tx.agentSessions.get(accountId, session.id);
+        if (live === undefined || live.endedAt !== null)
+          throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
         const waiting = await tx.chats.listByState(accountId, ChatState.WAITING);
         const next = waiting.find((chat) => chat.ringingUserId === agent.id);
         if (next === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'No incoming chat request');
@@ -166,11 +170,12 @@ export function createRouter({ store, clock, writer }: { store: Store; clock: Cl
               }
               for (const session of await tx.agentSessions.listLive(chat.accountId)) {
                 if (session.userId === chat.ringingUserId && session.availability !== Availability.AWAY) {
-                  await tx.agentSessions.save({ ...session, availability: Availability.AWAY, availabilitySince: now });
+                  await tx.agentSessions.setAvailability(session.accountId, session.id, Availability.AWAY, now);
                 }
               }
               return {
-                chat: { ...chat, ringingUserId: null, ringDueAt: null },
+                // A transfer to this agent goes back to its skill (the agent is Away now).
+                chat: { ...chat, ringingUserId: null, ringDueAt: null, targetUserId: null },
                 events: [systemLine(account, 23, now)],
               };
             });
