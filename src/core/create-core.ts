@@ -25,6 +25,7 @@ import { createStartChat } from './chats/start-chat.js';
 import { createVisitorAuthentication } from './chats/visitor-authentication.js';
 import { createVisitorChat } from './chats/visitor-chat.js';
 import { createVisitorSurveys } from './chats/visitor-surveys.js';
+import { createChatWatch } from './chats/chat-watch.js';
 import { createAgentChats } from './agents/agent-chats.js';
 import { createAgentSessions } from './agents/agent-sessions.js';
 import { createRouter } from './agents/router.js';
@@ -87,6 +88,7 @@ export function createCore(deps: CoreDeps) {
       visitorAuthentication,
       timers,
       agentActions,
+      watch: createChatWatch(deps.bus),
     },
     agents: {
       router,

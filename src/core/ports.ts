@@ -204,6 +204,17 @@ export type DomainEvent =
       chatId: string;
       state: ChatState;
       nextEventId: number;
+      /** Who the chat rings at and who holds it now, for agents' notification streams. */
+      ringingUserId: number | null;
+      agentUserId: number | null;
+    }
+  | {
+      /** An agent session's availability changed (by the agent, or Away after a ring timeout). */
+      type: 'agent.availability';
+      accountId: string;
+      sessionId: string;
+      userId: number;
+      availability: string;
     };
 
 /** Publish/subscribe between parts of the server (in-memory default; Redis for several nodes). */

@@ -32,6 +32,8 @@ export interface HttpConfig extends PublicOriginConfig {
   rateLimits: { account: RateBudget; credential: RateBudget };
   bodyLimitBytes: number;
   trustProxy: boolean;
+  /** Keep-alive comment interval of Server-Sent Events streams (default 15 s). */
+  keepAliveMs?: number;
 }
 
 export interface AppOptions {

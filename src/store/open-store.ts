@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { KyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations/index.js';
@@ -35,9 +35,16 @@ export function parseDatabaseUrl(url: string): DatabaseLocation | undefined {
 
 const INT8_OID = 20;
 
+export interface StoreOptions {
+  /** Called with every statement the store runs (tests count queries; metrics could too). */
+  onQuery?: (sql: string) => void;
+}
+
 /** Opens the store over SQLite or PostgreSQL; the schema is migrated by `migrate()`. */
-export function openStore(location: DatabaseLocation): OpenedStore {
-  const db = location.kind === 'sqlite' ? openSqlite(location.path) : openPostgres(location.url, location.schema);
+export function openStore(location: DatabaseLocation, options: StoreOptions = {}): OpenedStore {
+  const log = options.onQuery === undefined ? undefined : (event: LogEvent) => options.onQuery?.(event.query.sql);
+  const db =
+    location.kind === 'sqlite' ? openSqlite(location.path, log) : openPostgres(location.url, location.schema, log);
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
@@ -56,7 +63,7 @@ export function openStore(location: DatabaseLocation): OpenedStore {
   };
 }
 
-function openSqlite(path: string): Kysely<Database> {
+function openSqlite(path: string, log: ((event: LogEvent) => void) | undefined): Kysely<Database> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
   database.pragma('journal_mode = WAL');
@@ -64,10 +71,14 @@ function openSqlite(path: string): Kysely<Database> {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }), ...(log === undefined ? {} : { log }) });
 }
 
-function openPostgres(url: string, schema: string | undefined): Kysely<Database> {
+function openPostgres(
+  url: string,
+  schema: string | undefined,
+  log: ((event: LogEvent) => void) | undefined,
+): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -81,5 +92,5 @@ function openPostgres(url: string, schema: string | undefined): Kysely<Database>
   });
   // An idle client that loses its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log === undefined ? {} : { log }) });
 }

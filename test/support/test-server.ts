@@ -42,6 +42,8 @@ export interface TestServerOptions {
   database?: DatabaseLocation;
   /** Start the clock here (a restarted server continues another's time). */
   startTime?: number;
+  /** Called with every SQL statement the store runs. */
+  onQuery?: (sql: string) => void;
   /** Extra routes registered before the server listens (to exercise transport plugins). */
   routes?: (app: FastifyInstance, core: Core) => void;
 }
@@ -54,7 +56,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
     options.database === undefined
       ? await target.create()
       : { location: options.database, drop: async () => undefined };
-  const opened = openStore(database.location);
+  const opened = openStore(database.location, options.onQuery === undefined ? {} : { onQuery: options.onQuery });
   await opened.migrate();
   const clock = new ManualClock(options.startTime ?? Date.UTC(2026, 10, 21, 9, 30, 0));
   const core = createCore({

@@ -173,6 +173,16 @@ export function createAgentSessions(deps: {
       return { account, session: touched };
     },
 
+    /** Records activity on a session that has a stream open (no other request to touch it). */
+    async keepAlive(session: AgentSession): Promise<void> {
+      const account = await store.accounts.get(session.accountId);
+      if (account === undefined) return;
+      const now = clock.now();
+      if ((await store.agentSessions.touch(session.accountId, session.id, now, idleDue(account, now))) === undefined) {
+        throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+      }
+    },
+
     /**
      * Sets the session's availability. An agent no longer Online loses the chats ringing at it,
      * which ring elsewhere at once (chat-agent-api §3.4: "ringing requests are re-routed"); an
@@ -207,6 +217,13 @@ export function createAgentSessions(deps: {
         return { updated: saved, released: results };
       });
       for (const chat of released) writer.announce(chat);
+      bus.publish({
+        type: 'agent.availability',
+        accountId: updated.accountId,
+        sessionId: updated.id,
+        userId: updated.userId,
+        availability: updated.availability,
+      });
       await router.route(session.accountId);
       return updated;
     },

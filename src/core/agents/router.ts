@@ -1,6 +1,6 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { User } from '../model.js';
-import type { Clock, Store } from '../ports.js';
+import type { Clock, EventBus, Store } from '../ports.js';
 import { stateEvent, systemLine } from '../chats/chat-events.js';
 import { Availability, ChatState, type AgentSession, type Chat } from '../chats/chat-model.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
@@ -30,7 +30,17 @@ const hasRoom = (agent: AgentLoad): boolean =>
  * system line 23. Accepting takes the oldest chat ringing at the agent, under the account lock, so
  * two agents never get one chat and no chat is lost.
  */
-export function createRouter({ store, clock, writer }: { store: Store; clock: Clock; writer: ChatWriter }) {
+export function createRouter({
+  store,
+  clock,
+  writer,
+  bus,
+}: {
+  store: Store;
+  clock: Clock;
+  writer: ChatWriter;
+  bus: EventBus;
+}) {
   /** One routing pass at a time per account in this process; the store lock covers other nodes. */
   const passes = new Map<string, Promise<void>>();
   const again = new Set<string>();
@@ -156,6 +166,7 @@ export function createRouter({ store, clock, writer }: { store: Store; clock: Cl
       for (const candidate of due) {
         const account = await store.accounts.get(candidate.accountId);
         if (account === undefined) continue;
+        const madeAway: AgentSession[] = [];
         const result = await store
           .transaction(async (tx) => {
             await tx.lockAccount(candidate.accountId);
@@ -170,7 +181,13 @@ export function createRouter({ store, clock, writer }: { store: Store; clock: Cl
               }
               for (const session of await tx.agentSessions.listLive(chat.accountId)) {
                 if (session.userId === chat.ringingUserId && session.availability !== Availability.AWAY) {
-                  await tx.agentSessions.setAvailability(session.accountId, session.id, Availability.AWAY, now);
+                  const away = await tx.agentSessions.setAvailability(
+                    session.accountId,
+                    session.id,
+                    Availability.AWAY,
+                    now,
+                  );
+                  if (away !== undefined) madeAway.push(away);
                 }
               }
               return {
@@ -183,6 +200,15 @@ export function createRouter({ store, clock, writer }: { store: Store; clock: Cl
           .catch(() => undefined);
         if (result !== undefined && result.events.length > 0) {
           writer.announce(result.chat);
+          for (const away of madeAway) {
+            bus.publish({
+              type: 'agent.availability',
+              accountId: away.accountId,
+              sessionId: away.id,
+              userId: away.userId,
+              availability: away.availability,
+            });
+          }
           accounts.add(candidate.accountId);
           expired += 1;
         }

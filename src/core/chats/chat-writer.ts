@@ -38,6 +38,8 @@ export function createChatWriter({ store, clock, bus }: { store: Store; clock: C
       chatId: chat.id,
       state: chat.state,
       nextEventId: chat.nextEventId,
+      ringingUserId: chat.ringingUserId,
+      agentUserId: chat.agentUserId,
     });
   }
 

@@ -56,14 +56,17 @@ export function createVisitorChat({
   const notFound = () => new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
   const notInChat = (message = 'Cannot add line while not in chat') => new ChatError(ErrorCode.STATE_CONFLICT, message);
 
-  /** Loads a readable chat and records the visitor's request on it. */
-  async function touch(accountId: string, chatId: string): Promise<{ account: Account; chat: Chat }> {
+  /**
+   * Loads a readable chat and records the visitor's request on it. `holdMs`: the request will wait
+   * that long (a long-poll), during which the visitor is present, so the idle deadline moves with it.
+   */
+  async function touch(accountId: string, chatId: string, holdMs = 0): Promise<{ account: Account; chat: Chat }> {
     const account = await requireAccount(store, accountId);
     const now = clock.now();
     const chat = await store.chats.get(accountId, chatId);
     if (chat === undefined || isGone(chat, now)) throw notFound();
     const isLive = chat.state !== ChatState.ENDED;
-    const idleDueAt = isLive ? now + chat.interactionTimeoutSeconds * 1000 : null;
+    const idleDueAt = isLive ? now + holdMs + chat.interactionTimeoutSeconds * 1000 : null;
     const retainUntil = isLive ? null : now + account.settings.endedChatRetentionMinutes * 60_000;
     await store.chats.touch(accountId, chatId, now, idleDueAt, retainUntil);
     return {
@@ -85,8 +88,9 @@ export function createVisitorChat({
       accountId: string,
       chatId: string,
       from: number,
+      holdMs = 0,
     ): Promise<{ account: Account; chat: Chat; events: ChatEvent[] }> {
-      const { account, chat } = await touch(accountId, chatId);
+      const { account, chat } = await touch(accountId, chatId, holdMs);
       const events = await store.chats.events(accountId, chatId, from);
       return { account, chat, events };
     },

@@ -1,4 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { streamChatEvents } from '../realtime/chat-event-stream.js';
+import { wantsEventStream } from '../realtime/event-stream.js';
+import { longPoll, waitParam } from '../realtime/long-poll.js';
 import type { Core } from '../../core/create-core.js';
 import { TransferError } from '../../core/agents/agent-chats.js';
 import { CHAT_ID_PATTERN } from '../../core/chats/chat-ids.js';
@@ -14,7 +17,11 @@ import { agentSessionOf } from './agent-request.js';
 import { agentChatUrl, presentAgentChat, presentAgentEvents, presentAgentInfo } from './agent-presenter.js';
 
 /** Chat Agent API resources of one chat (chat-agent-api §3.13–3.26). */
-export function registerAgentChatRoutes(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
+export function registerAgentChatRoutes(
+  app: FastifyInstance,
+  core: Core,
+  origin: PublicOriginConfig & { keepAliveMs?: number },
+): void {
   const chats = core.agents.chats;
   const base = '/api/account/:accountId/agentSession/:sessionId/chat/:chatId';
 
@@ -26,21 +33,57 @@ export function registerAgentChatRoutes(app: FastifyInstance, core: Core, origin
     return { ...context, chatId, baseUrl, url: agentChatUrl(baseUrl, context.session, chatId) };
   }
 
+  /** The events now, held until there is one (`wait=S`), or as a stream (text/event-stream). */
+  async function readOrStream(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    context: Awaited<ReturnType<typeof target>>,
+  ) {
+    const { account, session, chatId } = context;
+    const from = fromParam(request);
+    if (wantsEventStream(request)) {
+      await chats.held(session, chatId);
+      streamChatEvents({
+        ...(origin.keepAliveMs === undefined ? {} : { keepAliveMs: origin.keepAliveMs }),
+        request,
+        reply,
+        watch: core.chats.watch,
+        accountId: account.id,
+        chatId,
+        from,
+        read: (cursor) => chats.read(session, chatId, cursor),
+        present: (event) => presentEvent(event, account, 'number'),
+        // An open stream keeps the agent session alive, as its polls would.
+        onKeepAlive: () => core.agents.sessions.keepAlive(session),
+      });
+      return undefined;
+    }
+    const wait = waitParam(request);
+    const result = await longPoll(core.chats.watch, reply, account.id, chatId, wait, () =>
+      chats.read(session, chatId, from),
+    );
+    return { ...result, from };
+  }
+
   registerResource(app, base, {
     GET: async (request, reply) => {
-      const { account, session, chatId, baseUrl } = await target(request);
-      const from = fromParam(request);
-      const { chat, events } = await chats.read(session, chatId, from);
-      return sendLegacy(reply, 200, { chat: presentAgentChat(baseUrl, session, chat, events, account, from) });
+      const context = await target(request);
+      const read = await readOrStream(request, reply, context);
+      if (read === undefined) return reply;
+      return sendLegacy(reply, 200, {
+        chat: presentAgentChat(context.baseUrl, context.session, read.chat, read.events, context.account, read.from),
+      });
     },
   });
 
   registerResource(app, `${base}/events`, {
     GET: async (request, reply) => {
-      const { account, session, chatId, url } = await target(request);
-      const from = fromParam(request);
-      const { chat, events } = await chats.read(session, chatId, from);
-      return sendLegacy(reply, 200, { events: presentAgentEvents(url, chat, events, account, from) });
+      const context = await target(request);
+      const read = await readOrStream(request, reply, context);
+      if (read === undefined) return reply;
+      return sendLegacy(reply, 200, {
+        events: presentAgentEvents(context.url, read.chat, read.events, context.account, read.from),
+      });
     },
     // §3.15–3.16: a line answers chatEventLocation, the end of the chat chatLocation (each page literally).
     POST: async (request, reply) => {

@@ -12,6 +12,7 @@ import { link, oneOrMany } from '../visitor-api/chat-presenter.js';
 import { isoWithOffset } from '../legacy/time-format.js';
 import { optionalQuery } from '../visitor-api/visitor-request.js';
 import { AGENT_SESSION_COOKIE, agentIdentity, agentSessionOf } from './agent-request.js';
+import { streamAgentSession } from '../realtime/agent-stream.js';
 import {
   agentChatUrl,
   bothLink,
@@ -24,7 +25,11 @@ import {
 } from './agent-presenter.js';
 
 /** Chat Agent API resources of an agent session (chat-agent-api §3.1–3.12). */
-export function registerAgentSessionRoutes(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
+export function registerAgentSessionRoutes(
+  app: FastifyInstance,
+  core: Core,
+  origin: PublicOriginConfig & { keepAliveMs?: number },
+): void {
   const base = '/api/account/:accountId/agentSession/:sessionId';
 
   // §3.1: 201 with the session's location; the body is ignored (identity comes from the bearer).
@@ -180,6 +185,22 @@ export function registerAgentSessionRoutes(app: FastifyInstance, core: Core, ori
       const href = agentChatUrl(publicBaseUrl(request, origin), session, chat.id);
       reply.header('Location', href);
       return sendLegacy(reply, 201, { chatLocation: { link: link(href, 'location') } });
+    },
+  });
+
+  // Not in the legacy API: the session's rings, chats and availability as Server-Sent Events.
+  registerResource(app, `${base}/stream`, {
+    GET: async (request, reply) => {
+      const { session } = await agentSessionOf(request, core, origin);
+      const baseUrl = publicBaseUrl(request, origin);
+      await streamAgentSession({
+        core,
+        reply,
+        session,
+        chatHref: (chatId) => agentChatUrl(baseUrl, session, chatId),
+        ...(origin.keepAliveMs === undefined ? {} : { keepAliveMs: origin.keepAliveMs }),
+      });
+      return reply;
     },
   });
 

@@ -1,4 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { streamChatEvents } from '../realtime/chat-event-stream.js';
+import { wantsEventStream } from '../realtime/event-stream.js';
+import { longPoll, waitParam } from '../realtime/long-poll.js';
 import type { Core } from '../../core/create-core.js';
 import { CHAT_ID_PATTERN } from '../../core/chats/chat-ids.js';
 import { ChatError, ErrorCode } from '../../core/errors.js';
@@ -15,7 +18,11 @@ import { fromParam, visitorAccount } from './visitor-request.js';
  * The chat resources of the Server Chat API (server-chat §3.9–3.19, rows 9–23). Every request on a
  * chat records the visitor's activity; unknown chats and chats past retention answer 404 / 42.
  */
-export function registerVisitorChatRoutes(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
+export function registerVisitorChatRoutes(
+  app: FastifyInstance,
+  core: Core,
+  origin: PublicOriginConfig & { keepAliveMs?: number },
+): void {
   const visitor = core.chats.visitor;
   const chatPath = '/api/account/:accountId/chat/:chatId';
 
@@ -27,21 +34,59 @@ export function registerVisitorChatRoutes(app: FastifyInstance, core: Core, orig
     return { account, chatId, baseUrl: publicBaseUrl(request, origin) };
   }
 
+  /**
+   * The chat's events now, held until there is one (`wait=S`, a long-poll), or as a stream
+   * (`Accept: text/event-stream`); plain requests keep the spec's behaviour exactly.
+   */
+  async function readOrStream(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    account: Account,
+    chatId: string,
+    systemMessageIdAs: 'number' | 'string',
+  ) {
+    const from = fromParam(request);
+    if (wantsEventStream(request)) {
+      await visitor.touch(account.id, chatId);
+      streamChatEvents({
+        ...(origin.keepAliveMs === undefined ? {} : { keepAliveMs: origin.keepAliveMs }),
+        request,
+        reply,
+        watch: core.chats.watch,
+        accountId: account.id,
+        chatId,
+        from,
+        read: (cursor) => visitor.read(account.id, chatId, cursor),
+        present: (event) => presentEvent(event, account, systemMessageIdAs),
+        // An open stream is a present visitor: it keeps the chat alive (server-chat §4.5).
+        onKeepAlive: () => visitor.touch(account.id, chatId).then(() => undefined),
+      });
+      return undefined;
+    }
+    const wait = waitParam(request);
+    const result = await longPoll(core.chats.watch, reply, account.id, chatId, wait, () =>
+      visitor.read(account.id, chatId, from, wait * 1000),
+    );
+    return { ...result, from };
+  }
+
   registerResource(app, chatPath, {
     GET: async (request, reply) => {
       const { account, chatId, baseUrl } = await target(request);
-      const from = fromParam(request);
-      const { chat, events } = await visitor.read(account.id, chatId, from);
-      return sendLegacy(reply, 200, presentChat(chat, events, account, baseUrl, from));
+      const read = await readOrStream(request, reply, account, chatId, 'string');
+      if (read === undefined) return reply;
+      return sendLegacy(reply, 200, presentChat(read.chat, read.events, account, baseUrl, read.from));
     },
   });
 
   registerResource(app, `${chatPath}/events`, {
     GET: async (request, reply) => {
       const { account, chatId, baseUrl } = await target(request);
-      const from = fromParam(request);
-      const { chat, events } = await visitor.read(account.id, chatId, from);
-      return sendLegacy(reply, 200, { events: presentEvents(chat, events, account, baseUrl, from, 'string') });
+      const read = await readOrStream(request, reply, account, chatId, 'string');
+      if (read === undefined) return reply;
+      return sendLegacy(reply, 200, {
+        events: presentEvents(read.chat, read.events, account, baseUrl, read.from, 'string'),
+      });
     },
     // Add a line or end the chat: 201, empty, Location of the new event (§3.11). The event is
     // committed before the answer is sent.

@@ -1,0 +1,52 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Chat, ChatEvent } from '../../core/chats/chat-model.js';
+import type { ChatWatch } from '../../core/chats/chat-watch.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import { queryParam } from '../legacy/respond.js';
+
+/** The longest a long-poll may be held (seconds). */
+export const MAX_WAIT_SECONDS = 60;
+
+/** `wait=S`: 0 when absent (the spec's behaviour, unchanged); 1–60 seconds; anything else 400 / 40. */
+export function waitParam(request: FastifyRequest): number {
+  const raw = queryParam(request, 'wait');
+  if (raw === undefined || raw === '') return 0;
+  const seconds = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(seconds) || seconds > MAX_WAIT_SECONDS) {
+    throw new ChatError(ErrorCode.VALIDATION, `wait must be 0-${MAX_WAIT_SECONDS} seconds`, { field: 'wait' });
+  }
+  return seconds;
+}
+
+/** Aborts when the client goes away, so an abandoned long-poll stops waiting at once. */
+export function abortOnClose(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => controller.abort());
+  return controller.signal;
+}
+
+/**
+ * Holds a read until it returns at least one event or `waitSeconds` pass. While nothing happens the
+ * store is not asked again: the wait is on the chat watch, woken by the bus when the chat changes.
+ */
+export async function longPoll(
+  watch: ChatWatch,
+  reply: FastifyReply,
+  accountId: string,
+  chatId: string,
+  waitSeconds: number,
+  read: () => Promise<{ chat: Chat; events: ChatEvent[] }>,
+): Promise<{ chat: Chat; events: ChatEvent[] }> {
+  let result = await read();
+  if (waitSeconds === 0) return result;
+  const deadline = Date.now() + waitSeconds * 1000;
+  const signal = abortOnClose(reply);
+  while (result.events.length === 0 && result.chat.state !== 'ended' && !signal.aborted) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    const woke = await watch.waitForEvents(accountId, chatId, result.chat.nextEventId, remaining, signal);
+    if (!woke) break;
+    result = await read();
+  }
+  return result;
+}
