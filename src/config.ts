@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDatabaseUrl, type DatabaseLocation } from './store/open-store.js';
 import { AUTHORITY_PATTERN } from './http/public-origin.js';
 import { parseSmtpConfig, type SmtpConfig } from './mail/smtp-mailer.js';
+import type { RateBudget } from './core/ports.js';
 
 /** A configuration that cannot start the server; the message names the variable. */
 export class ConfigError extends Error {
@@ -28,6 +29,8 @@ export interface Config {
   logLevel: string;
   /** PARLEY_SMTP_URL / PARLEY_SMTP_FROM; transcripts by e-mail are off without it. */
   smtp: SmtpConfig | undefined;
+  /** Request budgets (platform §6.3): per account, and per credential or visitor address. */
+  rateLimits: { account: RateBudget; credential: RateBudget };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -115,7 +118,28 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxyText === 'true',
     logLevel,
     smtp: parseSmtpConfig(env),
+    rateLimits: {
+      account: readBudget('PARLEY_RATE_LIMIT_ACCOUNT', value('PARLEY_RATE_LIMIT_ACCOUNT'), {
+        burst: 2_000,
+        perSecond: 1_000,
+      }),
+      credential: readBudget('PARLEY_RATE_LIMIT_CREDENTIAL', value('PARLEY_RATE_LIMIT_CREDENTIAL'), {
+        burst: 200,
+        perSecond: 50,
+      }),
+    },
   };
+}
+
+/** `burst/perSecond`, e.g. `200/50`: how many requests at once, and how many a second after that. */
+function readBudget(variable: string, text: string | undefined, fallback: RateBudget): RateBudget {
+  if (text === undefined) return fallback;
+  const match = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(text);
+  const burst = Number(match?.[1]);
+  const perSecond = Number(match?.[2]);
+  if (match === null || burst < 1 || perSecond <= 0)
+    throw new ConfigError(variable, `"${text}" must be burst/perSecond, like 200/50`);
+  return { burst, perSecond };
 }
 
 function readPem(variable: string, path: string, label: string): Buffer {

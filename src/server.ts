@@ -38,7 +38,7 @@ export async function startServer(config: Config, print: (line: string) => void 
         fallbackAuthority: `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
         isTls: config.tls !== undefined,
         corsOrigins: config.corsOrigins,
-        rateLimits: { account: { burst: 2_000, perSecond: 1_000 }, credential: { burst: 200, perSecond: 50 } },
+        rateLimits: config.rateLimits,
         bodyLimitBytes: 1_048_576,
         trustProxy: config.trustProxy,
       },
