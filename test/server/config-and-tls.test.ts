@@ -44,6 +44,8 @@ describe('configuration from the environment', () => {
     ['PARLEY_SECRET_KEY', { PARLEY_SECRET_KEY: 'too-short' }],
     ['PARLEY_LOG_LEVEL', { PARLEY_LOG_LEVEL: 'loud' }],
     ['PARLEY_CORS_ORIGINS', { PARLEY_CORS_ORIGINS: 'desk.example.com' }],
+    ['PARLEY_RATE_LIMIT_ACCOUNT', { PARLEY_RATE_LIMIT_ACCOUNT: 'lots' }],
+    ['PARLEY_RATE_LIMIT_CREDENTIAL', { PARLEY_RATE_LIMIT_CREDENTIAL: '0/5' }],
   ];
   for (const [variable, env] of refusals) {
     it(`refuses ${JSON.stringify(env)} with a message naming ${variable}`, () => {
