@@ -78,7 +78,7 @@ export function createAgentChats(deps: {
   const { store, clock, writer, router, actions, sanitizeHtml } = deps;
 
   /** The chat, if this session's user holds it; the session that uses it becomes its holder (§3.10). */
-  async function held(session: AgentSession, chatId: string): Promise<Chat> {
+  async function held(session: AgentSession, chatId: string, options: { touch?: boolean } = {}): Promise<Chat> {
     const now = clock.now();
     const chat = await store.chats.get(session.accountId, chatId);
     if (chat === undefined || isGone(chat, now)) throw new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
@@ -91,6 +91,8 @@ export function createAgentChats(deps: {
       }));
       return moved.chat;
     }
+    // One request records itself once: the reads a long-poll or a stream repeats do not.
+    if (options.touch === false) return chat;
     await store.chats.touch(
       session.accountId,
       chatId,
@@ -116,8 +118,13 @@ export function createAgentChats(deps: {
     held,
 
     /** The chat and every event from `from`, agent-only lines included (§3.13–3.14). */
-    async read(session: AgentSession, chatId: string, from: number): Promise<{ chat: Chat; events: ChatEvent[] }> {
-      const chat = await held(session, chatId);
+    async read(
+      session: AgentSession,
+      chatId: string,
+      from: number,
+      options: { touch?: boolean } = {},
+    ): Promise<{ chat: Chat; events: ChatEvent[] }> {
+      const chat = await held(session, chatId, options);
       const events = await store.chats.events(session.accountId, chatId, from, { includeAgentOnly: true });
       return { chat, events };
     },

@@ -80,6 +80,14 @@ export function createVisitorChat({
     };
   }
 
+  /** A readable chat, without recording a request. */
+  async function load(accountId: string, chatId: string): Promise<{ account: Account; chat: Chat }> {
+    const account = await requireAccount(store, accountId);
+    const chat = await store.chats.get(accountId, chatId);
+    if (chat === undefined || isGone(chat, clock.now())) throw notFound();
+    return { account, chat };
+  }
+
   return {
     touch,
 
@@ -89,8 +97,10 @@ export function createVisitorChat({
       chatId: string,
       from: number,
       holdMs = 0,
+      options: { touch?: boolean } = {},
     ): Promise<{ account: Account; chat: Chat; events: ChatEvent[] }> {
-      const { account, chat } = await touch(accountId, chatId, holdMs);
+      // Reads a long-poll or a stream repeats do not record the request again.
+      const { account, chat } = options.touch === false ? await load(accountId, chatId) : await touch(accountId, chatId, holdMs);
       const events = await store.chats.events(accountId, chatId, from);
       return { account, chat, events };
     },

@@ -51,7 +51,7 @@ export function registerAgentChatRoutes(
         accountId: account.id,
         chatId,
         from,
-        read: (cursor) => chats.read(session, chatId, cursor),
+        read: (cursor) => chats.read(session, chatId, cursor, { touch: false }),
         present: (event) => presentEvent(event, account, 'number'),
         // An open stream keeps the agent session alive, as its polls would.
         onKeepAlive: () => core.agents.sessions.keepAlive(session),
@@ -59,8 +59,8 @@ export function registerAgentChatRoutes(
       return undefined;
     }
     const wait = waitParam(request);
-    const result = await longPoll(core.chats.watch, reply, account.id, chatId, wait, () =>
-      chats.read(session, chatId, from),
+    const result = await longPoll(core.chats.watch, reply, account.id, chatId, wait, (isRepeat) =>
+      chats.read(session, chatId, from, { touch: !isRepeat }),
     );
     return { ...result, from };
   }

@@ -35,9 +35,9 @@ export async function longPoll(
   accountId: string,
   chatId: string,
   waitSeconds: number,
-  read: () => Promise<{ chat: Chat; events: ChatEvent[] }>,
+  read: (isRepeat: boolean) => Promise<{ chat: Chat; events: ChatEvent[] }>,
 ): Promise<{ chat: Chat; events: ChatEvent[] }> {
-  let result = await read();
+  let result = await read(false);
   if (waitSeconds === 0) return result;
   const deadline = Date.now() + waitSeconds * 1000;
   const signal = abortOnClose(reply);
@@ -46,7 +46,7 @@ export async function longPoll(
     if (remaining <= 0) break;
     const woke = await watch.waitForEvents(accountId, chatId, result.chat.nextEventId, remaining, signal);
     if (!woke) break;
-    result = await read();
+    result = await read(true);
   }
   return result;
 }

@@ -56,7 +56,7 @@ export function registerVisitorChatRoutes(
         accountId: account.id,
         chatId,
         from,
-        read: (cursor) => visitor.read(account.id, chatId, cursor),
+        read: (cursor) => visitor.read(account.id, chatId, cursor, 0, { touch: false }),
         present: (event) => presentEvent(event, account, systemMessageIdAs),
         // An open stream is a present visitor: it keeps the chat alive (server-chat §4.5).
         onKeepAlive: () => visitor.touch(account.id, chatId).then(() => undefined),
@@ -64,8 +64,8 @@ export function registerVisitorChatRoutes(
       return undefined;
     }
     const wait = waitParam(request);
-    const result = await longPoll(core.chats.watch, reply, account.id, chatId, wait, () =>
-      visitor.read(account.id, chatId, from, wait * 1000),
+    const result = await longPoll(core.chats.watch, reply, account.id, chatId, wait, (isRepeat) =>
+      visitor.read(account.id, chatId, from, wait * 1000, { touch: !isRepeat }),
     );
     return { ...result, from };
   }
