@@ -100,7 +100,8 @@ export function createVisitorChat({
       options: { touch?: boolean } = {},
     ): Promise<{ account: Account; chat: Chat; events: ChatEvent[] }> {
       // Reads a long-poll or a stream repeats do not record the request again.
-      const { account, chat } = options.touch === false ? await load(accountId, chatId) : await touch(accountId, chatId, holdMs);
+      const { account, chat } =
+        options.touch === false ? await load(accountId, chatId) : await touch(accountId, chatId, holdMs);
       const events = await store.chats.events(accountId, chatId, from);
       return { account, chat, events };
     },
