@@ -38,13 +38,17 @@ const INT8_OID = 20;
 export interface StoreOptions {
   /** Called with every statement the store runs (tests count queries; metrics could too). */
   onQuery?: (sql: string) => void;
+  /** PostgreSQL connections at most (default 10). */
+  poolSize?: number;
 }
 
 /** Opens the store over SQLite or PostgreSQL; the schema is migrated by `migrate()`. */
 export function openStore(location: DatabaseLocation, options: StoreOptions = {}): OpenedStore {
   const log = options.onQuery === undefined ? undefined : (event: LogEvent) => options.onQuery?.(event.query.sql);
   const db =
-    location.kind === 'sqlite' ? openSqlite(location.path, log) : openPostgres(location.url, location.schema, log);
+    location.kind === 'sqlite'
+      ? openSqlite(location.path, log)
+      : openPostgres(location.url, location.schema, log, options.poolSize ?? 10);
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
@@ -57,7 +61,8 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
       const { error, results } = await migrator.migrateToLatest();
       const failed = results?.find((result) => result.status === 'Error');
       if (error !== undefined || failed !== undefined) {
-        throw new Error(`database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+        const reason = error instanceof Error ? `: ${error.message}` : '';
+        throw new Error(`database migration ${failed?.migrationName ?? ''} failed${reason}`, { cause: error });
       }
     },
   };
@@ -78,10 +83,11 @@ function openPostgres(
   url: string,
   schema: string | undefined,
   log: ((event: LogEvent) => void) | undefined,
+  poolSize: number,
 ): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
-    max: 10,
+    max: poolSize,
     connectionTimeoutMillis: 5_000,
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
     // bigint columns hold epoch milliseconds and ids, all below 2^53: read them as numbers.

@@ -56,7 +56,11 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
     options.database === undefined
       ? await target.create()
       : { location: options.database, drop: async () => undefined };
-  const opened = openStore(database.location, options.onQuery === undefined ? {} : { onQuery: options.onQuery });
+  // Few connections per test server: suites run side by side against one PostgreSQL.
+  const opened = openStore(database.location, {
+    poolSize: 4,
+    ...(options.onQuery === undefined ? {} : { onQuery: options.onQuery }),
+  });
   await opened.migrate();
   const clock = new ManualClock(options.startTime ?? Date.UTC(2026, 10, 21, 9, 30, 0));
   const core = createCore({

@@ -25,8 +25,13 @@ export async function streamAgentSession(options: {
     },
   });
   const held = new Set((await store.chats.heldByUser(session.accountId, session.userId)).map((chat) => chat.id));
-  let ringingCount = await core.agents.router.ringingCount(session.accountId, session.userId);
-  const ringing = new Set<string>();
+  // Chats ringing here already: each must lower the count when it stops ringing.
+  const ringing = new Set(
+    (await store.chats.listByState(session.accountId, 'waiting'))
+      .filter((chat) => chat.ringingUserId === session.userId)
+      .map((chat) => chat.id),
+  );
+  let ringingCount = ringing.size;
   stream.send({ event: 'availability', data: { chat: session.availability } });
   stream.send({ event: 'ring', data: { ringingCount: String(ringingCount) } });
   for (const chatId of held)

@@ -37,16 +37,44 @@ export async function longPoll(
   waitSeconds: number,
   read: (isRepeat: boolean) => Promise<{ chat: Chat; events: ChatEvent[] }>,
 ): Promise<{ chat: Chat; events: ChatEvent[] }> {
-  let result = await read(false);
-  if (waitSeconds === 0) return result;
-  const deadline = Date.now() + waitSeconds * 1000;
+  if (waitSeconds === 0) return read(false);
+  // Listen before the first read, so a change committed between the read and the wait is not missed.
+  let announced = 0;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const unlisten = watch.listen(accountId, chatId, (event) => {
+    announced = Math.max(announced, event.nextEventId);
+    ended ||= event.state === 'ended';
+    wake?.();
+  });
   const signal = abortOnClose(reply);
-  while (result.events.length === 0 && result.chat.state !== 'ended' && !signal.aborted) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) break;
-    const woke = await watch.waitForEvents(accountId, chatId, result.chat.nextEventId, remaining, signal);
-    if (!woke) break;
-    result = await read(true);
+  try {
+    const deadline = Date.now() + waitSeconds * 1000;
+    let result = await read(false);
+    while (result.events.length === 0 && result.chat.state !== 'ended' && !signal.aborted) {
+      const seen = result.chat.nextEventId;
+      if (announced <= seen && !ended) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) break;
+        const woke = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), remaining);
+          const onAbort = () => resolve(false);
+          signal.addEventListener('abort', onAbort, { once: true });
+          wake = () => {
+            if (announced > seen || ended) {
+              clearTimeout(timer);
+              signal.removeEventListener('abort', onAbort);
+              resolve(true);
+            }
+          };
+        });
+        wake = undefined;
+        if (!woke) break;
+      }
+      result = await read(true);
+    }
+    return result;
+  } finally {
+    unlisten();
   }
-  return result;
 }

@@ -1,0 +1,445 @@
+import assert from 'node:assert/strict';
+import { Agent, request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { User } from '../../src/core/model.js';
+import {
+  agentClient,
+  listOf,
+  visitorClient,
+  type Link,
+  type VisitorClient,
+  type WireEvent,
+} from '../support/chat-clients.js';
+import { databaseTargets } from '../support/databases.js';
+import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
+
+/** An events list as both APIs render it: a `self` and a `next` link, and the events (chat-agent-api §3.14). */
+interface EventList {
+  link: Link[];
+  event?: WireEvent | WireEvent[];
+}
+/** The chat resource or the events resource of either API (server-chat §3.9–3.10, chat-agent-api §3.13–3.14). */
+type Answer = { chat: { link: Link[]; events: EventList; info: Record<string, unknown> } } | { events: EventList };
+
+interface Reply {
+  status: number;
+  text: string;
+  /** When the answer was complete (Date.now()). */
+  at: number;
+}
+
+/** One of the four resources a long-poll may wait on. */
+interface Resource {
+  name: string;
+  chatId: string;
+  side: 'visitor' | 'agent';
+  /** `chat` (the chat resource) or `events`. */
+  kind: 'chat' | 'events';
+  /** The resource's URL as its links name it (no query, no extension). */
+  url: string;
+  path(query: string): string;
+  headers: Record<string, string>;
+}
+
+/** A user that takes any number of chats, with a password so it signs in like the sample bot. */
+const relayBot = {
+  id: 2004,
+  loginName: 'relay-bot',
+  password: 'relay-pass',
+  nickname: 'Relay',
+  skills: ['Sales'],
+  maxChats: -1,
+};
+
+const rel = (links: Link[], name: string): string => {
+  const found = links.find((entry) => entry['@rel'] === name);
+  assert.ok(found !== undefined, `no ${name} link in ${JSON.stringify(links)}`);
+  return found['@href'];
+};
+
+/** A legacy error envelope with its status and internalCode (chat-agent-api §1.8). */
+function assertLegacyError(reply: Reply, status: number, internalCode: number): void {
+  assert.equal(reply.status, status, reply.text);
+  assert.equal((JSON.parse(reply.text) as { error: { internalCode: number } }).error.internalCode, internalCode);
+}
+
+/** Resolves once `check` holds, polling every 20 ms; fails with `what` after `timeoutMs`. */
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+for (const target of await databaseTargets()) {
+  describe(`long-poll delivery (wait=S) on ${target.name}`, { skip: target.unavailable }, () => {
+    let server: TestServer;
+    let queries = 0;
+
+    before(async () => {
+      server = await startTestServer(target, {
+        onQuery: () => {
+          queries += 1;
+        },
+        http: { keepAliveMs: 200 },
+      });
+    });
+    after(() => server.close());
+
+    /** A GET over its own socket (or `agent`'s), timed at the end of the answer. */
+    function get(path: string, headers: Record<string, string>, agent?: Agent): Promise<Reply> {
+      const url = new URL(server.baseUrl);
+      return new Promise((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, path, headers, agent: agent ?? false }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), at: Date.now() }),
+          );
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    }
+
+    /** A fresh account whose relay bot is signed in (Online), so every test has its own chats and rings. */
+    async function newAccount() {
+      const { accountId, seed } = accountSeed();
+      const account = seed.accounts[0]!;
+      await applySeed(server.core, { accounts: [{ ...account, users: [...account.users, relayBot] }] });
+      const appKey = account.appKeys[0]!;
+      const visitor: VisitorClient = visitorClient(server.baseUrl, accountId, appKey);
+      const { session } = await agentClient(server.baseUrl, accountId).signIn(relayBot.loginName, relayBot.password);
+      const bot: User | undefined = await server.store.users.get(accountId, relayBot.id);
+      assert.ok(bot !== undefined);
+
+      /** A chat the relay bot has accepted: events 0–3 (waiting, line 4, chatting, line 3), next 4. */
+      async function chatting(): Promise<string> {
+        const chatId = await visitor.start({ skill: 'Sales' });
+        assert.equal(await session.accept(), chatId);
+        return chatId;
+      }
+
+      /** The four long-pollable resources of a chat: chat and events, visitor and agent side. */
+      function resources(chatId: string): Resource[] {
+        const visitorUrl = `${server.baseUrl}/api/account/${accountId}/chat/${chatId}`;
+        const agentUrl = `${server.baseUrl}${session.path}/chat/${chatId}`;
+        const agentHeaders = { accept: 'application/json', authorization: `Bearer ${session.bearer}` };
+        const visitorPath = (sub: string) => (query: string) =>
+          `/api/account/${accountId}/chat/${chatId}${sub}.json?${query}&v=1&NC=true&appKey=${appKey}`;
+        const agentPath = (sub: string) => (query: string) =>
+          `${session.path}/chat/${chatId}${sub}.json?${query}&v=1&NC=true`;
+        return [
+          {
+            name: 'visitor chat',
+            chatId,
+            side: 'visitor',
+            kind: 'chat',
+            url: visitorUrl,
+            path: visitorPath(''),
+            headers: {},
+          },
+          {
+            name: 'visitor events',
+            chatId,
+            side: 'visitor',
+            kind: 'events',
+            url: visitorUrl,
+            path: visitorPath('/events'),
+            headers: {},
+          },
+          {
+            name: 'agent chat',
+            chatId,
+            side: 'agent',
+            kind: 'chat',
+            url: agentUrl,
+            path: agentPath(''),
+            headers: agentHeaders,
+          },
+          {
+            name: 'agent events',
+            chatId,
+            side: 'agent',
+            kind: 'events',
+            url: agentUrl,
+            path: agentPath('/events'),
+            headers: agentHeaders,
+          },
+        ];
+      }
+
+      /** An event the other side posts: the agent (in process) for a visitor, the visitor (HTTP) for an agent. */
+      async function postFor(side: Resource['side'], chatId: string, text: string): Promise<void> {
+        if (side === 'visitor') await server.core.chats.agentActions.sendLine(accountId, chatId, bot!, text);
+        else await visitor.say(chatId, text);
+      }
+
+      return { accountId, appKey, visitor, session, bot, chatting, resources, postFor };
+    }
+
+    /** The events and the `next` href of an answer, checking the legacy shape of its resource. */
+    function read(resource: Resource, reply: Reply): { events: WireEvent[]; next: string; body: Answer } {
+      assert.equal(reply.status, 200, `${resource.name}: ${reply.text}`);
+      const body = JSON.parse(reply.text) as Answer;
+      if (resource.kind === 'chat') {
+        assert.ok('chat' in body, `${resource.name}: ${reply.text}`);
+        // The chat resource's own next link (server-chat §3.9, chat-agent-api §3.13) and the events' one agree.
+        const next = rel(body.chat.link, 'next');
+        assert.equal(rel(body.chat.link, 'self'), resource.url);
+        assert.equal(rel(body.chat.events.link, 'next'), next.replace('?from=', '/events?from='));
+        assert.equal(typeof body.chat.info.state, 'string');
+        return { events: listOf(body.chat.events.event), next, body };
+      }
+      assert.ok('events' in body, `${resource.name}: ${reply.text}`);
+      assert.equal(rel(body.events.link, 'self'), `${resource.url}/events`);
+      return { events: listOf(body.events.event), next: rel(body.events.link, 'next'), body };
+    }
+
+    const nextHref = (resource: Resource, from: number) =>
+      resource.kind === 'chat' ? `${resource.url}?from=${from}` : `${resource.url}/events?from=${from}`;
+
+    /** One event as the resource delivered it: a single event is an object, not an array (chat-agent-api §1.6). */
+    const single = (answer: Answer): unknown => ('chat' in answer ? answer.chat.events.event : answer.events.event);
+
+    it('answers a waiting long-poll on each of the four resources as soon as the other side posts', async (t) => {
+      const room = await newAccount();
+      for (let index = 0; index < 4; index += 1) {
+        // A chat per resource, so each long-poll starts at 4 with nothing newer.
+        const resource = room.resources(await room.chatting())[index]!;
+        const waiting = server.core.chats.watch.size();
+        const started = Date.now();
+        const pending = get(resource.path('from=4&wait=20'), resource.headers);
+        await until(() => server.core.chats.watch.size() > waiting, `${resource.name} to wait`);
+        const posted = Date.now();
+        await room.postFor(resource.side, resource.chatId, `hello ${resource.name}`);
+        const reply = await pending;
+        t.diagnostic(`${resource.name}: answered ${reply.at - posted} ms after the post (wait=20)`);
+        assert.ok(reply.at - started < 20_000, `${resource.name} answered only when its wait ran out`);
+        const { events, next, body } = read(resource, reply);
+        assert.deepEqual(
+          events.map((event) => [event['@id'], event['@type'], event.source, event.text]),
+          [['4', 'line', resource.side === 'visitor' ? 'agent' : 'visitor', `hello ${resource.name}`]],
+        );
+        assert.ok(!Array.isArray(single(body)), 'one event is an object');
+        assert.equal(next, nextHref(resource, 5));
+        assert.equal(server.core.chats.watch.size(), waiting, 'the answered long-poll no longer waits');
+      }
+    });
+
+    it('keeps a long-poll waiting through a typing change; only the agent side is answered by an agent-only line', async () => {
+      const room = await newAccount();
+      const chatId = await room.chatting();
+      const [, visitorEvents, , agentEvents] = room.resources(chatId);
+      const waiting = server.core.chats.watch.size();
+      const forVisitor = get(visitorEvents!.path('from=4&wait=20'), visitorEvents!.headers);
+      const forAgent = get(agentEvents!.path('from=4&wait=20'), agentEvents!.headers);
+      await until(() => server.core.chats.watch.size() === waiting + 2, 'both long-polls to wait');
+      let isVisitorAnswered = false;
+      let isAgentAnswered = false;
+      void forVisitor.then(() => (isVisitorAnswered = true));
+      void forAgent.then(() => (isAgentAnswered = true));
+
+      // A typing flag changes the chat but adds no event.
+      await server.core.chats.agentActions.setTyping(room.accountId, chatId, room.bot, true);
+      await sleep(300);
+      assert.equal(isVisitorAnswered || isAgentAnswered, false, 'a typing change answered a long-poll');
+
+      // An agent-only line (ONLY_TO_REP) exists for the agent only (server-chat §4.2).
+      await server.core.chats.agentActions.sendLine(room.accountId, chatId, room.bot, 'note to self', 'plain', {
+        subType: 'ONLY_TO_REP',
+      });
+      const agentRead = read(agentEvents!, await forAgent);
+      assert.deepEqual(
+        agentRead.events.map((event) => [event['@id'], event.text, event.subType]),
+        [['4', 'note to self', 'ONLY_TO_REP']],
+      );
+      await sleep(300);
+      assert.equal(isVisitorAnswered, false, 'the visitor was answered by an agent-only line');
+
+      await server.core.chats.agentActions.sendLine(room.accountId, chatId, room.bot, 'for everyone');
+      const visitorRead = read(visitorEvents!, await forVisitor);
+      assert.deepEqual(
+        visitorRead.events.map((event) => [event['@id'], event.text]),
+        [['5', 'for everyone']],
+      );
+      assert.equal(visitorRead.next, nextHref(visitorEvents!, 6));
+    });
+
+    it('answers a long-poll when the chat ends, with line 5 and the ended state', async () => {
+      const room = await newAccount();
+      const resources = room.resources(await room.chatting());
+      const waiting = server.core.chats.watch.size();
+      const pending = resources.map((resource) => get(resource.path('from=4&wait=20'), resource.headers));
+      await until(() => server.core.chats.watch.size() === waiting + 4, 'the four long-polls to wait');
+      await server.core.chats.agentActions.end(room.accountId, resources[0]!.chatId, room.bot);
+      const replies = await Promise.all(pending);
+      resources.forEach((resource, index) => {
+        const { events, next } = read(resource, replies[index]!);
+        assert.deepEqual(
+          events.map((event) => [event['@id'], event.systemMessageId ?? event.state]),
+          [
+            // The chat resource of the Server Chat API types systemMessageId as a number, its events resource as a string.
+            ['4', resource.side === 'visitor' && resource.kind === 'events' ? '5' : 5],
+            ['5', 'ended'],
+          ],
+          resource.name,
+        );
+        assert.equal(next, nextHref(resource, 6));
+      });
+    });
+
+    it('answers after S seconds with no event key when nothing happens (wait=1)', async () => {
+      const room = await newAccount();
+      const resources = room.resources(await room.chatting());
+      const started = Date.now();
+      const replies = await Promise.all(
+        resources.map((resource) => get(resource.path('from=4&wait=1'), resource.headers)),
+      );
+      resources.forEach((resource, index) => {
+        const reply = replies[index]!;
+        const elapsed = reply.at - started;
+        assert.ok(elapsed >= 950, `${resource.name} answered after ${elapsed} ms, before its wait`);
+        assert.ok(elapsed < 10_000, `${resource.name} answered after ${elapsed} ms`);
+        const { events, next, body } = read(resource, reply);
+        assert.deepEqual(events, []);
+        assert.equal(single(body), undefined);
+        assert.ok(!JSON.stringify(body).includes('"event"'), `${resource.name} has an event key: ${reply.text}`);
+        assert.equal(next, nextHref(resource, 4));
+      });
+    });
+
+    it('answers at once when events past `from` exist or the chat has ended (wait=60 is accepted)', async () => {
+      const room = await newAccount();
+      const resources = room.resources(await room.chatting());
+      const started = Date.now();
+      const replies = await Promise.all(
+        resources.map((resource) => get(resource.path('from=2&wait=60'), resource.headers)),
+      );
+      resources.forEach((resource, index) => {
+        const { events, next } = read(resource, replies[index]!);
+        assert.deepEqual(
+          events.map((event) => event['@id']),
+          ['2', '3'],
+        );
+        assert.equal(next, nextHref(resource, 4));
+      });
+      await server.core.chats.agentActions.end(room.accountId, resources[0]!.chatId, room.bot);
+      const ended = await Promise.all(
+        resources.map((resource) => get(resource.path('from=6&wait=60'), resource.headers)),
+      );
+      resources.forEach((resource, index) => {
+        const { events, next } = read(resource, ended[index]!);
+        assert.deepEqual(events, []);
+        assert.equal(next, nextHref(resource, 6));
+      });
+      assert.ok(Date.now() - started < 10_000, 'a long-poll with something to say waited');
+    });
+
+    it('keeps the legacy answer for wait=0 and without wait, and refuses wait=61, wait=x, wait=-1 and wait=1.5 (400 / 40)', async () => {
+      const room = await newAccount();
+      const resources = room.resources(await room.chatting());
+      for (const resource of resources) {
+        const plain = await get(resource.path('from=4'), resource.headers);
+        const zero = await get(resource.path('from=4&wait=0'), resource.headers);
+        assert.deepEqual(read(resource, zero).body, read(resource, plain).body, resource.name);
+        assert.deepEqual(read(resource, plain).events, []);
+        const withEvents = await get(resource.path('from=1&wait=0'), resource.headers);
+        assert.deepEqual(
+          read(resource, withEvents).events.map((event) => event['@id']),
+          ['1', '2', '3'],
+        );
+        for (const wait of ['61', 'x', '-1', '1.5', '100000000000000000000']) {
+          const refused = await get(resource.path(`from=4&wait=${wait}`), resource.headers);
+          assertLegacyError(refused, 400, 40);
+        }
+      }
+    });
+
+    it('stops waiting as soon as the client goes away', async () => {
+      const room = await newAccount();
+      const [resource] = room.resources(await room.chatting());
+      const waiting = server.core.chats.watch.size();
+      const url = new URL(server.baseUrl);
+      const abandoned = request({
+        host: url.hostname,
+        port: url.port,
+        path: resource!.path('from=4&wait=20'),
+        agent: false,
+      });
+      abandoned.on('error', () => undefined);
+      abandoned.end();
+      await until(() => server.core.chats.watch.size() === waiting + 1, 'the long-poll to wait');
+      abandoned.destroy();
+      await until(() => server.core.chats.watch.size() === waiting, 'the abandoned long-poll to stop waiting', 2_000);
+    });
+
+    it('holds 1,000 concurrent long-polls without one store query, then answers every one when events arrive', async (t) => {
+      const room = await newAccount();
+      const chatCount = 50;
+      const perResource = 5; // 4 resources × 5 = 20 waiters per chat
+      const chatIds: string[] = [];
+      for (let index = 0; index < chatCount; index += 1) chatIds.push(await room.chatting());
+      const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+      try {
+        const waiting = server.core.chats.watch.size();
+        const queriesBefore = queries;
+        const started = Date.now();
+        let answered = 0;
+        const polls = chatIds.flatMap((chatId) =>
+          room.resources(chatId).flatMap((resource) =>
+            Array.from({ length: perResource }, () =>
+              get(resource.path('from=4&wait=25'), resource.headers, agent).then((reply) => {
+                answered += 1;
+                return { resource, reply };
+              }),
+            ),
+          ),
+        );
+        assert.equal(polls.length, 1_000);
+        // Should an assertion fail first, destroying the agent must not leave rejections unhandled.
+        void Promise.allSettled(polls);
+        // Each request reads the store once before it waits; then it is registered with the chat watch.
+        await until(() => server.core.chats.watch.size() === waiting + 1_000, '1,000 long-polls to wait', 20_000);
+        const allWaiting = Date.now();
+        let settled = -1;
+        while (queries !== settled) {
+          settled = queries;
+          await sleep(250);
+        }
+        const baseline = queries;
+        await sleep(1_000);
+        assert.equal(queries - baseline, 0, 'the store was queried while 1,000 long-polls waited');
+        assert.equal(answered, 0, 'a long-poll answered with nothing to say');
+
+        const posted = Date.now();
+        await Promise.all(
+          chatIds.map((chatId, index) =>
+            server.core.chats.agentActions.sendLine(room.accountId, chatId, room.bot, `line ${index}`),
+          ),
+        );
+        const results = await Promise.all(polls);
+        const done = Date.now();
+        t.diagnostic(
+          `1,000 long-polls: all waiting after ${allWaiting - started} ms; ` +
+            `${baseline - queriesBefore} queries before the wait, 0 during; all answered ${done - posted} ms after the posts`,
+        );
+        for (const { resource, reply } of results) {
+          assert.ok(reply.at - started < 25_000, `${resource.name} answered only when its wait ran out`);
+          const { events, next } = read(resource, reply);
+          assert.deepEqual(
+            events.map((event) => [event['@id'], event.text]),
+            [['4', `line ${chatIds.indexOf(resource.chatId)}`]],
+          );
+          assert.equal(next, nextHref(resource, 5));
+        }
+        assert.equal(server.core.chats.watch.size(), waiting);
+      } finally {
+        agent.destroy();
+      }
+    });
+  });
+}
