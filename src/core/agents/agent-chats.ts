@@ -15,6 +15,7 @@ import type { AgentChatActions } from '../chats/agent-chat-actions.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
 import { normalizeSurvey, parseSubmission, type Survey } from '../surveys/surveys.js';
 import { effectiveAvailability, type Router } from './router.js';
+import { TOUCH_RESOLUTION_MS } from './agent-sessions.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -91,8 +92,9 @@ export function createAgentChats(deps: {
       }));
       return moved.chat;
     }
-    // One request records itself once: the reads a long-poll or a stream repeats do not.
-    if (options.touch === false) return chat;
+    // One request records itself once: the reads a long-poll or a stream repeats do not; nor does
+    // a request within a second of the last (lastUpdate is informational for agent requests).
+    if (options.touch === false || now - chat.lastUpdate < TOUCH_RESOLUTION_MS) return chat;
     await store.chats.touch(
       session.accountId,
       chatId,

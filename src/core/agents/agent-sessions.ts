@@ -14,6 +14,9 @@ export interface AgentIdentity {
   loginSessionId: string | null;
 }
 
+/** Requests closer together than this record their time once. */
+export const TOUCH_RESOLUTION_MS = 1_000;
+
 const AVAILABILITY_BY_NAME = new Map(Object.values(Availability).map((value) => [value.toLowerCase(), value]));
 
 /** `Online`, `Away` or `Occupied`, matched case-insensitively (chat-agent-api §3.4). */
@@ -168,6 +171,10 @@ export function createAgentSessions(deps: {
       if (session.userId !== caller.user.id)
         throw new ChatError(ErrorCode.FORBIDDEN, 'This agent session belongs to another user');
       const now = clock.now();
+      // The idle deadline is 400 s away: a request within a second of the last one need not write
+      // again (a bot polling every 2 s, or re-polling at once after each long-poll, would otherwise
+      // make one durable write per poll).
+      if (now - session.lastRequestAt < TOUCH_RESOLUTION_MS) return { account, session };
       const touched = await store.agentSessions.touch(accountId, sessionId, now, idleDue(account, now));
       if (touched === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
       return { account, session: touched };

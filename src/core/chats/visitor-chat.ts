@@ -68,7 +68,13 @@ export function createVisitorChat({
     const isLive = chat.state !== ChatState.ENDED;
     const idleDueAt = isLive ? now + holdMs + chat.interactionTimeoutSeconds * 1000 : null;
     const retainUntil = isLive ? null : now + account.settings.endedChatRetentionMinutes * 60_000;
-    await store.chats.touch(accountId, chatId, now, idleDueAt, retainUntil);
+    // Deadlines are seconds away: a request within a second of the last that would not move them
+    // by more than that need not write again.
+    const isFresh =
+      now - chat.lastUpdate < 1_000 &&
+      (idleDueAt === null || (chat.idleDueAt !== null && idleDueAt - chat.idleDueAt < 1_000)) &&
+      (retainUntil === null || (chat.retainUntil !== null && retainUntil - chat.retainUntil < 1_000));
+    if (!isFresh) await store.chats.touch(accountId, chatId, now, idleDueAt, retainUntil);
     return {
       account,
       chat: {
