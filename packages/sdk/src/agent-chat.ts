@@ -1,0 +1,236 @@
+import { parseChatInfo, parseVisitorName, type ChatInfo } from './chat-info.js';
+import { ParleyError } from './errors.js';
+import { chatEventsOf, followChatEvents, type ChatEvent, type EventFeedOptions } from './events.js';
+import { anySignal, type HttpClient, type HttpReply, type HttpStream } from './http.js';
+import { asNumber, asText, lastSegment, linkHref, listOf, member } from './json.js';
+import { parseSurvey, surveySubmission, type Survey, type SurveyAnswers } from './surveys.js';
+
+/** What an AgentChat needs from its AgentClient: requests under the current agent session. */
+export interface AgentSessionContext {
+  /** The client's HTTP layer (its `sleep` and `now` pace the event feeds). */
+  readonly http: HttpClient;
+  /** Default options of `events()`. */
+  readonly eventDefaults: EventFeedOptions;
+  /** Aborted at logout: every stream of the client ends. */
+  readonly signal: AbortSignal;
+  /** A Chat Agent API request on `…/agentSession/{s}{path}` (query without `v`/`NC`). */
+  send(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    options?: { body?: unknown; query?: string; timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<HttpReply>;
+  /** Opens `…/agentSession/{s}{path}` as a Server-Sent Events stream. */
+  open(
+    path: string,
+    options: { query?: string; headers?: Record<string, string>; signal: AbortSignal },
+  ): Promise<HttpStream>;
+}
+
+/** A skill a chat can be transferred to (chat-agent-api §3.22). */
+export interface TransferSkill {
+  id: number;
+  name: string;
+  /** Online agents with the skill, this agent not counted. */
+  onlineAgents: number;
+}
+
+/** Where a chat goes (chat-agent-api §3.23): a skill by name or id, or an agent by id. */
+export interface TransferTarget {
+  /** The skill's name (looked up among the skills with an online agent) or id. */
+  skill?: string | number;
+  /** The agent's user id; wins over `skill` when both are given. */
+  agentId?: number | string;
+  /** A note for the receiving agent only; the visitor never sees it. */
+  note?: string;
+}
+
+/** How a line is sent (chat-agent-api §3.15). */
+export interface SendLineOptions {
+  /** The text is HTML (sanitised by the server) rather than plain text. */
+  html?: boolean;
+  /** Only agents see it (`subType: ONLY_TO_REP`). */
+  agentOnly?: boolean;
+}
+
+/**
+ * A chat held by an agent (chat-agent-api §3.13–3.25). Its URLs are built from the client's current
+ * agent session, so the chat survives the SDK opening a new session after a re-login.
+ */
+export class AgentChat {
+  /** Set when a transfer is sent: the server may close this agent's stream before it answers. */
+  private hasTransferred = false;
+
+  /** The chat id (chat session key). */
+  readonly id: string;
+
+  constructor(
+    private readonly session: AgentSessionContext,
+    id: string,
+  ) {
+    this.id = id;
+  }
+
+  /**
+   * Every event of the chat from the first (or `options.from`), then live, ending after the `ended`
+   * state event — or quietly once this agent has transferred the chat away.
+   */
+  async *events(options: EventFeedOptions = {}): AsyncGenerator<ChatEvent, void, undefined> {
+    const path = this.path();
+    const session = this.session;
+    const { signal, dispose } = anySignal([options.signal, session.signal]);
+    try {
+      yield* followChatEvents(
+        {
+          openStream: (from, streamSignal) =>
+            session.open(`${path}/events`, {
+              query: `from=${from}`,
+              // Either says where to resume; Last-Event-ID is the standard one (WHATWG HTML §9.2).
+              headers: from > 0 ? { 'last-event-id': String(from - 1) } : {},
+              signal: streamSignal,
+            }),
+          read: async (from, waitSeconds, readSignal) =>
+            (
+              await session.send('GET', path, {
+                query: waitSeconds > 0 ? `from=${from}&wait=${waitSeconds}` : `from=${from}`,
+                timeoutMs: waitSeconds * 1_000 + 10_000,
+                signal: readSignal,
+              })
+            ).body,
+          sleep: session.http.sleep,
+          now: session.http.now,
+        },
+        { ...session.eventDefaults, ...options, signal },
+      );
+    } catch (error) {
+      // After a transfer this agent may no longer read the chat (403, chat-agent-api §3.23).
+      if (this.hasTransferred && error instanceof ParleyError && error.status === 403) return;
+      throw error;
+    } finally {
+      dispose();
+    }
+  }
+
+  /**
+   * The events so far, from `from` (default 0), in one read. `events({ from: last.id + 1 })` then
+   * continues live; a bot that takes over a transferred chat reads the history this way first.
+   */
+  async history(from = 0): Promise<ChatEvent[]> {
+    return chatEventsOf((await this.session.send('GET', this.path(), { query: `from=${from}` })).body);
+  }
+
+  /** Sends a line; resolves to its event id. */
+  async sendLine(text: string, options: SendLineOptions = {}): Promise<number> {
+    return this.post({
+      '@type': 'line',
+      text,
+      textType: options.html === true ? 'html' : 'plain',
+      ...(options.agentOnly === true ? { subType: 'ONLY_TO_REP' } : {}),
+    });
+  }
+
+  /** Sends structured content (`textType: rich-content`); resolves to its event id. */
+  async sendRichContent(json: Record<string, unknown>, options: { agentOnly?: boolean } = {}): Promise<number> {
+    return this.post({
+      '@type': 'line',
+      textType: 'rich-content',
+      json,
+      ...(options.agentOnly === true ? { subType: 'ONLY_TO_REP' } : {}),
+    });
+  }
+
+  /** Shows or hides the agent's typing indicator to the visitor (chat-agent-api §3.20). */
+  async setTyping(isTyping: boolean): Promise<void> {
+    await this.session.send('PUT', `${this.path()}/info/agentTyping`, {
+      body: { agentTyping: isTyping ? 'typing' : 'not-typing' },
+    });
+  }
+
+  /** Whether the visitor is typing (chat-agent-api §3.21). */
+  async isVisitorTyping(): Promise<boolean> {
+    const reply = await this.session.send('GET', `${this.path()}/info/visitorTyping`);
+    return member(reply.body, 'visitorTyping') === 'typing';
+  }
+
+  /** The chat's information (chat-agent-api §3.17). */
+  async info(): Promise<ChatInfo> {
+    return parseChatInfo((await this.session.send('GET', `${this.path()}/info`)).body);
+  }
+
+  /** The visitor's name; `visitor` until the visitor sets one (chat-agent-api §3.18). */
+  async visitorName(): Promise<string> {
+    return parseVisitorName((await this.session.send('GET', `${this.path()}/info/visitorName`)).body);
+  }
+
+  /** The skills the chat can go to: those with an online agent other than this one (§3.22). */
+  async transferSkills(): Promise<TransferSkill[]> {
+    const reply = await this.session.send('GET', `${this.path()}/transfer`);
+    return listOf(member(member(reply.body, 'transfer'), 'skill')).flatMap((skill) => {
+      const id = asNumber(member(skill, 'id'));
+      const name = asText(member(skill, 'name'));
+      const onlineAgents = asNumber(member(skill, 'onlineAgents')) ?? 0;
+      return id === undefined || name === undefined ? [] : [{ id, name, onlineAgents }];
+    });
+  }
+
+  /**
+   * Transfers the chat to a skill or an agent (chat-agent-api §3.23); afterwards this agent loses
+   * it and `events()` ends. A skill name without an online agent fails like the server's own refusal
+   * (ParleyError 400, no code).
+   */
+  async transfer(target: TransferTarget): Promise<void> {
+    let destination: Record<string, unknown>;
+    if (target.agentId !== undefined) {
+      destination = { agent: { id: target.agentId } };
+    } else if (typeof target.skill === 'number') {
+      destination = { skill: { id: target.skill } };
+    } else if (typeof target.skill === 'string') {
+      const name = target.skill.toLowerCase();
+      const skill = (await this.transferSkills()).find((candidate) => candidate.name.toLowerCase() === name);
+      if (skill === undefined) {
+        const message = `No agent with skill ${target.skill} is available`;
+        throw new ParleyError({ status: 400, message, body: { transfer: { errormsg: message } } });
+      }
+      destination = { skill: { id: skill.id } };
+    } else {
+      throw new TypeError('A transfer names a skill or an agentId');
+    }
+    this.hasTransferred = true;
+    try {
+      await this.session.send('POST', `${this.path()}/transfer`, {
+        body: { transfer: { ...destination, ...(target.note === undefined ? {} : { text: target.note }) } },
+      });
+    } catch (error) {
+      this.hasTransferred = false;
+      throw error;
+    }
+  }
+
+  /** Ends the chat (chat-agent-api §3.16): the visitor sees system line 5, then `ended`. */
+  async end(): Promise<void> {
+    await this.post({ '@type': 'state', state: 'ended' });
+  }
+
+  /** The agent survey of this chat (chat-agent-api §3.24). */
+  async survey(): Promise<Survey> {
+    return parseSurvey((await this.session.send('GET', `${this.path()}/survey`)).body);
+  }
+
+  /** Submits the agent survey (chat-agent-api §3.25); answers by question id. */
+  async submitSurvey(answers: SurveyAnswers, options: { surveyId?: string | number } = {}): Promise<void> {
+    await this.session.send('PUT', `${this.path()}/survey`, {
+      body: { survey: surveySubmission(answers, options.surveyId) },
+    });
+  }
+
+  private path(): string {
+    return `/chat/${encodeURIComponent(this.id)}`;
+  }
+
+  /** Posts one event; the answer's location names the new event (chat-agent-api §3.15–3.16). */
+  private async post(event: Record<string, unknown>): Promise<number> {
+    const reply = await this.session.send('POST', `${this.path()}/events`, { body: { event } });
+    const root = member(reply.body, 'chatEventLocation') ?? member(reply.body, 'chatLocation');
+    const href = linkHref(member(root, 'link'), 'location') ?? reply.headers.get('location') ?? '';
+    return asNumber(lastSegment(href)) ?? -1;
+  }
+}

@@ -1,0 +1,410 @@
+import { AgentChat, type AgentSessionContext } from './agent-chat.js';
+import { ServiceDirectory } from './domain.js';
+import { ParleyError } from './errors.js';
+import type { ClientOptions } from './client-options.js';
+import { anySignal, HttpClient, type Authorization, type HttpReply, type HttpStream } from './http.js';
+import { asNumber, asText, lastSegment, linkHref, listOf, member, parseJson } from './json.js';
+import { logIn, touchLogin, type AgentCredentials, type LoginState } from './login.js';
+import { abortReason, unrefTimer } from './retry.js';
+import { isEventStream, readServerSentEvents, type SseMessage } from './sse.js';
+
+/** AgentClient.login's options: the server, the credentials, and the agent's timings. */
+export type AgentLoginOptions = ClientOptions &
+  AgentCredentials & {
+    /** Login refresh and agent-session keep-alive cadence (default 5 minutes, platform §6.2; 0: never). */
+    refreshIntervalMs?: number;
+    /** Polling cadence of `incomingRequests` when the server has no session stream (default 2 s). */
+    ringPollIntervalMs?: number;
+  };
+
+/** An agent's chat availability (chat-agent-api §3.4). */
+export type Availability = 'Online' | 'Away' | 'Occupied';
+
+/** A change on the agent session's stream (`GET …/agentSession/{s}/stream`). */
+export type AgentNotification =
+  | { type: 'availability'; availability: string }
+  | { type: 'ring'; ringingCount: number }
+  | { type: 'chat'; chatId: string; state: string };
+
+/** Chats are ringing at this agent; `accept()` takes the oldest. */
+export interface Ring {
+  ringingCount: number;
+  /** The same as `AgentClient.acceptNext()`. */
+  accept(): Promise<AgentChat | null>;
+}
+
+/** Statuses that mean "this server has no session stream". */
+const NO_STREAM = new Set([404, 405, 406, 501]);
+
+function credentialsOf(options: AgentLoginOptions): AgentCredentials {
+  if ('password' in options) return { username: options.username, password: options.password };
+  const { username, appKey, secret, accessToken, accessTokenSecret } = options;
+  return { username, appKey, secret, accessToken, accessTokenSecret };
+}
+
+function parseNotification(message: SseMessage): AgentNotification | undefined {
+  const data = parseJson(message.data);
+  if (message.event === 'availability') {
+    const availability = asText(member(data, 'chat'));
+    return availability === undefined ? undefined : { type: 'availability', availability };
+  }
+  if (message.event === 'ring') {
+    const ringingCount = asNumber(member(data, 'ringingCount'));
+    return ringingCount === undefined ? undefined : { type: 'ring', ringingCount };
+  }
+  if (message.event === 'chat') {
+    const chatId = asText(member(data, 'chatId'));
+    const state = asText(member(data, 'state'));
+    return chatId === undefined || state === undefined ? undefined : { type: 'chat', chatId, state };
+  }
+  return undefined;
+}
+
+/**
+ * An agent or bot on the Chat Agent API (chat-agent-api §5): logged in through the Login Service,
+ * with one agent session. The login is refreshed every 5 minutes; a 401 logs in again once (a new
+ * agent session, the last availability restored); an agent session that timed out is reopened.
+ */
+export class AgentClient {
+  private readonly closed = new AbortController();
+  private readonly context: AgentSessionContext;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private renewing: Promise<void> | undefined;
+  private restarting: Promise<void> | undefined;
+  private wantedAvailability: Availability | undefined;
+  private accepts = 0;
+  private sessionId = '';
+
+  private constructor(
+    private readonly http: HttpClient,
+    private readonly directory: ServiceDirectory,
+    private readonly credentials: AgentCredentials,
+    private state: LoginState,
+    private readonly options: AgentLoginOptions,
+  ) {
+    this.context = {
+      http,
+      eventDefaults: options.events ?? {},
+      signal: this.closed.signal,
+      send: (method, path, request) => this.send(method, path, request),
+      open: (path, request) => this.open(path, request),
+    };
+  }
+
+  /** Looks up the hosts, logs in, opens an agent session and starts the keep-alive. */
+  static async login(options: AgentLoginOptions): Promise<AgentClient> {
+    const http = new HttpClient(options);
+    const directory = new ServiceDirectory(http, {
+      baseUrl: options.baseUrl,
+      accountId: options.accountId,
+      ...(options.scheme === undefined ? {} : { scheme: options.scheme }),
+      ...(options.domainCacheMs === undefined ? {} : { cacheMs: options.domainCacheMs }),
+    });
+    const credentials = credentialsOf(options);
+    const state = await logIn(http, directory, credentials);
+    const client = new AgentClient(http, directory, credentials, state, options);
+    try {
+      await client.startSession();
+    } catch (error) {
+      // No half-open login left behind.
+      await client.logout().catch(() => undefined);
+      throw error;
+    }
+    client.scheduleRefresh();
+    return client;
+  }
+
+  /** The logged-in user's id, as the login reported it. */
+  get userId(): string | undefined {
+    return this.state.userId;
+  }
+
+  /** The current agent session id (it changes after a re-login). */
+  get agentSessionId(): string {
+    return this.sessionId;
+  }
+
+  /** Sets the chat availability (chat-agent-api §3.4); it is restored after a re-login. */
+  async setAvailability(availability: Availability): Promise<void> {
+    this.wantedAvailability = availability;
+    await this.send('PUT', '/availability', { body: { availability: { chat: availability } } });
+  }
+
+  /** The agent session's chat availability. */
+  async availability(): Promise<string> {
+    return asText(member(member((await this.send('GET', '/availability')).body, 'availability'), 'chat')) ?? '';
+  }
+
+  /** How many chats ring at this agent now (chat-agent-api §3.8). */
+  async ringingCount(signal?: AbortSignal): Promise<number> {
+    const reply = await this.send('GET', '/incomingRequests', signal === undefined ? {} : { signal });
+    return asNumber(member(member(reply.body, 'incomingRequests'), 'ringingCount')) ?? 0;
+  }
+
+  /** Accepts the oldest chat ringing at this agent (chat-agent-api §3.9); null when nothing rings. */
+  async acceptNext(): Promise<AgentChat | null> {
+    this.accepts += 1;
+    let reply: HttpReply;
+    try {
+      reply = await this.send('POST', '/incomingRequests', { body: {} });
+    } catch (error) {
+      if (error instanceof ParleyError && error.status === 404) return null;
+      throw error;
+    }
+    const href =
+      linkHref(member(member(reply.body, 'chatLocation'), 'link'), 'location') ?? reply.headers.get('location');
+    if (href === null || href === undefined)
+      throw new ParleyError({ status: reply.status, message: 'No chat location', body: reply.body });
+    return new AgentChat(this.context, lastSegment(href));
+  }
+
+  /** A chat this agent holds, by id (to pick up a chat after a restart). */
+  chat(chatId: string): AgentChat {
+    return new AgentChat(this.context, chatId);
+  }
+
+  /** The chats this agent session holds (`GET {as}?cs=1`, chat-agent-api §3.2). */
+  async heldChats(): Promise<AgentChat[]> {
+    const reply = await this.send('GET', '', { query: 'cs=1' });
+    return listOf(member(member(reply.body, 'agentSessionId'), 'link')).flatMap((link) => {
+      const href = member(link, '@rel') === 'chat-session' ? asText(member(link, '@href')) : undefined;
+      return href === undefined ? [] : [new AgentChat(this.context, lastSegment(href))];
+    });
+  }
+
+  /**
+   * Rings as they come: one per change of the ring count while something rings (and again after
+   * an accept). Uses the session stream, or polls `incomingRequests` when the server has none.
+   */
+  async *rings(options: { signal?: AbortSignal } = {}): AsyncGenerator<Ring, void, undefined> {
+    let last = 0;
+    let seenAccepts = this.accepts;
+    for await (const notification of this.notifications(options)) {
+      if (notification.type !== 'ring') continue;
+      const count = notification.ringingCount;
+      const isNew = count > 0 && (count !== last || this.accepts !== seenAccepts);
+      last = count;
+      seenAccepts = this.accepts;
+      if (isNew) yield { ringingCount: count, accept: () => this.acceptNext() };
+    }
+  }
+
+  /**
+   * The agent session's notifications (availability, ring count, chats assigned or gone) from its
+   * stream, reconnecting after a drop; without a stream, a `ring` per poll of `incomingRequests`.
+   * Ends at logout or when `signal` aborts.
+   */
+  async *notifications(options: { signal?: AbortSignal } = {}): AsyncGenerator<AgentNotification, void, undefined> {
+    const { signal, dispose } = anySignal([options.signal, this.closed.signal]);
+    const pollMs = this.options.ringPollIntervalMs ?? 2_000;
+    const heartbeatTimeoutMs = this.options.events?.heartbeatTimeoutMs ?? 45_000;
+    let isStreaming = this.options.events?.transport !== 'poll';
+    try {
+      for (;;) {
+        if (!isStreaming) {
+          yield { type: 'ring', ringingCount: await this.ringingCount(signal) };
+          await this.http.sleep(pollMs, signal);
+          continue;
+        }
+        let stream: HttpStream;
+        try {
+          stream = await this.open('/stream', { signal });
+        } catch (error) {
+          if (!(error instanceof ParleyError) || !NO_STREAM.has(error.status)) throw error;
+          isStreaming = false;
+          continue;
+        }
+        const body = stream.response.body;
+        if (!isEventStream(stream.response) || body === null) {
+          stream.close();
+          isStreaming = false;
+          continue;
+        }
+        let delivered = 0;
+        try {
+          for await (const message of readServerSentEvents(body, {
+            idleTimeoutMs: heartbeatTimeoutMs,
+            onIdle: stream.close,
+          })) {
+            const notification = parseNotification(message);
+            if (notification === undefined) continue;
+            delivered += 1;
+            yield notification;
+          }
+        } catch {
+          // A dropped connection: reconnect below.
+          if (signal.aborted) return;
+        } finally {
+          stream.close();
+        }
+        // A stream that closes at once is not streaming: do not hammer the server.
+        if (delivered === 0) await this.http.sleep(pollMs, signal);
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error;
+    } finally {
+      dispose();
+    }
+  }
+
+  /** Refreshes the login now and touches the agent session: what the 5-minute timer does. */
+  async refresh(): Promise<void> {
+    try {
+      await touchLogin(this.http, this.directory, this.state, 'refresh');
+    } catch (error) {
+      // A session that is gone means "log in again" (platform §6.1, node-agent-sdk).
+      if (!(error instanceof ParleyError) || error.status !== 401) throw error;
+      await this.renew(this.state.bearer);
+    }
+    // The agent session ends after 400 s without a request (chat-agent-api §1.7).
+    await this.send('GET', '/availability');
+  }
+
+  /**
+   * Stops the keep-alive and every stream, and logs out (platform §4.9); the server then ends the
+   * agent session. A login that had already expired counts as logged out.
+   */
+  async logout(): Promise<void> {
+    if (this.closed.signal.aborted) return;
+    this.closed.abort(new Error('Logged out'));
+    clearTimeout(this.refreshTimer);
+    try {
+      await touchLogin(this.http, this.directory, this.state, 'logout');
+    } catch (error) {
+      if (!(error instanceof ParleyError) || error.status !== 401) throw error;
+    }
+  }
+
+  private scheduleRefresh(): void {
+    const interval = this.options.refreshIntervalMs ?? 300_000;
+    if (interval <= 0 || this.closed.signal.aborted) return;
+    // The next refresh is planned when the previous one has settled: they never overlap (§6.2).
+    this.refreshTimer = setTimeout(() => {
+      this.refresh()
+        .catch((error: unknown) => this.options.onError?.(error))
+        .finally(() => this.scheduleRefresh());
+    }, interval);
+    unrefTimer(this.refreshTimer);
+  }
+
+  /** Bearer authorization that logs in again on a 401, unless another request already did. */
+  private authorization(canRenew = true): Authorization {
+    let used = this.state.bearer;
+    return {
+      headers: () => {
+        used = this.state.bearer;
+        return { authorization: `Bearer ${used}` };
+      },
+      ...(canRenew ? { renew: () => this.renew(used) } : {}),
+    };
+  }
+
+  /** One re-login for every request that saw the same bearer refused; then a new agent session. */
+  private async renew(refusedBearer: string): Promise<void> {
+    if (this.closed.signal.aborted) throw abortReason(this.closed.signal);
+    if (this.renewing === undefined && refusedBearer !== this.state.bearer) return;
+    this.renewing ??= (async () => {
+      this.state = await logIn(this.http, this.directory, this.credentials);
+      // The old login's agent sessions ended with it (platform §4.7).
+      await this.startSession();
+    })().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  /** Opens an agent session (chat-agent-api §3.1) and restores the availability last set. */
+  private async startSession(): Promise<void> {
+    const reply = await this.http.send({
+      method: 'POST',
+      url: () => this.directory.accountUrl('agentVep', '/agentSession.json?v=1&NC=true'),
+      auth: this.authorization(false),
+      body: { loginData: '' },
+      onNetworkError: () => this.directory.invalidate(),
+    });
+    const href =
+      linkHref(member(member(reply.body, 'agentSessionLocation'), 'link'), 'location') ??
+      reply.headers.get('location') ??
+      '';
+    this.sessionId = lastSegment(href);
+    if (this.wantedAvailability !== undefined) {
+      await this.http.send({
+        method: 'PUT',
+        url: () => this.url('/availability', undefined, true),
+        auth: this.authorization(false),
+        body: { availability: { chat: this.wantedAvailability } },
+      });
+    }
+  }
+
+  /** Whether the agent session is gone (404 on `GET {as}`); then a new one is opened. */
+  private async reopenIfGone(): Promise<boolean> {
+    try {
+      await this.http.send({ method: 'GET', url: () => this.url('', undefined, true), auth: this.authorization() });
+      return false;
+    } catch (error) {
+      if (!(error instanceof ParleyError) || error.status !== 404) return false;
+    }
+    this.restarting ??= this.startSession().finally(() => {
+      this.restarting = undefined;
+    });
+    await this.restarting;
+    return true;
+  }
+
+  /** `…/agentSession/{s}{path}` (`.json` unless a stream) with `v=1&NC=true` (chat-agent-api §1.2). */
+  private url(path: string, query: string | undefined, isJson: boolean): Promise<string> {
+    const suffix = isJson ? '.json' : '';
+    const params = `${query === undefined ? '' : `${query}&`}v=1&NC=true`;
+    return this.directory.accountUrl(
+      'agentVep',
+      `/agentSession/${encodeURIComponent(this.sessionId)}${path}${suffix}?${params}`,
+    );
+  }
+
+  /** A request under the agent session; a 404 from a session that timed out reopens it once. */
+  private async send(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    request: { body?: unknown; query?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<HttpReply> {
+    const attempt = () =>
+      this.http.send({
+        method,
+        url: () => this.url(path, request.query, true),
+        auth: this.authorization(),
+        onNetworkError: () => this.directory.invalidate(),
+        ...(request.body === undefined ? {} : { body: request.body }),
+        ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+        ...(request.signal === undefined ? {} : { signal: request.signal }),
+      });
+    try {
+      return await attempt();
+    } catch (error) {
+      if (error instanceof ParleyError && error.status === 404 && (await this.reopenIfGone())) return attempt();
+      throw error;
+    }
+  }
+
+  private async open(
+    path: string,
+    request: { query?: string; headers?: Record<string, string>; signal: AbortSignal },
+  ): Promise<HttpStream> {
+    const attempt = () =>
+      this.http.open({
+        method: 'GET',
+        url: () => this.url(path, request.query, false),
+        auth: this.authorization(),
+        headers: request.headers ?? {},
+        signal: request.signal,
+        onNetworkError: () => this.directory.invalidate(),
+      });
+    try {
+      return await attempt();
+    } catch (error) {
+      if (error instanceof ParleyError && error.status === 404 && (await this.reopenIfGone())) return attempt();
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,323 @@
+import type { ClientOptions } from './client-options.js';
+import { parseChatInfo, type ChatInfo } from './chat-info.js';
+import { ServiceDirectory } from './domain.js';
+import { ParleyError } from './errors.js';
+import { chatEventsOf, followChatEvents, type ChatEvent, type EventFeedOptions } from './events.js';
+import { anySignal, HttpClient, type Authorization, type HttpReply, type HttpStream } from './http.js';
+import { asNumber, lastSegment, member } from './json.js';
+import { unrefTimer } from './retry.js';
+import { parseSurvey, surveySubmission, type Survey, type SurveyAnswers } from './surveys.js';
+
+/** A visitor's connection: the server and the account's Server Chat API app key (server-chat §1.4). */
+export interface VisitorOptions extends ClientOptions {
+  /** One of the account's Server Chat API application keys. */
+  appKey: string;
+}
+
+/** What a chat request carries (server-chat §3.8). */
+export interface StartChatOptions extends VisitorOptions {
+  /** The skill (by name) to route to; absent or unknown: the default queue. */
+  skill?: string;
+  /** Pre-chat survey answers by question id (`VisitorClient.preChatSurvey()` lists the questions). */
+  preChatSurvey?: { surveyId?: string | number; answers: SurveyAnswers };
+  /** Lines the agent sees before the chat starts (system lines with `systemMessageId` 0). */
+  preChatLines?: readonly string[];
+  /** Set right after the request, while the chat waits (server-chat §6 step 7). */
+  visitorName?: string;
+  /** Seconds without a visitor request after which the chat ends (server default 40). */
+  interactionTimeout?: number;
+  /** The longest the visitor will wait in the queue, in seconds. */
+  maxWaitTime?: number;
+  /** Any other request field (`LETagVisitorId`, `engagementId`, `language`, …), sent as given. */
+  request?: Record<string, unknown>;
+  /** Retrieve-chat-information keep-alive cadence while the chat lasts (default 30 s, platform §6.2; 0: never). */
+  keepAliveMs?: number;
+}
+
+/** Options of the account-level questions (availability, pre-chat and offline surveys). */
+export interface VisitorQueryOptions extends VisitorOptions {
+  /** The skill (by name) the question is about. */
+  skill?: string;
+}
+
+/** The HTTP side of a visitor: Server Chat API requests on the `conversationVep` host. */
+class VisitorConnection {
+  /** The HTTP layer every request of this visitor goes through. */
+  readonly http: HttpClient;
+  private readonly directory: ServiceDirectory;
+  private readonly auth: Authorization;
+
+  constructor(readonly options: VisitorOptions) {
+    this.http = new HttpClient(options);
+    this.directory = new ServiceDirectory(this.http, {
+      baseUrl: options.baseUrl,
+      accountId: options.accountId,
+      ...(options.scheme === undefined ? {} : { scheme: options.scheme }),
+      ...(options.domainCacheMs === undefined ? {} : { cacheMs: options.domainCacheMs }),
+    });
+    this.auth = { headers: () => ({ authorization: `LivePerson appKey=${options.appKey}` }) };
+  }
+
+  /** `…/api/account/{a}{path}` with `.json` (unless a stream) and `v=1&NC=true`. */
+  url(path: string, query: string | undefined, isJson = true): () => Promise<string> {
+    const params = `${query === undefined ? '' : `${query}&`}v=1&NC=true`;
+    return () => this.directory.accountUrl('conversationVep', `${path}${isJson ? '.json' : ''}?${params}`);
+  }
+
+  /** A Server Chat API request with the app key (server-chat §1.4). */
+  send(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    request: { body?: unknown; query?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<HttpReply> {
+    return this.http.send({
+      method,
+      url: this.url(path, request.query),
+      auth: this.auth,
+      onNetworkError: () => this.directory.invalidate(),
+      ...(request.body === undefined ? {} : { body: request.body }),
+      ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    });
+  }
+
+  /** Opens `path` as a Server-Sent Events stream. */
+  open(path: string, query: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpStream> {
+    return this.http.open({
+      method: 'GET',
+      url: this.url(path, query, false),
+      auth: this.auth,
+      headers,
+      signal,
+      onNetworkError: () => this.directory.invalidate(),
+    });
+  }
+}
+
+const skillQuery = (skill: string | undefined) =>
+  skill === undefined ? undefined : `skill=${encodeURIComponent(skill)}`;
+
+/**
+ * A visitor's chat on the Server Chat API (server-chat §6): request it, talk, read the events, end
+ * it, then the exit survey and a transcript. While the chat lasts a keep-alive reads its information
+ * every 30 s, so it does not time out when nobody reads its events.
+ */
+export class VisitorClient {
+  private readonly closed = new AbortController();
+  private keepAliveTimer: ReturnType<typeof setTimeout> | undefined;
+  private isKeepAliveOver = false;
+
+  /** The chat id (chat session key). */
+  readonly id: string;
+
+  private constructor(
+    private readonly connection: VisitorConnection,
+    id: string,
+    private readonly keepAliveMs: number,
+  ) {
+    this.id = id;
+  }
+
+  /** Requests a chat (server-chat §3.8) and, when given, sets the visitor's name. */
+  static async startChat(options: StartChatOptions): Promise<VisitorClient> {
+    const connection = new VisitorConnection(options);
+    const request: Record<string, unknown> = {
+      ...(options.skill === undefined ? {} : { skill: options.skill }),
+      ...(options.interactionTimeout === undefined ? {} : { interactionTimeout: options.interactionTimeout }),
+      ...(options.maxWaitTime === undefined ? {} : { maxWaitTime: options.maxWaitTime }),
+      ...(options.preChatLines === undefined ? {} : { preChatLines: { line: [...options.preChatLines] } }),
+      ...(options.preChatSurvey === undefined
+        ? {}
+        : { survey: surveySubmission(options.preChatSurvey.answers, options.preChatSurvey.surveyId) }),
+      ...options.request,
+    };
+    const reply = await connection.send('POST', '/chat/request', { body: { request } });
+    // 201, empty body, the chat's URL in Location only (server-chat §3.8).
+    const location = reply.headers.get('location');
+    if (location === null)
+      throw new ParleyError({ status: reply.status, message: 'Start Chat answered without a Location' });
+    const client = new VisitorClient(connection, lastSegment(location), options.keepAliveMs ?? 30_000);
+    if (options.visitorName !== undefined) await client.setName(options.visitorName);
+    client.scheduleKeepAlive();
+    return client;
+  }
+
+  /** Whether an agent can take a chat now (server-chat §3.1). */
+  static async isAvailable(options: VisitorQueryOptions): Promise<boolean> {
+    const reply = await new VisitorConnection(options).send('GET', '/chat/availability', queryOf(options.skill));
+    return member(reply.body, 'availability') === true;
+  }
+
+  /** The pre-chat survey (server-chat §3.4); its answers go in `startChat({ preChatSurvey })`. */
+  static async preChatSurvey(options: VisitorQueryOptions): Promise<Survey> {
+    return parseSurvey(
+      (await new VisitorConnection(options).send('GET', '/chat/preSurvey', queryOf(options.skill))).body,
+    );
+  }
+
+  /** The survey to offer when nobody is available (server-chat §3.5). */
+  static async offlineSurvey(options: VisitorQueryOptions): Promise<Survey> {
+    const connection = new VisitorConnection(options);
+    return parseSurvey((await connection.send('GET', '/chat/offlineSurvey', queryOf(options.skill))).body);
+  }
+
+  /** Leaves an offline message: the offline survey's answers by question id (server-chat §3.6). */
+  static async submitOfflineSurvey(
+    options: VisitorQueryOptions,
+    answers: SurveyAnswers,
+    submission: { surveyId?: string | number } = {},
+  ): Promise<void> {
+    await new VisitorConnection(options).send('PUT', '/chat/offlineSurvey', {
+      body: {
+        survey: surveySubmission(answers, submission.surveyId),
+        ...(options.skill === undefined ? {} : { skill: options.skill }),
+      },
+    });
+  }
+
+  /** Sends a line (only while chatting, else ParleyError 400 / 5); resolves to its event id. */
+  async sendLine(text: string): Promise<number> {
+    const reply = await this.connection.send('POST', `${this.path()}/events`, {
+      body: { event: { '@type': 'line', text } },
+    });
+    return asNumber(lastSegment(reply.headers.get('location') ?? '')) ?? -1;
+  }
+
+  /**
+   * Every event the visitor sees from the first (or `options.from`), then live, ending after the
+   * chat's `ended` event. Agent-only lines are never part of it, so ids have gaps.
+   */
+  async *events(options: EventFeedOptions = {}): AsyncGenerator<ChatEvent, void, undefined> {
+    const connection = this.connection;
+    const path = this.path();
+    const { signal, dispose } = anySignal([options.signal, this.closed.signal]);
+    try {
+      for await (const event of followChatEvents(
+        {
+          openStream: (from, streamSignal) =>
+            connection.open(
+              `${path}/events`,
+              `from=${from}`,
+              from > 0 ? { 'last-event-id': String(from - 1) } : {},
+              streamSignal,
+            ),
+          read: async (from, waitSeconds, readSignal) =>
+            (
+              await connection.send('GET', path, {
+                query: waitSeconds > 0 ? `from=${from}&wait=${waitSeconds}` : `from=${from}`,
+                timeoutMs: waitSeconds * 1_000 + 10_000,
+                signal: readSignal,
+              })
+            ).body,
+          sleep: connection.http.sleep,
+          now: connection.http.now,
+        },
+        { ...connection.options.events, ...options, signal },
+      )) {
+        if (event.type === 'state' && event.state === 'ended') this.stopKeepAlive();
+        yield event;
+      }
+    } finally {
+      dispose();
+    }
+  }
+
+  /** The events the visitor sees so far, from `from` (default 0), in one read. */
+  async history(from = 0): Promise<ChatEvent[]> {
+    return chatEventsOf((await this.connection.send('GET', this.path(), { query: `from=${from}` })).body);
+  }
+
+  /** Sets the visitor's typing indicator (server-chat §3.14). */
+  async setTyping(isTyping: boolean): Promise<void> {
+    await this.connection.send('PUT', `${this.path()}/info/visitorTyping`, {
+      body: { visitorTyping: isTyping ? 'typing' : 'not-typing' },
+    });
+  }
+
+  /** Sets the name the agent sees (server-chat §3.13). */
+  async setName(name: string): Promise<void> {
+    await this.connection.send('PUT', `${this.path()}/info/visitorName`, { body: { visitorName: name } });
+  }
+
+  /** Whether the agent is typing (server-chat §3.15). */
+  async isAgentTyping(): Promise<boolean> {
+    const reply = await this.connection.send('GET', `${this.path()}/info/agentTyping`);
+    return member(reply.body, 'agentTyping') === 'typing';
+  }
+
+  /** The chat's information (server-chat §3.12); also what the keep-alive reads. */
+  async info(): Promise<ChatInfo> {
+    return parseChatInfo((await this.connection.send('GET', `${this.path()}/info`)).body);
+  }
+
+  /** Ends the chat (server-chat §3.11); the exit survey and transcripts stay available. */
+  async end(): Promise<void> {
+    await this.connection.send('POST', `${this.path()}/events`, {
+      body: { event: { '@type': 'state', state: 'ended' } },
+    });
+    this.stopKeepAlive();
+  }
+
+  /** The exit survey (server-chat §3.16), typically after the chat ended. */
+  async exitSurvey(): Promise<Survey> {
+    return parseSurvey((await this.connection.send('GET', `${this.path()}/exitSurvey`)).body);
+  }
+
+  /** Submits the exit survey (server-chat §3.17): answers by question id. */
+  async submitExitSurvey(answers: SurveyAnswers, options: { surveyId?: string | number } = {}): Promise<void> {
+    await this.connection.send('PUT', `${this.path()}/exitSurvey`, {
+      body: { survey: surveySubmission(answers, options.surveyId) },
+    });
+  }
+
+  /**
+   * E-mails the transcript (server-chat §3.18); with a subject through `transcriptWithSubjectRequest`.
+   * `timezoneOffset` is in milliseconds from UTC, as the API takes it.
+   */
+  async requestTranscript(email: string, options: { subject?: string; timezoneOffset?: number } = {}): Promise<void> {
+    const resource = options.subject === undefined ? 'transcriptRequest' : 'transcriptWithSubjectRequest';
+    await this.connection.send('PUT', `${this.path()}/${resource}`, {
+      body: {
+        email,
+        ...(options.timezoneOffset === undefined ? {} : { timezoneOffset: options.timezoneOffset }),
+        ...(options.subject === undefined ? {} : { subject: options.subject }),
+      },
+    });
+  }
+
+  /** Stops the keep-alive and ends every `events()` iteration; the chat itself is left as it is. */
+  close(): void {
+    this.closed.abort(new Error('Closed'));
+    this.stopKeepAlive();
+  }
+
+  private path(): string {
+    return `/chat/${encodeURIComponent(this.id)}`;
+  }
+
+  private scheduleKeepAlive(): void {
+    if (this.keepAliveMs <= 0 || this.isKeepAliveOver) return;
+    this.keepAliveTimer = setTimeout(() => {
+      this.info()
+        .then((info) => {
+          if (info.state === 'ended') this.stopKeepAlive();
+          else this.scheduleKeepAlive();
+        })
+        .catch((error: unknown) => {
+          this.connection.options.onError?.(error);
+          this.scheduleKeepAlive();
+        });
+    }, this.keepAliveMs);
+    unrefTimer(this.keepAliveTimer);
+  }
+
+  private stopKeepAlive(): void {
+    this.isKeepAliveOver = true;
+    clearTimeout(this.keepAliveTimer);
+  }
+}
+
+const queryOf = (skill: string | undefined): { query?: string } => {
+  const query = skillQuery(skill);
+  return query === undefined ? {} : { query };
+};
