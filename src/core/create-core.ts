@@ -63,7 +63,15 @@ export function createCore(deps: CoreDeps) {
   const agentSessions = createAgentSessions({ ...deps, writer, router });
   return {
     deps,
-    sessions,
+    sessions: {
+      ...sessions,
+      /** Logout (L5), answered once the agent sessions created with its bearer have ended too. */
+      async logout(accountId: string, cookie: string | undefined, csrf: string) {
+        const ended = await sessions.logout(accountId, cookie, csrf);
+        await agentSessions.endCreatedBy(ended.id);
+        return ended;
+      },
+    },
     /**
      * One turn of every timer (the server runs it each second): chats past maxWaitTime or idle,
      * rings past the ring timeout, idle agent sessions, and routing of anything left unrouted.

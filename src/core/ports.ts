@@ -126,6 +126,8 @@ export interface ChatRepository {
   heldBySession(accountId: string, agentSessionId: string): Promise<Chat[]>;
   /** Chats an agent holds (chatting) through any of its sessions, oldest first. */
   heldByUser(accountId: string, userId: number): Promise<Chat[]>;
+  /** How many waiting chats ring at this agent now (polled by every agent every few seconds). */
+  countRinging(accountId: string, userId: number): Promise<number>;
   /** Waiting chats whose ring has timed out, oldest first. */
   ringsDue(now: number, limit: number): Promise<Chat[]>;
   /** Accounts that have waiting chats ringing nobody: the router's safety net. */

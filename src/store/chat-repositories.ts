@@ -142,6 +142,18 @@ const fromEvent = (accountId: string, chatId: string, event: ChatEvent): Databas
 });
 
 export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepository {
+  /** Chats in progress held by one agent session or one agent, oldest accepted first. */
+  const chatting = async (accountId: string, holder: 'agent_session_id' | 'agent_user_id', value: string | number) => {
+    const rows = await db
+      .selectFrom('chats')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where(holder, '=', value)
+      .where('state', '=', 'chatting')
+      .orderBy('accepted_at')
+      .execute();
+    return rows.map(toChat);
+  };
   const insertEvents = async (accountId: string, chatId: string, events: ChatEvent[]) => {
     if (events.length > 0) {
       await db
@@ -230,27 +242,17 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         .execute();
       return new Map(rows.map((row) => [Number(row.agent_user_id), Number(row.count)]));
     },
-    async heldBySession(accountId, agentSessionId) {
-      const rows = await db
+    heldBySession: (accountId, agentSessionId) => chatting(accountId, 'agent_session_id', agentSessionId),
+    heldByUser: (accountId, userId) => chatting(accountId, 'agent_user_id', userId),
+    async countRinging(accountId, userId) {
+      const row = await db
         .selectFrom('chats')
-        .selectAll()
+        .select((eb) => eb.fn.countAll<number>().as('count'))
         .where('account_id', '=', accountId)
-        .where('agent_session_id', '=', agentSessionId)
-        .where('state', '=', 'chatting')
-        .orderBy('accepted_at')
-        .execute();
-      return rows.map(toChat);
-    },
-    async heldByUser(accountId, userId) {
-      const rows = await db
-        .selectFrom('chats')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .where('agent_user_id', '=', userId)
-        .where('state', '=', 'chatting')
-        .orderBy('accepted_at')
-        .execute();
-      return rows.map(toChat);
+        .where('state', '=', 'waiting')
+        .where('ringing_user_id', '=', userId)
+        .executeTakeFirst();
+      return Number(row?.count ?? 0);
     },
     async ringsDue(now, limit) {
       const rows = await db

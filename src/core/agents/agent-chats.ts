@@ -1,7 +1,7 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { Account, Skill, User } from '../model.js';
 import type { Clock, Store } from '../ports.js';
-import { isGone, stateEvent, systemLine } from '../chats/chat-events.js';
+import { isGone, requeuedChat, stateEvent, systemLine } from '../chats/chat-events.js';
 import {
   ChatState,
   LineSource,
@@ -16,9 +16,8 @@ import type { ChatWriter } from '../chats/chat-writer.js';
 import { normalizeSurvey, parseSubmission, type Survey } from '../surveys/surveys.js';
 import { effectiveAvailability, type Router } from './router.js';
 import { TOUCH_RESOLUTION_MS } from './agent-sessions.js';
+import { isRecord } from '../guards.js';
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const attribute = (record: Record<string, unknown>, name: string): unknown => record[`@${name}`] ?? record[name];
 const invalid = (message: string, field: string) => new ChatError(ErrorCode.VALIDATION, message, { field });
 
@@ -255,15 +254,7 @@ export function createAgentChats(deps: {
         events.push(systemLine(account, target.kind === 'agent' ? 13 : 15, now), stateEvent(ChatState.WAITING, now));
         return {
           chat: {
-            ...chat,
-            state: ChatState.WAITING,
-            agentUserId: null,
-            agentName: null,
-            agentSessionId: null,
-            agentTyping: false,
-            queuedAt: now,
-            ringingUserId: null,
-            ringDueAt: null,
+            ...requeuedChat(chat, now),
             targetUserId: target.kind === 'agent' ? target.user.id : null,
             ...(target.kind === 'skill'
               ? { skillId: target.skill.id, skillName: target.skill.name, requestedAgent: null }

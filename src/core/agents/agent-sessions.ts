@@ -2,7 +2,7 @@ import { ChatError, ErrorCode } from '../errors.js';
 import type { Account, User } from '../model.js';
 import type { Clock, EventBus, Random, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
-import { stateEvent, systemLine, endedChat } from '../chats/chat-events.js';
+import { endedChat, requeuedChat, stateEvent, systemLine } from '../chats/chat-events.js';
 import { Availability, ChatState, type AgentSession } from '../chats/chat-model.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
 import { effectiveAvailability, type Router } from './router.js';
@@ -88,15 +88,7 @@ export function createAgentSessions(deps: {
             };
           }
           return {
-            chat: {
-              ...chat,
-              state: ChatState.WAITING,
-              agentUserId: null,
-              agentName: null,
-              agentSessionId: null,
-              agentTyping: false,
-              queuedAt: at,
-            },
+            chat: requeuedChat(chat, at),
             events: [systemLine(account, 23, at), stateEvent(ChatState.WAITING, at)],
           };
         });
@@ -120,18 +112,22 @@ export function createAgentSessions(deps: {
     if (changed.length > 0) await router.route(accountId);
   }
 
+  /** Ends the agent sessions created with a login session's bearer (platform §4.7). */
+  async function endCreatedBy(loginSessionId: string): Promise<void> {
+    for (const session of await store.agentSessions.listLiveByLoginSession(loginSessionId)) {
+      await end(session.accountId, session.id);
+    }
+  }
+
+  // Expiry, eviction and a disabled user end login sessions outside any request; the timers'
+  // sweep of orphaned agent sessions catches whatever this misses.
   bus.subscribe('login-session.ended', (event) => {
-    // The agent sessions created with that bearer end too (platform §4.7), after the logout commits.
-    void store.agentSessions
-      .listLiveByLoginSession(event.sessionId)
-      .then(async (sessions) => {
-        for (const session of sessions) await end(session.accountId, session.id);
-      })
-      .catch(() => undefined);
+    void endCreatedBy(event.sessionId).catch(() => undefined);
   });
 
   return {
     end,
+    endCreatedBy,
 
     /** POST agentSession: a new session, Online unless the agent already has one (then its state). */
     async start(accountId: string, caller: AgentIdentity): Promise<AgentSession> {

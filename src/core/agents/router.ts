@@ -114,9 +114,8 @@ export function createRouter({
     route,
 
     /** How many chats ring at this agent now (`ringingCount`, chat-agent-api §3.8). */
-    async ringingCount(accountId: string, userId: number): Promise<number> {
-      const waiting = await store.chats.listByState(accountId, ChatState.WAITING);
-      return waiting.filter((chat) => chat.ringingUserId === userId).length;
+    ringingCount(accountId: string, userId: number): Promise<number> {
+      return store.chats.countRinging(accountId, userId);
     },
 
     /** Accepts the oldest chat ringing at the agent; 404 / 42 when nothing rings (§3.9). */

@@ -124,10 +124,11 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
     },
 
     /** L5: ends the session at once; its bearer and cookie are refused from then on. */
-    async logout(accountId: string, cookie: string | undefined, csrf: string): Promise<void> {
+    async logout(accountId: string, cookie: string | undefined, csrf: string): Promise<LoginSession> {
       const { session } = await sessionFromCookie(accountId, cookie);
       checkCsrf(session, csrf);
       if (await store.loginSessions.delete(session.id)) announceEnded(session, 'logout');
+      return session;
     },
 
     /**

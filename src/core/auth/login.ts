@@ -3,6 +3,7 @@ import { AuthMethod, Permission, type Account, type User } from '../model.js';
 import type { PasswordHasher, RateBudget, RateLimiter, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
 import type { LoginSessions, StartedLogin } from './login-sessions.js';
+import { isRecord } from '../guards.js';
 
 export interface LoginDeps {
   store: Store;
@@ -12,9 +13,6 @@ export interface LoginDeps {
   /** Login attempts per account and user name (brute-force brake). */
   loginBudget: RateBudget;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const nonEmptyString = (body: Record<string, unknown>, field: string): string => {
   const value = body[field];

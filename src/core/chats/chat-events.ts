@@ -85,3 +85,21 @@ export function endedChat(chat: Chat, account: Account, now: number): Chat {
     retainUntil: now + account.settings.endedChatRetentionMinutes * 60_000,
   };
 }
+
+/**
+ * The chat as it is once it waits for an agent again (requeued or transferred): no agent, no ring,
+ * back in the queue as of `now` (server-chat §4.1).
+ */
+export function requeuedChat(chat: Chat, now: number): Chat {
+  return {
+    ...chat,
+    state: ChatState.WAITING,
+    agentUserId: null,
+    agentName: null,
+    agentSessionId: null,
+    agentTyping: false,
+    queuedAt: now,
+    ringingUserId: null,
+    ringDueAt: null,
+  };
+}

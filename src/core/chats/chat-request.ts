@@ -1,5 +1,6 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { ChatRequestEcho } from './chat-model.js';
+import { isRecord } from '../guards.js';
 
 /** A chat request (server-chat §3.8) after lenient reading: ids as strings, empties absent. */
 export interface ChatRequest {
@@ -23,9 +24,6 @@ export interface ChatRequest {
 export const DEFAULT_INTERACTION_TIMEOUT_SECONDS = 40;
 const MAX_PRE_CHAT_LINES = 20;
 const MAX_TEXT = 4_000;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const invalid = (field: string, message: string) => new ChatError(ErrorCode.VALIDATION, message, { field });
 

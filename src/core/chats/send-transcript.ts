@@ -2,9 +2,7 @@ import { ChatError, ErrorCode } from '../errors.js';
 import type { Mailer, Store } from '../ports.js';
 import { isValidEmailAddress, renderTranscript } from './transcript.js';
 import type { VisitorChat } from './visitor-chat.js';
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isRecord } from '../guards.js';
 
 /**
  * The flat JSON body, also from XML, where it arrives under its root element

@@ -3,9 +3,7 @@ import { ChatError, ErrorCode } from '../errors.js';
 import type { Account } from '../model.js';
 import type { Clock, Random, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isRecord } from '../guards.js';
 
 const base64url = (data: Buffer) => data.toString('base64url');
 

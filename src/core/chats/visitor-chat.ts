@@ -5,12 +5,10 @@ import { requireAccount } from '../accounts/require-account.js';
 import { isGone, line, stateEvent, visitorDisplayName, endedChat } from './chat-events.js';
 import { ChatState, LineSource, type Chat, type ChatEvent } from './chat-model.js';
 import type { ChatWriter } from './chat-writer.js';
+import { isRecord } from '../guards.js';
 
 const MAX_LINE_LENGTH = 10_000;
 const MAX_NAME_LENGTH = 100;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `@type` or `type` (server-chat §3.11: accept both in JSON; XML gives `@type`). */
 const attribute = (record: Record<string, unknown>, name: string): unknown => record[`@${name}`] ?? record[name];

@@ -7,9 +7,7 @@ import { normalizeSurvey, parseSubmission, type Survey } from '../surveys/survey
 import type { ChatWriter } from './chat-writer.js';
 import type { VisitorChat } from './visitor-chat.js';
 import type { VisitorOrigin } from './start-chat.js';
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isRecord } from '../guards.js';
 
 /** Context fields of an offline submission, looked for inside `survey` and at the top (§3.6, §9 item 12). */
 const OFFLINE_CONTEXT_FIELDS = ['LETagVisitorId', 'LETagSessionId', 'LETagContextId', 'visitorSessionId', 'visitorId'];

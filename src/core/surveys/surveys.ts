@@ -3,6 +3,7 @@
  * §3.24): one structure, read leniently from a stored definition. Rendering lives in render-survey.ts,
  * reading answers in parse-submission.ts; both are re-exported here.
  */
+import { isRecord } from '../guards.js';
 
 export { renderSurvey, type SurveyResource } from './render-survey.js';
 export { parseSubmission, type ParseSubmissionOptions } from './parse-submission.js';
@@ -62,10 +63,7 @@ const VALIDATION_TYPES: Record<string, SurveyQuestion['validationType']> = {
   email: 'email',
 };
 
-/** Whether a value is a non-array object whose keys can be read as a record. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord };
 
 /** One element or several: the legacy rendering of a repeated element (server-chat §1.5). */
 export function asList(value: unknown): unknown[] {

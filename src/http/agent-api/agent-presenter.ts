@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Account, Skill, User } from '../../core/model.js';
 import type { AgentSession, Chat, ChatEvent } from '../../core/chats/chat-model.js';
 import { isoWithOffset } from '../legacy/time-format.js';
-import { link, oneOrMany, presentEvent } from '../visitor-api/chat-presenter.js';
+import { link, nextFrom, oneOrMany, presentEvent } from '../visitor-api/chat-presenter.js';
 
 type Document = Record<string, unknown>;
 
@@ -77,7 +77,7 @@ export function presentAgentEvents(
   from: number,
   duplicateKeys = false,
 ): Document {
-  const next = Math.max(from, chat.nextEventId);
+  const next = nextFrom(chat, from);
   const makeLink = duplicateKeys ? bothLink : link;
   const rendered = events.map((event) => {
     const base = presentEvent(event, account, 'number');
@@ -105,7 +105,7 @@ export function presentAgentChat(
 ): Document {
   const url = agentChatUrl(baseUrl, session, chat.id);
   const makeLink = duplicateKeys ? bothLink : link;
-  const next = Math.max(from, chat.nextEventId);
+  const next = nextFrom(chat, from);
   return {
     link: [
       makeLink(url, 'self'),
@@ -119,12 +119,8 @@ export function presentAgentChat(
       makeLink(`${url}/survey`, 'agent-survey'),
     ],
     events: presentAgentEvents(url, chat, events, account, from, duplicateKeys),
-    info: duplicateKeys
-      ? {
-          ...presentAgentInfo(chat, account, url, 'embedded'),
-          link: presentAgentInfo(chat, account, url, 'standalone').link,
-        }
-      : presentAgentInfo(chat, account, url, 'embedded'),
+    // Both link spellings in the multi-chat resource (§6 item 3); the fields are the same.
+    info: presentAgentInfo(chat, account, url, duplicateKeys ? 'standalone' : 'embedded'),
   };
 }
 

@@ -1,7 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { streamChatEvents } from '../realtime/chat-event-stream.js';
-import { wantsEventStream } from '../realtime/event-stream.js';
-import { longPoll, waitParam } from '../realtime/long-poll.js';
+import { readEventsOrStream } from '../realtime/events-request.js';
 import type { Core } from '../../core/create-core.js';
 import { TransferError } from '../../core/agents/agent-chats.js';
 import { CHAT_ID_PATTERN } from '../../core/chats/chat-ids.js';
@@ -12,7 +10,6 @@ import { pathParam, sendEmpty, sendLegacy } from '../legacy/respond.js';
 import { registerResource } from '../legacy/resource.js';
 import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
 import { link, oneOrMany, presentEvent } from '../visitor-api/chat-presenter.js';
-import { fromParam } from '../visitor-api/visitor-request.js';
 import { agentSessionOf } from './agent-request.js';
 import { agentChatUrl, presentAgentChat, presentAgentEvents, presentAgentInfo } from './agent-presenter.js';
 
@@ -33,37 +30,23 @@ export function registerAgentChatRoutes(
     return { ...context, chatId, baseUrl, url: agentChatUrl(baseUrl, context.session, chatId) };
   }
 
-  /** The events now, held until there is one (`wait=S`), or as a stream (text/event-stream). */
-  async function readOrStream(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    context: Awaited<ReturnType<typeof target>>,
-  ) {
+  /** The chat's events: now, held (`wait=S`), or streamed (text/event-stream). */
+  const readOrStream = (request: FastifyRequest, reply: FastifyReply, context: Awaited<ReturnType<typeof target>>) => {
     const { account, session, chatId } = context;
-    const from = fromParam(request);
-    if (wantsEventStream(request)) {
-      await chats.held(session, chatId);
-      streamChatEvents({
-        ...(origin.keepAliveMs === undefined ? {} : { keepAliveMs: origin.keepAliveMs }),
-        request,
-        reply,
-        watch: core.chats.watch,
-        accountId: account.id,
-        chatId,
-        from,
-        read: (cursor) => chats.read(session, chatId, cursor, { touch: false }),
-        present: (event) => presentEvent(event, account, 'number'),
-        // An open stream keeps the agent session alive, as its polls would.
-        onKeepAlive: () => core.agents.sessions.keepAlive(session),
-      });
-      return undefined;
-    }
-    const wait = waitParam(request);
-    const result = await longPoll(core.chats.watch, reply, account.id, chatId, wait, (isRepeat) =>
-      chats.read(session, chatId, from, { touch: !isRepeat }),
-    );
-    return { ...result, from };
-  }
+    return readEventsOrStream({
+      request,
+      reply,
+      watch: core.chats.watch,
+      accountId: account.id,
+      chatId,
+      ...(origin.keepAliveMs === undefined ? {} : { keepAliveMs: origin.keepAliveMs }),
+      open: () => chats.held(session, chatId).then(() => undefined),
+      read: (from, { touch }) => chats.read(session, chatId, from, { touch }),
+      present: (event) => presentEvent(event, account, 'number'),
+      // An open stream keeps the agent session alive, as its polls would.
+      onKeepAlive: () => core.agents.sessions.keepAlive(session),
+    });
+  };
 
   registerResource(app, base, {
     GET: async (request, reply) => {

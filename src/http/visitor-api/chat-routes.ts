@@ -1,7 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { streamChatEvents } from '../realtime/chat-event-stream.js';
-import { wantsEventStream } from '../realtime/event-stream.js';
-import { longPoll, waitParam } from '../realtime/long-poll.js';
+import { readEventsOrStream } from '../realtime/events-request.js';
 import type { Core } from '../../core/create-core.js';
 import { CHAT_ID_PATTERN } from '../../core/chats/chat-ids.js';
 import { ChatError, ErrorCode } from '../../core/errors.js';
@@ -12,7 +10,7 @@ import { pathParam, sendEmpty, sendLegacy } from '../legacy/respond.js';
 import { registerResource } from '../legacy/resource.js';
 import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
 import { presentChat, presentEvent, presentEvents, presentInfo } from './chat-presenter.js';
-import { fromParam, visitorAccount } from './visitor-request.js';
+import { visitorAccount } from './visitor-request.js';
 
 /**
  * The chat resources of the Server Chat API (server-chat §3.9–3.19, rows 9–23). Every request on a
@@ -34,46 +32,27 @@ export function registerVisitorChatRoutes(
     return { account, chatId, baseUrl: publicBaseUrl(request, origin) };
   }
 
-  /**
-   * The chat's events now, held until there is one (`wait=S`, a long-poll), or as a stream
-   * (`Accept: text/event-stream`); plain requests keep the spec's behaviour exactly.
-   */
-  async function readOrStream(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    account: Account,
-    chatId: string,
-    systemMessageIdAs: 'number' | 'string',
-  ) {
-    const from = fromParam(request);
-    if (wantsEventStream(request)) {
-      await visitor.touch(account.id, chatId);
-      streamChatEvents({
-        ...(origin.keepAliveMs === undefined ? {} : { keepAliveMs: origin.keepAliveMs }),
-        request,
-        reply,
-        watch: core.chats.watch,
-        accountId: account.id,
-        chatId,
-        from,
-        read: (cursor) => visitor.read(account.id, chatId, cursor, 0, { touch: false }),
-        present: (event) => presentEvent(event, account, systemMessageIdAs),
-        // An open stream is a present visitor: it keeps the chat alive (server-chat §4.5).
-        onKeepAlive: () => visitor.touch(account.id, chatId).then(() => undefined),
-      });
-      return undefined;
-    }
-    const wait = waitParam(request);
-    const result = await longPoll(core.chats.watch, reply, account.id, chatId, wait, (isRepeat) =>
-      visitor.read(account.id, chatId, from, wait * 1000, { touch: !isRepeat }),
-    );
-    return { ...result, from };
-  }
+  /** The chat's events: now, held (`wait=S`), or streamed (text/event-stream). */
+  const readOrStream = (request: FastifyRequest, reply: FastifyReply, account: Account, chatId: string) =>
+    readEventsOrStream({
+      request,
+      reply,
+      watch: core.chats.watch,
+      accountId: account.id,
+      chatId,
+      ...(origin.keepAliveMs === undefined ? {} : { keepAliveMs: origin.keepAliveMs }),
+      open: () => visitor.touch(account.id, chatId).then(() => undefined),
+      read: (from, { touch, holdMs }) => visitor.read(account.id, chatId, from, holdMs, { touch }),
+      // Stream messages carry the events resource's rendering (systemMessageId a string).
+      present: (event) => presentEvent(event, account, 'string'),
+      // An open stream is a present visitor: it keeps the chat alive (server-chat §4.5).
+      onKeepAlive: () => visitor.touch(account.id, chatId).then(() => undefined),
+    });
 
   registerResource(app, chatPath, {
     GET: async (request, reply) => {
       const { account, chatId, baseUrl } = await target(request);
-      const read = await readOrStream(request, reply, account, chatId, 'string');
+      const read = await readOrStream(request, reply, account, chatId);
       if (read === undefined) return reply;
       return sendLegacy(reply, 200, presentChat(read.chat, read.events, account, baseUrl, read.from));
     },
@@ -82,7 +61,7 @@ export function registerVisitorChatRoutes(
   registerResource(app, `${chatPath}/events`, {
     GET: async (request, reply) => {
       const { account, chatId, baseUrl } = await target(request);
-      const read = await readOrStream(request, reply, account, chatId, 'string');
+      const read = await readOrStream(request, reply, account, chatId);
       if (read === undefined) return reply;
       return sendLegacy(reply, 200, {
         events: presentEvents(read.chat, read.events, account, baseUrl, read.from, 'string'),

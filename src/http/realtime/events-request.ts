@@ -1,0 +1,60 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Chat, ChatEvent } from '../../core/chats/chat-model.js';
+import type { ChatWatch } from '../../core/chats/chat-watch.js';
+import { fromParam } from '../visitor-api/visitor-request.js';
+import { streamChatEvents } from './chat-event-stream.js';
+import { wantsEventStream } from './event-stream.js';
+import { longPoll, waitParam } from './long-poll.js';
+
+export interface EventsRequest {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  watch: ChatWatch;
+  accountId: string;
+  chatId: string;
+  keepAliveMs?: number;
+  /** Checks access and records the request before a stream opens (it has no other read). */
+  open: () => Promise<void>;
+  /**
+   * Reads from `from`. `touch` is false for the reads a long-poll or a stream repeats; `holdMs` is
+   * how long the first read of a long-poll will be held.
+   */
+  read: (from: number, options: { touch: boolean; holdMs: number }) => Promise<{ chat: Chat; events: ChatEvent[] }>;
+  /** The event as this API renders it, for stream messages. */
+  present: (event: ChatEvent) => Record<string, unknown>;
+  /** Each keep-alive of an open stream: the client is still there. */
+  onKeepAlive: () => Promise<void>;
+}
+
+/**
+ * The events of a chat resource, the same way on both APIs: now (the spec's behaviour), held until
+ * there is one (`wait=S`), or as a Server-Sent Events stream (`Accept: text/event-stream`, answered
+ * here; undefined is returned and the caller sends nothing).
+ */
+export async function readEventsOrStream(
+  options: EventsRequest,
+): Promise<{ chat: Chat; events: ChatEvent[]; from: number } | undefined> {
+  const { request, reply, watch, accountId, chatId, read } = options;
+  const from = fromParam(request);
+  if (wantsEventStream(request)) {
+    await options.open();
+    streamChatEvents({
+      ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
+      request,
+      reply,
+      watch,
+      accountId,
+      chatId,
+      from,
+      read: (cursor) => read(cursor, { touch: false, holdMs: 0 }),
+      present: options.present,
+      onKeepAlive: options.onKeepAlive,
+    });
+    return undefined;
+  }
+  const wait = waitParam(request);
+  const result = await longPoll(watch, reply, accountId, chatId, wait, (isRepeat) =>
+    read(from, { touch: !isRepeat, holdMs: wait * 1000 }),
+  );
+  return { ...result, from };
+}
