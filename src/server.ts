@@ -105,6 +105,8 @@ function printDemo(seed: Seed, url: string, print: (line: string) => void): void
       print(`  ${user.role.padEnd(7)} ${user.loginName.padEnd(10)} ${credentials}`);
     }
     const appKey = account.appKeys[0];
+    print(`Agent workspace: ${url}/workspace?account=${account.id}`);
+    if (appKey !== undefined) print(`Visitor chat:    ${url}/chat?account=${account.id}&appKey=${appKey}`);
     print('Try:');
     print(`  curl '${url}/api/account/${account.id}/service/baseURI.json?version=1.0'`);
     const first = account.users.find((user) => user.password !== undefined);

@@ -1,4 +1,5 @@
 import { createAdministration } from './accounts/administration.js';
+import { createCachedStore } from './cached-store.js';
 import { createLogin } from './auth/login.js';
 import { createLoginSessions } from './auth/login-sessions.js';
 import { createOAuth1Verifier } from './auth/verify-oauth1.js';
@@ -48,7 +49,9 @@ export interface CoreDeps {
 }
 
 /** The domain core: every use case, wired over the ports it is given. */
-export function createCore(deps: CoreDeps) {
+export function createCore(given: CoreDeps) {
+  // Every request looks up its account, caller and agent session: those are kept in memory.
+  const deps: CoreDeps = { ...given, store: createCachedStore(given.store) };
   const sessions = createLoginSessions(deps);
   const writer = createChatWriter(deps);
   const router = createRouter({ ...deps, writer });

@@ -26,6 +26,12 @@ export interface Store {
   lockAccount(accountId: string): Promise<void>;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * A number that changes whenever another process (the CLI, another server) has committed a write
+   * since it was last read, so that what this process keeps in memory can be dropped; undefined
+   * when the store cannot tell, and nothing read from it may then be kept.
+   */
+  externalVersion(): number | undefined;
   close(): Promise<void>;
   accounts: AccountRepository;
   skills: SkillRepository;
@@ -126,18 +132,16 @@ export interface ChatRepository {
   heldBySession(accountId: string, agentSessionId: string): Promise<Chat[]>;
   /** Chats an agent holds (chatting) through any of its sessions, oldest first. */
   heldByUser(accountId: string, userId: number): Promise<Chat[]>;
+  /** The visitor's chats other than `exceptChatId`, newest first, at most `limit`. */
+  byVisitor(accountId: string, visitorId: number, exceptChatId: string, limit: number): Promise<Chat[]>;
   /** How many waiting chats ring at this agent now (polled by every agent every few seconds). */
   countRinging(accountId: string, userId: number): Promise<number>;
   /** Waiting chats whose ring has timed out, oldest first. */
   ringsDue(now: number, limit: number): Promise<Chat[]>;
   /** Accounts that have waiting chats ringing nobody: the router's safety net. */
   accountsWithUnroutedChats(): Promise<string[]>;
-  /** Chats of the skill (any skill: null) accepted or ended since `since`, for the wait estimator. */
-  recentHistory(
-    accountId: string,
-    skillId: number | null,
-    since: number,
-  ): Promise<{ accepted: number[]; waits: number[]; released: number[] }>;
+  /** How many chats of the skill (any skill: null) an agent held ended since `since` (slots freed). */
+  countReleased(accountId: string, skillId: number | null, since: number): Promise<number>;
 }
 
 export interface AgentSessionRepository {

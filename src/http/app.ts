@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import cookie from '@fastify/cookie';
+import { setMaxListeners } from 'node:events';
 import type { Core } from '../core/create-core.js';
 import { ChatError, ErrorCode, isChatError } from '../core/errors.js';
 import type { RateBudget } from '../core/ports.js';
@@ -24,6 +25,7 @@ import { registerVisitorAccountRoutes } from './visitor-api/account-routes.js';
 import { registerVisitorChatRoutes } from './visitor-api/chat-routes.js';
 import { registerAgentSessionRoutes } from './agent-api/session-routes.js';
 import { registerAgentChatRoutes } from './agent-api/chat-routes.js';
+import { registerWebApps } from './web/web-routes.js';
 
 export interface HttpConfig extends PublicOriginConfig {
   /** Origins allowed to call the agent-side APIs from a browser (platform §1.6). */
@@ -34,6 +36,8 @@ export interface HttpConfig extends PublicOriginConfig {
   trustProxy: boolean;
   /** Keep-alive comment interval of Server-Sent Events streams (default 15 s). */
   keepAliveMs?: number;
+  /** The built web apps (default packages/web/dist). */
+  webAppsRoot?: string;
 }
 
 export interface AppOptions {
@@ -41,6 +45,13 @@ export interface AppOptions {
   http: HttpConfig;
   logger?: FastifyServerOptions['logger'];
   https?: { cert: Buffer; key: Buffer };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Aborted when the server begins to close: long-lived answers (streams, long-polls) end. */
+    closing: AbortSignal;
+  }
 }
 
 const LEGACY_PATH = /^\/(api|csdr)\//;
@@ -66,6 +77,12 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
     },
     routerOptions: { querystringParser: (query: string) => parseLenientQuery(query) },
   });
+
+  const closing = new AbortController();
+  // Every open stream and waiting long-poll listens to it: thousands of listeners are expected.
+  setMaxListeners(0, closing.signal);
+  app.decorate('closing', closing.signal);
+  app.addHook('preClose', async () => closing.abort());
 
   await app.register(cookie);
   // Decided once per request from its path and headers, on first use (also in hooks and handlers
@@ -154,5 +171,6 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
   registerVisitorChatRoutes(app, core, http);
   registerAgentSessionRoutes(app, core, http);
   registerAgentChatRoutes(app, core, http);
+  await registerWebApps(app, http.webAppsRoot);
   return app;
 }

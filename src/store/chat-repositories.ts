@@ -20,7 +20,8 @@ import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-const parse = <T>(text: string | null, fallback: T): T => {
+/** A stored JSON column, or `fallback` when it is null or unreadable. */
+export const parseJson = <T>(text: string | null, fallback: T): T => {
   if (text === null) return fallback;
   try {
     return JSON.parse(text) as T;
@@ -48,12 +49,12 @@ const toChat = (row: ChatRow): Chat => ({
   agentTyping: row.agent_typing === 1,
   interactionTimeoutSeconds: Number(row.interaction_timeout_seconds),
   maxWaitTimeSeconds: nullableNumber(row.max_wait_time_seconds),
-  echo: parse(row.echo, {}),
-  visitor: parse(row.visitor, { visitorIp: '', userAgent: '', referrer: '' }),
-  preChatLines: parse(row.pre_chat_lines, []),
-  preChatSurvey: parse(row.pre_chat_survey, null),
-  exitSurvey: parse(row.exit_survey, null),
-  customVariables: parse(row.custom_variables, []),
+  echo: parseJson(row.echo, {}),
+  visitor: parseJson(row.visitor, { visitorIp: '', userAgent: '', referrer: '' }),
+  preChatLines: parseJson(row.pre_chat_lines, []),
+  preChatSurvey: parseJson(row.pre_chat_survey, null),
+  exitSurvey: parseJson(row.exit_survey, null),
+  customVariables: parseJson(row.custom_variables, []),
   startTime: Number(row.start_time),
   lastUpdate: Number(row.last_update),
   queuedAt: nullableNumber(row.queued_at),
@@ -67,7 +68,7 @@ const toChat = (row: ChatRow): Chat => ({
   ringDueAt: nullableNumber(row.ring_due_at),
   targetUserId: nullableNumber(row.target_user_id),
   agentSessionId: row.agent_session_id,
-  agentSurvey: parse(row.agent_survey, null),
+  agentSurvey: parseJson(row.agent_survey, null),
 });
 
 const fromChat = (chat: Chat): ChatRow => ({
@@ -117,7 +118,7 @@ const toEvent = (row: Database['chat_events']): ChatEvent => {
   if (row.state !== null) event.state = row.state as ChatState;
   if (row.text_type !== null) event.textType = row.text_type as TextType;
   if (row.text !== null) event.text = row.text;
-  if (row.json !== null) event.json = parse<unknown>(row.json, null);
+  if (row.json !== null) event.json = parseJson<unknown>(row.json, null);
   if (row.by_name !== null) event.by = row.by_name;
   if (row.source !== null) event.source = row.source as LineSource;
   if (row.system_message_id !== null) event.systemMessageId = Number(row.system_message_id);
@@ -150,7 +151,10 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
       .where('account_id', '=', accountId)
       .where(holder, '=', value)
       .where('state', '=', 'chatting')
+      // Chats accepted in the same millisecond keep the order they were requested in.
       .orderBy('accepted_at')
+      .orderBy('start_time')
+      .orderBy('id')
       .execute();
     return rows.map(toChat);
   };
@@ -244,6 +248,18 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
     },
     heldBySession: (accountId, agentSessionId) => chatting(accountId, 'agent_session_id', agentSessionId),
     heldByUser: (accountId, userId) => chatting(accountId, 'agent_user_id', userId),
+    async byVisitor(accountId, visitorId, exceptChatId, limit) {
+      const rows = await db
+        .selectFrom('chats')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('visitor_id', '=', visitorId)
+        .where('id', '!=', exceptChatId)
+        .orderBy('start_time', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(toChat);
+    },
     async countRinging(accountId, userId) {
       const row = await db
         .selectFrom('chats')
@@ -275,29 +291,17 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         .execute();
       return rows.map((row) => row.account_id);
     },
-    async recentHistory(accountId, skillId, since) {
+    async countReleased(accountId, skillId, since) {
+      // A slot is released when a chat an agent held ends.
       let query = db
         .selectFrom('chats')
-        .select(['queued_at', 'accepted_at', 'ended_at', 'agent_user_id'])
+        .select((eb) => eb.fn.countAll<number>().as('count'))
         .where('account_id', '=', accountId)
-        .where((eb) => eb.or([eb('accepted_at', '>=', since), eb('ended_at', '>=', since)]));
+        .where('ended_at', '>=', since)
+        .where('agent_user_id', 'is not', null);
       if (skillId !== null) query = query.where('skill_id', '=', skillId);
-      const rows = await query.execute();
-      const accepted: number[] = [];
-      const waits: number[] = [];
-      const released: number[] = [];
-      for (const row of rows) {
-        const acceptedAt = nullableNumber(row.accepted_at);
-        const endedAt = nullableNumber(row.ended_at);
-        const queuedAt = nullableNumber(row.queued_at);
-        if (acceptedAt !== null && acceptedAt >= since) {
-          accepted.push(acceptedAt);
-          if (queuedAt !== null) waits.push(acceptedAt - queuedAt);
-        }
-        // A slot is released when a chat an agent held ends.
-        if (endedAt !== null && endedAt >= since && row.agent_user_id !== null) released.push(endedAt);
-      }
-      return { accepted: accepted.sort((a, b) => a - b), waits, released: released.sort((a, b) => a - b) };
+      const row = await query.executeTakeFirst();
+      return Number(row?.count ?? 0);
     },
   };
 }
@@ -454,9 +458,9 @@ export function offlineMessageRepository(db: Kysely<Database>): OfflineMessageRe
         accountId: row.account_id,
         id: row.id,
         skill: row.skill,
-        survey: parse(row.survey, { surveyId: '', answers: [], submittedAt: 0 }),
-        visitor: parse(row.visitor, { visitorIp: '', userAgent: '', referrer: '' }),
-        context: parse(row.context, {}),
+        survey: parseJson(row.survey, { surveyId: '', answers: [], submittedAt: 0 }),
+        visitor: parseJson(row.visitor, { visitorIp: '', userAgent: '', referrer: '' }),
+        context: parseJson(row.context, {}),
         createdAt: Number(row.created_at),
       }));
     },
@@ -486,7 +490,7 @@ export function visitorIdentityRepository(db: Kysely<Database>): VisitorIdentity
         .where('account_id', '=', accountId)
         .where('participant_id', '=', participantId)
         .executeTakeFirst();
-      return row === undefined ? undefined : parse<Record<string, unknown>>(row.claims, {});
+      return row === undefined ? undefined : parseJson<Record<string, unknown>>(row.claims, {});
     },
   };
 }

@@ -27,6 +27,7 @@ import {
   agentSessionRepository,
   chatRepository,
   offlineMessageRepository,
+  parseJson,
   visitorIdentityRepository,
   type Dialect,
 } from './chat-repositories.js';
@@ -37,14 +38,6 @@ const bool = (value: boolean): number => (value ? 1 : 0);
 const atomically = async (db: Kysely<Database>, work: (q: Kysely<Database>) => Promise<void>): Promise<void> => {
   if (db.isTransaction) return work(db);
   await db.transaction().execute(work);
-};
-
-const parseJson = <T>(text: string, fallback: T): T => {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
 };
 
 /** Reads stored settings over the defaults, so a setting added later has its default for old rows. */
@@ -76,6 +69,7 @@ export class KyselyStore implements Store {
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly onClose: () => Promise<void> = () => db.destroy(),
+    private readonly readExternalVersion?: () => number,
   ) {
     this.accounts = accountRepository(db);
     this.skills = skillRepository(db);
@@ -100,7 +94,15 @@ export class KyselyStore implements Store {
   async transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
     // Already inside one: join it (SQLite has one connection, so a second would deadlock).
     if (this.db.isTransaction) return work(this);
-    return this.db.transaction().execute((trx: Transaction<Database>) => work(new KyselyStore(trx, this.dialect)));
+    return this.db
+      .transaction()
+      .execute((trx: Transaction<Database>) =>
+        work(new KyselyStore(trx, this.dialect, undefined, this.readExternalVersion)),
+      );
+  }
+
+  externalVersion(): number | undefined {
+    return this.readExternalVersion?.();
   }
 
   async ping(): Promise<void> {

@@ -1,10 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, fsync, mkdirSync, openSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { KyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations/index.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { PreparedSqliteDialect } from './sqlite-dialect.js';
 import type { Database } from './schema.js';
 
 /** Where the store lives, parsed from PARLEY_DATABASE_URL. */
@@ -45,10 +48,11 @@ export interface StoreOptions {
 /** Opens the store over SQLite or PostgreSQL; the schema is migrated by `migrate()`. */
 export function openStore(location: DatabaseLocation, options: StoreOptions = {}): OpenedStore {
   const log = options.onQuery === undefined ? undefined : (event: LogEvent) => options.onQuery?.(event.query.sql);
-  const db =
+  const opened: OpenedDatabase =
     location.kind === 'sqlite'
       ? openSqlite(location.path, log)
-      : openPostgres(location.url, location.schema, log, options.poolSize ?? 10);
+      : { db: openPostgres(location.url, location.schema, log, options.poolSize ?? 10) };
+  const { db } = opened;
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
@@ -56,7 +60,15 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
     ...(location.kind === 'postgres' ? { migrationTableSchema: location.schema ?? 'public' } : {}),
   });
   return {
-    store: new KyselyStore(db, location.kind),
+    store: new KyselyStore(
+      db,
+      location.kind,
+      async () => {
+        await opened.beforeClose?.();
+        await db.destroy();
+      },
+      opened.externalVersion,
+    ),
     async migrate() {
       const { error, results } = await migrator.migrateToLatest();
       const failed = results?.find((result) => result.status === 'Error');
@@ -68,15 +80,79 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
   };
 }
 
-function openSqlite(path: string, log: ((event: LogEvent) => void) | undefined): Kysely<Database> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+interface OpenedDatabase {
+  db: Kysely<Database>;
+  /** See Store.externalVersion. */
+  externalVersion?: () => number;
+  beforeClose?: () => Promise<void>;
+}
+
+function openSqlite(path: string, log: ((event: LogEvent) => void) | undefined): OpenedDatabase {
+  const isFile = path !== ':memory:' && path !== '';
+  if (isFile) mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
   database.pragma('journal_mode = WAL');
-  // FULL: a commit is on disk before we answer, so an acknowledged write survives a power cut.
-  database.pragma('synchronous = FULL');
+  // FULL: a commit is on disk before we answer, so an acknowledged write survives a power cut. A
+  // file database gets the same from the driver's flush instead, without stopping the event loop.
+  database.pragma(`synchronous = ${isFile ? 'NORMAL' : 'FULL'}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }), ...(log === undefined ? {} : { log }) });
+  let checkpointer: Checkpointer | undefined;
+  let wal: WalFlusher | undefined;
+  if (isFile) {
+    wal = new WalFlusher(path);
+    database.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(path, () => {
+      if (database.open) database.pragma('wal_autocheckpoint = 1000');
+    });
+  }
+  // Changes only when another connection (the CLI, another process) commits: what caches check.
+  const dataVersion = database.prepare('pragma data_version').pluck();
+  return {
+    db: new Kysely<Database>({
+      dialect: new PreparedSqliteDialect(database, wal === undefined ? undefined : () => wal.flush()),
+      ...(log === undefined ? {} : { log }),
+    }),
+    externalVersion: () => dataVersion.get() as number,
+    beforeClose: async () => {
+      await checkpointer?.stop();
+      wal?.close();
+    },
+  };
+}
+
+/**
+ * Makes a WAL database's commits durable: fdatasync of the -wal file on libuv's thread pool (any
+ * descriptor of a file flushes all of it), and once of its directory, which SQLite leaves unsynced
+ * at `synchronous = NORMAL` after creating the file.
+ */
+const fdatasyncAsync = promisify(fdatasync);
+const fsyncAsync = promisify(fsync);
+
+class WalFlusher {
+  private fd: number | undefined;
+  private hasSyncedDirectory = false;
+
+  constructor(private readonly databasePath: string) {}
+
+  async flush(): Promise<void> {
+    this.fd ??= openSync(`${this.databasePath}-wal`, 'r');
+    await fdatasyncAsync(this.fd);
+    if (!this.hasSyncedDirectory) {
+      const directory = openSync(dirname(this.databasePath), 'r');
+      try {
+        await fsyncAsync(directory);
+      } finally {
+        closeSync(directory);
+      }
+      this.hasSyncedDirectory = true;
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
 }
 
 function openPostgres(

@@ -259,6 +259,22 @@ for (const target of await databaseTargets()) {
     });
 
     describe('transfer (§3.23)', () => {
+      /** Alice accepts a chat and transfers it to bob, where it rings; then she is Occupied. */
+      async function ringingAtBob() {
+        const { signIn, visitor } = await freshAccount(server);
+        const alice = await signIn('alice');
+        const chatId = await visitor.start(CHAT);
+        assert.equal(await alice.accept(), chatId);
+        const bob = await signIn('bob');
+        const dave = await signIn('dave');
+        const moved = await alice.request('POST', `/chat/${chatId}/transfer`, { transfer: { agent: { id: BOB } } });
+        assert.equal(moved.status, 200, moved.text);
+        assert.equal(await bob.ringingCount(), '1');
+        // Alice is busy elsewhere now: dave is the one Online agent of the skill left.
+        await alice.setAvailability('Occupied');
+        return { visitor, chatId, bob, dave };
+      }
+
       it('to a skill: line 15, waiting, rings that skill; the new agent reads the note, the visitor never does', async () => {
         const { signIn, visitor } = await freshAccount(server);
         const alice = await signIn('alice');
@@ -344,17 +360,7 @@ for (const target of await databaseTargets()) {
       });
 
       it('to an agent who lets it ring out: the agent goes Away and the chat rings elsewhere with line 23', async () => {
-        const { signIn, visitor } = await freshAccount(server);
-        const alice = await signIn('alice');
-        const chatId = await visitor.start(CHAT);
-        assert.equal(await alice.accept(), chatId);
-        const bob = await signIn('bob');
-        const dave = await signIn('dave');
-        const moved = await alice.request('POST', `/chat/${chatId}/transfer`, { transfer: { agent: { id: BOB } } });
-        assert.equal(moved.status, 200, moved.text);
-        assert.equal(await bob.ringingCount(), '1');
-        // Alice is busy elsewhere now: dave is the one Online agent of the skill left.
-        await alice.setAvailability('Occupied');
+        const { visitor, chatId, bob, dave } = await ringingAtBob();
 
         await advance(20 * SECOND);
         assert.equal(await bob.availability(), 'Away');
@@ -363,17 +369,7 @@ for (const target of await databaseTargets()) {
       });
 
       it('to an agent whose session ends before accepting: the chat rings another agent of its skill', async () => {
-        const { signIn, visitor } = await freshAccount(server);
-        const alice = await signIn('alice');
-        const chatId = await visitor.start(CHAT);
-        assert.equal(await alice.accept(), chatId);
-        const bob = await signIn('bob');
-        const dave = await signIn('dave');
-        const moved = await alice.request('POST', `/chat/${chatId}/transfer`, { transfer: { agent: { id: BOB } } });
-        assert.equal(moved.status, 200, moved.text);
-        assert.equal(await bob.ringingCount(), '1');
-        // Alice is busy elsewhere now: dave is the one Online agent of the skill left.
-        await alice.setAvailability('Occupied');
+        const { visitor, chatId, bob, dave } = await ringingAtBob();
 
         const ended = await bob.request('POST', '', undefined, { 'X-HTTP-Method-Override': 'DELETE' });
         assert.ok(ended.status < 300, ended.text);

@@ -2,17 +2,10 @@ import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { User } from '../../src/core/model.js';
-import {
-  agentClient,
-  listOf,
-  visitorClient,
-  type Link,
-  type VisitorClient,
-  type WireEvent,
-} from '../support/chat-clients.js';
+import { listOf, type Link, type WireEvent } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
-import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
+import { relayAccount } from '../support/relay-account.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /** An events list as both APIs render it: a `self` and a `next` link, and the events (chat-agent-api §3.14). */
 interface EventList {
@@ -41,16 +34,6 @@ interface Resource {
   path(query: string): string;
   headers: Record<string, string>;
 }
-
-/** A user that takes any number of chats, with a password so it signs in like the sample bot. */
-const relayBot = {
-  id: 2004,
-  loginName: 'relay-bot',
-  password: 'relay-pass',
-  nickname: 'Relay',
-  skills: ['Sales'],
-  maxChats: -1,
-};
 
 const rel = (links: Link[], name: string): string => {
   const found = links.find((entry) => entry['@rel'] === name);
@@ -107,21 +90,8 @@ for (const target of await databaseTargets()) {
 
     /** A fresh account whose relay bot is signed in (Online), so every test has its own chats and rings. */
     async function newAccount() {
-      const { accountId, seed } = accountSeed();
-      const account = seed.accounts[0]!;
-      await applySeed(server.core, { accounts: [{ ...account, users: [...account.users, relayBot] }] });
-      const appKey = account.appKeys[0]!;
-      const visitor: VisitorClient = visitorClient(server.baseUrl, accountId, appKey);
-      const { session } = await agentClient(server.baseUrl, accountId).signIn(relayBot.loginName, relayBot.password);
-      const bot: User | undefined = await server.store.users.get(accountId, relayBot.id);
-      assert.ok(bot !== undefined);
-
-      /** A chat the relay bot has accepted: events 0–3 (waiting, line 4, chatting, line 3), next 4. */
-      async function chatting(): Promise<string> {
-        const chatId = await visitor.start({ skill: 'Sales' });
-        assert.equal(await session.accept(), chatId);
-        return chatId;
-      }
+      const room = await relayAccount(server);
+      const { accountId, appKey, visitor, session, bot } = room;
 
       /** The four long-pollable resources of a chat: chat and events, visitor and agent side. */
       function resources(chatId: string): Resource[] {
@@ -174,11 +144,11 @@ for (const target of await databaseTargets()) {
 
       /** An event the other side posts: the agent (in process) for a visitor, the visitor (HTTP) for an agent. */
       async function postFor(side: Resource['side'], chatId: string, text: string): Promise<void> {
-        if (side === 'visitor') await server.core.chats.agentActions.sendLine(accountId, chatId, bot!, text);
+        if (side === 'visitor') await server.core.chats.agentActions.sendLine(accountId, chatId, bot, text);
         else await visitor.say(chatId, text);
       }
 
-      return { accountId, appKey, visitor, session, bot, chatting, resources, postFor };
+      return { ...room, resources, postFor };
     }
 
     /** The events and the `next` href of an answer, checking the legacy shape of its resource. */

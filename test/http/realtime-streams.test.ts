@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { User } from '../../src/core/model.js';
-import {
-  agentClient,
-  visitorClient,
-  type AgentSessionClient,
-  type VisitorClient,
-  type WireEvent,
-} from '../support/chat-clients.js';
+import type { AgentSessionClient, WireEvent } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
 import { send } from '../support/http-client.js';
-import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
+import { relayAccount } from '../support/relay-account.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /** One Server-Sent Events message: its `id:`, `event:` and `data:` fields (data lines joined by \n). */
 interface SseMessage {
@@ -37,16 +31,6 @@ interface SseClient {
   /** Drops the connection, as a network failure would. */
   drop(): void;
 }
-
-/** A user that takes any number of chats, with a password so it signs in like the sample bot. */
-const relayBot = {
-  id: 2004,
-  loginName: 'relay-bot',
-  password: 'relay-pass',
-  nickname: 'Relay',
-  skills: ['Sales'],
-  maxChats: -1,
-};
 
 /** The id lines of messages, as numbers. */
 const ids = (messages: SseMessage[]): number[] => messages.map((message) => Number(message.id));
@@ -166,22 +150,8 @@ for (const target of await databaseTargets()) {
 
     /** A fresh account whose relay bot is signed in (Online), so every test has its own chats and rings. */
     async function newAccount() {
-      const { accountId, seed } = accountSeed();
-      const account = seed.accounts[0]!;
-      await applySeed(server.core, { accounts: [{ ...account, users: [...account.users, relayBot] }] });
-      const appKey = account.appKeys[0]!;
-      const visitor: VisitorClient = visitorClient(server.baseUrl, accountId, appKey);
-      const agents = agentClient(server.baseUrl, accountId);
-      const { session } = await agents.signIn(relayBot.loginName, relayBot.password);
-      const bot: User | undefined = await server.store.users.get(accountId, relayBot.id);
-      assert.ok(bot !== undefined);
-
-      /** A chat the relay bot has accepted: events 0–3 (waiting, line 4, chatting, line 3). */
-      async function chatting(): Promise<string> {
-        const chatId = await visitor.start({ skill: 'Sales' });
-        assert.equal(await session.accept(), chatId);
-        return chatId;
-      }
+      const room = await relayAccount(server);
+      const { accountId, appKey, session, bot } = room;
 
       const visitorPath = (chatId: string, sub = '/events', query = '') =>
         `/api/account/${accountId}/chat/${chatId}${sub}?appKey=${appKey}${query}`;
@@ -189,9 +159,9 @@ for (const target of await databaseTargets()) {
       const agentPath = (chatId: string, sub = '/events', query = '', of: AgentSessionClient = session) =>
         `${of.path}/chat/${chatId}${sub}${query === '' ? '' : `?${query.replace(/^&/, '')}`}`;
       const agentLine = (chatId: string, text: string, subType: 'REGULAR' | 'ONLY_TO_REP' = 'REGULAR') =>
-        server.core.chats.agentActions.sendLine(accountId, chatId, bot!, text, 'plain', { subType });
+        server.core.chats.agentActions.sendLine(accountId, chatId, bot, text, 'plain', { subType });
 
-      return { accountId, appKey, visitor, agents, session, bot, chatting, visitorPath, agentPath, bearer, agentLine };
+      return { ...room, visitorPath, agentPath, bearer, agentLine };
     }
 
     it('streams existing events from `from`, then each new one once and in id order, as the resource renders it', async () => {

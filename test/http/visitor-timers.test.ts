@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { assertJsonError } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
-import { send, type HttpResponse } from '../support/http-client.js';
+import { send } from '../support/http-client.js';
 import {
   acceptAs,
   accountSeed,
@@ -33,10 +34,6 @@ interface ChatBody {
   chat: { events: { event?: WireEvent | WireEvent[] }; info: { state: string } };
 }
 
-interface Envelope {
-  error: { internalCode: number };
-}
-
 /** One event is a bare object, several an array, none absent (server-chat §1.5). */
 const listOf = (event: WireEvent | WireEvent[] | undefined): WireEvent[] =>
   event === undefined ? [] : Array.isArray(event) ? event : [event];
@@ -50,12 +47,6 @@ const summary = (events: WireEvent[]): string[] =>
         ? `system:${String(event.systemMessageId)}`
         : (event.source ?? ''),
   );
-
-function assertEnvelope(response: HttpResponse, status: number, internalCode: number): void {
-  assert.equal(response.status, status, response.text);
-  assert.equal(response.header('content-type'), 'application/json');
-  assert.equal((response.json() as Envelope).error.internalCode, internalCode);
-}
 
 /** The visitor's side of one account on one server (its appKey in the query, as Postman sends it). */
 function visitorClient(server: TestServer, accountId: string, appKey: string) {
@@ -83,8 +74,6 @@ function visitorClient(server: TestServer, accountId: string, appKey: string) {
     },
   };
 }
-
-type VisitorClient = ReturnType<typeof visitorClient>;
 
 /** Seeds a fresh account on `server`, so each test has its own agents and chats. */
 async function seededAccount(server: TestServer) {
@@ -271,7 +260,7 @@ for (const target of await databaseTargets()) {
         assert.deepEqual(summary(events), ['state:waiting', 'system:4', 'system:2', 'state:ended']);
         assert.equal(events[2]?.text, await systemText(server, accountId, 2));
         const line = await visitor.post(`/chat/${chatId}/events.json`, { event: { '@type': 'line', text: 'hello?' } });
-        assertEnvelope(line, 400, 5);
+        assertJsonError(line, 400, 5);
       });
 
       it('with maxWaitTime 0 and a free agent queues the chat as usual', async () => {
@@ -303,9 +292,9 @@ for (const target of await databaseTargets()) {
         assert.equal((info.json() as { info: { state: string } }).info.state, 'ended');
 
         server.clock.advance(30 * MINUTE);
-        assertEnvelope(await visitor.get(`/chat/${chatId}.json`), 404, 42);
-        assertEnvelope(await visitor.get(`/chat/${chatId}/events.json`), 404, 42);
-        assertEnvelope(await visitor.get(`/chat/${chatId}/info.json`), 404, 42);
+        assertJsonError(await visitor.get(`/chat/${chatId}.json`), 404, 42);
+        assertJsonError(await visitor.get(`/chat/${chatId}/events.json`), 404, 42);
+        assertJsonError(await visitor.get(`/chat/${chatId}/info.json`), 404, 42);
       });
 
       it('counts the 30 minutes from the timer that ended the chat when nobody reads it', async () => {
@@ -315,13 +304,14 @@ for (const target of await databaseTargets()) {
         await runDue();
 
         server.clock.advance(30 * MINUTE);
-        assertEnvelope(await visitor.get(`/chat/${chatId}.json`), 404, 42);
+        assertJsonError(await visitor.get(`/chat/${chatId}.json`), 404, 42);
       });
     });
 
     describe('restart', () => {
-      /** Starts a chat on a first server, has alice accept it and both sides write a line. */
-      async function chatOnFirstServer(first: TestServer, accountId: string, visitor: VisitorClient) {
+      /** Seeds an account on a first server, starts a chat there, has alice accept it and both sides write a line. */
+      async function chatOnFirstServer(first: TestServer) {
+        const { accountId, appKey, visitor } = await seededAccount(first);
         await putAgentOnline(first, accountId, ALICE);
         const chatId = await visitor.startChat({ skill: 'Sales', interactionTimeout: 40 });
         first.clock.advance(5 * SECOND);
@@ -333,7 +323,7 @@ for (const target of await databaseTargets()) {
         assert.equal(line.status, 201, line.text);
         first.clock.advance(5 * SECOND);
         await first.core.chats.agentActions.sendLine(accountId, chatId, await agent(first, accountId, ALICE), 'Noted');
-        return chatId;
+        return { accountId, appKey, chatId, before: await visitor.read(chatId) };
       }
 
       /**
@@ -372,11 +362,7 @@ for (const target of await databaseTargets()) {
       it('keeps the state, the events and the lines of a chat across a restart', async () => {
         await withRestart(async ({ start, stop }) => {
           const first = await start();
-          const { accountId, seed } = accountSeed();
-          await applySeed(first.core, seed);
-          const appKey = seed.accounts[0]?.appKeys[0] ?? '';
-          const chatId = await chatOnFirstServer(first, accountId, visitorClient(first, accountId, appKey));
-          const before = await visitorClient(first, accountId, appKey).read(chatId);
+          const { accountId, appKey, chatId, before } = await chatOnFirstServer(first);
           await stop(first);
 
           const second = await start({ startTime: first.clock.now() + 10 * SECOND });
@@ -399,11 +385,7 @@ for (const target of await databaseTargets()) {
       it('ends on its first run a chat whose interaction timeout passed while the server was down', async () => {
         await withRestart(async ({ start, stop }) => {
           const first = await start();
-          const { accountId, seed } = accountSeed();
-          await applySeed(first.core, seed);
-          const appKey = seed.accounts[0]?.appKeys[0] ?? '';
-          const chatId = await chatOnFirstServer(first, accountId, visitorClient(first, accountId, appKey));
-          const before = await visitorClient(first, accountId, appKey).read(chatId);
+          const { accountId, appKey, chatId, before } = await chatOnFirstServer(first);
           await stop(first);
 
           const second = await start({ startTime: first.clock.now() + 120 * SECOND });

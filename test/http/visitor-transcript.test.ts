@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createSmtpMailer } from '../../src/mail/smtp-mailer.js';
+import { assertJsonError } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
 import { closedPort, parseMail, startSmtpServer } from '../support/smtp-capture.js';
-import { send, type HttpResponse } from '../support/http-client.js';
+import { send } from '../support/http-client.js';
 import {
   acceptAs,
   accountSeed,
@@ -20,16 +21,6 @@ const SECOND = 1_000;
 const ALICE = 2001;
 const UTC_MINUS_2 = -7_200_000;
 const SCRIPT_LINE = '<script>alert(1)</script>';
-
-interface Envelope {
-  error: { internalCode: number };
-}
-
-function assertEnvelope(response: HttpResponse, status: number, internalCode: number): void {
-  assert.equal(response.status, status, response.text);
-  assert.equal(response.header('content-type'), 'application/json');
-  assert.equal((response.json() as Envelope).error.internalCode, internalCode);
-}
 
 for (const target of await databaseTargets()) {
   describe(`visitor transcripts by e-mail on ${target.name}`, { skip: target.unavailable }, () => {
@@ -167,9 +158,9 @@ for (const target of await databaseTargets()) {
       const before = smtp.received.length;
       for (const email of ['', 'phil', 'phil@', 'phil@example', 'phil@example.com, eve@example.com', 'P <p@x.com>']) {
         const response = await put(server, `/chat/${chatId}/transcriptRequest.json`, { email });
-        assertEnvelope(response, 400, 40);
+        assertJsonError(response, 400, 40);
       }
-      assertEnvelope(await put(server, `/chat/${chatId}/transcriptRequest.json`, {}), 400, 40);
+      assertJsonError(await put(server, `/chat/${chatId}/transcriptRequest.json`, {}), 400, 40);
       assert.equal(smtp.received.length, before);
     });
 
@@ -179,7 +170,7 @@ for (const target of await databaseTargets()) {
       const response = await put(withoutMailer, `/chat/${chatId}/transcriptRequest.json`, {
         email: 'phil@example.com',
       });
-      assertEnvelope(response, 404, 42);
+      assertJsonError(response, 404, 42);
       assert.equal(smtp.received.length, before);
     });
 
@@ -188,7 +179,7 @@ for (const target of await databaseTargets()) {
       const response = await put(mailServerDown, `/chat/${chatId}/transcriptRequest.json`, {
         email: 'phil@example.com',
       });
-      assertEnvelope(response, 503, 99);
+      assertJsonError(response, 503, 99);
       assert.doesNotMatch(response.text, /ECONNREFUSED|127\.0\.0\.1/, 'the transport error reached the visitor');
     });
 
@@ -196,7 +187,7 @@ for (const target of await databaseTargets()) {
       const response = await put(server, '/chat/H1-00000000000000000000000000000000K0000000/transcriptRequest.json', {
         email: 'phil@example.com',
       });
-      assertEnvelope(response, 404, 42);
+      assertJsonError(response, 404, 42);
     });
   });
 }

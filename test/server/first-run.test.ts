@@ -102,6 +102,8 @@ describe('starting the server', () => {
       assert.ok(text.includes(`${server.url}/api/account/${DEMO_ACCOUNT}/login?v=1.3`), text);
       assert.ok(text.includes(`${server.url}/api/account/${DEMO_ACCOUNT}/service/baseURI.json?version=1.0`), text);
       assert.ok(text.includes(`${server.url}/health`), text);
+      assert.ok(text.includes(`${server.url}/workspace?account=${DEMO_ACCOUNT}`), text);
+      assert.ok(text.includes(`${server.url}/chat?account=${DEMO_ACCOUNT}&appKey=`), text);
 
       const response = await login(server, DEMO_ACCOUNT, 'alice', 'alice-demo-pass');
       assert.equal(response.status, 200);

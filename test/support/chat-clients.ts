@@ -51,6 +51,13 @@ export function assertError(response: HttpResponse, status: number, internalCode
   assert.equal((response.json() as Envelope).error.internalCode, internalCode, response.text);
 }
 
+/** Asserts a legacy JSON error envelope: its status, the JSON content type and its internalCode. */
+export function assertJsonError(response: HttpResponse, status: number, internalCode: number): void {
+  assert.equal(response.status, status, response.text);
+  assert.equal(response.header('content-type'), 'application/json');
+  assert.equal((response.json() as Envelope).error.internalCode, internalCode);
+}
+
 /** The parsed body of a successful response; anything else fails with its status and body. */
 export function ok<T>(response: HttpResponse): T {
   assert.ok(response.status >= 200 && response.status < 300, `${response.status} ${response.text}`);

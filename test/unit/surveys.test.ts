@@ -533,6 +533,9 @@ describe('renderSurvey', () => {
 });
 
 describe('parseSubmission', () => {
+  /** A body answering the form survey's Name with Ann, then `more`. */
+  const annAnd = (...more: object[]) => ({ survey: { question: [{ id: 1, answer: 'Ann' }, ...more] } });
+  const submitForm = (...more: object[]) => parseSubmission(annAnd(...more), formSurvey, NOW);
   const catsAndName = (answers: object) =>
     parseSubmission({ survey: { id: 40216, question: answers } }, preChatSurvey, NOW);
 
@@ -635,34 +638,12 @@ describe('parseSubmission', () => {
   });
 
   it('takes checkbox answers as a list, dropping blanks and repeats, in entry order', () => {
-    const result = parseSubmission(
-      {
-        survey: {
-          question: [
-            { id: 1, answer: 'Ann' },
-            { id: 4, answer: ['fish', 'Dog', ' ', 'cat', 'fish'] },
-          ],
-        },
-      },
-      formSurvey,
-      NOW,
-    );
+    const result = submitForm({ id: 4, answer: ['fish', 'Dog', ' ', 'cat', 'fish'] });
     assert.deepEqual(result.answers[1], { questionId: '4', label: 'Pets', answer: ['cat', 'dog', 'fish'] });
   });
 
   it('gives a Checkbox answer as a list even when one option is chosen as text', () => {
-    const result = parseSubmission(
-      {
-        survey: {
-          question: [
-            { id: 1, answer: 'Ann' },
-            { id: 4, answer: 'cat' },
-          ],
-        },
-      },
-      formSurvey,
-      NOW,
-    );
+    const result = submitForm({ id: 4, answer: 'cat' });
     assert.deepEqual(result.answers[1]?.answer, ['cat']);
   });
 
@@ -687,52 +668,17 @@ describe('parseSubmission', () => {
 
   it('accepts numbers and e-mail addresses that pass their validation', () => {
     for (const age of ['42', '-3', '+0.5', '.5', '1234567890.123']) {
-      const result = parseSubmission(
-        {
-          survey: {
-            question: [
-              { id: 1, answer: 'Ann' },
-              { id: 2, answer: age },
-            ],
-          },
-        },
-        formSurvey,
-        NOW,
-      );
+      const result = submitForm({ id: 2, answer: age });
       assert.equal(result.answers[1]?.answer, age);
     }
     for (const email of ['natalie@mail.com', 'first.last+tag@sub.example.co.uk']) {
-      const result = parseSubmission(
-        {
-          survey: {
-            question: [
-              { id: 1, answer: 'Ann' },
-              { id: 3, answer: email },
-            ],
-          },
-        },
-        formSurvey,
-        NOW,
-      );
+      const result = submitForm({ id: 3, answer: email });
       assert.equal(result.answers[1]?.answer, email);
     }
   });
 
   it('leaves out blank answers to optional questions', () => {
-    const result = parseSubmission(
-      {
-        survey: {
-          question: [
-            { id: 1, answer: 'Ann' },
-            { id: 2, answer: '' },
-            { id: 3, answer: '  ' },
-            { id: 4, answer: [] },
-          ],
-        },
-      },
-      formSurvey,
-      NOW,
-    );
+    const result = submitForm({ id: 2, answer: '' }, { id: 3, answer: '  ' }, { id: 4, answer: [] });
     assert.deepEqual(
       result.answers.map((answer) => answer.questionId),
       ['1'],
@@ -856,7 +802,7 @@ describe('parseSubmission', () => {
     const cases: { name: string; body: unknown; field: string; message: RegExp }[] = [
       {
         name: 'a question without an id',
-        body: { survey: { question: [{ id: 1, answer: 'Ann' }, { answer: 'x' }] } },
+        body: annAnd({ answer: 'x' }),
         field: 'survey.question[1].id',
         message: /without an id/,
       },
@@ -868,27 +814,13 @@ describe('parseSubmission', () => {
       },
       {
         name: 'an unknown question id',
-        body: {
-          survey: {
-            question: [
-              { id: 1, answer: 'Ann' },
-              { id: 99, answer: 'x' },
-            ],
-          },
-        },
+        body: annAnd({ id: 99, answer: 'x' }),
         field: 'survey.question[1].id',
         message: /unknown question id was posted: 99/,
       },
       {
         name: 'a question posted twice',
-        body: {
-          survey: {
-            question: [
-              { id: 1, answer: 'Ann' },
-              { '@id': '1', answer: 'Bob' },
-            ],
-          },
-        },
+        body: annAnd({ '@id': '1', answer: 'Bob' }),
         field: 'survey.question[1].id',
         message: /question 1 \("Name"\) was posted more than once/i,
       },
@@ -900,40 +832,19 @@ describe('parseSubmission', () => {
       },
       {
         name: 'an answer that is not an option',
-        body: {
-          survey: {
-            question: [
-              { id: 1, answer: 'Ann' },
-              { id: 5, answer: 'YES' },
-            ],
-          },
-        },
+        body: annAnd({ id: 5, answer: 'YES' }),
         field: 'survey.question[1].answer',
         message: /"YES" is not an option of question 5 \("Happy\?"\)/,
       },
       {
         name: 'a checkbox option that is not an option',
-        body: {
-          survey: {
-            question: [
-              { id: 1, answer: 'Ann' },
-              { id: 4, value: ['cat', 'bird'] },
-            ],
-          },
-        },
+        body: annAnd({ id: 4, value: ['cat', 'bird'] }),
         field: 'survey.question[1].value',
         message: /"bird" is not an option of question 4 \("Pets"\)/,
       },
       {
         name: 'several answers to a radio question',
-        body: {
-          survey: {
-            question: [
-              { id: 1, answer: 'Ann' },
-              { id: 5, answer: ['yes', 'no'] },
-            ],
-          },
-        },
+        body: annAnd({ id: 5, answer: ['yes', 'no'] }),
         field: 'survey.question[1].answer',
         message: /question 5 \("Happy\?"\) takes a single answer/i,
       },
@@ -945,53 +856,25 @@ describe('parseSubmission', () => {
       },
       {
         name: 'a non-numeric answer to a numeric question',
-        body: {
-          survey: {
-            question: [
-              { id: 1, answer: 'Ann' },
-              { id: 2, answer: '4 2' },
-            ],
-          },
-        },
+        body: annAnd({ id: 2, answer: '4 2' }),
         field: 'survey.question[1].answer',
         message: /question 2 \("Age"\) must be a number/i,
       },
       {
         name: 'an invalid e-mail address',
-        body: {
-          survey: {
-            question: [
-              { id: 1, answer: 'Ann' },
-              { id: 3, answer: 'ann@localhost' },
-            ],
-          },
-        },
+        body: annAnd({ id: 3, answer: 'ann@localhost' }),
         field: 'survey.question[1].answer',
         message: /question 3 \("E-mail"\) must be an e-mail address/i,
       },
       {
         name: 'an answer that is a number',
-        body: {
-          survey: {
-            question: [
-              { id: 1, answer: 'Ann' },
-              { id: 2, answer: 42 },
-            ],
-          },
-        },
+        body: annAnd({ id: 2, answer: 42 }),
         field: 'survey.question[1].answer',
         message: /question 2 \("Age"\) must be text or a list of texts/i,
       },
       {
         name: 'a list holding a non-string',
-        body: {
-          survey: {
-            question: [
-              { id: 1, answer: 'Ann' },
-              { id: 4, answer: ['cat', { value: 'dog' }] },
-            ],
-          },
-        },
+        body: annAnd({ id: 4, answer: ['cat', { value: 'dog' }] }),
         field: 'survey.question[1].answer[1]',
         message: /question 4 \("Pets"\) must be text or a list of texts/i,
       },
@@ -1026,39 +909,13 @@ describe('parseSubmission', () => {
     it('refuses addresses that are too long, spaced or doubled', () => {
       const long = `${'a'.repeat(246)}@mail.com`;
       for (const email of [long, 'ann smith@mail.com', 'a@b@mail.com', 'ann@mail..com', '@mail.com']) {
-        validationError(() =>
-          parseSubmission(
-            {
-              survey: {
-                question: [
-                  { id: 1, answer: 'Ann' },
-                  { id: 3, answer: email },
-                ],
-              },
-            },
-            formSurvey,
-            NOW,
-          ),
-        );
+        validationError(() => submitForm({ id: 3, answer: email }));
       }
     });
 
     it('refuses numbers with exponents, commas or no digits', () => {
       for (const age of ['1e3', '1,5', '.', '-', 'Infinity', '0x10']) {
-        validationError(() =>
-          parseSubmission(
-            {
-              survey: {
-                question: [
-                  { id: 1, answer: 'Ann' },
-                  { id: 2, answer: age },
-                ],
-              },
-            },
-            formSurvey,
-            NOW,
-          ),
-        );
+        validationError(() => submitForm({ id: 2, answer: age }));
       }
     });
   });

@@ -1,9 +1,10 @@
 import { parseChatInfo, parseVisitorName, type ChatInfo } from './chat-info.js';
 import { ParleyError } from './errors.js';
-import { chatEventsOf, followChatEvents, type ChatEvent, type EventFeedOptions } from './events.js';
+import { chatEventSource, chatEventsOf, followChatEvents, type ChatEvent, type EventFeedOptions } from './events.js';
 import { anySignal, type HttpClient, type HttpReply, type HttpStream } from './http.js';
 import { asNumber, asText, lastSegment, linkHref, listOf, member } from './json.js';
 import { parseSurvey, surveySubmission, type Survey, type SurveyAnswers } from './surveys.js';
+import { parseVisitInfo, visitIdOf, type VisitInfo } from './visit.js';
 
 /** What an AgentChat needs from its AgentClient: requests under the current agent session. */
 export interface AgentSessionContext {
@@ -75,32 +76,13 @@ export class AgentChat {
    * state event — or quietly once this agent has transferred the chat away.
    */
   async *events(options: EventFeedOptions = {}): AsyncGenerator<ChatEvent, void, undefined> {
-    const path = this.path();
-    const session = this.session;
-    const { signal, dispose } = anySignal([options.signal, session.signal]);
+    const { signal, dispose } = anySignal([options.signal, this.session.signal]);
     try {
-      yield* followChatEvents(
-        {
-          openStream: (from, streamSignal) =>
-            session.open(`${path}/events`, {
-              query: `from=${from}`,
-              // Either says where to resume; Last-Event-ID is the standard one (WHATWG HTML §9.2).
-              headers: from > 0 ? { 'last-event-id': String(from - 1) } : {},
-              signal: streamSignal,
-            }),
-          read: async (from, waitSeconds, readSignal) =>
-            (
-              await session.send('GET', path, {
-                query: waitSeconds > 0 ? `from=${from}&wait=${waitSeconds}` : `from=${from}`,
-                timeoutMs: waitSeconds * 1_000 + 10_000,
-                signal: readSignal,
-              })
-            ).body,
-          sleep: session.http.sleep,
-          now: session.http.now,
-        },
-        { ...session.eventDefaults, ...options, signal },
-      );
+      yield* followChatEvents(chatEventSource(this.session, this.path()), {
+        ...this.session.eventDefaults,
+        ...options,
+        signal,
+      });
     } catch (error) {
       // After a transfer this agent may no longer read the chat (403, chat-agent-api §3.23).
       if (this.hasTransferred && error instanceof ParleyError && error.status === 403) return;
@@ -154,6 +136,15 @@ export class AgentChat {
   /** The chat's information (chat-agent-api §3.17). */
   async info(): Promise<ChatInfo> {
     return parseChatInfo((await this.session.send('GET', `${this.path()}/info`)).body);
+  }
+
+  /**
+   * Who the visitor is: address, user agent, referrer, pre-chat survey answers and earlier chats
+   * (the visit info resource, chat-agent-api §3.26).
+   */
+  async visit(): Promise<VisitInfo> {
+    const reply = await this.session.send('GET', `/visits/visit/${encodeURIComponent(visitIdOf(this.id))}/info`);
+    return parseVisitInfo(reply.body);
   }
 
   /** The visitor's name; `visitor` until the visitor sets one (chat-agent-api §3.18). */

@@ -33,6 +33,32 @@ export interface Ring {
   accept(): Promise<AgentChat | null>;
 }
 
+/** An agent of the account as the available-agents list shows it (chat-agent-api §3.5). */
+export interface ListedAgent {
+  id: number;
+  loginName: string;
+  nickname: string;
+  /** `Online`, `Occupied`, `Away` or `Offline`. */
+  chatState: string;
+  /** −1: no limit. */
+  maxChats: number;
+  /** Chats the agent holds now. */
+  chats: number;
+}
+
+/** The logged-in agent (chat-agent-api §3.7). */
+export interface AgentProfile {
+  id: number | undefined;
+  /** The nickname visitors see. */
+  agentName: string;
+  displayName: string;
+  loginName: string;
+  maxChats: number | undefined;
+  skills: { id: number; name: string }[];
+}
+
+const CHAT_STATES: Record<string, string> = { '1': 'Offline', '2': 'Online', '3': 'Occupied', '4': 'Away' };
+
 /** Statuses that mean "this server has no session stream". */
 const NO_STREAM = new Set([404, 405, 406, 501]);
 
@@ -133,6 +159,51 @@ export class AgentClient {
   /** The agent session's chat availability. */
   async availability(): Promise<string> {
     return asText(member(member((await this.send('GET', '/availability')).body, 'availability'), 'chat')) ?? '';
+  }
+
+  /** Who is logged in: names, limit and skills (chat-agent-api §3.7). */
+  async profile(): Promise<AgentProfile> {
+    const info = member((await this.send('GET', '/info')).body, 'info');
+    const text = (key: string) => asText(member(info, key)) ?? '';
+    return {
+      id: asNumber(member(info, 'id')),
+      agentName: text('agentName'),
+      displayName: text('displayName'),
+      loginName: text('loginName'),
+      maxChats: asNumber(member(info, 'maxChats')),
+      skills: listOf(member(member(info, 'skillsInfo'), 'skillInfo')).flatMap((skill) => {
+        const id = asNumber(member(skill, 'id'));
+        const name = asText(member(skill, 'name'));
+        return id === undefined || name === undefined ? [] : [{ id, name }];
+      }),
+    };
+  }
+
+  /**
+   * The account's agents with their chat state (chat-agent-api §3.5), e.g. to pick a transfer
+   * target; `chatState` narrows the list to one state.
+   */
+  async availableAgents(
+    options: { chatState?: 'Online' | 'Occupied' | 'Away' | 'Offline' } = {},
+  ): Promise<ListedAgent[]> {
+    const query = options.chatState === undefined ? {} : { query: `chatState=${options.chatState}` };
+    const reply = await this.send('GET', '/availableAgents', query);
+    const agents = member(member(member(reply.body, 'availableAgents'), 'agents'), 'agent');
+    return listOf(agents).flatMap((agent) => {
+      const id = asNumber(member(agent, '@id'));
+      if (id === undefined) return [];
+      const loginName = asText(member(agent, 'userName')) ?? '';
+      return [
+        {
+          id,
+          loginName,
+          nickname: asText(member(agent, 'nickname')) ?? loginName,
+          chatState: CHAT_STATES[asText(member(agent, '@chatState')) ?? ''] ?? 'Offline',
+          maxChats: asNumber(member(agent, '@maxChats')) ?? -1,
+          chats: asNumber(member(agent, 'chats')) ?? 0,
+        },
+      ];
+    });
   }
 
   /** How many chats ring at this agent now (chat-agent-api §3.8). */

@@ -95,6 +95,43 @@ export interface ChatEventSource {
   now: () => number;
 }
 
+/** How a chat resource is reached on either API: requests and streams on paths under its root. */
+export interface ChatResourceAccess {
+  readonly http: { readonly sleep: Sleep; readonly now: () => number };
+  send(
+    method: 'GET',
+    path: string,
+    options: { query: string; timeoutMs: number; signal: AbortSignal },
+  ): Promise<{ body: unknown }>;
+  open(
+    path: string,
+    options: { query: string; headers: Record<string, string>; signal: AbortSignal },
+  ): Promise<HttpStream>;
+}
+
+/** The ChatEventSource of the chat resource at `path` (`/chat/{id}`), the same on both APIs. */
+export function chatEventSource(access: ChatResourceAccess, path: string): ChatEventSource {
+  return {
+    openStream: (from, signal) =>
+      access.open(`${path}/events`, {
+        query: `from=${from}`,
+        // Either says where to resume; Last-Event-ID is the standard one (WHATWG HTML §9.2).
+        headers: from > 0 ? { 'last-event-id': String(from - 1) } : {},
+        signal,
+      }),
+    read: async (from, waitSeconds, signal) =>
+      (
+        await access.send('GET', path, {
+          query: waitSeconds > 0 ? `from=${from}&wait=${waitSeconds}` : `from=${from}`,
+          timeoutMs: waitSeconds * 1_000 + 10_000,
+          signal,
+        })
+      ).body,
+    sleep: access.http.sleep,
+    now: access.http.now,
+  };
+}
+
 /** The events, next link and state of a chat resource or events resource body. */
 function readPage(body: unknown): { events: unknown[]; next: number | undefined; state: string | undefined } {
   const chat = member(body, 'chat');

@@ -209,8 +209,12 @@ export class HttpClient {
       ...request.auth?.headers(),
     };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
+    // PUT and DELETE go as POST with the override header, as the legacy APIs document them
+    // (server-chat §1.6, chat-agent-api §1.4); not every server takes the native methods.
+    const isOverridden = request.method === 'PUT' || request.method === 'DELETE';
+    if (isOverridden) headers['x-http-method-override'] = request.method;
     return {
-      method: request.method,
+      method: isOverridden ? 'POST' : request.method,
       headers,
       signal,
       ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),

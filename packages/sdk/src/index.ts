@@ -3,7 +3,14 @@
  * Chat Agent API, Server Chat API, Login Service and Domain API), in Node.js 20 and browsers.
  */
 export { AgentClient } from './agent-client.js';
-export type { AgentLoginOptions, AgentNotification, Availability, Ring } from './agent-client.js';
+export type {
+  AgentLoginOptions,
+  AgentNotification,
+  AgentProfile,
+  Availability,
+  ListedAgent,
+  Ring,
+} from './agent-client.js';
 export type { ClientOptions } from './client-options.js';
 export { AgentChat } from './agent-chat.js';
 export type { AgentSessionContext, SendLineOptions, TransferSkill, TransferTarget } from './agent-chat.js';
@@ -14,6 +21,7 @@ export type { ParleyErrorInit } from './errors.js';
 export { chatEventsOf, isEndOfChat, parseChatEvent } from './events.js';
 export type { ChatEvent, EventFeedOptions } from './events.js';
 export type { ChatInfo } from './chat-info.js';
+export type { PreviousChat, VisitInfo } from './visit.js';
 export type { Survey, SurveyAnswers, SurveyEntry, SurveyQuestion } from './surveys.js';
 export type { AgentCredentials, AppKeyCredentials, PasswordCredentials } from './login.js';
 export type { HttpOptions } from './http.js';

@@ -2,9 +2,16 @@ import type { ClientOptions } from './client-options.js';
 import { parseChatInfo, type ChatInfo } from './chat-info.js';
 import { ServiceDirectory } from './domain.js';
 import { ParleyError } from './errors.js';
-import { chatEventsOf, followChatEvents, type ChatEvent, type EventFeedOptions } from './events.js';
+import {
+  chatEventSource,
+  chatEventsOf,
+  followChatEvents,
+  isEndOfChat,
+  type ChatEvent,
+  type EventFeedOptions,
+} from './events.js';
 import { anySignal, HttpClient, type Authorization, type HttpReply, type HttpStream } from './http.js';
-import { asNumber, lastSegment, member } from './json.js';
+import { asNumber, asText, lastSegment, listOf, member } from './json.js';
 import { unrefTimer } from './retry.js';
 import { parseSurvey, surveySubmission, type Survey, type SurveyAnswers } from './surveys.js';
 
@@ -22,6 +29,11 @@ export interface StartChatOptions extends VisitorOptions {
   preChatSurvey?: { surveyId?: string | number; answers: SurveyAnswers };
   /** Lines the agent sees before the chat starts (system lines with `systemMessageId` 0). */
   preChatLines?: readonly string[];
+  /**
+   * The visitor's id, kept by the client across chats (e.g. in the browser's storage), so the agent
+   * sees the visitor's earlier chats; absent: the server makes one up.
+   */
+  visitorId?: number;
   /** Set right after the request, while the chat waits (server-chat §6 step 7). */
   visitorName?: string;
   /** Seconds without a visitor request after which the chat ends (server default 40). */
@@ -82,7 +94,10 @@ class VisitorConnection {
   }
 
   /** Opens `path` as a Server-Sent Events stream. */
-  open(path: string, query: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpStream> {
+  open(
+    path: string,
+    { query, headers, signal }: { query: string; headers: Record<string, string>; signal: AbortSignal },
+  ): Promise<HttpStream> {
     return this.http.open({
       method: 'GET',
       url: this.url(path, query, false),
@@ -94,8 +109,9 @@ class VisitorConnection {
   }
 }
 
-const skillQuery = (skill: string | undefined) =>
-  skill === undefined ? undefined : `skill=${encodeURIComponent(skill)}`;
+/** The request options of an account-level question about `skill` (`?skill=`, server-chat §3.1). */
+const queryOf = (skill: string | undefined): { query?: string } =>
+  skill === undefined ? {} : { query: `skill=${encodeURIComponent(skill)}` };
 
 /**
  * A visitor's chat on the Server Chat API (server-chat §6): request it, talk, read the events, end
@@ -125,6 +141,7 @@ export class VisitorClient {
       ...(options.skill === undefined ? {} : { skill: options.skill }),
       ...(options.interactionTimeout === undefined ? {} : { interactionTimeout: options.interactionTimeout }),
       ...(options.maxWaitTime === undefined ? {} : { maxWaitTime: options.maxWaitTime }),
+      ...(options.visitorId === undefined ? {} : { visitorId: options.visitorId }),
       ...(options.preChatLines === undefined ? {} : { preChatLines: { line: [...options.preChatLines] } }),
       ...(options.preChatSurvey === undefined
         ? {}
@@ -142,10 +159,49 @@ export class VisitorClient {
     return client;
   }
 
+  /**
+   * Picks up a chat this visitor started earlier (after a page reload, say) by its id; the chat's
+   * information is read first, so a chat that no longer exists fails with ParleyError 404.
+   */
+  static async resume(options: VisitorOptions & { chatId: string; keepAliveMs?: number }): Promise<VisitorClient> {
+    const client = new VisitorClient(new VisitorConnection(options), options.chatId, options.keepAliveMs ?? 30_000);
+    const info = await client.info();
+    if (info.state === 'ended') client.stopKeepAlive();
+    else client.scheduleKeepAlive();
+    return client;
+  }
+
   /** Whether an agent can take a chat now (server-chat §3.1). */
   static async isAvailable(options: VisitorQueryOptions): Promise<boolean> {
     const reply = await new VisitorConnection(options).send('GET', '/chat/availability', queryOf(options.skill));
     return member(reply.body, 'availability') === true;
+  }
+
+  /**
+   * Seconds until an agent would take a chat (server-chat §3.3): 0 at once, −1 nobody online,
+   * −2 not enough data to tell.
+   */
+  static async estimatedWaitTime(options: VisitorQueryOptions): Promise<number> {
+    const reply = await new VisitorConnection(options).send('GET', '/chat/estimatedWaitTime', queryOf(options.skill));
+    return asNumber(member(reply.body, 'estimatedWaitTime')) ?? -1;
+  }
+
+  /**
+   * The skills a visitor can choose, each with whether an agent can take a chat now. A Parley
+   * addition (`chat/skills`); a server without it answers with an empty list.
+   */
+  static async skills(options: VisitorOptions): Promise<{ name: string; isAvailable: boolean }[]> {
+    let reply: HttpReply;
+    try {
+      reply = await new VisitorConnection(options).send('GET', '/chat/skills');
+    } catch (error) {
+      if (error instanceof ParleyError && error.status === 404) return [];
+      throw error;
+    }
+    return listOf(member(member(reply.body, 'skills'), 'skill')).flatMap((skill) => {
+      const name = asText(member(skill, 'name'));
+      return name === undefined ? [] : [{ name, isAvailable: member(skill, 'isAvailable') === true }];
+    });
   }
 
   /** The pre-chat survey (server-chat §3.4); its answers go in `startChat({ preChatSurvey })`. */
@@ -188,33 +244,14 @@ export class VisitorClient {
    * chat's `ended` event. Agent-only lines are never part of it, so ids have gaps.
    */
   async *events(options: EventFeedOptions = {}): AsyncGenerator<ChatEvent, void, undefined> {
-    const connection = this.connection;
-    const path = this.path();
     const { signal, dispose } = anySignal([options.signal, this.closed.signal]);
     try {
-      for await (const event of followChatEvents(
-        {
-          openStream: (from, streamSignal) =>
-            connection.open(
-              `${path}/events`,
-              `from=${from}`,
-              from > 0 ? { 'last-event-id': String(from - 1) } : {},
-              streamSignal,
-            ),
-          read: async (from, waitSeconds, readSignal) =>
-            (
-              await connection.send('GET', path, {
-                query: waitSeconds > 0 ? `from=${from}&wait=${waitSeconds}` : `from=${from}`,
-                timeoutMs: waitSeconds * 1_000 + 10_000,
-                signal: readSignal,
-              })
-            ).body,
-          sleep: connection.http.sleep,
-          now: connection.http.now,
-        },
-        { ...connection.options.events, ...options, signal },
-      )) {
-        if (event.type === 'state' && event.state === 'ended') this.stopKeepAlive();
+      for await (const event of followChatEvents(chatEventSource(this.connection, this.path()), {
+        ...this.connection.options.events,
+        ...options,
+        signal,
+      })) {
+        if (isEndOfChat(event)) this.stopKeepAlive();
         yield event;
       }
     } finally {
@@ -316,8 +353,3 @@ export class VisitorClient {
     clearTimeout(this.keepAliveTimer);
   }
 }
-
-const queryOf = (skill: string | undefined): { query?: string } => {
-  const query = skillQuery(skill);
-  return query === undefined ? {} : { query };
-};

@@ -1,6 +1,7 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { Account, Skill, User } from '../model.js';
 import type { Clock, Store } from '../ports.js';
+import { requireAccount } from '../accounts/require-account.js';
 import { isGone, requeuedChat, stateEvent, systemLine } from '../chats/chat-events.js';
 import {
   ChatState,
@@ -16,9 +17,12 @@ import type { ChatWriter } from '../chats/chat-writer.js';
 import { normalizeSurvey, parseSubmission, type Survey } from '../surveys/surveys.js';
 import { effectiveAvailability, type Router } from './router.js';
 import { TOUCH_RESOLUTION_MS } from './agent-sessions.js';
-import { isRecord } from '../guards.js';
+import { attribute, isRecord } from '../guards.js';
+import { visitIdOf } from '../chats/chat-ids.js';
 
-const attribute = (record: Record<string, unknown>, name: string): unknown => record[`@${name}`] ?? record[name];
+/** How many earlier chats of a visitor the agent is shown. */
+const PREVIOUS_CHATS = 10;
+
 const invalid = (message: string, field: string) => new ChatError(ErrorCode.VALIDATION, message, { field });
 
 /** A failed transfer: answered as `{"transfer": {"errormsg": …}}` with 400 (chat-agent-api §3.23). */
@@ -137,7 +141,8 @@ export function createAgentChats(deps: {
       body: unknown,
     ): Promise<{ kind: 'line' | 'end'; eventId: number }> {
       const posted = parseAgentPost(body);
-      await held(session, chatId);
+      // The change below records lastUpdate itself: no separate write to touch the chat first.
+      await held(session, chatId, { touch: false });
       const user = await userOf(session);
       if (posted.kind === 'end') {
         const result = await actions.end(session.accountId, chatId, user);
@@ -157,7 +162,7 @@ export function createAgentChats(deps: {
       const value = isRecord(body) ? body.agentTyping : undefined;
       if (value !== 'typing' && value !== 'not-typing')
         throw invalid('agentTyping must be "typing" or "not-typing"', 'agentTyping');
-      await held(session, chatId);
+      await held(session, chatId, { touch: false });
       await actions.setTyping(session.accountId, chatId, await userOf(session), value === 'typing');
     },
 
@@ -202,8 +207,7 @@ export function createAgentChats(deps: {
       const note = typeof noteValue === 'string' ? noteValue.slice(0, MAX_LINE) : '';
       await held(session, chatId);
       const user = await userOf(session);
-      const account = await store.accounts.get(session.accountId);
-      if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, 'Unknown account');
+      const account = await requireAccount(store, session.accountId);
       const live = await store.agentSessions.listLive(session.accountId);
 
       let target: { kind: 'agent'; user: User } | { kind: 'skill'; skill: Skill };
@@ -268,21 +272,32 @@ export function createAgentChats(deps: {
 
     async survey(session: AgentSession, chatId: string): Promise<Survey> {
       await held(session, chatId);
-      const account = await store.accounts.get(session.accountId);
-      if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, 'Unknown account');
+      const account = await requireAccount(store, session.accountId);
       return configuredSurvey(account);
     },
 
     /** Keeps the agent survey's answers with the chat (§3.25), in any state. */
     async submitSurvey(session: AgentSession, chatId: string, body: unknown): Promise<void> {
       await held(session, chatId);
-      const account = await store.accounts.get(session.accountId);
-      if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, 'Unknown account');
+      const account = await requireAccount(store, session.accountId);
       const answers = parseSubmission(body, configuredSurvey(account), clock.now());
       await writer.change(session.accountId, chatId, (chat) => ({
         chat: { ...chat, agentSurvey: answers },
         events: [],
       }));
+    },
+
+    /** The chat behind a visit (§3.26), if this agent holds it: only those visits are visible. */
+    async visit(session: AgentSession, visitId: string): Promise<Chat> {
+      const chats = await store.chats.heldByUser(session.accountId, session.userId);
+      const chat = chats.find((candidate) => visitIdOf(candidate.id) === visitId);
+      if (chat === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Visit not found');
+      return chat;
+    },
+
+    /** The visitor's earlier chats, newest first, so the agent sees who is asking. */
+    previousChats(chat: Chat): Promise<Chat[]> {
+      return store.chats.byVisitor(chat.accountId, chat.visitorId, chat.id, PREVIOUS_CHATS);
     },
 
     /** Chats the agent holds through its other live sessions (continuity, §3.10). */

@@ -2,8 +2,8 @@ import { ChatError, ErrorCode } from '../errors.js';
 import type { Account, User } from '../model.js';
 import type { Clock, EventBus, Random, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
-import { endedChat, requeuedChat, stateEvent, systemLine } from '../chats/chat-events.js';
-import { Availability, ChatState, type AgentSession } from '../chats/chat-model.js';
+import { endedChat, requeuedChat, stateEvent, systemLine, unrungChat } from '../chats/chat-events.js';
+import { Availability, ChatState, type AgentSession, type Chat } from '../chats/chat-model.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
 import { effectiveAvailability, type Router } from './router.js';
 
@@ -57,6 +57,25 @@ export function createAgentSessions(deps: {
     }
   }
 
+  /** Withdraws the rings at an agent, except those `keep` keeps; returns the chats to announce. */
+  async function withdrawRings(
+    tx: Store,
+    accountId: string,
+    userId: number,
+    keep: (chat: Chat) => boolean = () => false,
+  ): Promise<Chat[]> {
+    const changed = [];
+    for (const chat of await tx.chats.listByState(accountId, ChatState.WAITING)) {
+      if (chat.ringingUserId !== userId || keep(chat)) continue;
+      const result = await writer.changeWithin(tx, accountId, chat.id, (ringing) => ({
+        chat: unrungChat(ringing),
+        events: [],
+      }));
+      changed.push(result.chat);
+    }
+    return changed;
+  }
+
   /** Ends one session and hands its chats on (see above); idempotent. */
   async function end(accountId: string, sessionId: string): Promise<void> {
     const account = await store.accounts.get(accountId);
@@ -95,17 +114,7 @@ export function createAgentSessions(deps: {
         results.push(result.chat);
       }
       // Rings at an agent with no session left go elsewhere.
-      if (sameAgent === undefined) {
-        for (const waiting of await tx.chats.listByState(accountId, ChatState.WAITING)) {
-          if (waiting.ringingUserId !== session.userId) continue;
-          // A transfer to this agent goes back to its skill: nobody else could ever take it.
-          const result = await writer.changeWithin(tx, accountId, waiting.id, (chat) => ({
-            chat: { ...chat, ringingUserId: null, ringDueAt: null, targetUserId: null },
-            events: [],
-          }));
-          results.push(result.chat);
-        }
-      }
+      if (sameAgent === undefined) results.push(...(await withdrawRings(tx, accountId, session.userId)));
       return results;
     });
     for (const chat of changed) writer.announce(chat);
@@ -206,18 +215,13 @@ export function createAgentSessions(deps: {
         );
         const overall = effectiveAvailability(sessions);
         if (overall === Availability.ONLINE) return { updated: saved, released: [] };
-        const results = [];
-        for (const chat of await tx.chats.listByState(session.accountId, ChatState.WAITING)) {
-          if (chat.ringingUserId !== session.userId) continue;
-          if (overall === Availability.OCCUPIED && chat.targetUserId === session.userId) continue;
-          // A transfer to this agent, now Away, goes back to its skill.
-          const result = await writer.changeWithin(tx, session.accountId, chat.id, (ringing) => ({
-            chat: { ...ringing, ringingUserId: null, ringDueAt: null, targetUserId: null },
-            events: [],
-          }));
-          results.push(result.chat);
-        }
-        return { updated: saved, released: results };
+        const released = await withdrawRings(
+          tx,
+          session.accountId,
+          session.userId,
+          (chat) => overall === Availability.OCCUPIED && chat.targetUserId === session.userId,
+        );
+        return { updated: saved, released };
       });
       for (const chat of released) writer.announce(chat);
       bus.publish({

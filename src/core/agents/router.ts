@@ -1,7 +1,8 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { User } from '../model.js';
 import type { Clock, EventBus, Store } from '../ports.js';
-import { stateEvent, systemLine } from '../chats/chat-events.js';
+import { requireAccount } from '../accounts/require-account.js';
+import { stateEvent, systemLine, unrungChat } from '../chats/chat-events.js';
 import { Availability, ChatState, type AgentSession, type Chat } from '../chats/chat-model.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
 
@@ -120,8 +121,7 @@ export function createRouter({
 
     /** Accepts the oldest chat ringing at the agent; 404 / 42 when nothing rings (§3.9). */
     async accept(accountId: string, session: AgentSession, agent: User): Promise<Chat> {
-      const account = await store.accounts.get(accountId);
-      if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, `Invalid Account id: ${accountId}`);
+      const account = await requireAccount(store, accountId);
       const accepted = await store.transaction(async (tx) => {
         await tx.lockAccount(accountId);
         // The session may have ended since the request began (logout, idle): it takes nothing then.
@@ -191,7 +191,7 @@ export function createRouter({
               }
               return {
                 // A transfer to this agent goes back to its skill (the agent is Away now).
-                chat: { ...chat, ringingUserId: null, ringDueAt: null, targetUserId: null },
+                chat: unrungChat(chat),
                 events: [systemLine(account, 23, now)],
               };
             });

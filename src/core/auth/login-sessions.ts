@@ -136,20 +136,21 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
      * unknown, expired or logged out; 401 / 6 when the bearer belongs to another account.
      */
     async authenticateBearer(accountId: string, bearer: string): Promise<AuthenticatedSession> {
-      const gone = new ChatError(ErrorCode.SESSION_INVALID, 'Bearer token is missing, expired or logged out');
+      // Made only when refused: an error records its stack, and this runs on every agent request.
+      const gone = () => new ChatError(ErrorCode.SESSION_INVALID, 'Bearer token is missing, expired or logged out');
       const session = await store.loginSessions.findByBearerHash(digest(bearer));
-      if (session === undefined) throw gone;
+      if (session === undefined) throw gone();
       const account = await store.accounts.get(session.accountId);
-      if (account === undefined) throw gone;
+      if (account === undefined) throw gone();
       if (isExpired(session, account, clock.now())) {
         await expire(session);
-        throw gone;
+        throw gone();
       }
       if (session.accountId !== accountId) {
         throw new ChatError(ErrorCode.ACCOUNT_INVALID, `Invalid Account id: ${accountId}`);
       }
       const user = await store.users.get(accountId, session.userId);
-      if (user === undefined || !user.enabled || user.deleted) throw gone;
+      if (user === undefined || !user.enabled || user.deleted) throw gone();
       return { account, user, session };
     },
 

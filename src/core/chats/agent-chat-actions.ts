@@ -1,6 +1,7 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { User } from '../model.js';
 import type { Store } from '../ports.js';
+import { requireAccount } from '../accounts/require-account.js';
 import { line, stateEvent, systemLine, endedChat } from './chat-events.js';
 import { ChatState, LineSource, SubType, type TextType } from './chat-model.js';
 import type { ChatWriter } from './chat-writer.js';
@@ -14,16 +15,10 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
   const notHeld = () => new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
   const displayName = (user: User) => user.nickname || user.loginName;
 
-  async function accountOf(accountId: string) {
-    const account = await store.accounts.get(accountId);
-    if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, `Invalid Account id: ${accountId}`);
-    return account;
-  }
-
   return {
     /** A waiting chat becomes the agent's: `chatting`, then system line 3 (server-chat §4.4). */
     async accept(accountId: string, chatId: string, agent: User) {
-      const account = await accountOf(accountId);
+      const account = await requireAccount(store, accountId);
       return writer.change(accountId, chatId, (chat, now) => {
         if (chat.state !== ChatState.WAITING) throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat is not waiting');
         const name = displayName(agent);
@@ -82,7 +77,7 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
 
     /** The agent ends the chat: system line 5, then `ended` (server-chat §4.2). */
     async end(accountId: string, chatId: string, agent: User) {
-      const account = await accountOf(accountId);
+      const account = await requireAccount(store, accountId);
       return writer.change(accountId, chatId, (chat, now) => {
         if (chat.agentUserId !== agent.id) throw notHeld();
         if (chat.state === ChatState.ENDED) throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat has already ended');

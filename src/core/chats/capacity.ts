@@ -7,7 +7,6 @@ export type Audience = { kind: 'skill'; skillId: number | null } | { kind: 'agen
 
 interface EligibleAgent {
   user: User;
-  active: number;
   /** Chats this agent can still take now; Infinity when unlimited. */
   free: number;
 }
@@ -31,33 +30,46 @@ export const ESTIMATOR_MIN_RELEASES = 3;
  * at which those agents freed slots over that window: ceil((queuedAhead + 1 - freeSlots) / rate).
  */
 export function createCapacity({ store, clock }: { store: Store; clock: Clock }) {
-  async function eligible(account: Account, audience: Audience): Promise<EligibleAgent[]> {
-    const sessions = await store.agentSessions.listLive(account.id);
+  /** Agents with a live session set Online, enabled and not deleted (users are read only if any). */
+  async function onlineAgents(accountId: string): Promise<User[]> {
+    const sessions = await store.agentSessions.listLive(accountId);
     const onlineUserIds = new Set(sessions.filter((s) => s.availability === Availability.ONLINE).map((s) => s.userId));
     if (onlineUserIds.size === 0) return [];
-    const [users, active, waiting] = await Promise.all([
-      store.users.list(account.id),
+    const users = await store.users.list(accountId);
+    return users.filter((user) => onlineUserIds.has(user.id) && user.enabled && !user.deleted);
+  }
+
+  const isInAudience = (user: User, audience: Audience): boolean =>
+    audience.kind === 'agent'
+      ? user.loginName.toLowerCase() === audience.loginName.toLowerCase()
+      : audience.skillId === null || user.skillIds.includes(audience.skillId);
+
+  /**
+   * The audience's online agents with their load, and the account's waiting chats (read once for
+   * both; none when no agent is online, since no answer then depends on them).
+   */
+  async function snapshot(account: Account, audience: Audience): Promise<{ agents: EligibleAgent[]; waiting: Chat[] }> {
+    const online = (await onlineAgents(account.id)).filter((user) => isInAudience(user, audience));
+    if (online.length === 0) return { agents: [], waiting: [] };
+    const [active, waiting] = await Promise.all([
       store.chats.activeCountByAgent(account.id),
       store.chats.listByState(account.id, ChatState.WAITING),
     ]);
-    return users
-      .filter((user) => onlineUserIds.has(user.id) && user.enabled && !user.deleted)
-      .filter((user) =>
-        audience.kind === 'agent'
-          ? user.loginName.toLowerCase() === audience.loginName.toLowerCase()
-          : audience.skillId === null || user.skillIds.includes(audience.skillId),
-      )
-      .map((user) => {
-        // Chats ringing at the agent hold a slot until accepted or re-routed (chat-agent-api §3.6).
-        const count = (active.get(user.id) ?? 0) + waiting.filter((chat) => chat.ringingUserId === user.id).length;
-        const free = user.maxChats === -1 ? Infinity : Math.max(0, user.maxChats - count);
-        return { user, active: count, free };
-      });
+    const ringing = new Map<number, number>();
+    for (const chat of waiting) {
+      if (chat.ringingUserId !== null) ringing.set(chat.ringingUserId, (ringing.get(chat.ringingUserId) ?? 0) + 1);
+    }
+    const agents = online.map((user) => {
+      // Chats ringing at the agent hold a slot until accepted or re-routed (chat-agent-api §3.6).
+      const count = (active.get(user.id) ?? 0) + (ringing.get(user.id) ?? 0);
+      const free = user.maxChats === -1 ? Infinity : Math.max(0, user.maxChats - count);
+      return { user, free };
+    });
+    return { agents, waiting };
   }
 
   /** Waiting chats that compete for the audience's agents (not yet ringing anyone), oldest first. */
-  async function queued(account: Account, audience: Audience, before?: Chat): Promise<Chat[]> {
-    const waiting = await store.chats.listByState(account.id, ChatState.WAITING);
+  function queued(waiting: Chat[], audience: Audience, before?: Chat): Chat[] {
     return waiting.filter((chat) => {
       if (chat.ringingUserId !== null) return false;
       if (before !== undefined && (chat.id === before.id || (chat.queuedAt ?? 0) > (before.queuedAt ?? 0)))
@@ -75,19 +87,20 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
     if (free > queuedAhead) return 0;
     const now = clock.now();
     const skillId = audience.kind === 'skill' ? audience.skillId : null;
-    const history = await store.chats.recentHistory(account.id, skillId, now - ESTIMATOR_WINDOW_MS);
-    if (history.released.length < ESTIMATOR_MIN_RELEASES) return -2;
-    const releasesPerSecond = history.released.length / (ESTIMATOR_WINDOW_MS / 1000);
+    const released = await store.chats.countReleased(account.id, skillId, now - ESTIMATOR_WINDOW_MS);
+    if (released < ESTIMATOR_MIN_RELEASES) return -2;
+    const releasesPerSecond = released / (ESTIMATOR_WINDOW_MS / 1000);
     return Math.max(1, Math.ceil((queuedAhead + 1 - free) / releasesPerSecond));
   }
 
   return {
     /** Whether a chat could be served (server-chat §3.1): online; free now (0); within N seconds. */
     async isAvailable(account: Account, audience: Audience, maxWaitTime: number | undefined): Promise<boolean> {
-      const agents = await eligible(account, audience);
+      if (maxWaitTime === undefined)
+        return (await onlineAgents(account.id)).some((user) => isInAudience(user, audience));
+      const { agents, waiting } = await snapshot(account, audience);
       if (agents.length === 0) return false;
-      if (maxWaitTime === undefined) return true;
-      const ahead = (await queued(account, audience)).length;
+      const ahead = queued(waiting, audience).length;
       if (maxWaitTime === 0) return freeSlots(agents) > ahead;
       const wait = await estimatedWait(account, audience, ahead, agents);
       // Not enough data (-2) counts as available while an agent is online (server-chat §3.1).
@@ -96,17 +109,23 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
 
     /** Free slots now minus the chats already waiting for them; -1 when an agent is unlimited. */
     async availableSlots(account: Account, audience: Audience): Promise<number> {
-      const agents = await eligible(account, audience);
+      const { agents, waiting } = await snapshot(account, audience);
       if (agents.some((agent) => agent.free === Infinity)) return -1;
-      const waiting = (await queued(account, audience)).length;
-      return Math.max(0, freeSlots(agents) - waiting);
+      return Math.max(0, freeSlots(agents) - queued(waiting, audience).length);
     },
 
     /** Seconds a new chat (or `chat`, counting only those queued ahead of it) would wait. */
     async estimatedWaitTime(account: Account, audience: Audience, chat?: Chat): Promise<number> {
-      const agents = await eligible(account, audience);
-      const ahead = (await queued(account, audience, chat)).length;
-      return estimatedWait(account, audience, ahead, agents);
+      const { agents, waiting } = await snapshot(account, audience);
+      return estimatedWait(account, audience, queued(waiting, audience, chat).length, agents);
+    },
+
+    /** Every skill of the account with whether an agent can take a chat for it now (a visitor's skill choice). */
+    async skillAvailability(account: Account): Promise<{ name: string; isAvailable: boolean }[]> {
+      const [skills, online] = await Promise.all([store.skills.list(account.id), onlineAgents(account.id)]);
+      return skills
+        .filter((skill) => !skill.deleted)
+        .map((skill) => ({ name: skill.name, isAvailable: online.some((user) => user.skillIds.includes(skill.id)) }));
     },
 
     /** Resolves a skill name (exact, then case-insensitive); a skill nobody holds is unknown. */

@@ -87,6 +87,14 @@ export function endedChat(chat: Chat, account: Account, now: number): Chat {
 }
 
 /**
+ * The chat as it is once its ring is withdrawn: it rings someone else next, and a transfer to one
+ * agent goes back to its skill (chat-agent-api §3.9).
+ */
+export function unrungChat(chat: Chat): Chat {
+  return { ...chat, ringingUserId: null, ringDueAt: null, targetUserId: null };
+}
+
+/**
  * The chat as it is once it waits for an agent again (requeued or transferred): no agent, no ring,
  * back in the queue as of `now` (server-chat §4.1).
  */

@@ -24,3 +24,6 @@ export function newRtSessionId(random: Random): number {
 
 /** Chat ids in URLs: letters, digits and `-` (server-chat §4.6). */
 export const CHAT_ID_PATTERN = /^[A-Za-z0-9-]{1,80}$/;
+
+/** The visit id: the chat id without its middle part, `H…K…` (chat-agent-api §3.26, D2's `visit-id` link). */
+export const visitIdOf = (chatId: string): string => chatId.replace(/-[0-9a-f]+(?=K)/, '');

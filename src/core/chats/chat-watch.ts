@@ -3,32 +3,56 @@ import type { DomainEvent, EventBus } from '../ports.js';
 type ChatChanged = Extract<DomainEvent, { type: 'chat.changed' }>;
 type Listener = (event: ChatChanged) => void;
 
+/** Listeners by key: adding returns the removal, which drops the key once its last listener goes. */
+function listenerTable() {
+  const table = new Map<string, Set<Listener>>();
+  return {
+    add(key: string, listener: Listener): () => void {
+      const set = table.get(key) ?? new Set<Listener>();
+      table.set(key, set);
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) table.delete(key);
+      };
+    },
+    notify(key: string, event: ChatChanged): void {
+      for (const listener of table.get(key) ?? []) listener(event);
+    },
+    size(): number {
+      let count = 0;
+      for (const set of table.values()) count += set.size;
+      return count;
+    },
+  };
+}
+
 /**
  * Who is waiting for which chat, kept in memory: long-polls and streams wait here for the bus to
  * announce a change instead of asking the store again and again. One bus subscription serves every
- * waiter; a change reaches only the waiters of its chat.
+ * waiter; a change reaches only the waiters of its chat, and the agent streams of its account.
  */
 export function createChatWatch(bus: EventBus) {
-  const listeners = new Map<string, Set<Listener>>();
+  const byChat = listenerTable();
+  const byAccount = listenerTable();
   const key = (accountId: string, chatId: string) => `${accountId}\u0000${chatId}`;
 
   bus.subscribe('chat.changed', (event) => {
-    for (const listener of listeners.get(key(event.accountId, event.chatId)) ?? []) listener(event);
+    byChat.notify(key(event.accountId, event.chatId), event);
+    byAccount.notify(event.accountId, event);
   });
 
   function listen(accountId: string, chatId: string, listener: Listener): () => void {
-    const k = key(accountId, chatId);
-    const set = listeners.get(k) ?? new Set<Listener>();
-    listeners.set(k, set);
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) listeners.delete(k);
-    };
+    return byChat.add(key(accountId, chatId), listener);
   }
 
   return {
     listen,
+
+    /** Every change to a chat of the account (an agent session's stream of rings and assignments). */
+    listenAccount(accountId: string, listener: Listener): () => void {
+      return byAccount.add(accountId, listener);
+    },
 
     /**
      * Resolves true once the chat has events past `nextEventId` (or has ended), false when
@@ -64,9 +88,7 @@ export function createChatWatch(bus: EventBus) {
 
     /** How many waiters there are (for tests and metrics). */
     size(): number {
-      let count = 0;
-      for (const set of listeners.values()) count += set.size;
-      return count;
+      return byChat.size() + byAccount.size();
     },
   };
 }

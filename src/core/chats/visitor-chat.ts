@@ -5,13 +5,10 @@ import { requireAccount } from '../accounts/require-account.js';
 import { isGone, line, stateEvent, visitorDisplayName, endedChat } from './chat-events.js';
 import { ChatState, LineSource, type Chat, type ChatEvent } from './chat-model.js';
 import type { ChatWriter } from './chat-writer.js';
-import { isRecord } from '../guards.js';
+import { attribute, isRecord } from '../guards.js';
 
 const MAX_LINE_LENGTH = 10_000;
 const MAX_NAME_LENGTH = 100;
-
-/** `@type` or `type` (server-chat §3.11: accept both in JSON; XML gives `@type`). */
-const attribute = (record: Record<string, unknown>, name: string): unknown => record[`@${name}`] ?? record[name];
 
 /** A posted event: a visitor line, or the end of the chat (server-chat §3.11). */
 export type PostedEvent = { kind: 'line'; text: string } | { kind: 'end' };

@@ -2,20 +2,23 @@ import { createHash } from 'node:crypto';
 import type { Account, Skill, User } from '../../core/model.js';
 import type { AgentSession, Chat, ChatEvent } from '../../core/chats/chat-model.js';
 import { isoWithOffset } from '../legacy/time-format.js';
-import { link, nextFrom, oneOrMany, presentEvent } from '../visitor-api/chat-presenter.js';
+import { visitIdOf } from '../../core/chats/chat-ids.js';
+import {
+  bothLink,
+  link,
+  nextFrom,
+  numberIfDigits,
+  oneOrMany,
+  presentEvent,
+  typingOf,
+} from '../visitor-api/chat-presenter.js';
 
 type Document = Record<string, unknown>;
-
-/** Links with both spellings, `@href`, `@rel`, `href`, `rel` in that order (chat-agent-api §1.5). */
-export const bothLink = (href: string, rel: string) => ({ '@href': href, '@rel': rel, href, rel });
 
 export const sessionUrl = (baseUrl: string, session: AgentSession) =>
   `${baseUrl}/api/account/${session.accountId}/agentSession/${session.id}`;
 export const agentChatUrl = (baseUrl: string, session: AgentSession, chatId: string) =>
   `${sessionUrl(baseUrl, session)}/chat/${chatId}`;
-
-/** The visit id is the chat id without its middle part: `H…K…` (chat-agent-api §1.9). */
-export const visitIdOf = (chatId: string) => chatId.replace(/-[0-9a-f]+(?=K)/, '');
 
 /** Chat states of the agent list, as codes (chat-agent-api §3.5). */
 export const CHAT_STATE_CODE = { Offline: '1', Online: '2', Occupied: '3', Away: '4' } as const;
@@ -28,7 +31,7 @@ const placeholderId = (chat: Chat, salt: string) =>
   createHash('sha256').update(`${salt}:${chat.id}`).digest('base64url').slice(0, 22);
 
 const numberOr = (value: string | undefined, fallback: number): number | string =>
-  value === undefined ? fallback : /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+  value === undefined ? fallback : numberIfDigits(value);
 
 /**
  * Chat information as the agent side shows it (§3.17): every field typed clients require, the
@@ -54,8 +57,8 @@ export function presentAgentInfo(chat: Chat, account: Account, url: string, form
     lastUpdate: isoWithOffset(chat.lastUpdate, zone),
     chatTimeout: chat.interactionTimeoutSeconds,
     visitorId: chat.visitorId,
-    agentTyping: chat.agentTyping && chat.state === 'chatting' ? 'typing' : 'not-typing',
-    visitorTyping: chat.visitorTyping && chat.state === 'chatting' ? 'typing' : 'not-typing',
+    agentTyping: typingOf(chat, 'agent'),
+    visitorTyping: typingOf(chat, 'visitor'),
     visitorName: chat.visitorName ?? 'visitor',
     rtSessionId: chat.rtSessionId,
     sharkVisitorId: chat.echo.LETagVisitorId ?? placeholderId(chat, 'visitor'),

@@ -9,7 +9,7 @@ import { parseLeadingDigits } from '../legacy/lenient-query.js';
 import { pathParam, sendEmpty, sendLegacy } from '../legacy/respond.js';
 import { registerResource } from '../legacy/resource.js';
 import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
-import { link, oneOrMany, presentEvent } from '../visitor-api/chat-presenter.js';
+import { link, oneOrMany, presentEvent, typingOf } from '../visitor-api/chat-presenter.js';
 import { agentSessionOf } from './agent-request.js';
 import { agentChatUrl, presentAgentChat, presentAgentEvents, presentAgentInfo } from './agent-presenter.js';
 
@@ -110,10 +110,7 @@ export function registerAgentChatRoutes(
   registerResource(app, `${base}/info/agentTyping`, {
     GET: async (request, reply) => {
       const { session, chatId } = await target(request);
-      const chat = await chats.held(session, chatId);
-      return sendLegacy(reply, 200, {
-        agentTyping: chat.agentTyping && chat.state === 'chatting' ? 'typing' : 'not-typing',
-      });
+      return sendLegacy(reply, 200, { agentTyping: typingOf(await chats.held(session, chatId), 'agent') });
     },
     // §3.20: 200 with an empty body.
     PUT: async (request, reply) => {
@@ -126,10 +123,7 @@ export function registerAgentChatRoutes(
   registerResource(app, `${base}/info/visitorTyping`, {
     GET: async (request, reply) => {
       const { session, chatId } = await target(request);
-      const chat = await chats.held(session, chatId);
-      return sendLegacy(reply, 200, {
-        visitorTyping: chat.visitorTyping && chat.state === 'chatting' ? 'typing' : 'not-typing',
-      });
+      return sendLegacy(reply, 200, { visitorTyping: typingOf(await chats.held(session, chatId), 'visitor') });
     },
   });
 

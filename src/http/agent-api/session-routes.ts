@@ -1,28 +1,30 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/create-core.js';
-import { ChatState, type AgentSession, type Chat } from '../../core/chats/chat-model.js';
+import { ChatState, type AgentSession } from '../../core/chats/chat-model.js';
 import { effectiveAvailability } from '../../core/agents/router.js';
 import { wholeNumber } from '../../core/chats/chat-request.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { ChatError, ErrorCode, isChatError } from '../../core/errors.js';
 import { parseLeadingDigits } from '../legacy/lenient-query.js';
 import { pathParam, queryParam, sendEmpty, sendLegacy } from '../legacy/respond.js';
 import { registerResource } from '../legacy/resource.js';
 import { publicBaseUrl, publicScheme, type PublicOriginConfig } from '../public-origin.js';
-import { link, oneOrMany } from '../visitor-api/chat-presenter.js';
+import { bothLink, link, oneOrMany } from '../visitor-api/chat-presenter.js';
 import { isoWithOffset } from '../legacy/time-format.js';
 import { optionalQuery } from '../visitor-api/visitor-request.js';
 import { AGENT_SESSION_COOKIE, agentIdentity, agentSessionOf } from './agent-request.js';
 import { streamAgentSession } from '../realtime/agent-stream.js';
 import {
   agentChatUrl,
-  bothLink,
   presentAgentChat,
   presentAgentInfoResource,
   presentListedAgent,
   sessionUrl,
-  visitIdOf,
   type ListedAgent,
 } from './agent-presenter.js';
+
+/** A chat this session may not see: unknown or gone, or held by someone else (chat-agent-api §3.11). */
+const isUnseen = (error: unknown): boolean =>
+  isChatError(error) && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.FORBIDDEN);
 
 /** Chat Agent API resources of an agent session (chat-agent-api §3.1–3.12). */
 export function registerAgentSessionRoutes(
@@ -99,7 +101,7 @@ export function registerAgentSessionRoutes(
     GET: async (request, reply) => {
       const { session } = await agentSessionOf(request, core, origin);
       const store = core.deps.store;
-      const [users, skills, live, active] = await Promise.all([
+      const [users, skills, liveSessions, active] = await Promise.all([
         core.administration.listUsers(session.accountId),
         core.administration.listSkills(session.accountId),
         store.agentSessions.listLive(session.accountId),
@@ -113,17 +115,23 @@ export function registerAgentSessionRoutes(
           ? undefined
           : (skills.find((s) => s.name.toLowerCase() === skillFilter.toLowerCase())?.id ?? -1);
       const now = core.deps.clock.now();
+      // The account's live sessions by user, once: not a scan of them all for every agent listed.
+      const liveByUser = new Map<number, AgentSession[]>();
+      for (const live of liveSessions) {
+        const own = liveByUser.get(live.userId);
+        if (own === undefined) liveByUser.set(live.userId, [live]);
+        else own.push(live);
+      }
       const agents: ListedAgent[] = users
-        .filter((user) => user.enabled)
+        .filter((user) => user.enabled && (skillId === undefined || user.skillIds.includes(skillId)))
         .map((user): ListedAgent => {
-          const own = live.filter((s) => s.userId === user.id);
+          const own = liveByUser.get(user.id) ?? [];
           const state = effectiveAvailability(own) ?? 'Offline';
           // Time in the current state: since the latest change among the sessions in that state.
           const deciding = own.filter((s) => s.availability === state);
           const since = deciding.length === 0 ? now : Math.max(...deciding.map((s) => s.availabilitySince));
           return { user, state, chats: active.get(user.id) ?? 0, sinceMs: now - since };
         })
-        .filter((agent) => skillId === undefined || agent.user.skillIds.includes(skillId))
         .filter((agent) => stateFilter === undefined || agent.state.toLowerCase() === stateFilter);
       const url = `${sessionUrl(publicBaseUrl(request, origin), session)}/availableAgents`;
       const agent = oneOrMany(agents.map((entry) => presentListedAgent(entry, skillById)));
@@ -237,7 +245,11 @@ export function registerAgentSessionRoutes(
         const from = raw === undefined || raw === '' ? 0 : parseLeadingDigits(raw);
         if (from === undefined)
           throw new ChatError(ErrorCode.VALIDATION, 'fromEventIds must be numbers', { field: 'fromEventIds' });
-        const found = await core.agents.chats.read(session, key, from).catch(() => undefined);
+        // Only keys it cannot see are skipped (unknown, or not its chat); a failure is not hidden.
+        const found = await core.agents.chats.read(session, key, from).catch((error: unknown) => {
+          if (isUnseen(error)) return undefined;
+          throw error;
+        });
         if (found !== undefined)
           chats.push(
             presentAgentChat(publicBaseUrl(request, origin), session, found.chat, found.events, account, from, true),
@@ -291,7 +303,7 @@ export function registerAgentSessionRoutes(
   registerResource(app, `${base}/visits/visit/:visitId`, {
     GET: async (request, reply) => {
       const { session } = await agentSessionOf(request, core, origin);
-      await visitOf(core, session, pathParam(request, 'visitId'));
+      await core.agents.chats.visit(session, pathParam(request, 'visitId'));
       const url = `${sessionUrl(publicBaseUrl(request, origin), session)}/visits/visit/${pathParam(request, 'visitId')}`;
       return sendLegacy(reply, 200, {
         visitId: { link: [link(`${url}/info`, 'info'), link(`${url}/customVariables`, 'custom-variables')] },
@@ -300,12 +312,27 @@ export function registerAgentSessionRoutes(
   });
   registerResource(app, `${base}/visits/visit/:visitId/info`, {
     GET: async (request, reply) => {
-      const { session } = await agentSessionOf(request, core, origin);
-      const chat = await visitOf(core, session, pathParam(request, 'visitId'));
+      const { account, session } = await agentSessionOf(request, core, origin);
+      const chat = await core.agents.chats.visit(session, pathParam(request, 'visitId'));
+      const previousChats = await core.agents.chats.previousChats(chat);
       const url = `${sessionUrl(publicBaseUrl(request, origin), session)}/visits/visit/${pathParam(request, 'visitId')}/info`;
       const info = (pairs: [string, string][]) => ({
         info: oneOrMany(pairs.map(([name, value]) => ({ '@name': name, $: value }))),
       });
+      const time = (at: number | null) => (at === null ? undefined : isoWithOffset(at, account.settings.timeZone));
+      // surveyInfo and previousChats are Parley's additions (docs/LEGACY-QUIRKS.md): the pre-chat
+      // answers and the visitor's earlier chats, which the agent's visitor panel shows.
+      const answers = chat.preChatSurvey?.answers ?? [];
+      const previous = oneOrMany(
+        previousChats.map((earlier) => ({
+          '@id': earlier.id,
+          state: earlier.state,
+          startTime: time(earlier.startTime),
+          endTime: time(earlier.endedAt),
+          skillName: earlier.skillName ?? undefined,
+          agentName: earlier.agentName ?? undefined,
+        })),
+      );
       return sendLegacy(reply, 200, {
         visitInfo: {
           link: link(url, 'self'),
@@ -320,6 +347,17 @@ export function registerAgentSessionRoutes(
             ['visitorName', chat.visitorName ?? 'visitor'],
           ]),
           time: info([['startTime', String(chat.startTime)]]),
+          ...(answers.length === 0
+            ? {}
+            : {
+                surveyInfo: info(
+                  answers.map((answer) => [
+                    answer.label,
+                    Array.isArray(answer.answer) ? answer.answer.join(', ') : answer.answer,
+                  ]),
+                ),
+              }),
+          ...(previous === undefined ? {} : { previousChats: { chat: previous } }),
         },
       });
     },
@@ -327,7 +365,7 @@ export function registerAgentSessionRoutes(
   registerResource(app, `${base}/visits/visit/:visitId/customVariables`, {
     GET: async (request, reply) => {
       const { account, session } = await agentSessionOf(request, core, origin);
-      const chat = await visitOf(core, session, pathParam(request, 'visitId'));
+      const chat = await core.agents.chats.visit(session, pathParam(request, 'visitId'));
       const url = `${sessionUrl(publicBaseUrl(request, origin), session)}/visits/visit/${pathParam(request, 'visitId')}/customVariables`;
       const customVariable = oneOrMany(
         chat.customVariables.map((variable) => ({
@@ -345,12 +383,4 @@ export function registerAgentSessionRoutes(
       });
     },
   });
-}
-
-/** The chat behind a visit id, if this agent holds it. */
-async function visitOf(core: Core, session: AgentSession, visitId: string): Promise<Chat> {
-  const chats = await core.deps.store.chats.heldByUser(session.accountId, session.userId);
-  const chat = chats.find((candidate) => visitIdOf(candidate.id) === visitId);
-  if (chat === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Visit not found');
-  return chat;
 }

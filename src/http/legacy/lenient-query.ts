@@ -31,16 +31,25 @@ function decodeComponent(text: string): string {
  */
 export function parseLenientQuery(raw: string): Record<string, string> {
   const parameters = new Map<string, string>();
+  for (const [key, value] of lenientQueryPairs(raw)) if (!parameters.has(key)) parameters.set(key, value);
+  const result: Record<string, string> = Object.fromEntries(parameters);
+  Object.setPrototypeOf(result, null);
+  return result;
+}
+
+/**
+ * Every parameter of a query string in order, repeated keys included, read with the grammar of
+ * parseLenientQuery (which keeps the first of each). Server Chat clients repeat `skill` (§3.1).
+ */
+export function lenientQueryPairs(raw: string): [string, string][] {
+  const pairs: [string, string][] = [];
   for (const piece of raw.split(PARAMETER_SEPARATOR)) {
     if (piece === '') continue;
     const equals = piece.indexOf('=');
     const key = decodeComponent(equals === -1 ? piece : piece.slice(0, equals));
-    const value = equals === -1 ? '' : decodeComponent(piece.slice(equals + 1));
-    if (key !== '' && !parameters.has(key)) parameters.set(key, value);
+    if (key !== '') pairs.push([key, equals === -1 ? '' : decodeComponent(piece.slice(equals + 1))]);
   }
-  const result: Record<string, string> = Object.fromEntries(parameters);
-  Object.setPrototypeOf(result, null);
-  return result;
+  return pairs;
 }
 
 /**

@@ -3,8 +3,24 @@
  * `MMM d, yyyy h:mm:ss a` on platform routes, ISO-8601 with milliseconds and offset on chat routes.
  */
 
+/**
+ * Formatters by time zone and form. Building an Intl.DateTimeFormat costs far more than using one,
+ * and every event rendered needs two; accounts use a handful of zones, so they are kept.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+const formatterOf = (timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat => {
+  const key = `${timeZone}\u0000${JSON.stringify(options)}`;
+  let formatter = formatters.get(key);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, ...options });
+    formatters.set(key, formatter);
+  }
+  return formatter;
+};
+
 const partsOf = (epochMs: number, timeZone: string, options: Intl.DateTimeFormatOptions) => {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, ...options }).formatToParts(new Date(epochMs));
+  const parts = formatterOf(timeZone, options).formatToParts(new Date(epochMs));
   return (type: Intl.DateTimeFormatPartTypes): string => parts.find((part) => part.type === type)?.value ?? '';
 };
 

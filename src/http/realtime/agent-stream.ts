@@ -1,6 +1,9 @@
 import type { FastifyReply } from 'fastify';
 import type { Core } from '../../core/create-core.js';
 import type { AgentSession } from '../../core/chats/chat-model.js';
+import type { DomainEvent } from '../../core/ports.js';
+
+type ChatChanged = Extract<DomainEvent, { type: 'chat.changed' }>;
 import { openEventStream } from './event-stream.js';
 
 /**
@@ -24,18 +27,10 @@ export async function streamAgentSession(options: {
       core.agents.sessions.keepAlive(session).catch(() => stream.close());
     },
   });
-  const held = new Set((await store.chats.heldByUser(session.accountId, session.userId)).map((chat) => chat.id));
-  // Chats ringing here already: each must lower the count when it stops ringing.
-  const ringing = new Set(
-    (await store.chats.listByState(session.accountId, 'waiting'))
-      .filter((chat) => chat.ringingUserId === session.userId)
-      .map((chat) => chat.id),
-  );
-  let ringingCount = ringing.size;
-  stream.send({ event: 'availability', data: { chat: session.availability } });
-  stream.send({ event: 'ring', data: { ringingCount: String(ringingCount) } });
-  for (const chatId of held)
-    stream.send({ event: 'chat', data: { chatId, href: chatHref(chatId), state: 'chatting' } });
+  const held = new Set<string>();
+  // Chats ringing here: each must lower the count when it stops ringing.
+  const ringing = new Set<string>();
+  let ringingCount = 0;
 
   let counting: Promise<void> = Promise.resolve();
   const recount = () => {
@@ -50,8 +45,7 @@ export async function streamAgentSession(options: {
       .catch(() => stream.close());
   };
 
-  const unsubscribeChats = bus.subscribe('chat.changed', (event) => {
-    if (event.accountId !== session.accountId) return;
+  const onChange = (event: ChatChanged) => {
     const isMine = event.agentUserId === session.userId && event.state !== 'ended';
     if (isMine && !held.has(event.chatId)) {
       held.add(event.chatId);
@@ -73,14 +67,38 @@ export async function streamAgentSession(options: {
     } else if (ringing.delete(event.chatId)) {
       recount();
     }
+  };
+
+  // Listen before the first reads, so a change committed meanwhile is not missed: it waits until
+  // the opening state has been sent, then goes through the same handler.
+  let early: ChatChanged[] | undefined = [];
+  const unsubscribeChats = core.chats.watch.listenAccount(session.accountId, (event) => {
+    if (early === undefined) onChange(event);
+    else early.push(event);
   });
+  for (const chat of await store.chats.heldByUser(session.accountId, session.userId)) held.add(chat.id);
+  for (const chat of await store.chats.listByState(session.accountId, 'waiting')) {
+    if (chat.ringingUserId === session.userId) ringing.add(chat.id);
+  }
+  ringingCount = ringing.size;
+  stream.send({ event: 'availability', data: { chat: session.availability } });
+  stream.send({ event: 'ring', data: { ringingCount: String(ringingCount) } });
+  for (const chatId of held)
+    stream.send({ event: 'chat', data: { chatId, href: chatHref(chatId), state: 'chatting' } });
+  const pending = early;
+  early = undefined;
+  for (const event of pending) onChange(event);
+
   const unsubscribeAvailability = bus.subscribe('agent.availability', (event) => {
     if (event.sessionId === session.id && event.accountId === session.accountId) {
       stream.send({ event: 'availability', data: { chat: event.availability } });
     }
   });
-  stream.onClose(() => {
+  const unsubscribe = () => {
     unsubscribeChats();
     unsubscribeAvailability();
-  });
+  };
+  // The client may have gone during the first reads.
+  if (stream.closed) unsubscribe();
+  else stream.onClose(unsubscribe);
 }

@@ -18,10 +18,17 @@ export function waitParam(request: FastifyRequest): number {
   return seconds;
 }
 
-/** Aborts when the client goes away, so an abandoned long-poll stops waiting at once. */
+/**
+ * Aborts when the client goes away, so an abandoned long-poll stops waiting at once, and when the
+ * server begins to close, so a waiting long-poll answers (with what there is) instead of holding
+ * the shutdown for up to a minute.
+ */
 export function abortOnClose(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   reply.raw.once('close', () => controller.abort());
+  const closing = reply.server.closing;
+  if (closing.aborted) controller.abort();
+  else closing.addEventListener('abort', () => controller.abort(), { once: true, signal: controller.signal });
   return controller.signal;
 }
 
@@ -58,7 +65,10 @@ export async function longPoll(
         if (remaining <= 0) break;
         const woke = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(false), remaining);
-          const onAbort = () => resolve(false);
+          const onAbort = () => {
+            clearTimeout(timer);
+            resolve(false);
+          };
           signal.addEventListener('abort', onAbort, { once: true });
           wake = () => {
             if (announced > seen || ended) {

@@ -8,7 +8,7 @@ import { renderSurvey } from '../../core/surveys/surveys.js';
 import { sendEmpty, sendLegacy } from '../legacy/respond.js';
 import { registerResource } from '../legacy/resource.js';
 import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
-import { link } from './chat-presenter.js';
+import { link, oneOrMany } from './chat-presenter.js';
 import { optionalQuery, queryAll, visitorAccount, visitorOrigin } from './visitor-request.js';
 
 const invalid = (field: string, message: string) => new ChatError(ErrorCode.VALIDATION, message, { field });
@@ -114,6 +114,16 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
       return sendLegacy(reply, 200, {
         estimatedWaitTime: await core.chats.capacity.estimatedWaitTime(account, audience),
       });
+    },
+  });
+
+  // Parley's addition (docs/LEGACY-QUIRKS.md): the skills a visitor may choose from, each with
+  // §3.1's availability, so a chat window can offer a choice without knowing the names beforehand.
+  registerResource(app, '/api/account/:accountId/chat/skills', {
+    GET: async (request, reply) => {
+      const account = await visitorAccount(request, core);
+      const skill = oneOrMany(await core.chats.capacity.skillAvailability(account));
+      return sendLegacy(reply, 200, { skills: skill === undefined ? null : { skill } });
     },
   });
 

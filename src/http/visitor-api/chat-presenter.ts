@@ -8,8 +8,12 @@ type Document = Record<string, unknown>;
 /** `@href` first, `@rel` second: positional readers take values 0 and 1 (server-chat §1.5). */
 export const link = (href: string, rel: string): Link => ({ '@href': href, '@rel': rel });
 
-/** The stand-alone /info links carry both spellings, in this order (server-chat §1.7, §9 item 6). */
-const bothLink = (href: string, rel: string): Link => ({ '@href': href, '@rel': rel, href, rel });
+/**
+ * Both spellings, `@href`, `@rel`, `href`, `rel` in that order, where the docs show unprefixed links:
+ * the stand-alone /info here (server-chat §1.7, §9 item 6), chatSessions, multi-chat and /info on
+ * the agent side (chat-agent-api §1.5).
+ */
+export const bothLink = (href: string, rel: string): Link => ({ '@href': href, '@rel': rel, href, rel });
 
 /** One element as a bare object, several as an array, none absent (server-chat §1.5). */
 export const oneOrMany = <T>(items: T[]): T | T[] | undefined =>
@@ -45,6 +49,12 @@ export function presentEvent(event: ChatEvent, account: Account, systemMessageId
   };
 }
 
+/** A typing flag is shown only while chatting: one left set when the chat ended or was requeued is not. */
+export const typingOf = (chat: Chat, side: 'agent' | 'visitor'): 'typing' | 'not-typing' =>
+  (side === 'agent' ? chat.agentTyping : chat.visitorTyping) && chat.state === ChatState.CHATTING
+    ? 'typing'
+    : 'not-typing';
+
 /** `next` is one past the highest event id, or the request's `from` when nothing is newer (§3.9). */
 export const nextFrom = (chat: Chat, from: number) => Math.max(from, chat.nextEventId);
 
@@ -65,7 +75,7 @@ export function presentEvents(
 }
 
 /** Digits become a number (the chat resource types them), anything else stays as given. */
-const numberIfDigits = (value: string): string | number => (/^-?\d{1,15}$/.test(value) ? Number(value) : value);
+export const numberIfDigits = (value: string): string | number => (/^-?\d{1,15}$/.test(value) ? Number(value) : value);
 
 /**
  * Chat information (server-chat §3.12). Embedded in the chat resource: `@href`/`@rel` links and
@@ -101,8 +111,8 @@ export function presentInfo(chat: Chat, account: Account, baseUrl: string, form:
     ['lastUpdate', isoWithOffset(chat.lastUpdate, zone)],
     ['chatTimeout', chat.interactionTimeoutSeconds],
     ['visitorId', chat.visitorId],
-    ['agentTyping', chat.agentTyping && chat.state === ChatState.CHATTING ? 'typing' : 'not-typing'],
-    ['visitorTyping', chat.visitorTyping && chat.state === ChatState.CHATTING ? 'typing' : 'not-typing'],
+    ['agentTyping', typingOf(chat, 'agent')],
+    ['visitorTyping', typingOf(chat, 'visitor')],
     ['visitorName', chat.visitorName ?? 'You'],
     ['rtSessionId', chat.rtSessionId],
     ['sharkVisitorId', chat.echo.LETagVisitorId],

@@ -9,7 +9,7 @@ import { parseLeadingDigits } from '../legacy/lenient-query.js';
 import { pathParam, sendEmpty, sendLegacy } from '../legacy/respond.js';
 import { registerResource } from '../legacy/resource.js';
 import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
-import { presentChat, presentEvent, presentEvents, presentInfo } from './chat-presenter.js';
+import { presentChat, presentEvent, presentEvents, presentInfo, typingOf } from './chat-presenter.js';
 import { visitorAccount } from './visitor-request.js';
 
 /**
@@ -113,9 +113,7 @@ export function registerVisitorChatRoutes(
     GET: async (request, reply) => {
       const { account, chatId } = await target(request);
       const { chat } = await visitor.touch(account.id, chatId);
-      return sendLegacy(reply, 200, {
-        visitorTyping: chat.visitorTyping && chat.state === 'chatting' ? 'typing' : 'not-typing',
-      });
+      return sendLegacy(reply, 200, { visitorTyping: typingOf(chat, 'visitor') });
     },
     PUT: async (request, reply) => {
       const { account, chatId } = await target(request);
@@ -129,9 +127,7 @@ export function registerVisitorChatRoutes(
       const { account, chatId } = await target(request);
       const { chat } = await visitor.touch(account.id, chatId);
       // `unknown` while no agent holds the chat (§3.15).
-      const value =
-        chat.agentUserId === null ? 'unknown' : chat.agentTyping && chat.state === 'chatting' ? 'typing' : 'not-typing';
-      return sendLegacy(reply, 200, { agentTyping: value });
+      return sendLegacy(reply, 200, { agentTyping: chat.agentUserId === null ? 'unknown' : typingOf(chat, 'agent') });
     },
   });
 

@@ -4,7 +4,7 @@ import { requireAccount } from '../../core/accounts/require-account.js';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Account } from '../../core/model.js';
 import type { VisitorOrigin } from '../../core/chats/start-chat.js';
-import { parseLeadingDigits } from '../legacy/lenient-query.js';
+import { lenientQueryPairs, parseLeadingDigits } from '../legacy/lenient-query.js';
 import { pathParam, queryParam } from '../legacy/respond.js';
 import { checkAppKey } from './app-key.js';
 
@@ -30,12 +30,13 @@ export function fromParam(request: FastifyRequest): number {
   return from;
 }
 
-/** Every value of a repeated query parameter, as sent (the lenient parser keeps the first only). */
+/** Every non-empty value of a repeated query parameter (request.query keeps the first only). */
 export function queryAll(request: FastifyRequest, name: string): string[] {
   const queryAt = request.originalUrl.indexOf('?');
   if (queryAt === -1) return [];
-  const raw = request.originalUrl.slice(queryAt + 1).replace(/\?/g, '&');
-  return new URLSearchParams(raw).getAll(name).filter((value) => value !== '');
+  return lenientQueryPairs(request.originalUrl.slice(queryAt + 1)).flatMap(([key, value]) =>
+    key === name && value !== '' ? [value] : [],
+  );
 }
 
 /** A query parameter, with '' treated as absent (server-chat §3.1). */

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-accounts-and-logins.js';
 import * as m0002 from './0002-chats.js';
 import * as m0003 from './0003-agent-routing.js';
+import * as m0004 from './0004-visitor-history.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so the same list runs from TypeScript
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0001-accounts-and-logins': m0001,
   '0002-chats': m0002,
   '0003-agent-routing': m0003,
+  '0004-visitor-history': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

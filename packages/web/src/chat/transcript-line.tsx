@@ -1,0 +1,45 @@
+import type { ChatEvent } from '@parley/sdk';
+import { LineText, lineKind, timeOf } from '../shared/chat-lines.js';
+
+interface TranscriptLineProps {
+  line: ChatEvent;
+  isFirstOfGroup: boolean;
+  isLastOfGroup: boolean;
+}
+
+/** One line: a bubble for the visitor (right) or the agent (left), a small centred note for the system. */
+export function TranscriptLine({ line, isFirstOfGroup, isLastOfGroup }: TranscriptLineProps) {
+  const kind = lineKind(line);
+  const time = timeOf(line);
+  if (kind === 'system') {
+    return (
+      <p className="line line-system">
+        <LineText event={line} />
+        {time !== '' && (
+          <time className="line-time" dateTime={line.time}>
+            {time}
+          </time>
+        )}
+      </p>
+    );
+  }
+  const author = kind === 'visitor' ? 'You' : (line.by ?? 'Agent');
+  return (
+    <div className={`line line-${kind}${isFirstOfGroup ? ' first' : ''}${isLastOfGroup ? ' last' : ''}`}>
+      {kind === 'agent' && isFirstOfGroup ? (
+        <span className="line-by">{author}</span>
+      ) : (
+        // Screen readers hear who wrote every line, even where the name is not shown.
+        <span className="visually-hidden">{author}: </span>
+      )}
+      <div className={line.textType === 'html' ? 'bubble bubble-html' : 'bubble'}>
+        <LineText event={line} />
+      </div>
+      {isLastOfGroup && time !== '' && (
+        <time className="line-time" dateTime={line.time}>
+          {time}
+        </time>
+      )}
+    </div>
+  );
+}

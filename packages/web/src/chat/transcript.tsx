@@ -1,0 +1,27 @@
+import type { ChatEvent } from '@parley/sdk';
+import { lineKind } from '../shared/chat-lines.js';
+import { TranscriptLine } from './transcript-line.js';
+
+/** Whether two lines come from the same person, so the second joins the first's group. */
+function isSameAuthor(a: ChatEvent | undefined, b: ChatEvent | undefined): boolean {
+  return a !== undefined && b !== undefined && lineKind(a) === lineKind(b) && lineKind(a) !== 'system' && a.by === b.by;
+}
+
+/**
+ * The chat's lines as a log (new lines are announced politely). Consecutive lines of one author are
+ * grouped as messengers do: the name above the first, the time under the last.
+ */
+export function Transcript({ lines }: { lines: ChatEvent[] }) {
+  return (
+    <div className="transcript" role="log" aria-label="Transcript">
+      {lines.map((line, index) => (
+        <TranscriptLine
+          key={line.id}
+          line={line}
+          isFirstOfGroup={!isSameAuthor(lines[index - 1], line)}
+          isLastOfGroup={!isSameAuthor(line, lines[index + 1])}
+        />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,26 @@
+import type { ChatEvent } from '@parley/sdk';
+import { sanitizeHtml } from './safe-html.js';
+
+export type LineKind = 'agent' | 'visitor' | 'system';
+
+/** Who a line is from, by its `source` (the field clients switch on, chat-agent-api §3.14). */
+export function lineKind(event: ChatEvent): LineKind {
+  if (event.source === 'agent') return 'agent';
+  if (event.source === 'visitor') return 'visitor';
+  return 'system';
+}
+
+/** The text of a line: plain text as text, HTML sanitised, rich content as a placeholder. */
+export function LineText({ event }: { event: ChatEvent }) {
+  if (event.textType === 'html') {
+    return <span className="line-text" dangerouslySetInnerHTML={{ __html: sanitizeHtml(event.text ?? '') }} />;
+  }
+  if (event.textType === 'rich-content') return <span className="line-text">[rich content]</span>;
+  return <span className="line-text">{event.text ?? ''}</span>;
+}
+
+/** A clock time for a line, in the browser's time zone. */
+export function timeOf(event: ChatEvent): string {
+  const date = new Date(event.time);
+  return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}

@@ -1,0 +1,228 @@
+import type { AgentChat, ChatEvent, VisitInfo } from '@parley/sdk';
+import { describeError, isChatLost, isLoginGone } from './errors.js';
+
+/** What a chat tab shows; replaced (never mutated) on every change, as useSyncExternalStore needs. */
+export interface ChatSnapshot {
+  /** Every event so far, each once, in id order. */
+  events: readonly ChatEvent[];
+  /** `waiting`, `chatting`, `ended`, or '' until known. */
+  state: string;
+  visitorName: string;
+  /** Lines that arrived while the tab was not selected. */
+  unread: number;
+  /** Why the live transcript is interrupted, while it is. */
+  problem: string | undefined;
+  /** The chat is no longer this agent's (transferred away, or gone from the server). */
+  lostReason: string | undefined;
+  /** The agent survey was submitted. */
+  isWrappedUp: boolean;
+}
+
+/** Pauses between reconnection attempts after the event feed failed (the SDK already retried). */
+const RECONNECT_DELAYS_MS = [2_000, 5_000, 10_000, 20_000];
+
+/** Whether a line counts as unread: anything the visitor or another agent wrote. */
+const isNews = (event: ChatEvent): boolean =>
+  event.type === 'line' && (event.source === 'visitor' || event.subType === 'ONLY_TO_REP');
+
+/**
+ * One chat's live state, kept outside React so that a tab that is not shown still follows its chat
+ * (unread counts, the visitor ending it) and a re-render never restarts the feed.
+ */
+export class ChatSession {
+  private snapshot: ChatSnapshot = {
+    events: [],
+    state: '',
+    visitorName: '',
+    unread: 0,
+    problem: undefined,
+    lostReason: undefined,
+    isWrappedUp: false,
+  };
+  private readonly listeners = new Set<() => void>();
+  private readonly stopped = new AbortController();
+  /** The highest event id taken: a reconnect resumes after it, and nothing at or below it is added twice. */
+  private cursor = -1;
+  private isSelected = false;
+  private hasTransferred = false;
+  private visitInfo: Promise<VisitInfo> | undefined;
+
+  /** The composer's unsent text and HTML choice, kept here so that switching tabs loses neither. */
+  draft = { text: '', isHtml: false };
+
+  constructor(
+    readonly chat: AgentChat,
+    /** Told when a request of this chat finds the login gone for good; components report there too. */
+    readonly onLoginGone: (error: unknown) => void,
+  ) {}
+
+  get id(): string {
+    return this.chat.id;
+  }
+
+  /** Starts following the chat: its history, then live events. */
+  start(): void {
+    void this.loadInfo();
+    void this.follow();
+  }
+
+  /** Stops every request of this session (tab closed, signed out). */
+  stop(): void {
+    this.stopped.abort();
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): ChatSnapshot => this.snapshot;
+
+  /** The selected tab has nothing unread: its lines are in front of the agent. */
+  setSelected(isSelected: boolean): void {
+    this.isSelected = isSelected;
+    if (isSelected && this.snapshot.unread > 0) this.update({ unread: 0 });
+  }
+
+  /** The visitor's details, read once per chat (a failure is not kept: the next call asks again). */
+  visit(): Promise<VisitInfo> {
+    this.visitInfo ??= this.chat.visit().catch((error: unknown) => {
+      this.visitInfo = undefined;
+      throw error;
+    });
+    return this.visitInfo;
+  }
+
+  /** The agent survey is done: the tab says so, even after switching away and back. */
+  markWrappedUp(): void {
+    this.update({ isWrappedUp: true });
+  }
+
+  /** Transfers the chat away; afterwards the tab can close (chat-agent-api §3.23). */
+  async transfer(target: Parameters<AgentChat['transfer']>[0]): Promise<void> {
+    this.hasTransferred = true;
+    try {
+      await this.chat.transfer(target);
+    } catch (error) {
+      this.hasTransferred = false;
+      throw error;
+    }
+    this.update({ lostReason: 'Transferred' });
+    this.stop();
+  }
+
+  private update(change: Partial<ChatSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...change };
+    for (const listener of this.listeners) listener();
+  }
+
+  private async loadInfo(): Promise<void> {
+    try {
+      const info = await this.chat.info();
+      const change: Partial<ChatSnapshot> = {};
+      // A line from the visitor may already have named them; the info is only a first guess.
+      if (this.snapshot.visitorName === '') change.visitorName = info.visitorName || 'Visitor';
+      // `ended` comes from the event feed, after the lines before it; taken from here it would
+      // stop the feed from reading them.
+      if (this.snapshot.state === '' && info.state !== 'ended') change.state = info.state;
+      this.update(change);
+    } catch (error) {
+      if (isLoginGone(error)) this.onLoginGone(error);
+      else if (this.snapshot.visitorName === '') this.update({ visitorName: 'Visitor' });
+    }
+  }
+
+  private take(events: readonly ChatEvent[]): void {
+    const fresh = events.filter((event) => event.id > this.cursor);
+    if (fresh.length === 0) {
+      if (this.snapshot.problem !== undefined) this.update({ problem: undefined });
+      return;
+    }
+    this.cursor = Math.max(...fresh.map((event) => event.id));
+    const change: Partial<ChatSnapshot> = {
+      events: [...this.snapshot.events, ...fresh].sort((a, b) => a.id - b.id),
+      problem: undefined,
+    };
+    for (const event of fresh) {
+      if (event.type === 'state' && event.state !== undefined) change.state = event.state;
+      // The `by` of a visitor line is the name the visitor goes by now (server-chat §3.14).
+      if (event.source === 'visitor' && event.by !== undefined && event.by !== '') change.visitorName = event.by;
+    }
+    if (!this.isSelected) change.unread = this.snapshot.unread + fresh.filter(isNews).length;
+    this.update(change);
+  }
+
+  /** Follows the events; after a failure, shows it and resumes from the cursor until the chat ends. */
+  private async follow(): Promise<void> {
+    const signal = this.stopped.signal;
+    let failures = 0;
+    while (!signal.aborted && this.snapshot.state !== 'ended') {
+      try {
+        // events() yields one at a time; take() dedupes by id, so a resumed feed never repeats a line.
+        for await (const event of this.chat.events({ from: this.cursor + 1, signal })) {
+          this.take([event]);
+          failures = 0;
+        }
+        if (signal.aborted || this.snapshot.state === 'ended') return;
+        // The feed ended without `ended`: the chat was transferred away, or ended as we reconnected.
+        await this.settle();
+        return;
+      } catch (error) {
+        if (signal.aborted) return;
+        if (isLoginGone(error)) {
+          this.onLoginGone(error);
+          return;
+        }
+        if (isChatLost(error)) {
+          this.update({ lostReason: 'This chat is no longer assigned to you.', problem: undefined });
+          return;
+        }
+        this.update({ problem: `Live updates interrupted: ${describeError(error)} Reconnecting…` });
+        const delay = RECONNECT_DELAYS_MS[Math.min(failures, RECONNECT_DELAYS_MS.length - 1)] ?? 20_000;
+        failures += 1;
+        await sleep(delay, signal);
+        await this.catchUp();
+      }
+    }
+  }
+
+  /** One plain read of what was missed, to know the connection is back before streaming again. */
+  private async catchUp(): Promise<void> {
+    if (this.stopped.signal.aborted) return;
+    try {
+      this.take(await this.chat.history(this.cursor + 1));
+    } catch {
+      // Still failing: the next feed attempt reports it again.
+    }
+  }
+
+  /** What an event feed that ended quietly means: transferred away, or ended. */
+  private async settle(): Promise<void> {
+    if (this.hasTransferred) return;
+    try {
+      const info = await this.chat.info();
+      if (info.state === 'ended') this.update({ state: 'ended' });
+      else {
+        // Still ours and open: follow again, after a pause so a misbehaving feed cannot spin.
+        await sleep(2_000, this.stopped.signal);
+        await this.follow();
+      }
+    } catch (error) {
+      if (isLoginGone(error)) this.onLoginGone(error);
+      else this.update({ lostReason: 'This chat is no longer assigned to you.' });
+    }
+  }
+}
+
+/** Waits `ms`, or less when the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,7 @@
+import { useSyncExternalStore } from 'react';
+import { connectionMonitor } from './connection-monitor.js';
+
+/** Whether the last request to Parley got no answer at all (the SDK is retrying). */
+export function useConnectionLost(): boolean {
+  return useSyncExternalStore(connectionMonitor.subscribe, connectionMonitor.isLost);
+}

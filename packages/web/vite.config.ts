@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// Two pages, served by Parley itself: the agent workspace at /workspace and the visitor window at
+// /chat. Shared code lands in hashed files under /assets/, which Parley serves with a long cache.
+export default defineConfig({
+  plugins: [react()],
+  base: '/',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    rollupOptions: {
+      input: { workspace: here('workspace/index.html'), chat: here('chat/index.html') },
+    },
+  },
+});

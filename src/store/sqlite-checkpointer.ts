@@ -1,0 +1,70 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * How often the worker copies committed pages from the WAL into the database file. Each copy ends
+ * with an fsync of the database file, which delays the commits' fsyncs of the WAL on the same disk
+ * for its duration: once a second keeps those delays rare while the WAL stays a few MB.
+ */
+const CHECKPOINT_INTERVAL_MS = 1_000;
+
+// The worker is a plain script (no TypeScript, no ESM loader) so that it starts the same from dist/
+// and under tsx.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+db.pragma('synchronous = FULL');
+const checkpoint = () => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // Busy or locked: the next turn tries again.
+  }
+};
+const timer = setInterval(checkpoint, workerData.intervalMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+export interface Checkpointer {
+  stop(): Promise<void>;
+}
+
+/**
+ * Checkpoints a WAL-mode SQLite database from a worker thread. SQLite otherwise checkpoints inside
+ * whichever commit crosses the WAL's size limit: that commit then copies the pages and fsyncs the
+ * database file on the event loop, holding up every request behind it for tens of milliseconds.
+ * The caller turns automatic checkpoints off while this runs; `onFailure` is called (to turn them
+ * back on) if the worker cannot start or dies.
+ */
+export function startCheckpointer(path: string, onFailure: () => void): Checkpointer {
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      path,
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      intervalMs: CHECKPOINT_INTERVAL_MS,
+    },
+  });
+  let isStopping = false;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.unref();
+  const failed = () => {
+    if (!isStopping) onFailure();
+  };
+  worker.once('error', failed);
+  worker.once('exit', failed);
+  return {
+    async stop() {
+      isStopping = true;
+      // Waiting for the exit must keep the process alive until the worker has closed its connection.
+      worker.ref();
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}

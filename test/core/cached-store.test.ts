@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createCachedStore } from '../../src/core/cached-store.js';
+import { defaultAccountSettings, type Account, type User } from '../../src/core/model.js';
+import type { Store } from '../../src/core/ports.js';
+import { openStore, type OpenedStore } from '../../src/store/open-store.js';
+import { databaseTargets } from '../support/databases.js';
+import { newAccountId } from '../support/test-server.js';
+
+const account = (id: string, name: string): Account => ({
+  id,
+  name,
+  appKeys: [],
+  settings: { ...defaultAccountSettings },
+  surveys: {},
+  createdAt: 0,
+  updatedAt: 0,
+});
+
+const user = (accountId: string, id: number, nickname: string): User => ({
+  accountId,
+  id,
+  pid: `pid-${id}`,
+  loginName: `user${id}`,
+  passwordHash: null,
+  nickname,
+  fullName: '',
+  email: '',
+  skillIds: [],
+  maxChats: 1,
+  role: 'agent',
+  enabled: true,
+  deleted: false,
+  isApiUser: false,
+  allowedAppKeys: [],
+  changePwdNextLogin: false,
+  createdAt: 0,
+  updatedAt: 0,
+});
+
+for (const target of await databaseTargets()) {
+  describe(`cached store on ${target.name}`, { skip: target.unavailable }, () => {
+    let opened: OpenedStore;
+    let drop: () => Promise<void>;
+
+    before(async () => {
+      const database = await target.create();
+      drop = database.drop;
+      opened = openStore(database.location, { poolSize: 2 });
+      await opened.migrate();
+    });
+    after(async () => {
+      await opened.store.close();
+      await drop();
+    });
+
+    it('does not keep what a read returned when a write landed while it was under way', async () => {
+      const id = newAccountId();
+      await opened.store.accounts.save(account(id, 'before'));
+      // The read has its row; the write commits before the read's caller resumes.
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const slow: Store = {
+        ...opened.store,
+        transaction: (work) => opened.store.transaction(work),
+        lockAccount: (accountId) => opened.store.lockAccount(accountId),
+        ping: () => opened.store.ping(),
+        close: () => opened.store.close(),
+        externalVersion: () => opened.store.externalVersion(),
+        accounts: {
+          ...opened.store.accounts,
+          get: async (accountId) => {
+            const found = await opened.store.accounts.get(accountId);
+            await gate;
+            return found;
+          },
+        },
+      };
+      const cached = createCachedStore(slow);
+      const straddling = cached.accounts.get(id);
+      await cached.accounts.save(account(id, 'after'));
+      release();
+      assert.equal((await straddling)?.name, 'before');
+      assert.equal((await cached.accounts.get(id))?.name, 'after');
+    });
+
+    it('drops what a transaction changed once it is over, including what was read meanwhile', async () => {
+      const id = newAccountId();
+      await opened.store.accounts.save(account(id, 'before'));
+      const cached = createCachedStore(opened.store);
+      assert.equal((await cached.accounts.get(id))?.name, 'before');
+      await cached.transaction(async (tx) => {
+        await tx.accounts.save(account(id, 'inside'));
+      });
+      assert.equal((await cached.accounts.get(id))?.name, 'inside');
+      await assert.rejects(
+        cached.transaction(async (tx) => {
+          await tx.accounts.save(account(id, 'rolled back'));
+          throw new Error('no');
+        }),
+      );
+      assert.equal((await cached.accounts.get(id))?.name, 'inside');
+    });
+
+    it('keeps an account’s user list until a user is written, and hands out copies of it', async () => {
+      const id = newAccountId();
+      await opened.store.accounts.save(account(id, 'users'));
+      await opened.store.users.save(user(id, 1, 'One'));
+      const cached = createCachedStore(opened.store);
+      const first = await cached.users.list(id);
+      assert.deepEqual(
+        first.map((listed) => listed.nickname),
+        ['One'],
+      );
+      first.length = 0;
+      assert.deepEqual(
+        (await cached.users.list(id)).map((listed) => listed.nickname),
+        ['One'],
+        'emptying a copy leaves the list alone',
+      );
+      await cached.users.save(user(id, 2, 'Two'));
+      assert.deepEqual((await cached.users.list(id)).map((listed) => listed.nickname).sort(), ['One', 'Two']);
+    });
+
+    it('keeps an entry until something changes, when the store can tell what other processes did', async () => {
+      const id = newAccountId();
+      await opened.store.accounts.save(account(id, 'kept'));
+      const cached = createCachedStore(opened.store);
+      assert.equal((await cached.accounts.get(id))?.name, 'kept');
+      // Written behind the cache's back on its own connection: only a store that cannot tell about
+      // other writers (PostgreSQL here) reads it again.
+      await opened.store.accounts.save(account(id, 'behind'));
+      const expected = opened.store.externalVersion() === undefined ? 'behind' : 'kept';
+      assert.equal((await cached.accounts.get(id))?.name, expected);
+    });
+  });
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { agentClient, assertError, ok, visitorClient } from '../support/chat-clients.js';
+import { databaseTargets } from '../support/databases.js';
+import { send } from '../support/http-client.js';
+import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
+
+// The lookups every request repeats (account, bearer, user, agent session) are kept in memory
+// (src/core/cached-store.ts). Each test warms them with a request, changes what they hold, here or
+// through another connection to the same database (what the `parley` CLI is), and expects the very
+// next request to see the change.
+
+const SECOND = 1_000;
+
+for (const target of await databaseTargets()) {
+  describe(`request caches on ${target.name}`, { skip: target.unavailable }, () => {
+    let server: TestServer;
+    /** A second server on the same database: another process's writes, as the CLI makes them. */
+    let elsewhere: TestServer;
+
+    before(async () => {
+      server = await startTestServer(target);
+      elsewhere = await startTestServer(target, { database: server.location });
+    });
+    after(async () => {
+      await elsewhere.close();
+      await server.close();
+    });
+
+    async function freshAccount() {
+      const { accountId, seed } = accountSeed();
+      await applySeed(server.core, seed);
+      const account = seed.accounts[0]!;
+      const agents = agentClient(server.baseUrl, accountId);
+      const visitor = visitorClient(server.baseUrl, accountId, account.appKeys[0]!);
+      return { accountId, seed, account, agents, visitor };
+    }
+
+    it('refuses a bearer at once after its logout, although the request before it was served', async () => {
+      const { agents } = await freshAccount();
+      const { login, session } = await agents.signIn('alice', 'alice-pass');
+      assert.equal(await session.availability(), 'Online');
+      assert.equal((await agents.logout(login)).status, 200);
+      assertError(await session.request('GET', '/availability'), 401, 30);
+    });
+
+    it('refuses a user disabled here at once, and one disabled through another connection', async () => {
+      const { accountId, agents } = await freshAccount();
+      const alice = await agents.signIn('alice', 'alice-pass');
+      const boss = await agents.signIn('boss', 'boss-pass');
+      assert.equal(await alice.session.availability(), 'Online');
+      assert.equal(await boss.session.availability(), 'Online');
+
+      await server.core.administration.disableUser(accountId, 'alice');
+      assertError(await alice.session.request('GET', '/availability'), 401, 30);
+
+      assert.equal(await boss.session.availability(), 'Online');
+      await elsewhere.core.administration.disableUser(accountId, 'boss');
+      assertError(await boss.session.request('GET', '/availability'), 401, 30);
+    });
+
+    it('answers 404 at once for an agent session ended by DELETE, and for one ended through another connection', async () => {
+      const { agents } = await freshAccount();
+      const { session } = await agents.signIn('alice', 'alice-pass');
+      assert.equal(await session.availability(), 'Online');
+      assert.equal((await session.request('DELETE', '')).status, 200);
+      assertError(await session.request('GET', '/availability'), 404, 42);
+
+      const second = await agents.startSession((await agents.login('alice', 'alice-pass')).bearer);
+      assert.equal(await second.availability(), 'Online');
+      await elsewhere.core.agents.sessions.end(second.path.split('/')[3]!, second.id);
+      assertError(await second.request('GET', '/availability'), 404, 42);
+    });
+
+    it('reports the availability an agent set, and the Away a ring timeout set', async () => {
+      const { agents, visitor } = await freshAccount();
+      const { session } = await agents.signIn('alice', 'alice-pass');
+      assert.equal(await session.availability(), 'Online');
+      await session.setAvailability('Occupied');
+      assert.equal(await session.availability(), 'Occupied');
+      await session.setAvailability('Online');
+      assert.equal(await session.availability(), 'Online');
+
+      await visitor.start({ skill: 'Sales' });
+      assert.equal(await session.ringingCount(), '1');
+      server.clock.advance(21 * SECOND);
+      await server.core.tick();
+      assert.equal(await session.availability(), 'Away');
+    });
+
+    it('keeps a refreshed bearer past the expiry it had before the refresh', async () => {
+      const { accountId, account, agents } = await freshAccount();
+      const ttl = 3_600 * SECOND;
+      await applySeed(server.core, { accounts: [{ ...account, settings: { loginSessionTtlMs: ttl } }] });
+      const { login, session } = await agents.signIn('alice', 'alice-pass');
+      assert.equal(await session.availability(), 'Online');
+      server.clock.advance(ttl - 60 * SECOND);
+      const refreshed = await send(server.baseUrl, 'POST', `/api/account/${accountId}/refresh?v=1.3`, {
+        headers: { cookie: login.cookie },
+        body: { csrf: login.csrf },
+      });
+      assert.equal(refreshed.status, 200, refreshed.text);
+      server.clock.advance(120 * SECOND);
+      assert.equal(await session.availability(), 'Online');
+    });
+
+    it('takes app keys changed by a seed at once, applied here or through another connection', async () => {
+      const { accountId, account, visitor } = await freshAccount();
+      const oldKey = account.appKeys[0]!;
+      assert.equal((await visitor.get('/chat/availability.json')).status, 200);
+
+      await applySeed(server.core, { accounts: [{ ...account, appKeys: ['a'.repeat(32)] }] });
+      assert.equal((await visitor.get('/chat/availability.json')).status, 401);
+      const renewed = visitorClient(server.baseUrl, accountId, 'a'.repeat(32));
+      ok(await renewed.get('/chat/availability.json'));
+
+      await applySeed(elsewhere.core, { accounts: [{ ...account, appKeys: [oldKey] }] });
+      assert.equal((await renewed.get('/chat/availability.json')).status, 401);
+      ok(await visitor.get('/chat/availability.json'));
+    });
+  });
+}
