@@ -2,9 +2,10 @@ import { closeSync, fdatasync, fsync, mkdirSync, openSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, type LogEvent } from 'kysely';
+import { Kysely, Migrator, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { KyselyStore } from './kysely-store.js';
+import { SchemaScopedPostgresDialect } from './postgres-introspector.js';
 import { migrationProvider } from './migrations/index.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { PreparedSqliteDialect } from './sqlite-dialect.js';
@@ -174,5 +175,8 @@ function openPostgres(
   });
   // An idle client that loses its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log === undefined ? {} : { log }) });
+  return new Kysely<Database>({
+    dialect: new SchemaScopedPostgresDialect({ pool }, schema ?? 'public'),
+    ...(log === undefined ? {} : { log }),
+  });
 }
