@@ -262,6 +262,27 @@ describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, 
       await visitor.end();
       visitor.close();
     }
+    // A wrap-up survey half done in one tab is still there after a look at the other tab.
+    const wrapUp = agent.page.getByRole('button', { name: 'Submit survey' });
+    await wrapUp.waitFor();
+    await answerEveryQuestion(agent.page);
+    const answered = await answersShown(agent.page);
+    assert.ok(
+      answered.some((value) => value !== '' && value !== 'false'),
+      `nothing answered: ${answered.join()}`,
+    );
+    await ann.click();
+    await agent.page.getByRole('tab', { name: /^Ann/, selected: true }).waitFor();
+    await ben.click();
+    await wrapUp.waitFor();
+    assert.deepEqual(await answersShown(agent.page), answered);
+    await wrapUp.click();
+    await agent.page.getByText('Survey submitted').waitFor();
+    const benChat = (await fixture.server.store.chats.listByState(accountId, 'ended')).find(
+      (chat) => chat.visitorName === 'Ben',
+    );
+    assert.ok(benChat?.agentSurvey !== null && benChat?.agentSurvey !== undefined, "Ben's wrap-up stored");
+
     await agent.page.getByRole('button', { name: 'Sign out' }).click();
     await agent.page.getByRole('button', { name: 'Log in' }).waitFor();
     assert.deepEqual(agent.problems, []);
@@ -359,6 +380,19 @@ function botCredentials(fixture: {
 }) {
   const { appKey, secret, accessToken, accessTokenSecret } = fixture.botKey;
   return { appKey, secret, accessToken, accessTokenSecret };
+}
+
+/** What the survey form on the page holds: each field's value, or whether it is checked. */
+function answersShown(page: Page): Promise<string[]> {
+  return page
+    .locator('form.survey')
+    .locator('select, input, textarea')
+    .evaluateAll((nodes) =>
+      nodes.map((node) => {
+        const field = node as unknown as { type?: string; checked?: boolean; value: string };
+        return field.type === 'radio' || field.type === 'checkbox' ? String(field.checked) : field.value;
+      }),
+    );
 }
 
 /** Answers every visible survey question on the page: the first option, or a short text. */

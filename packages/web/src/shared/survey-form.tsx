@@ -9,6 +9,10 @@ export interface SurveyFormProps {
   submitLabel: string;
   /** Called with the answers of the visible questions; a rejection is shown above the button. */
   onSubmit(answers: SurveyAnswers): Promise<void>;
+  /** Answers to start from (a draft kept while the form was not shown), instead of the defaults. */
+  draft?: DraftAnswers | undefined;
+  /** Told every change of the answers, to keep them as a draft. */
+  onDraftChange?(answers: DraftAnswers): void;
   /** Extra content before the button (e.g. a name field). */
   children?: ReactNode;
 }
@@ -17,15 +21,17 @@ export interface SurveyFormProps {
  * A survey (pre-chat, offline, exit or agent survey, server-chat §5) as a form: every question
  * labelled with its text, hidden until revealed by logic, checked before it is sent.
  */
-export function SurveyForm({ survey, submitLabel, onSubmit, children }: SurveyFormProps) {
-  const [answers, setAnswers] = useState<DraftAnswers>(() => initialAnswers(survey));
+export function SurveyForm({ survey, submitLabel, onSubmit, draft, onDraftChange, children }: SurveyFormProps) {
+  const [answers, setAnswers] = useState<DraftAnswers>(() => draft ?? initialAnswers(survey));
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const visible = visibleQuestions(survey, answers);
 
   const update = (id: string, value: string | string[]) => {
-    setAnswers((current) => ({ ...current, [id]: value }));
+    const next = { ...answers, [id]: value };
+    setAnswers(next);
+    onDraftChange?.(next);
     setProblems(({ [id]: _gone, ...rest }) => rest);
   };
 

@@ -20,7 +20,7 @@ export function AgentSurvey({ session }: { session: ChatSession }) {
   useEffect(() => {
     if (isWrappedUp) return;
     let isCurrent = true;
-    session.chat.survey().then(
+    session.survey().then(
       (survey) => isCurrent && setState({ status: 'ready', survey }),
       (error: unknown) => {
         if (isLoginGone(error)) session.onLoginGone(error);
@@ -67,6 +67,8 @@ export function AgentSurvey({ session }: { session: ChatSession }) {
           <SurveyForm
             survey={state.survey}
             submitLabel="Submit survey"
+            draft={session.surveyDraft}
+            onDraftChange={(answers) => (session.surveyDraft = answers)}
             onSubmit={(answers) => submit(state.survey, answers)}
           />
         </>

@@ -1,4 +1,5 @@
-import type { AgentChat, ChatEvent, VisitInfo } from '@parley/sdk';
+import type { AgentChat, ChatEvent, Survey, VisitInfo } from '@parley/sdk';
+import type { DraftAnswers } from '../shared/survey-logic.js';
 import { describeError, isChatLost, isLoginGone } from './errors.js';
 
 /** What a chat tab shows; replaced (never mutated) on every change, as useSyncExternalStore needs. */
@@ -47,8 +48,12 @@ export class ChatSession {
   private hasTransferred = false;
   private visitInfo: Promise<VisitInfo> | undefined;
 
+  private agentSurvey: Promise<Survey> | undefined;
+
   /** The composer's unsent text and HTML choice, kept here so that switching tabs loses neither. */
   draft = { text: '', isHtml: false };
+  /** The wrap-up survey's answers so far, kept for the same reason. */
+  surveyDraft: DraftAnswers | undefined;
 
   constructor(
     readonly chat: AgentChat,
@@ -91,6 +96,15 @@ export class ChatSession {
       throw error;
     });
     return this.visitInfo;
+  }
+
+  /** The account's agent survey, read once per chat (a failure is not kept, as for the visit). */
+  survey(): Promise<Survey> {
+    this.agentSurvey ??= this.chat.survey().catch((error: unknown) => {
+      this.agentSurvey = undefined;
+      throw error;
+    });
+    return this.agentSurvey;
   }
 
   /** The agent survey is done: the tab says so, even after switching away and back. */
