@@ -289,6 +289,52 @@ describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, 
     await agent.context.close();
   });
 
+  it('a visitor queued behind a busy agent sees the estimated wait of their own chat', async () => {
+    // A fresh account: the estimate depends on every chat that ended in the last 30 minutes.
+    const own = await startSdkServer(sqlite!);
+    const visitor = await openContext(browser, 360, 740);
+    visitor.context.setDefaultTimeout(15_000);
+    try {
+      const { baseUrl, accountId, appKey } = own;
+      const sales = { baseUrl, accountId, appKey, skill: 'Sales', keepAliveMs: 0 };
+      const alice = await AgentClient.login({ baseUrl, accountId, username: 'alice', password: 'alice-pass' });
+      await alice.setAvailability('Online');
+      const take = async () => {
+        const chat = await alice.acceptNext();
+        assert.ok(chat !== null, 'a chat rang at alice');
+        return chat;
+      };
+      // Slots free up once every 600 s (three in the last 30 minutes), and alice is full.
+      for (let served = 0; served < 3; served += 1) {
+        await VisitorClient.startChat(sales);
+        await (await take()).end();
+      }
+      const held = [];
+      for (let count = 0; count < 3; count += 1) {
+        await VisitorClient.startChat(sales);
+        held.push(await take());
+      }
+
+      await visitor.page.goto(`${baseUrl}/chat?account=${accountId}&appKey=${appKey}&skill=Sales`);
+      await visitor.page.getByLabel('What can we help you with?').selectOption('Buying');
+      await visitor.page.getByRole('button', { name: 'Start chat' }).click();
+      await visitor.page.getByText('Estimated wait: about 10 minutes.').waitFor();
+      await screenshot(visitor.page, 'visitor-9-queued');
+
+      // A slot frees, the chat rings at alice, she takes it: the wait is over.
+      await held[0]!.end();
+      const chat = await take();
+      await chat.sendLine('Thanks for waiting!');
+      await shows(visitor.page, 'Thanks for waiting!');
+      await visitor.page.getByText(/Estimated wait/).waitFor({ state: 'hidden' });
+      await alice.logout();
+      assert.deepEqual(visitor.problems, []);
+    } finally {
+      await visitor.context.close();
+      await own.close();
+    }
+  });
+
   it('nobody available: the visitor leaves a message through the offline survey, at 360 px without sideways scrolling', async () => {
     const { baseUrl, accountId, appKey } = fixture;
     const visitor = await openContext(browser, 360, 740);

@@ -129,5 +129,59 @@ for (const target of await databaseTargets()) {
       assert.equal(everyone.find((agent) => agent.loginName === 'boss')?.chatState, 'Offline');
       await alice.logout();
     });
+
+    it('a waiting chat’s own estimated wait counts only the chats queued ahead of it', async () => {
+      // A fresh account: the figures depend on every chat that ended in the last 30 minutes.
+      const own = await startSdkServer(target);
+      try {
+        const { baseUrl, accountId, appKey } = own;
+        const sales = { baseUrl, accountId, appKey, skill: 'Sales', keepAliveMs: 0 };
+        const alice = await AgentClient.login({ baseUrl, accountId, username: 'alice', password: 'alice-pass' });
+        await alice.setAvailability('Online');
+        const take = async () => {
+          const chat = await alice.acceptNext();
+          assert.ok(chat !== null, 'a chat rang at alice');
+          return chat;
+        };
+        // Three chats served and ended: slots free up at 3 per 30 minutes, one every 600 s.
+        for (let served = 0; served < 3; served += 1) {
+          await VisitorClient.startChat(sales);
+          await (await take()).end();
+        }
+        // Alice is full (3 of 3); two visitors queue behind her.
+        const held = [];
+        for (let count = 0; count < 3; count += 1) {
+          await VisitorClient.startChat(sales);
+          held.push(await take());
+        }
+        const first = await VisitorClient.startChat(sales);
+        // A second later: chats queued in one millisecond are taken in id order, not start order.
+        own.server.clock.advance(1_000);
+        const second = await VisitorClient.startChat(sales);
+        assert.equal(await first.estimatedWaitTime('Sales'), 600);
+        assert.equal(await second.estimatedWaitTime('Sales'), 1_200);
+        // The account's figure is for a chat that would start now, behind both.
+        assert.equal(await VisitorClient.estimatedWaitTime(sales), 1_800);
+        // A server without the chat's own figure: the SDK gives the account's.
+        const olderServer: typeof fetch = async (input, init) => {
+          const url = input instanceof Request ? input.url : String(input);
+          if (!/\/chat\/[^/?]+\/estimatedWaitTime/.test(url)) return fetch(input, init);
+          const body = JSON.stringify({ error: { message: 'No such resource', internalCode: 42 } });
+          return new Response(body, { status: 404, headers: { 'content-type': 'application/json' } });
+        };
+        const viaOlder = await VisitorClient.resume({ ...sales, chatId: first.id, fetch: olderServer });
+        assert.equal(await viaOlder.estimatedWaitTime('Sales'), 1_800);
+
+        // A slot frees: the first rings at alice (0); the second is next, and four releases now count.
+        await held[0]!.end();
+        assert.equal(await first.estimatedWaitTime('Sales'), 0);
+        assert.equal(await second.estimatedWaitTime('Sales'), 450);
+        await first.end();
+        assert.equal(await first.estimatedWaitTime('Sales'), -1);
+        await alice.logout();
+      } finally {
+        await own.close();
+      }
+    });
   });
 }

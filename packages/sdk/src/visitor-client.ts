@@ -231,6 +231,24 @@ export class VisitorClient {
     });
   }
 
+  /**
+   * Seconds until an agent takes this chat, counting only the chats queued ahead of it: 0 once it
+   * rings or is served, −1 nobody online (or the chat ended), −2 not enough data. A Parley addition
+   * (`chat/{id}/estimatedWaitTime`); against a server without it, the account's figure for a new
+   * chat of `skill` (server-chat §3.3), which counts this chat as one more ahead.
+   */
+  async estimatedWaitTime(skill?: string): Promise<number> {
+    try {
+      const reply = await this.connection.send('GET', `${this.path()}/estimatedWaitTime`);
+      return asNumber(member(reply.body, 'estimatedWaitTime')) ?? -1;
+    } catch (error) {
+      // 404: a server without the addition (a gone chat is the event feed's to report).
+      if (!(error instanceof ParleyError && error.status === 404)) throw error;
+    }
+    const reply = await this.connection.send('GET', '/chat/estimatedWaitTime', queryOf(skill));
+    return asNumber(member(reply.body, 'estimatedWaitTime')) ?? -1;
+  }
+
   /** Sends a line (only while chatting, else ParleyError 400 / 5); resolves to its event id. */
   async sendLine(text: string): Promise<number> {
     const reply = await this.connection.send('POST', `${this.path()}/events`, {

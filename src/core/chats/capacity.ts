@@ -68,12 +68,16 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
     return { agents, waiting };
   }
 
-  /** Waiting chats that compete for the audience's agents (not yet ringing anyone), oldest first. */
+  /**
+   * Waiting chats that compete for the audience's agents (not yet ringing anyone), oldest first;
+   * with `before`, only those queued ahead of it. `waiting` comes in queue order (queued_at,
+   * start_time, id): the order accept takes them in, ties included.
+   */
   function queued(waiting: Chat[], audience: Audience, before?: Chat): Chat[] {
-    return waiting.filter((chat) => {
+    const position = before === undefined ? -1 : waiting.findIndex((chat) => chat.id === before.id);
+    const ahead = position === -1 ? waiting : waiting.slice(0, position);
+    return ahead.filter((chat) => {
       if (chat.ringingUserId !== null) return false;
-      if (before !== undefined && (chat.id === before.id || (chat.queuedAt ?? 0) > (before.queuedAt ?? 0)))
-        return false;
       if (audience.kind === 'agent') return chat.requestedAgent?.toLowerCase() === audience.loginName.toLowerCase();
       return audience.skillId === null || chat.skillId === audience.skillId;
     });
@@ -91,6 +95,12 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
     if (released < ESTIMATOR_MIN_RELEASES) return -2;
     const releasesPerSecond = released / (ESTIMATOR_WINDOW_MS / 1000);
     return Math.max(1, Math.ceil((queuedAhead + 1 - free) / releasesPerSecond));
+  }
+
+  /** The estimated wait of a new chat, or of `chat` counting only the chats queued ahead of it. */
+  async function waitBehind(account: Account, audience: Audience, chat?: Chat): Promise<number> {
+    const { agents, waiting } = await snapshot(account, audience);
+    return estimatedWait(account, audience, queued(waiting, audience, chat).length, agents);
   }
 
   return {
@@ -114,10 +124,22 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
       return Math.max(0, freeSlots(agents) - queued(waiting, audience).length);
     },
 
-    /** Seconds a new chat (or `chat`, counting only those queued ahead of it) would wait. */
-    async estimatedWaitTime(account: Account, audience: Audience, chat?: Chat): Promise<number> {
-      const { agents, waiting } = await snapshot(account, audience);
-      return estimatedWait(account, audience, queued(waiting, audience, chat).length, agents);
+    /** Seconds a new chat would wait. */
+    estimatedWaitTime: (account: Account, audience: Audience): Promise<number> => waitBehind(account, audience),
+
+    /**
+     * Seconds until an agent takes this chat, counting only the chats queued ahead of it (a Parley
+     * addition: the account-level figure counts the visitor's own chat as one more ahead). 0 once
+     * it rings at an agent or is being served; -1 once it ended.
+     */
+    async estimatedWaitTimeOf(account: Account, chat: Chat): Promise<number> {
+      if (chat.state === ChatState.ENDED) return -1;
+      if (chat.state !== ChatState.WAITING || chat.ringingUserId !== null) return 0;
+      const audience: Audience =
+        chat.requestedAgent === null
+          ? { kind: 'skill', skillId: chat.skillId }
+          : { kind: 'agent', loginName: chat.requestedAgent };
+      return waitBehind(account, audience, chat);
     },
 
     /** Every skill of the account with whether an agent can take a chat for it now (a visitor's skill choice). */

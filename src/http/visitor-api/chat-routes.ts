@@ -95,6 +95,17 @@ export function registerVisitorChatRoutes(
     },
   });
 
+  // A Parley addition: the wait of this chat, counting only the chats queued ahead of it.
+  registerResource(app, `${chatPath}/estimatedWaitTime`, {
+    GET: async (request, reply) => {
+      const { account, chatId } = await target(request);
+      const { chat } = await visitor.touch(account.id, chatId);
+      return sendLegacy(reply, 200, {
+        estimatedWaitTime: await core.chats.capacity.estimatedWaitTimeOf(account, chat),
+      });
+    },
+  });
+
   registerResource(app, `${chatPath}/info/visitorName`, {
     GET: async (request, reply) => {
       const { account, chatId } = await target(request);

@@ -63,7 +63,7 @@ export function ChatScreen({ params, chat, skill, onNewChat }: ChatScreenProps) 
       />
       <div className="chat-scroll" ref={scroller}>
         <Transcript lines={feed.lines} />
-        {feed.state === 'waiting' && !isOver && <WaitStatus params={params} skill={skill} />}
+        {feed.state === 'waiting' && !isOver && <WaitStatus chat={chat} skill={skill} />}
         <AgentTyping chat={chat} agentName={agentName} isActive={feed.state === 'chatting'} />
         {isOver && <AfterChat chat={chat} isEnded={isEnded} feedError={feed.error} onNewChat={onNewChat} />}
       </div>
