@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
 import { browserUnavailable, launchBrowser, openContext, screenshot } from '../support/browser.js';
 import { databaseTargets } from '../support/databases.js';
-import { startSdkServer } from '../support/sdk.js';
+import { busyAlice, startSdkServer } from '../support/sdk.js';
 
 const [sqlite] = await databaseTargets();
 const unavailable = browserUnavailable();
@@ -296,24 +296,8 @@ describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, 
     visitor.context.setDefaultTimeout(15_000);
     try {
       const { baseUrl, accountId, appKey } = own;
-      const sales = { baseUrl, accountId, appKey, skill: 'Sales', keepAliveMs: 0 };
-      const alice = await AgentClient.login({ baseUrl, accountId, username: 'alice', password: 'alice-pass' });
-      await alice.setAvailability('Online');
-      const take = async () => {
-        const chat = await alice.acceptNext();
-        assert.ok(chat !== null, 'a chat rang at alice');
-        return chat;
-      };
       // Slots free up once every 600 s (three in the last 30 minutes), and alice is full.
-      for (let served = 0; served < 3; served += 1) {
-        await VisitorClient.startChat(sales);
-        await (await take()).end();
-      }
-      const held = [];
-      for (let count = 0; count < 3; count += 1) {
-        await VisitorClient.startChat(sales);
-        held.push(await take());
-      }
+      const { alice, held, take } = await busyAlice(own);
 
       await visitor.page.goto(`${baseUrl}/chat?account=${accountId}&appKey=${appKey}&skill=Sales`);
       await visitor.page.getByLabel('What can we help you with?').selectOption('Buying');

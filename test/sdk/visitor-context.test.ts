@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
 import { databaseTargets } from '../support/databases.js';
-import { startSdkServer } from '../support/sdk.js';
+import { busyAlice, startSdkServer } from '../support/sdk.js';
 
 // What the web apps show beside a chat: who the visitor is, their earlier chats, the skills a
 // visitor can choose, the wait, and the agents a chat can be transferred to.
@@ -134,26 +134,8 @@ for (const target of await databaseTargets()) {
       // A fresh account: the figures depend on every chat that ended in the last 30 minutes.
       const own = await startSdkServer(target);
       try {
-        const { baseUrl, accountId, appKey } = own;
-        const sales = { baseUrl, accountId, appKey, skill: 'Sales', keepAliveMs: 0 };
-        const alice = await AgentClient.login({ baseUrl, accountId, username: 'alice', password: 'alice-pass' });
-        await alice.setAvailability('Online');
-        const take = async () => {
-          const chat = await alice.acceptNext();
-          assert.ok(chat !== null, 'a chat rang at alice');
-          return chat;
-        };
-        // Three chats served and ended: slots free up at 3 per 30 minutes, one every 600 s.
-        for (let served = 0; served < 3; served += 1) {
-          await VisitorClient.startChat(sales);
-          await (await take()).end();
-        }
         // Alice is full (3 of 3); two visitors queue behind her.
-        const held = [];
-        for (let count = 0; count < 3; count += 1) {
-          await VisitorClient.startChat(sales);
-          held.push(await take());
-        }
+        const { alice, held, sales } = await busyAlice(own);
         const first = await VisitorClient.startChat(sales);
         // A second later: chats queued in one millisecond are taken in id order, not start order.
         own.server.clock.advance(1_000);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChatEvent } from '../../packages/sdk/src/index.js';
+import assert from 'node:assert/strict';
+import { AgentClient, VisitorClient, type AgentChat, type ChatEvent } from '../../packages/sdk/src/index.js';
 import type { DatabaseTarget } from './databases.js';
 import { accountSeed, applySeed, startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
 
@@ -35,6 +36,33 @@ export async function startSdkServer(target: DatabaseTarget, options: TestServer
     /** echo-bot's API key (Sales and Support, unlimited chats). */
     botKey: key,
   };
+}
+
+/**
+ * alice Online and full, on a fresh fixture: three Sales chats served and ended (to the wait
+ * estimator, slots free up once every 600 s over its 30 minutes), then three held, her maximum.
+ * The next Sales chats queue; `take()` accepts whatever rings at her next.
+ */
+export async function busyAlice(fixture: Awaited<ReturnType<typeof startSdkServer>>) {
+  const { baseUrl, accountId, appKey } = fixture;
+  const sales = { baseUrl, accountId, appKey, skill: 'Sales', keepAliveMs: 0 };
+  const alice = await AgentClient.login({ baseUrl, accountId, username: 'alice', password: 'alice-pass' });
+  await alice.setAvailability('Online');
+  const take = async (): Promise<AgentChat> => {
+    const chat = await alice.acceptNext();
+    assert.ok(chat !== null, 'a chat rang at alice');
+    return chat;
+  };
+  for (let served = 0; served < 3; served += 1) {
+    await VisitorClient.startChat(sales);
+    await (await take()).end();
+  }
+  const held: AgentChat[] = [];
+  for (let count = 0; count < 3; count += 1) {
+    await VisitorClient.startChat(sales);
+    held.push(await take());
+  }
+  return { alice, held, take, sales };
 }
 
 /** Collects an async iterable in the background, to wait for what it has delivered so far. */
