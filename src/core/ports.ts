@@ -136,6 +136,14 @@ export interface ChatRepository {
   byVisitor(accountId: string, visitorId: number, exceptChatId: string, limit: number): Promise<Chat[]>;
   /** How many waiting chats ring at this agent now (polled by every agent every few seconds). */
   countRinging(accountId: string, userId: number): Promise<number>;
+  /**
+   * The waiting chats ringing at this agent, oldest in the queue first (the order `listByState`
+   * gives, so the first is the one accept takes), with only what an agent's ring shows of them.
+   */
+  listRinging(
+    accountId: string,
+    userId: number,
+  ): Promise<Pick<Chat, 'id' | 'skillName' | 'visitorName' | 'queuedAt' | 'startTime'>[]>;
   /** Waiting chats whose ring has timed out, oldest first. */
   ringsDue(now: number, limit: number): Promise<Chat[]>;
   /** Accounts that have waiting chats ringing nobody: the router's safety net. */

@@ -232,6 +232,8 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         .where('state', '=', state)
         .orderBy('queued_at')
         .orderBy('start_time')
+        // Chats queued in the same millisecond: one order for accept and the ring list alike.
+        .orderBy('id')
         .execute();
       return rows.map(toChat);
     },
@@ -269,6 +271,25 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         .where('ringing_user_id', '=', userId)
         .executeTakeFirst();
       return Number(row?.count ?? 0);
+    },
+    async listRinging(accountId, userId) {
+      const rows = await db
+        .selectFrom('chats')
+        .select(['id', 'skill_name', 'visitor_name', 'queued_at', 'start_time'])
+        .where('account_id', '=', accountId)
+        .where('state', '=', 'waiting')
+        .where('ringing_user_id', '=', userId)
+        .orderBy('queued_at')
+        .orderBy('start_time')
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => ({
+        id: row.id,
+        skillName: row.skill_name,
+        visitorName: row.visitor_name,
+        queuedAt: nullableNumber(row.queued_at),
+        startTime: Number(row.start_time),
+      }));
     },
     async ringsDue(now, limit) {
       const rows = await db

@@ -359,10 +359,16 @@ for (const target of await databaseTargets()) {
       const has = (event: string, data: unknown) => () =>
         seen().some((entry) => entry[0] === event && JSON.stringify(entry[1]) === JSON.stringify(data));
       const ringCounts = () => seen().filter((entry) => entry[0] === 'ring');
+      const nothing = { ringingCount: '0', ringing: [] };
+      const oneSales = (waitingSince: number) => ({
+        ringingCount: '1',
+        ringing: [{ skill: 'Sales', visitorName: null, waitingSince }],
+      });
 
       await stream.until(() => stream.messages.length >= 2, 'the initial availability and ring count');
+      const firstAt = server.clock.now();
       const chatId = await room.visitor.start({ skill: 'Sales' });
-      await stream.until(has('ring', { ringingCount: '1' }), 'the ring');
+      await stream.until(has('ring', oneSales(firstAt)), 'the ring');
       assert.equal(await alice.ringingCount(), '1');
 
       assert.equal(await alice.accept(), chatId);
@@ -371,6 +377,8 @@ for (const target of await databaseTargets()) {
       await stream.until(() => ringCounts().length === 3, 'the ring count back to 0');
 
       // A second chat rings, and stops ringing when its visitor gives up.
+      server.clock.advance(1_000);
+      const secondAt = server.clock.now();
       const second = await room.visitor.start({ skill: 'Sales' });
       await stream.until(() => ringCounts().length === 4, 'the second ring');
       const ended = await room.visitor.post(`/chat/${second}/events.json`, {
@@ -386,12 +394,12 @@ for (const target of await databaseTargets()) {
 
       assert.deepEqual(seen(), [
         ['availability', { chat: 'Online' }],
-        ['ring', { ringingCount: '0' }],
-        ['ring', { ringingCount: '1' }],
+        ['ring', nothing],
+        ['ring', oneSales(firstAt)],
         ['chat', { chatId, href, state: 'chatting' }],
-        ['ring', { ringingCount: '0' }],
-        ['ring', { ringingCount: '1' }],
-        ['ring', { ringingCount: '0' }],
+        ['ring', nothing],
+        ['ring', oneSales(secondAt)],
+        ['ring', nothing],
         ['availability', { chat: 'Away' }],
         ['chat', { chatId, href, state: 'ended' }],
       ]);
@@ -402,12 +410,15 @@ for (const target of await databaseTargets()) {
       const room = await newAccount();
       await room.session.setAvailability('Away');
       const { session: alice } = await room.agents.signIn('alice', 'alice-pass');
+      const startedAt = server.clock.now();
       const chatId = await room.visitor.start({ skill: 'Sales' });
       assert.equal(await alice.ringingCount(), '1');
+      server.clock.advance(5_000);
       const stream = await openStream(`${alice.path}/stream`, room.bearer(alice));
       const seen = () => stream.messages.map((message) => [message.event, dataOf(message)]);
       await stream.until(() => stream.messages.length >= 2, 'the initial availability and ring count');
-      assert.deepEqual(seen()[1], ['ring', { ringingCount: '1' }]);
+      const ringing = { ringingCount: '1', ringing: [{ skill: 'Sales', visitorName: null, waitingSince: startedAt }] };
+      assert.deepEqual(seen()[1], ['ring', ringing]);
 
       assert.equal(await alice.accept(), chatId);
       const href = `${server.baseUrl}${alice.path}/chat/${chatId}`;
@@ -416,10 +427,71 @@ for (const target of await databaseTargets()) {
       await stream.until(() => seen().length >= 4, 'the ring count back to 0', 2_000);
       assert.deepEqual(seen(), [
         ['availability', { chat: 'Online' }],
-        ['ring', { ringingCount: '1' }],
+        ['ring', ringing],
         ['chat', { chatId, href, state: 'chatting' }],
-        ['ring', { ringingCount: '0' }],
+        ['ring', { ringingCount: '0', ringing: [] }],
       ]);
+    });
+
+    it('describes each chat ringing here (skill, visitor name, waiting since), oldest first, anew on every change; never another account’s', async () => {
+      const room = await newAccount();
+      await room.session.setAvailability('Away');
+      const { session: alice } = await room.agents.signIn('alice', 'alice-pass');
+      // Another account's Alice has the same user id (2001) and a named visitor ringing at her throughout.
+      const other = await newAccount();
+      await other.session.setAvailability('Away');
+      const { session: otherAlice } = await other.agents.signIn('alice', 'alice-pass');
+      const theirs = await other.visitor.start({ skill: 'Sales' });
+      const theirName = await other.visitor.post(`/chat/${theirs}/info/visitorName.json`, { visitorName: 'Eve' });
+      assert.equal(theirName.status, 200, theirName.text);
+      assert.equal(await otherAlice.ringingCount(), '1');
+
+      const stream = await openStream(`${alice.path}/stream`, room.bearer(alice));
+      assert.equal(stream.status, 200, stream.text());
+      const rings = () => stream.messages.filter((message) => message.event === 'ring').map(dataOf);
+      await stream.until(() => rings().length === 1, 'the opening ring');
+
+      const firstAt = server.clock.now();
+      const first = await room.visitor.start({ skill: 'Sales' });
+      await stream.until(() => rings().length === 2, 'the first chat ringing');
+      // A name changes what rings, not how many: a new ring all the same.
+      const named = await room.visitor.post(`/chat/${first}/info/visitorName.json`, { visitorName: 'Phil' });
+      assert.equal(named.status, 200, named.text);
+      await stream.until(() => rings().length === 3, 'the visitor’s name');
+
+      server.clock.advance(42_000);
+      const secondAt = server.clock.now();
+      // No skill: any agent may take it.
+      const second = await room.visitor.start({});
+      await stream.until(() => rings().length === 4, 'the second chat ringing');
+      assert.equal(await alice.ringingCount(), '2');
+      // The other account's Alice gets a second ring too; this stream hears nothing of it.
+      await other.visitor.start({ skill: 'Sales' });
+      assert.equal(await otherAlice.ringingCount(), '2');
+
+      // Accept takes the chat listed first; the other stops ringing when its visitor leaves.
+      assert.equal(await alice.accept(), first);
+      await stream.until(() => rings().length === 5, 'the first chat accepted');
+      const left = await room.visitor.post(`/chat/${second}/events.json`, {
+        event: { '@type': 'state', state: 'ended' },
+      });
+      assert.equal(left.status, 201, left.text);
+      await stream.until(() => rings().length === 6, 'the second chat gone');
+
+      const phil = { skill: 'Sales', visitorName: 'Phil', waitingSince: firstAt };
+      const anySkill = { skill: null, visitorName: null, waitingSince: secondAt };
+      assert.deepEqual(rings(), [
+        { ringingCount: '0', ringing: [] },
+        { ringingCount: '1', ringing: [{ ...phil, visitorName: null }] },
+        { ringingCount: '1', ringing: [phil] },
+        { ringingCount: '2', ringing: [phil, anySkill] },
+        { ringingCount: '1', ringing: [anySkill] },
+        { ringingCount: '0', ringing: [] },
+      ]);
+      // Nothing names a chat before it is accepted.
+      for (const message of stream.messages.filter((entry) => entry.event === 'ring')) {
+        assert.doesNotMatch(message.data, new RegExp(`${first}|${second}|${theirs}|chatId|Eve`));
+      }
     });
   });
 }

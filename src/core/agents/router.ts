@@ -20,6 +20,21 @@ interface AgentLoad {
   ringing: number;
 }
 
+/**
+ * A chat ringing at an agent as the agent may see it before accepting (a Parley addition): what it
+ * is about, not which chat it is — the id stays with the server until accept hands one over.
+ */
+export interface RingingChat {
+  /** For the server's own bookkeeping (which changes concern this ring); never sent to the agent. */
+  chatId: string;
+  /** The skill's name; null for the default queue. */
+  skill: string | null;
+  /** null until the visitor gives a name (server-chat §3.13). */
+  visitorName: string | null;
+  /** Epoch ms the chat (re)joined its queue: a transferred chat waits from its transfer. */
+  waitingSince: number;
+}
+
 const hasRoom = (agent: AgentLoad): boolean =>
   agent.user.maxChats === -1 || agent.active + agent.ringing < agent.user.maxChats;
 
@@ -117,6 +132,20 @@ export function createRouter({
     /** How many chats ring at this agent now (`ringingCount`, chat-agent-api §3.8). */
     ringingCount(accountId: string, userId: number): Promise<number> {
       return store.chats.countRinging(accountId, userId);
+    },
+
+    /**
+     * The chats ringing at this agent, oldest first: the first is the one accept takes (§3.9).
+     * One indexed query, so a notification stream can read it on every change of a ring.
+     */
+    async ringing(accountId: string, userId: number): Promise<RingingChat[]> {
+      const chats = await store.chats.listRinging(accountId, userId);
+      return chats.map((chat) => ({
+        chatId: chat.id,
+        skill: chat.skillName,
+        visitorName: chat.visitorName,
+        waitingSince: chat.queuedAt ?? chat.startTime,
+      }));
     },
 
     /** Accepts the oldest chat ringing at the agent; 404 / 42 when nothing rings (§3.9). */

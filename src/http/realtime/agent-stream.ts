@@ -1,16 +1,27 @@
 import type { FastifyReply } from 'fastify';
 import type { Core } from '../../core/create-core.js';
+import type { RingingChat } from '../../core/agents/router.js';
 import type { AgentSession } from '../../core/chats/chat-model.js';
 import type { DomainEvent } from '../../core/ports.js';
+import { openEventStream } from './event-stream.js';
 
 type ChatChanged = Extract<DomainEvent, { type: 'chat.changed' }>;
-import { openEventStream } from './event-stream.js';
+
+/**
+ * A `ring` event's data: the legacy count (a string, as in incomingRequests) and, a Parley addition
+ * (docs/LEGACY-QUIRKS.md), what each ringing chat is, oldest first. No chat id: an agent addresses
+ * a chat only once accept has handed it over (chat-agent-api §3.9).
+ */
+const ringData = (chats: RingingChat[]) => ({
+  ringingCount: String(chats.length),
+  ringing: chats.map(({ skill, visitorName, waitingSince }) => ({ skill, visitorName, waitingSince })),
+});
 
 /**
  * An agent session's notifications as Server-Sent Events: `availability` ({chat}), `ring`
- * ({ringingCount}, a string as in incomingRequests) whenever the count changes, and `chat`
- * ({chatId, href, state}) when a chat is assigned to the agent or leaves it. An agent workspace or
- * bot listens here instead of polling incomingRequests every 2 s.
+ * ({ringingCount, ringing}) whenever what rings here changes, and `chat` ({chatId, href, state})
+ * when a chat is assigned to the agent or leaves it. An agent workspace or bot listens here instead
+ * of polling incomingRequests every 2 s.
  */
 export async function streamAgentSession(options: {
   core: Core;
@@ -28,21 +39,41 @@ export async function streamAgentSession(options: {
     },
   });
   const held = new Set<string>();
-  // Chats ringing here: each must lower the count when it stops ringing.
+  // Chats ringing here, as last read: a change to one of them, or one starting to ring, reads again.
   const ringing = new Set<string>();
-  let ringingCount = 0;
+  let lastRing = '';
+  const sendRing = (chats: RingingChat[]) => {
+    ringing.clear();
+    for (const chat of chats) ringing.add(chat.chatId);
+    const data = ringData(chats);
+    const text = JSON.stringify(data);
+    // Most changes to a ringing chat (a line, a survey) change nothing the ring shows.
+    if (text === lastRing) return;
+    lastRing = text;
+    stream.send({ event: 'ring', data });
+  };
 
-  let counting: Promise<void> = Promise.resolve();
-  const recount = () => {
-    counting = counting
-      .then(async () => {
-        const count = await core.agents.router.ringingCount(session.accountId, session.userId);
-        if (count !== ringingCount) {
-          ringingCount = count;
-          stream.send({ event: 'ring', data: { ringingCount: String(count) } });
-        }
-      })
-      .catch(() => stream.close());
+  // One read at a time; changes that arrive during a read coalesce into one more.
+  let isReading = false;
+  let isStale = false;
+  const reread = () => {
+    if (isReading) {
+      isStale = true;
+      return;
+    }
+    isReading = true;
+    void (async () => {
+      try {
+        do {
+          isStale = false;
+          sendRing(await core.agents.router.ringing(session.accountId, session.userId));
+        } while (isStale && !stream.closed);
+      } catch {
+        stream.close();
+      } finally {
+        isReading = false;
+      }
+    })();
   };
 
   const onChange = (event: ChatChanged) => {
@@ -60,12 +91,13 @@ export async function streamAgentSession(options: {
         },
       });
     }
-    // The ring count changes when a chat starts or stops ringing here.
+    // The ring changes when a chat starts or stops ringing here, or one ringing here changes (its
+    // visitor's name). Changes to other chats cost nothing.
     if (event.ringingUserId === session.userId) {
       ringing.add(event.chatId);
-      recount();
+      reread();
     } else if (ringing.delete(event.chatId)) {
-      recount();
+      reread();
     }
   };
 
@@ -77,12 +109,9 @@ export async function streamAgentSession(options: {
     else early.push(event);
   });
   for (const chat of await store.chats.heldByUser(session.accountId, session.userId)) held.add(chat.id);
-  for (const chat of await store.chats.listByState(session.accountId, 'waiting')) {
-    if (chat.ringingUserId === session.userId) ringing.add(chat.id);
-  }
-  ringingCount = ringing.size;
+  const ringingNow = await core.agents.router.ringing(session.accountId, session.userId);
   stream.send({ event: 'availability', data: { chat: session.availability } });
-  stream.send({ event: 'ring', data: { ringingCount: String(ringingCount) } });
+  sendRing(ringingNow);
   for (const chatId of held)
     stream.send({ event: 'chat', data: { chatId, href: chatHref(chatId), state: 'chatting' } });
   const pending = early;
