@@ -3,7 +3,7 @@ import { ServiceDirectory } from './domain.js';
 import { ParleyError } from './errors.js';
 import type { ClientOptions } from './client-options.js';
 import { anySignal, HttpClient, type Authorization, type HttpReply, type HttpStream } from './http.js';
-import { asNumber, asText, lastSegment, linkHref, listOf, member, parseJson } from './json.js';
+import { asNumber, asText, isRecord, lastSegment, linkHref, listOf, member, parseJson } from './json.js';
 import { logIn, touchLogin, type AgentCredentials, type LoginState } from './login.js';
 import { abortReason, unrefTimer } from './retry.js';
 import { isEventStream, readServerSentEvents, type SseMessage } from './sse.js';
@@ -20,15 +20,42 @@ export type AgentLoginOptions = ClientOptions &
 /** An agent's chat availability (chat-agent-api §3.4). */
 export type Availability = 'Online' | 'Away' | 'Occupied';
 
+/**
+ * A chat ringing at this agent, as a Parley server describes it on the session stream (a Parley
+ * addition). It carries no chat id: accepting always takes the oldest (chat-agent-api §3.9).
+ */
+export interface RingingChat {
+  /** The skill's name; null when the chat asked for none (any agent may take it). */
+  skill: string | null;
+  /** null until the visitor gives a name. */
+  visitorName: string | null;
+  /** Since when the chat waits (a transferred chat: since its transfer), epoch ms by the server's clock. */
+  waitingSince: number;
+}
+
 /** A change on the agent session's stream (`GET …/agentSession/{s}/stream`). */
 export type AgentNotification =
   | { type: 'availability'; availability: string }
-  | { type: 'ring'; ringingCount: number }
+  | {
+      type: 'ring';
+      ringingCount: number;
+      /**
+       * The ringing chats, oldest first (the first is the one accept takes). Empty from a server
+       * that does not describe them (an older Parley) and when the SDK polls `incomingRequests`
+       * because the server has no session stream: rely on `ringingCount` for how many ring.
+       */
+      ringing: RingingChat[];
+    }
   | { type: 'chat'; chatId: string; state: string };
 
 /** Chats are ringing at this agent; `accept()` takes the oldest. */
 export interface Ring {
   ringingCount: number;
+  /**
+   * The ringing chats, oldest first; empty when the server does not describe them or the SDK polls
+   * `incomingRequests` (no session stream), so it may be shorter than `ringingCount`.
+   */
+  ringing: RingingChat[];
   /** The same as `AgentClient.acceptNext()`. */
   accept(): Promise<AgentChat | null>;
 }
@@ -68,6 +95,16 @@ function credentialsOf(options: AgentLoginOptions): AgentCredentials {
   return { username, appKey, secret, accessToken, accessTokenSecret };
 }
 
+/** A ring's `ringing` list; entries without a readable `waitingSince` are left out, absent is []. */
+function parseRingingChats(value: unknown): RingingChat[] {
+  return listOf(value).flatMap((entry) => {
+    if (!isRecord(entry)) return [];
+    const waitingSince = asNumber(entry.waitingSince);
+    if (waitingSince === undefined) return [];
+    return [{ skill: asText(entry.skill) ?? null, visitorName: asText(entry.visitorName) ?? null, waitingSince }];
+  });
+}
+
 function parseNotification(message: SseMessage): AgentNotification | undefined {
   const data = parseJson(message.data);
   if (message.event === 'availability') {
@@ -76,7 +113,9 @@ function parseNotification(message: SseMessage): AgentNotification | undefined {
   }
   if (message.event === 'ring') {
     const ringingCount = asNumber(member(data, 'ringingCount'));
-    return ringingCount === undefined ? undefined : { type: 'ring', ringingCount };
+    return ringingCount === undefined
+      ? undefined
+      : { type: 'ring', ringingCount, ringing: parseRingingChats(member(data, 'ringing')) };
   }
   if (message.event === 'chat') {
     const chatId = asText(member(data, 'chatId'));
@@ -244,26 +283,31 @@ export class AgentClient {
   }
 
   /**
-   * Rings as they come: one per change of the ring count while something rings (and again after
-   * an accept). Uses the session stream, or polls `incomingRequests` when the server has none.
+   * Rings as they come: one whenever what rings changes while something rings — the count, or a
+   * ringing chat as the server describes it (a new one, a visitor's name) — and again after an
+   * accept. Uses the session stream, or polls `incomingRequests` when the server has none; `ringing`
+   * is then empty.
    */
   async *rings(options: { signal?: AbortSignal } = {}): AsyncGenerator<Ring, void, undefined> {
     let last = 0;
+    let lastRinging = '[]';
     let seenAccepts = this.accepts;
     for await (const notification of this.notifications(options)) {
       if (notification.type !== 'ring') continue;
       const count = notification.ringingCount;
-      const isNew = count > 0 && (count !== last || this.accepts !== seenAccepts);
+      const ringing = JSON.stringify(notification.ringing);
+      const isNew = count > 0 && (count !== last || ringing !== lastRinging || this.accepts !== seenAccepts);
       last = count;
+      lastRinging = ringing;
       seenAccepts = this.accepts;
-      if (isNew) yield { ringingCount: count, accept: () => this.acceptNext() };
+      if (isNew) yield { ringingCount: count, ringing: notification.ringing, accept: () => this.acceptNext() };
     }
   }
 
   /**
-   * The agent session's notifications (availability, ring count, chats assigned or gone) from its
-   * stream, reconnecting after a drop; without a stream, a `ring` per poll of `incomingRequests`.
-   * Ends at logout or when `signal` aborts.
+   * The agent session's notifications (availability, rings, chats assigned or gone) from its
+   * stream, reconnecting after a drop; without a stream, a `ring` per poll of `incomingRequests`
+   * (its `ringing` empty: that resource gives only the count). Ends at logout or when `signal` aborts.
    */
   async *notifications(options: { signal?: AbortSignal } = {}): AsyncGenerator<AgentNotification, void, undefined> {
     const { signal, dispose } = anySignal([options.signal, this.closed.signal]);
@@ -273,7 +317,7 @@ export class AgentClient {
     try {
       for (;;) {
         if (!isStreaming) {
-          yield { type: 'ring', ringingCount: await this.ringingCount(signal) };
+          yield { type: 'ring', ringingCount: await this.ringingCount(signal), ringing: [] };
           await this.http.sleep(pollMs, signal);
           continue;
         }

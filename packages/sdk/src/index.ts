@@ -10,6 +10,7 @@ export type {
   Availability,
   ListedAgent,
   Ring,
+  RingingChat,
 } from './agent-client.js';
 export type { ClientOptions } from './client-options.js';
 export { AgentChat } from './agent-chat.js';
