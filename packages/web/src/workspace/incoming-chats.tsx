@@ -1,8 +1,16 @@
 import { useId } from 'react';
+import type { RingingChat } from '@parley/sdk';
+import { formatWait } from './format-wait.js';
+import { useNow } from './use-now.js';
 
 interface IncomingChatsProps {
-  /** Chats ringing at this agent (the API gives only the count). */
+  /** How many chats ring at this agent. */
   count: number;
+  /**
+   * What each ringing chat is, oldest first, when the server says (Parley's session stream); shorter
+   * than `count`, even empty, otherwise.
+   */
+  ringing: readonly RingingChat[];
   isAccepting: boolean;
   problem: string | undefined;
   availability: string;
@@ -10,11 +18,13 @@ interface IncomingChatsProps {
 }
 
 /**
- * One entry per ringing chat. The API says only how many ring, and accepting always takes the
- * oldest (chat-agent-api §3.9), so every entry's button does the same thing.
+ * One entry per ringing chat: its skill, the visitor's name when known and how long it has waited,
+ * or, for chats the server does not describe, its place in line. Accepting always takes the oldest
+ * (chat-agent-api §3.9), so every entry's button does the same thing.
  */
-export function IncomingChats({ count, isAccepting, problem, availability, onAccept }: IncomingChatsProps) {
+export function IncomingChats({ count, ringing, isAccepting, problem, availability, onAccept }: IncomingChatsProps) {
   const id = useId();
+  const now = useNow(count > 0 && ringing.length > 0);
   return (
     <section className={`incoming${count > 0 ? ' is-ringing' : ''}`} aria-label="Incoming chats">
       <h2 className="section-title" id={`${id}-title`}>
@@ -31,18 +41,31 @@ export function IncomingChats({ count, isAccepting, problem, availability, onAcc
         </p>
       ) : (
         <ul className="ring-list">
-          {Array.from({ length: count }, (_, index) => (
-            <li key={index} className="ring">
-              <span className="ring-icon" aria-hidden="true" />
-              <span className="ring-text">
-                <span className="ring-title">New chat request</span>
-                <span className="ring-sub">{index === 0 ? 'Waiting longest' : `In line, #${index + 1}`}</span>
-              </span>
-              <button type="button" className="primary small" onClick={onAccept} disabled={isAccepting}>
-                Accept
-              </button>
-            </li>
-          ))}
+          {Array.from({ length: count }, (_, index) => {
+            const chat = ringing[index];
+            return (
+              <li key={index} className="ring">
+                <span className="ring-icon" aria-hidden="true" />
+                {chat === undefined ? (
+                  <span className="ring-text">
+                    <span className="ring-title">New chat request</span>
+                    <span className="ring-sub">{index === 0 ? 'Waiting longest' : `In line, #${index + 1}`}</span>
+                  </span>
+                ) : (
+                  <span className="ring-text">
+                    <span className="ring-title">{chat.skill ?? 'Any skill'}</span>
+                    <span className="ring-sub">
+                      {chat.visitorName !== null && `${chat.visitorName} · `}
+                      waiting {formatWait(now - chat.waitingSince)}
+                    </span>
+                  </span>
+                )}
+                <button type="button" className="primary small" onClick={onAccept} disabled={isAccepting}>
+                  Accept
+                </button>
+              </li>
+            );
+          })}
         </ul>
       )}
       {problem !== undefined && (

@@ -13,8 +13,8 @@ export interface NotificationHandlers {
 const RETRY_MS = 5_000;
 
 /**
- * Follows the agent session's stream (ring counts, chat assignments, availability) for as long as the
- * component lives. The SDK reconnects after drops and retries network errors itself; what still
+ * Follows the agent session's stream (rings with what each ringing chat is, chat assignments,
+ * availability) for as long as the component lives. The SDK reconnects after drops and retries network errors itself; what still
  * escapes it is reported and retried here after a pause.
  */
 export function useAgentNotifications(agent: AgentClient, handlers: NotificationHandlers): void {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AgentChat, AgentClient, AgentNotification, AgentProfile } from '@parley/sdk';
+import type { AgentChat, AgentClient, AgentNotification, AgentProfile, RingingChat } from '@parley/sdk';
 import { ChatPanel } from './chat-panel.js';
 import { ChatSession } from './chat-session.js';
 import { ChatTabList } from './chat-tab-list.js';
@@ -23,6 +23,8 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
   const [profile, setProfile] = useState<AgentProfile | undefined>();
   const [availability, setAvailability] = useState('');
   const [ringingCount, setRingingCount] = useState(0);
+  // What each ringing chat is (Parley's session stream); may be shorter than the count.
+  const [ringing, setRinging] = useState<readonly RingingChat[]>([]);
   const [sessions, setSessions] = useState<readonly ChatSession[]>([]);
   const [selectedId, setSelectedId] = useState<string | undefined>();
   const [streamProblem, setStreamProblem] = useState<string | undefined>();
@@ -94,10 +96,13 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
 
   const onNotification = (notification: AgentNotification) => {
     if (notification.type === 'availability') setAvailability(notification.availability);
-    else if (notification.type === 'ring') setRingingCount(notification.ringingCount);
-    // A chat assigned here that has no tab yet: held before the stream opened, or accepted elsewhere.
-    else if (notification.state === 'chatting' && !byId.current.has(notification.chatId))
+    else if (notification.type === 'ring') {
+      setRingingCount(notification.ringingCount);
+      setRinging(notification.ringing);
+    } else if (notification.state === 'chatting' && !byId.current.has(notification.chatId)) {
+      // A chat assigned here that has no tab yet: held before the stream opened, or accepted elsewhere.
       openChat(agent.chat(notification.chatId), false);
+    }
   };
   useAgentNotifications(agent, { onNotification, onProblem: setStreamProblem, onLoginGone: reportLoginGone });
 
@@ -159,6 +164,7 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
         <nav className="sidebar" aria-label="Chats">
           <IncomingChats
             count={ringingCount}
+            ringing={ringing}
             isAccepting={isAccepting}
             problem={acceptProblem}
             availability={availability}
