@@ -76,6 +76,20 @@ describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, 
     // The ring reaches Alice (Sales); she accepts.
     const accept = alice.page.getByRole('button', { name: 'Accept' });
     await accept.waitFor();
+    // The ring says what it is: skill, visitor, and a wait that counts on (from the server's figure:
+    // the test server's clock is not the browser's).
+    const incoming = alice.page.getByRole('region', { name: 'Incoming chats' });
+    await incoming.getByText('Sales').waitFor();
+    const wait = incoming.getByText(/^Phil · waiting 0:\d\d$/);
+    const waitedFirst = await wait.textContent();
+    await alice.page.waitForFunction(
+      (before) =>
+        (
+          globalThis as unknown as { document: { querySelector(selector: string): { textContent: string } | null } }
+        ).document.querySelector('.ring-sub')?.textContent !== before,
+      waitedFirst,
+    );
+    await wait.waitFor();
     await screenshot(alice.page, 'workspace-3-ringing');
     await accept.click();
     await shows(alice.page, /Thank you for choosing to chat with us/);

@@ -359,10 +359,12 @@ for (const target of await databaseTargets()) {
       const has = (event: string, data: unknown) => () =>
         seen().some((entry) => entry[0] === event && JSON.stringify(entry[1]) === JSON.stringify(data));
       const ringCounts = () => seen().filter((entry) => entry[0] === 'ring');
-      const nothing = { ringingCount: '0', ringing: [] };
+      // Each ring carries the server's time when it was sent; the clock moves only where the test moves it.
+      const nothing = (time: number) => ({ ringingCount: '0', ringing: [], time });
       const oneSales = (waitingSince: number) => ({
         ringingCount: '1',
         ringing: [{ skill: 'Sales', visitorName: null, waitingSince }],
+        time: waitingSince,
       });
 
       await stream.until(() => stream.messages.length >= 2, 'the initial availability and ring count');
@@ -394,12 +396,12 @@ for (const target of await databaseTargets()) {
 
       assert.deepEqual(seen(), [
         ['availability', { chat: 'Online' }],
-        ['ring', nothing],
+        ['ring', nothing(firstAt)],
         ['ring', oneSales(firstAt)],
         ['chat', { chatId, href, state: 'chatting' }],
-        ['ring', nothing],
+        ['ring', nothing(firstAt)],
         ['ring', oneSales(secondAt)],
-        ['ring', nothing],
+        ['ring', nothing(secondAt)],
         ['availability', { chat: 'Away' }],
         ['chat', { chatId, href, state: 'ended' }],
       ]);
@@ -417,7 +419,12 @@ for (const target of await databaseTargets()) {
       const stream = await openStream(`${alice.path}/stream`, room.bearer(alice));
       const seen = () => stream.messages.map((message) => [message.event, dataOf(message)]);
       await stream.until(() => stream.messages.length >= 2, 'the initial availability and ring count');
-      const ringing = { ringingCount: '1', ringing: [{ skill: 'Sales', visitorName: null, waitingSince: startedAt }] };
+      // Sent 5 s after the chat started to wait, by the server's clock.
+      const ringing = {
+        ringingCount: '1',
+        ringing: [{ skill: 'Sales', visitorName: null, waitingSince: startedAt }],
+        time: startedAt + 5_000,
+      };
       assert.deepEqual(seen()[1], ['ring', ringing]);
 
       assert.equal(await alice.accept(), chatId);
@@ -429,7 +436,7 @@ for (const target of await databaseTargets()) {
         ['availability', { chat: 'Online' }],
         ['ring', ringing],
         ['chat', { chatId, href, state: 'chatting' }],
-        ['ring', { ringingCount: '0', ringing: [] }],
+        ['ring', { ringingCount: '0', ringing: [], time: startedAt + 5_000 }],
       ]);
     });
 
@@ -481,12 +488,12 @@ for (const target of await databaseTargets()) {
       const phil = { skill: 'Sales', visitorName: 'Phil', waitingSince: firstAt };
       const anySkill = { skill: null, visitorName: null, waitingSince: secondAt };
       assert.deepEqual(rings(), [
-        { ringingCount: '0', ringing: [] },
-        { ringingCount: '1', ringing: [{ ...phil, visitorName: null }] },
-        { ringingCount: '1', ringing: [phil] },
-        { ringingCount: '2', ringing: [phil, anySkill] },
-        { ringingCount: '1', ringing: [anySkill] },
-        { ringingCount: '0', ringing: [] },
+        { ringingCount: '0', ringing: [], time: firstAt },
+        { ringingCount: '1', ringing: [{ ...phil, visitorName: null }], time: firstAt },
+        { ringingCount: '1', ringing: [phil], time: firstAt },
+        { ringingCount: '2', ringing: [phil, anySkill], time: secondAt },
+        { ringingCount: '1', ringing: [anySkill], time: secondAt },
+        { ringingCount: '0', ringing: [], time: secondAt },
       ]);
       // Nothing names a chat before it is accepted.
       for (const message of stream.messages.filter((entry) => entry.event === 'ring')) {

@@ -62,7 +62,8 @@ for (const target of await databaseTargets()) {
         skill: 'Sales',
         visitorName: 'Phil',
       });
-      const phil: RingingChat = { skill: 'Sales', visitorName: 'Phil', waitingSince: startedAt };
+      // The clock stands still: it had waited 0 ms when the server sent the ring.
+      const phil: RingingChat = { skill: 'Sales', visitorName: 'Phil', waitingSince: startedAt, waitedMs: 0 };
       await feed.until(
         (items) => ringsOf(items).some((ring) => ring.ringing[0]?.visitorName === 'Phil'),
         'the ring naming Phil',
@@ -99,7 +100,11 @@ for (const target of await databaseTargets()) {
         fetch: streamingFetch([
           // An older server: the count alone.
           ring({ ringingCount: '2' }),
-          ring({ ringingCount: '1', ringing: { skill: 'Sales', visitorName: 'Phil', waitingSince: '1700000000000' } }),
+          ring({
+            ringingCount: '1',
+            ringing: { skill: 'Sales', visitorName: 'Phil', waitingSince: '1700000000000' },
+            time: 1700000005000,
+          }),
           ring({
             ringingCount: 3,
             ringing: [
@@ -107,7 +112,10 @@ for (const target of await databaseTargets()) {
               'not a chat',
               { skill: 'Support', visitorName: 'Eve' },
               { skill: 7, visitorName: ['x'], waitingSince: 1700000002000 },
+              // By a clock behind the chat's own start: no negative wait.
+              { skill: 'Sales', visitorName: null, waitingSince: 1700000009000 },
             ],
+            time: 1700000003000,
           }),
           ring({ ringingCount: '1', ringing: 'nonsense' }),
         ]),
@@ -122,14 +130,15 @@ for (const target of await databaseTargets()) {
         {
           type: 'ring',
           ringingCount: 1,
-          ringing: [{ skill: 'Sales', visitorName: 'Phil', waitingSince: 1700000000000 }],
+          ringing: [{ skill: 'Sales', visitorName: 'Phil', waitingSince: 1700000000000, waitedMs: 5_000 }],
         },
         {
           type: 'ring',
           ringingCount: 3,
           ringing: [
-            { skill: null, visitorName: null, waitingSince: 1700000001000 },
-            { skill: '7', visitorName: null, waitingSince: 1700000002000 },
+            { skill: null, visitorName: null, waitingSince: 1700000001000, waitedMs: 2_000 },
+            { skill: '7', visitorName: null, waitingSince: 1700000002000, waitedMs: 1_000 },
+            { skill: 'Sales', visitorName: null, waitingSince: 1700000009000, waitedMs: 0 },
           ],
         },
         { type: 'ring', ringingCount: 1, ringing: [] },

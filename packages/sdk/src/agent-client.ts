@@ -31,6 +31,11 @@ export interface RingingChat {
   visitorName: string | null;
   /** Since when the chat waits (a transferred chat: since its transfer), epoch ms by the server's clock. */
   waitingSince: number;
+  /**
+   * How long it had waited when the server sent the ring, by the server's clock: count on from
+   * here with this machine's clock, which may differ from the server's.
+   */
+  waitedMs: number;
 }
 
 /** A change on the agent session's stream (`GET …/agentSession/{s}/stream`). */
@@ -95,13 +100,18 @@ function credentialsOf(options: AgentLoginOptions): AgentCredentials {
   return { username, appKey, secret, accessToken, accessTokenSecret };
 }
 
-/** A ring's `ringing` list; entries without a readable `waitingSince` are left out, absent is []. */
-function parseRingingChats(value: unknown): RingingChat[] {
+/**
+ * A ring's `ringing` list; entries without a readable `waitingSince` are left out, absent is [].
+ * `sentAt` is the server's time the ring carries (this machine's clock when it carries none).
+ */
+function parseRingingChats(value: unknown, sentAt: number): RingingChat[] {
   return listOf(value).flatMap((entry) => {
     if (!isRecord(entry)) return [];
     const waitingSince = asNumber(entry.waitingSince);
     if (waitingSince === undefined) return [];
-    return [{ skill: asText(entry.skill) ?? null, visitorName: asText(entry.visitorName) ?? null, waitingSince }];
+    const skill = asText(entry.skill) ?? null;
+    const visitorName = asText(entry.visitorName) ?? null;
+    return [{ skill, visitorName, waitingSince, waitedMs: Math.max(0, sentAt - waitingSince) }];
   });
 }
 
@@ -115,7 +125,11 @@ function parseNotification(message: SseMessage): AgentNotification | undefined {
     const ringingCount = asNumber(member(data, 'ringingCount'));
     return ringingCount === undefined
       ? undefined
-      : { type: 'ring', ringingCount, ringing: parseRingingChats(member(data, 'ringing')) };
+      : {
+          type: 'ring',
+          ringingCount,
+          ringing: parseRingingChats(member(data, 'ringing'), asNumber(member(data, 'time')) ?? Date.now()),
+        };
   }
   if (message.event === 'chat') {
     const chatId = asText(member(data, 'chatId'));

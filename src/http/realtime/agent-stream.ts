@@ -50,7 +50,8 @@ export async function streamAgentSession(options: {
     // Most changes to a ringing chat (a line, a survey) change nothing the ring shows.
     if (text === lastRing) return;
     lastRing = text;
-    stream.send({ event: 'ring', data });
+    // With the server's time: a client whose clock is off can still tell how long each chat waited.
+    stream.send({ event: 'ring', data: { ...data, time: core.deps.clock.now() } });
   };
 
   // One read at a time; changes that arrive during a read coalesce into one more.

@@ -1,6 +1,5 @@
 import { useId } from 'react';
-import type { RingingChat } from '@parley/sdk';
-import { formatWait } from './format-wait.js';
+import { formatWait, type ShownRingingChat } from './format-wait.js';
 import { useNow } from './use-now.js';
 
 interface IncomingChatsProps {
@@ -10,7 +9,7 @@ interface IncomingChatsProps {
    * What each ringing chat is, oldest first, when the server says (Parley's session stream); shorter
    * than `count`, even empty, otherwise.
    */
-  ringing: readonly RingingChat[];
+  ringing: readonly ShownRingingChat[];
   isAccepting: boolean;
   problem: string | undefined;
   availability: string;
@@ -56,7 +55,7 @@ export function IncomingChats({ count, ringing, isAccepting, problem, availabili
                     <span className="ring-title">{chat.skill ?? 'Any skill'}</span>
                     <span className="ring-sub">
                       {chat.visitorName !== null && `${chat.visitorName} · `}
-                      waiting {formatWait(now - chat.waitingSince)}
+                      waiting {formatWait(now - chat.since)}
                     </span>
                   </span>
                 )}

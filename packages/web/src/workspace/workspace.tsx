@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AgentChat, AgentClient, AgentNotification, AgentProfile, RingingChat } from '@parley/sdk';
+import type { AgentChat, AgentClient, AgentNotification, AgentProfile } from '@parley/sdk';
 import { ChatPanel } from './chat-panel.js';
 import { ChatSession } from './chat-session.js';
 import { ChatTabList } from './chat-tab-list.js';
@@ -7,6 +7,7 @@ import { ConnectionBanner } from './connection-banner.js';
 import { EmptyState } from './empty-state.js';
 import { describeError, isLoginGone } from './errors.js';
 import { HeaderBar } from './header-bar.js';
+import { shownRinging, type ShownRingingChat } from './format-wait.js';
 import { IncomingChats } from './incoming-chats.js';
 import { beep, setRingTitle } from './ring-cue.js';
 import { useAgentNotifications } from './use-agent-notifications.js';
@@ -24,7 +25,7 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
   const [availability, setAvailability] = useState('');
   const [ringingCount, setRingingCount] = useState(0);
   // What each ringing chat is (Parley's session stream); may be shorter than the count.
-  const [ringing, setRinging] = useState<readonly RingingChat[]>([]);
+  const [ringing, setRinging] = useState<readonly ShownRingingChat[]>([]);
   const [sessions, setSessions] = useState<readonly ChatSession[]>([]);
   const [selectedId, setSelectedId] = useState<string | undefined>();
   const [streamProblem, setStreamProblem] = useState<string | undefined>();
@@ -98,7 +99,7 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
     if (notification.type === 'availability') setAvailability(notification.availability);
     else if (notification.type === 'ring') {
       setRingingCount(notification.ringingCount);
-      setRinging(notification.ringing);
+      setRinging(shownRinging(notification.ringing, Date.now()));
     } else if (notification.state === 'chatting' && !byId.current.has(notification.chatId)) {
       // A chat assigned here that has no tab yet: held before the stream opened, or accepted elsewhere.
       openChat(agent.chat(notification.chatId), false);
