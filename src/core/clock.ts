@@ -1,5 +1,11 @@
 import type { Clock } from './ports.js';
 
+/**
+ * Requests closer together than this record their time once: deadlines they move are seconds or
+ * minutes away, and each record is a durable write.
+ */
+export const TOUCH_RESOLUTION_MS = 1_000;
+
 export const systemClock: Clock = { now: () => Date.now() };
 
 /** A clock that moves only when told to: tests advance time instead of sleeping. */

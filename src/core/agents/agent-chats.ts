@@ -16,7 +16,7 @@ import type { AgentChatActions } from '../chats/agent-chat-actions.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
 import { normalizeSurvey, parseSubmission, type Survey } from '../surveys/surveys.js';
 import { effectiveAvailability, type Router } from './router.js';
-import { TOUCH_RESOLUTION_MS } from './agent-sessions.js';
+import { TOUCH_RESOLUTION_MS } from '../clock.js';
 import { attribute, isRecord } from '../guards.js';
 import { visitIdOf } from '../chats/chat-ids.js';
 

@@ -1,6 +1,7 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { Account, User } from '../model.js';
 import type { Clock, EventBus, Random, Store } from '../ports.js';
+import { TOUCH_RESOLUTION_MS } from '../clock.js';
 import { requireAccount } from '../accounts/require-account.js';
 import { endedChat, requeuedChat, stateEvent, systemLine, unrungChat } from '../chats/chat-events.js';
 import { Availability, ChatState, type AgentSession, type Chat } from '../chats/chat-model.js';
@@ -13,9 +14,6 @@ export interface AgentIdentity {
   /** The login session whose bearer made the call; null for signed (OAuth 1.0) calls. */
   loginSessionId: string | null;
 }
-
-/** Requests closer together than this record their time once. */
-export const TOUCH_RESOLUTION_MS = 1_000;
 
 const AVAILABILITY_BY_NAME = new Map(Object.values(Availability).map((value) => [value.toLowerCase(), value]));
 

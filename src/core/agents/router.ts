@@ -157,8 +157,8 @@ export function createRouter({
         const live = await tx.agentSessions.get(accountId, session.id);
         if (live === undefined || live.endedAt !== null)
           throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
-        const waiting = await tx.chats.listByState(accountId, ChatState.WAITING);
-        const next = waiting.find((chat) => chat.ringingUserId === agent.id);
+        // The oldest ringing here, in the queue order every list of waiting chats follows.
+        const [next] = await tx.chats.listRinging(accountId, agent.id);
         if (next === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'No incoming chat request');
         const name = agent.nickname || agent.loginName;
         const result = await writer.changeWithin(tx, accountId, next.id, (chat, now) => ({

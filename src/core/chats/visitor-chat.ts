@@ -1,6 +1,7 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { Account } from '../model.js';
 import type { Clock, Store } from '../ports.js';
+import { TOUCH_RESOLUTION_MS } from '../clock.js';
 import { requireAccount } from '../accounts/require-account.js';
 import { isGone, line, stateEvent, visitorDisplayName, endedChat } from './chat-events.js';
 import { ChatState, LineSource, type Chat, type ChatEvent } from './chat-model.js';
@@ -66,9 +67,9 @@ export function createVisitorChat({
     // Deadlines are seconds away: a request within a second of the last that would not move them
     // by more than that need not write again.
     const isFresh =
-      now - chat.lastUpdate < 1_000 &&
-      (idleDueAt === null || (chat.idleDueAt !== null && idleDueAt - chat.idleDueAt < 1_000)) &&
-      (retainUntil === null || (chat.retainUntil !== null && retainUntil - chat.retainUntil < 1_000));
+      now - chat.lastUpdate < TOUCH_RESOLUTION_MS &&
+      (idleDueAt === null || (chat.idleDueAt !== null && idleDueAt - chat.idleDueAt < TOUCH_RESOLUTION_MS)) &&
+      (retainUntil === null || (chat.retainUntil !== null && retainUntil - chat.retainUntil < TOUCH_RESOLUTION_MS));
     if (!isFresh) await store.chats.touch(accountId, chatId, now, idleDueAt, retainUntil);
     return {
       account,
