@@ -24,24 +24,43 @@ const partsOf = (epochMs: number, timeZone: string, options: Intl.DateTimeFormat
   return (type: Intl.DateTimeFormatPartTypes): string => parts.find((part) => part.type === type)?.value ?? '';
 };
 
+/**
+ * Offsets by time zone, each for the minute it was read in. Every rendered event needs its zone's
+ * offset; reading it from Intl takes far longer than the rest of the rendering, and offsets change
+ * only on a minute's boundary (zone transitions are whole minutes since the 1970s).
+ */
+const offsets = new Map<string, { minute: number; text: string; ms: number }>();
+
+function offsetAt(epochMs: number, timeZone: string): { text: string; ms: number } {
+  const minute = Math.floor(epochMs / 60_000);
+  const known = offsets.get(timeZone);
+  if (known?.minute === minute) return known;
+  const name = partsOf(epochMs, timeZone, { timeZoneName: 'longOffset' })('timeZoneName');
+  const match = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
+  const [sign, hours, minutes] = match ? [match[1]!, match[2]!, match[3] ?? '00'] : ['+', '00', '00'];
+  const offset = {
+    minute,
+    text: `${sign}${hours}:${minutes}`,
+    ms: (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) * 60_000,
+  };
+  offsets.set(timeZone, offset);
+  return offset;
+}
+
 /** Offset of `timeZone` at `epochMs` as `+hh:mm` (never `Z`: server-chat §1.8 wants `+00:00`). */
 export function offsetOf(epochMs: number, timeZone: string): string {
-  const name = partsOf(epochMs, timeZone, { timeZoneName: 'longOffset' })('timeZoneName');
-  const match = /GMT([+-]\d{2}):?(\d{2})?/.exec(name);
-  return match ? `${match[1]}:${match[2] ?? '00'}` : '+00:00';
+  return offsetAt(epochMs, timeZone).text;
 }
 
 /** Offset of `timeZone` at `epochMs` in milliseconds east of GMT. */
 export function offsetMs(epochMs: number, timeZone: string): number {
-  const [hours = '0', minutes = '0'] = offsetOf(epochMs, timeZone).split(':');
-  const sign = hours.startsWith('-') ? -1 : 1;
-  return sign * (Math.abs(Number(hours)) * 60 + Number(minutes)) * 60_000;
+  return offsetAt(epochMs, timeZone).ms;
 }
 
 /** `2017-12-06T16:29:45.438-05:00` in `timeZone`. */
 export function isoWithOffset(epochMs: number, timeZone = 'UTC'): string {
-  const local = new Date(epochMs + offsetMs(epochMs, timeZone));
-  return `${local.toISOString().slice(0, 23)}${offsetOf(epochMs, timeZone)}`;
+  const offset = offsetAt(epochMs, timeZone);
+  return `${new Date(epochMs + offset.ms).toISOString().slice(0, 23)}${offset.text}`;
 }
 
 /** `Sep 22, 2016 4:10:15 PM` in `timeZone`. */
