@@ -5,7 +5,6 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import cookie from '@fastify/cookie';
-import { setMaxListeners } from 'node:events';
 import type { Core } from '../core/create-core.js';
 import { ChatError, ErrorCode, isChatError } from '../core/errors.js';
 import type { RateBudget } from '../core/ports.js';
@@ -18,6 +17,8 @@ import { legacyContextOf, queryParam, rememberSuffixFormat, sendError, type Lega
 import { RouteFamily } from './legacy/route-family.js';
 import { LegacyBodyError } from './legacy/xml-codec.js';
 import type { PublicOriginConfig } from './public-origin.js';
+import { ServerClosing } from './realtime/server-closing.js';
+import { OneLinePerRequest } from './request-log.js';
 import { registerDomainRoutes } from './domain/domain-routes.js';
 import { registerLoginRoutes } from './login/login-routes.js';
 import { registerHealthRoute } from './health.js';
@@ -49,8 +50,8 @@ export interface AppOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Aborted when the server begins to close: long-lived answers (streams, long-polls) end. */
-    closing: AbortSignal;
+    /** Begins when the server begins to close: long-lived answers (streams, long-polls) end. */
+    closing: ServerClosing;
   }
 }
 
@@ -61,6 +62,7 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
   const allowedOrigins = new Set(http.corsOrigins);
   const app = Fastify({
     logger,
+    logController: new OneLinePerRequest(),
     ...(https ? { https } : {}),
     trustProxy: http.trustProxy,
     bodyLimit: http.bodyLimitBytes,
@@ -78,11 +80,9 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
     routerOptions: { querystringParser: (query: string) => parseLenientQuery(query) },
   });
 
-  const closing = new AbortController();
-  // Every open stream and waiting long-poll listens to it: thousands of listeners are expected.
-  setMaxListeners(0, closing.signal);
-  app.decorate('closing', closing.signal);
-  app.addHook('preClose', async () => closing.abort());
+  const closing = new ServerClosing();
+  app.decorate('closing', closing);
+  app.addHook('preClose', async () => closing.begin());
 
   await app.register(cookie);
   // Decided once per request from its path and headers, on first use (also in hooks and handlers

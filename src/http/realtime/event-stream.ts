@@ -53,16 +53,12 @@ export function openEventStream(
   raw.once('close', shut);
   // Streams never finish on their own: end them when the server closes (clients resume from their
   // Last-Event-ID), or the close would wait for every client to hang up.
-  const closing = reply.server.closing;
-  const endOnClosing = () => {
-    if (!closed) raw.end();
-    shut();
-  };
-  if (closing.aborted) queueMicrotask(endOnClosing);
-  else {
-    closing.addEventListener('abort', endOnClosing, { once: true });
-    listeners.push(() => closing.removeEventListener('abort', endOnClosing));
-  }
+  listeners.push(
+    reply.server.closing.listen(() => {
+      if (!closed) raw.end();
+      shut();
+    }),
+  );
   return {
     send({ id, event, data }) {
       if (closed) return;

@@ -19,22 +19,10 @@ export function waitParam(request: FastifyRequest): number {
 }
 
 /**
- * Aborts when the client goes away, so an abandoned long-poll stops waiting at once, and when the
- * server begins to close, so a waiting long-poll answers (with what there is) instead of holding
- * the shutdown for up to a minute.
- */
-export function abortOnClose(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => controller.abort());
-  const closing = reply.server.closing;
-  if (closing.aborted) controller.abort();
-  else closing.addEventListener('abort', () => controller.abort(), { once: true, signal: controller.signal });
-  return controller.signal;
-}
-
-/**
  * Holds a read until it returns at least one event or `waitSeconds` pass. While nothing happens the
  * store is not asked again: the wait is on the chat watch, woken by the bus when the chat changes.
+ * It also ends when the client goes away (an abandoned long-poll stops waiting at once) and when the
+ * server begins to close (it answers with what there is instead of holding the shutdown).
  */
 export async function longPoll(
   watch: ChatWatch,
@@ -48,34 +36,33 @@ export async function longPoll(
   // Listen before the first read, so a change committed between the read and the wait is not missed.
   let announced = 0;
   let ended = false;
+  let stopped = false;
   let wake: (() => void) | undefined;
   const unlisten = watch.listen(accountId, chatId, (event) => {
     announced = Math.max(announced, event.nextEventId);
     ended ||= event.state === 'ended';
     wake?.();
   });
-  const signal = abortOnClose(reply);
+  const stop = () => {
+    stopped = true;
+    wake?.();
+  };
+  reply.raw.once('close', stop);
+  const unlistenClosing = reply.server.closing.listen(stop);
   try {
     const deadline = Date.now() + waitSeconds * 1000;
     let result = await read(false);
-    while (result.events.length === 0 && result.chat.state !== 'ended' && !signal.aborted) {
+    while (result.events.length === 0 && result.chat.state !== 'ended' && !stopped) {
       const seen = result.chat.nextEventId;
       if (announced <= seen && !ended) {
         const remaining = deadline - Date.now();
         if (remaining <= 0) break;
         const woke = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(false), remaining);
-          const onAbort = () => {
-            clearTimeout(timer);
-            resolve(false);
-          };
-          signal.addEventListener('abort', onAbort, { once: true });
           wake = () => {
-            if (announced > seen || ended) {
-              clearTimeout(timer);
-              signal.removeEventListener('abort', onAbort);
-              resolve(true);
-            }
+            if (!stopped && announced <= seen && !ended) return;
+            clearTimeout(timer);
+            resolve(!stopped);
           };
         });
         wake = undefined;
@@ -86,5 +73,7 @@ export async function longPoll(
     return result;
   } finally {
     unlisten();
+    unlistenClosing();
+    reply.raw.off('close', stop);
   }
 }
