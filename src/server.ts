@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Seed } from './core/seed/seed-schema.js';
 import { buildApp } from './http/app.js';
+import { requestLogOptions } from './http/request-log.js';
 import { DEMO_SEED_PATH, openRuntime, readSeedFile, type Runtime } from './runtime.js';
 
 export interface RunningServer {
@@ -42,11 +43,7 @@ export async function startServer(config: Config, print: (line: string) => void 
         bodyLimitBytes: 1_048_576,
         trustProxy: config.trustProxy,
       },
-      logger: {
-        level: config.logLevel,
-        // Credentials never reach a log.
-        redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-      },
+      logger: requestLogOptions(config.logLevel),
       ...(config.tls === undefined ? {} : { https: config.tls }),
     });
     const running = app;

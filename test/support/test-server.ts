@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { ManualClock } from '../../src/core/clock.js';
 import { createCore, type Core } from '../../src/core/create-core.js';
 import type { Mailer, RateBudget } from '../../src/core/ports.js';
@@ -44,6 +44,8 @@ export interface TestServerOptions {
   startTime?: number;
   /** Called with every SQL statement the store runs. */
   onQuery?: (sql: string) => void;
+  /** The request log (none by default). */
+  logger?: FastifyServerOptions['logger'];
   /** Extra routes registered before the server listens (to exercise transport plugins). */
   routes?: (app: FastifyInstance, core: Core) => void;
 }
@@ -78,6 +80,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
   });
   const app = await buildApp({
     core,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
     http: {
       publicHost: undefined,
       fallbackAuthority: '127.0.0.1:8080',

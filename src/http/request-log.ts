@@ -1,0 +1,33 @@
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+
+/**
+ * The server's logger: `level` and above, a request as the client sent it (with its format
+ * suffix, which routing strips), and credentials kept out of every line.
+ */
+export const requestLogOptions = (level: string) => ({
+  level,
+  serializers: {
+    req: (request: FastifyRequest) => ({
+      method: request.method,
+      url: request.originalUrl,
+      host: request.host,
+      remoteAddress: request.ip,
+      remotePort: request.socket.remotePort,
+    }),
+  },
+  redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+});
+
+/**
+ * One line per request, when it is answered, instead of Fastify's two (one as it arrives): a
+ * long-poll client asks again after every event, and each line is written on the event loop.
+ */
+export class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const fields = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...fields, err: error }, 'request errored');
+    else reply.log.info(fields, 'request completed');
+  }
+}
