@@ -14,13 +14,16 @@ const STATEMENT_CACHE_SIZE = 500;
 /**
  * Kysely's SQLite dialect with a driver suited to a busy server: statements are prepared once and
  * reused (better-sqlite3 does not cache them), and the one connection is handed to waiting queries
- * in arrival order (Kysely's own mutex wakes every waiter on each release, so N waiting queries
- * cost N² wake-ups).
+ * in arrival order (Kysely's own mutex wakes every waiting query on each release, so N waiting
+ * queries cost N² wake-ups).
  *
- * With `flush`, a commit is made durable by `flush` (the WAL fsync'd on libuv's thread pool)
+ * With `flush`, commits are made durable by `flush` (the WAL fsync'd on libuv's thread pool)
  * instead of inside SQLite (`synchronous = FULL` fsyncs on the event loop, stopping every request
- * for as long as the disk takes). The connection stays held until the flush is done, so no
- * statement of this process, and no caller, sees a commit before it is on disk.
+ * for as long as the disk takes), several at once: commits made while a flush runs are covered by
+ * the next one (group commit). No caller sees a commit before it is on disk: the result of every
+ * statement, a read too, is handed over only once every commit made before it has been flushed.
+ * The connection itself is free again as soon as a statement outside a transaction has run, so a
+ * slow flush delays the answers that depend on it but not the statements queued behind it.
  */
 export class PreparedSqliteDialect extends SqliteDialect {
   constructor(
@@ -35,32 +38,140 @@ export class PreparedSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * Commits in order and which of them are on disk. One flush runs at a time; when it ends, the next
+ * one covers every commit made meanwhile.
+ */
+class GroupFlush {
+  private committed = 0;
+  private durable = 0;
+  private isFlushing = false;
+  private readonly waiting: { commit: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(private readonly flush: () => Promise<void>) {}
+
+  /** Counts a commit just made (its pages are in the WAL) and starts a flush unless one runs. */
+  commit(): void {
+    this.committed += 1;
+    void this.run();
+  }
+
+  /**
+   * Resolves once every commit made so far is on disk (rejects if the flush that covers one fails);
+   * undefined when they all are already.
+   */
+  durableSoFar(): Promise<void> | undefined {
+    if (this.durable >= this.committed) return undefined;
+    return new Promise((resolve, reject) => this.waiting.push({ commit: this.committed, resolve, reject }));
+  }
+
+  private async run(): Promise<void> {
+    if (this.isFlushing) return;
+    this.isFlushing = true;
+    while (this.durable < this.committed) {
+      // Only commits made before the flush begins are sure to be covered by it.
+      const covered = this.committed;
+      let failure: { error: unknown } | undefined;
+      try {
+        await this.flush();
+      } catch (error) {
+        failure = { error };
+      }
+      this.durable = covered;
+      const settled = this.waiting.filter((waiter) => waiter.commit <= covered);
+      this.waiting.splice(0, settled.length);
+      for (const waiter of settled) {
+        if (failure === undefined) waiter.resolve();
+        else waiter.reject(failure.error);
+      }
+    }
+    this.isFlushing = false;
+  }
+}
+
 class PreparedSqliteDriver implements Driver {
-  private readonly connection: PreparedSqliteConnection;
+  private readonly statements = new Map<string, Statement>();
+  private readonly groupFlush: GroupFlush | undefined;
   private readonly waiting: (() => void)[] = [];
   private isHeld = false;
+  /**
+   * Kysely keeps every connection object it is given, so leases (one per acquisition, since a
+   * lease may give the connection up before Kysely releases it) are reused once released.
+   */
+  private readonly idle: SqliteLease[] = [];
 
   constructor(
-    private readonly database: SqliteDatabase,
+    readonly database: SqliteDatabase,
     flush: (() => Promise<void>) | undefined,
   ) {
-    this.connection = new PreparedSqliteConnection(database, flush);
+    this.groupFlush = flush === undefined ? undefined : new GroupFlush(flush);
   }
 
   async init(): Promise<void> {}
 
-  acquireConnection(): Promise<DatabaseConnection> {
-    if (!this.isHeld) {
-      this.isHeld = true;
-      return Promise.resolve(this.connection);
-    }
-    return new Promise((resolve) => this.waiting.push(() => resolve(this.connection)));
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.take();
+    const lease = this.idle.pop() ?? new SqliteLease(this);
+    lease.isHolding = true;
+    return lease;
   }
 
-  async releaseConnection(): Promise<void> {
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const lease = connection as SqliteLease;
+    lease.giveUp();
+    this.idle.push(lease);
+  }
+
+  /** Waits for the connection, first come first served. */
+  take(): Promise<void> {
+    if (!this.isHeld) {
+      this.isHeld = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the connection to the next in line. */
+  give(): void {
     const next = this.waiting.shift();
     if (next === undefined) this.isHeld = false;
     else next();
+  }
+
+  /** Runs one statement now, and counts it if it committed. */
+  run<R>(compiledQuery: CompiledQuery): QueryResult<R> {
+    const statement = this.prepare(compiledQuery.sql);
+    const parameters = compiledQuery.parameters as unknown[];
+    const wasInTransaction = this.database.inTransaction;
+    let result: QueryResult<R>;
+    let hasWritten: boolean;
+    if (statement.reader) {
+      result = { rows: statement.all(parameters) as R[] };
+      // `update … returning` reads and writes.
+      hasWritten = !statement.readonly;
+    } else {
+      const { changes, lastInsertRowid } = statement.run(parameters);
+      result = { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+      hasWritten = changes > 0 || (wasInTransaction && compiledQuery.sql !== 'rollback');
+    }
+    // A commit: of a transaction, or of a statement on its own.
+    if (hasWritten && !this.database.inTransaction) this.groupFlush?.commit();
+    return result;
+  }
+
+  /** When what has been committed so far is on disk (undefined: it is, or nothing is flushed). */
+  durableSoFar(): Promise<void> | undefined {
+    return this.groupFlush?.durableSoFar();
+  }
+
+  private prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
+      statement = this.database.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -106,43 +217,44 @@ class PreparedSqliteDriver implements Driver {
 
 const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
-class PreparedSqliteConnection implements DatabaseConnection {
-  private readonly statements = new Map<string, Statement>();
+/**
+ * One acquisition of the connection. Outside a transaction nothing else needs it once a statement
+ * has run, so it is given to the next in line then, while this statement's result waits for the
+ * disk; a lease used again after that waits its turn anew (Kysely's migrator runs several
+ * statements on one acquisition).
+ */
+class SqliteLease implements DatabaseConnection {
+  isHolding = false;
 
-  constructor(
-    private readonly database: SqliteDatabase,
-    private readonly flush: (() => Promise<void>) | undefined,
-  ) {}
+  constructor(private readonly driver: PreparedSqliteDriver) {}
 
-  private prepare(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
-      statement = this.database.prepare(sql);
-      this.statements.set(sql, statement);
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    if (!this.isHolding) {
+      await this.driver.take();
+      this.isHolding = true;
     }
-    return statement;
+    let result: QueryResult<R>;
+    try {
+      result = this.driver.run<R>(compiledQuery);
+    } catch (error) {
+      // Inside a transaction the rollback that follows waits for the disk; on its own, a refusal
+      // may rest on a commit not yet on disk, as a result may.
+      if (this.driver.database.inTransaction) throw error;
+      this.giveUp();
+      await this.driver.durableSoFar()?.catch(() => undefined);
+      throw error;
+    }
+    if (this.driver.database.inTransaction) return result;
+    this.giveUp();
+    const durable = this.driver.durableSoFar();
+    if (durable !== undefined) await durable;
+    return result;
   }
 
-  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const statement = this.prepare(compiledQuery.sql);
-    const parameters = compiledQuery.parameters as unknown[];
-    const wasInTransaction = this.database.inTransaction;
-    let result: QueryResult<R>;
-    let hasWritten: boolean;
-    if (statement.reader) {
-      result = { rows: statement.all(parameters) as R[] };
-      // `update … returning` reads and writes.
-      hasWritten = !statement.readonly;
-    } else {
-      const { changes, lastInsertRowid } = statement.run(parameters);
-      result = { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
-      hasWritten = changes > 0 || (wasInTransaction && compiledQuery.sql !== 'rollback');
-    }
-    // A commit (of a transaction, or of a statement on its own) is durable before it is answered.
-    const isCommitted = hasWritten && !this.database.inTransaction;
-    if (this.flush !== undefined && isCommitted) return this.flush().then(() => result);
-    return Promise.resolve(result);
+  giveUp(): void {
+    if (!this.isHolding) return;
+    this.isHolding = false;
+    this.driver.give();
   }
 
   streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {

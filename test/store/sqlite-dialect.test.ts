@@ -15,10 +15,11 @@ describe('the SQLite driver', () => {
   let dir: string;
   let database: SQLite.Database;
   let db: Kysely<Tables>;
-  /** What happened, in order: statements run, flushes begun and ended. */
+  /** What happened, in order: statements completed (as Kysely logs them), flushes begun and ended. */
   const log: string[] = [];
   let release: () => void = () => undefined;
   let gate: Promise<void> = Promise.resolve();
+  let failNextFlush = false;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-dialect-'));
@@ -28,6 +29,11 @@ describe('the SQLite driver', () => {
     const flush = async () => {
       log.push('flush');
       await gate;
+      if (failNextFlush) {
+        failNextFlush = false;
+        log.push('failed');
+        throw new Error('EIO: the disk refused');
+      }
       log.push('flushed');
     };
     db = new Kysely<Tables>({
@@ -44,33 +50,78 @@ describe('the SQLite driver', () => {
   });
 
   const settled = () => new Promise((resolve) => setImmediate(resolve));
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-  /** Holds the next flushes until `release()`. */
+  /** Holds the flushes from now on until `release()`. */
   const holdFlushes = () => {
     gate = new Promise((resolve) => (release = resolve));
   };
 
-  it('answers a transaction only once its commit is flushed, and runs nothing else meanwhile', async () => {
+  /** Whether the promise has settled yet. */
+  const tracked = <T>(promise: Promise<T>) => {
+    const state = { isSettled: false };
+    void promise.then(
+      () => (state.isSettled = true),
+      () => (state.isSettled = true),
+    );
+    return state;
+  };
+
+  it('answers a commit, and a read that sees it, only once the commit is flushed', async () => {
+    await settled();
     log.length = 0;
     holdFlushes();
     const committed = db.transaction().execute(async (tx) => {
       await tx.insertInto('lines').values({ id: 1, text: 'one' }).execute();
     });
-    let isCommitted = false;
-    void committed.then(() => (isCommitted = true));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    // A read waits for the connection, which the unflushed commit still holds.
+    const commit = tracked(committed);
+    await pause();
+    // The read runs at once (the connection is free) but waits for the disk before it answers.
     const read = db.selectFrom('lines').selectAll().execute();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const whileHeld = [...log];
+    const reading = tracked(read);
+    await pause();
+    assert.equal(commit.isSettled, false);
+    assert.equal(reading.isSettled, false);
+    assert.deepEqual(log, ['begin', 'insert', 'flush']);
     release();
-    assert.equal(isCommitted, false);
-    assert.deepEqual(whileHeld, ['begin', 'insert', 'flush']);
     await committed;
     assert.deepEqual(await read, [{ id: 1, text: 'one' }]);
     await settled();
-    // Kysely logs a statement once it has completed: the commit after its flush.
     assert.deepEqual(log, ['begin', 'insert', 'flush', 'flushed', 'commit', 'select']);
+  });
+
+  it('covers the commits made while a flush runs with one more flush (group commit)', async () => {
+    await settled();
+    log.length = 0;
+    holdFlushes();
+    const first = db.insertInto('lines').values({ id: 10, text: 'ten' }).execute();
+    await pause();
+    // Made while the first flush is held: none waits for the connection, all for one next flush.
+    const rest = [11, 12, 13].map((id) =>
+      db
+        .insertInto('lines')
+        .values({ id, text: String(id) })
+        .execute(),
+    );
+    const others = rest.map(tracked);
+    await pause();
+    assert.deepEqual(log, ['flush']);
+    assert.deepEqual(
+      database.prepare('select id from lines where id >= 10 order by id').pluck().all(),
+      [10, 11, 12, 13],
+    );
+    // The first flush ends; the second, for 11–13, is held in turn.
+    const releaseFirst = release;
+    holdFlushes();
+    releaseFirst();
+    await first;
+    await pause();
+    assert.ok(others.every((state) => !state.isSettled));
+    assert.deepEqual(log, ['flush', 'flushed', 'flush', 'insert']);
+    release();
+    await Promise.all(rest);
+    await settled();
+    assert.deepEqual(log, ['flush', 'flushed', 'flush', 'insert', 'flushed', 'insert', 'insert', 'insert']);
   });
 
   it('flushes a write made on its own, and neither reads nor statements inside a transaction', async () => {
@@ -106,5 +157,56 @@ describe('the SQLite driver', () => {
       'insert',
       'rollback',
     ]);
+  });
+
+  it('refuses a statement only once the commit its refusal rests on is flushed', async () => {
+    await settled();
+    log.length = 0;
+    holdFlushes();
+    const inserted = db.insertInto('lines').values({ id: 20, text: 'twenty' }).execute();
+    await pause();
+    const duplicate = db.insertInto('lines').values({ id: 20, text: 'again' }).execute();
+    const refusal = tracked(duplicate);
+    await pause();
+    assert.equal(refusal.isSettled, false);
+    release();
+    await inserted;
+    await assert.rejects(duplicate, /UNIQUE constraint failed/);
+  });
+
+  it('fails the commit and the reads that saw it when its flush fails, and flushes later commits again', async () => {
+    await settled();
+    log.length = 0;
+    holdFlushes();
+    failNextFlush = true;
+    const lost = db.insertInto('lines').values({ id: 30, text: 'thirty' }).execute();
+    await pause();
+    const read = db.selectFrom('lines').select('id').where('id', '=', 30).execute();
+    void read.catch(() => undefined);
+    await pause();
+    release();
+    await assert.rejects(lost, /EIO/);
+    await assert.rejects(read, /EIO/);
+    await db.insertInto('lines').values({ id: 31, text: 'thirty-one' }).execute();
+    await settled();
+    // Kysely logs failed statements too.
+    assert.deepEqual(log, ['flush', 'failed', 'insert', 'select', 'flush', 'flushed', 'insert']);
+  });
+
+  it('runs several statements on one acquisition in order, each taking its turn (as the migrator does)', async () => {
+    await settled();
+    const ids = await db.connection().execute(async (connection) => {
+      await connection.insertInto('lines').values({ id: 40, text: 'forty' }).execute();
+      const between = db.insertInto('lines').values({ id: 41, text: 'forty-one' }).execute();
+      await connection.insertInto('lines').values({ id: 42, text: 'forty-two' }).execute();
+      await between;
+      return connection.selectFrom('lines').select('id').where('id', '>=', 40).orderBy('id').execute();
+    });
+    assert.deepEqual(
+      ids.map((row) => row.id),
+      [40, 41, 42],
+    );
+    // The connection is free afterwards.
+    assert.equal((await db.selectFrom('lines').select('id').where('id', '=', 42).execute()).length, 1);
   });
 });
