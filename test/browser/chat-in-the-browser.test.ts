@@ -246,11 +246,14 @@ describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, 
     const agent = await openContext(browser, 1280);
     agent.context.setDefaultTimeout(15_000);
     await logIn(agent.page, fixture, 'alice', 'alice-pass');
-    const visitors = await Promise.all(
-      ['Ann', 'Ben'].map((visitorName) =>
-        VisitorClient.startChat({ baseUrl, accountId, appKey, skill: 'Sales', visitorName, keepAliveMs: 0 }),
-      ),
-    );
+    // Ann a second before Ben: she has waited longer, so the first Accept takes her chat.
+    const visitors: VisitorClient[] = [];
+    for (const visitorName of ['Ann', 'Ben']) {
+      visitors.push(
+        await VisitorClient.startChat({ baseUrl, accountId, appKey, skill: 'Sales', visitorName, keepAliveMs: 0 }),
+      );
+      fixture.server.clock.advance(1_000);
+    }
     const accept = agent.page.getByRole('button', { name: 'Accept' });
     await accept.nth(1).waitFor();
     assert.match(await agent.page.title(), /^\(2\)/);
