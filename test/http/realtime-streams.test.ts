@@ -293,6 +293,41 @@ for (const target of await databaseTargets()) {
       assert.deepEqual(streams[1]!.messages, []);
     });
 
+    it('keeps the agent session alive from its open streams with one write a second at most, however many', async () => {
+      const room = await newAccount();
+      const chatId = await room.chatting();
+      const streams = await Promise.all([
+        ...Array.from({ length: 8 }, () => openStream(room.agentPath(chatId, '/events', 'from=4'), room.bearer())),
+        openStream(`${room.session.path}/stream`, room.bearer()),
+      ]);
+      const sessionId = room.session.path.split('/').pop() ?? '';
+      const repository = server.store.agentSessions;
+      const touch = repository.touch;
+      const touches: number[] = [];
+      repository.touch = (accountId, id, now, idleDueAt) => {
+        if (id === sessionId) touches.push(now);
+        return touch.call(repository, accountId, id, now, idleDueAt);
+      };
+      try {
+        for (const round of [1, 2, 3]) {
+          server.clock.advance(5_000);
+          const seen = streams.map((stream) => stream.comments.length);
+          // Each of the nine streams sends two keep-alives; together they write once.
+          await Promise.all(
+            streams.map((stream, i) =>
+              stream.until(() => stream.comments.length >= seen[i]! + 2, 'two more keep-alives', 3_000),
+            ),
+          );
+          assert.equal(touches.length, round);
+          assert.equal(touches.at(-1), server.clock.now());
+        }
+        const stored = await server.store.agentSessions.get(room.accountId, sessionId);
+        assert.equal(stored?.lastRequestAt, server.clock.now());
+      } finally {
+        repository.touch = touch;
+      }
+    });
+
     it('ends the stream after the `ended` event; a stream of an ended chat sends what is left and ends', async () => {
       const room = await newAccount();
       const chatId = await room.chatting();

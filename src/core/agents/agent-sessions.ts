@@ -44,6 +44,8 @@ export function createAgentSessions(deps: {
   router: Router;
 }) {
   const { store, clock, random, bus, writer, router } = deps;
+  /** Keep-alives under way, by account and session. */
+  const keepingAlive = new Map<string, Promise<void>>();
 
   const idleDue = (account: Account, now: number) => now + account.settings.agentSessionIdleSeconds * 1000;
 
@@ -183,14 +185,31 @@ export function createAgentSessions(deps: {
       return { account, session: touched };
     },
 
-    /** Records activity on a session that has a stream open (no other request to touch it). */
-    async keepAlive(session: AgentSession): Promise<void> {
-      const account = await store.accounts.get(session.accountId);
-      if (account === undefined) return;
-      const now = clock.now();
-      if ((await store.agentSessions.touch(session.accountId, session.id, now, idleDue(account, now))) === undefined) {
-        throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
-      }
+    /**
+     * Records activity on a session that has streams open (no other request to touch it). A session
+     * may have many (one per chat, and its own), whose keep-alives come together: they share one
+     * read, and write at most once a second, as requests do.
+     */
+    keepAlive(session: AgentSession): Promise<void> {
+      const k = `${session.accountId}\u0000${session.id}`;
+      const running = keepingAlive.get(k);
+      if (running !== undefined) return running;
+      const work = (async () => {
+        const account = await store.accounts.get(session.accountId);
+        if (account === undefined) return;
+        const current = await store.agentSessions.get(session.accountId, session.id);
+        if (current === undefined || current.endedAt !== null)
+          throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+        const now = clock.now();
+        if (now - current.lastRequestAt < TOUCH_RESOLUTION_MS) return;
+        if (
+          (await store.agentSessions.touch(session.accountId, session.id, now, idleDue(account, now))) === undefined
+        ) {
+          throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+        }
+      })().finally(() => keepingAlive.delete(k));
+      keepingAlive.set(k, work);
+      return work;
     },
 
     /**
