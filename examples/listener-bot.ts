@@ -46,7 +46,14 @@ async function report(chat: AgentChat): Promise<void> {
 
 for await (const notification of agent.notifications()) {
   if (notification.type === 'availability') console.log(`this session's availability: ${notification.availability}`);
-  if (notification.type === 'ring') console.log(`ringing: ${notification.ringingCount}`);
+  if (notification.type === 'ring') {
+    // What rings (a Parley server describes each chat), oldest first: the one an accept would take.
+    const described = notification.ringing.map(
+      (ring) =>
+        `${ring.skill ?? 'any skill'} / ${ring.visitorName ?? 'unnamed visitor'}, waiting ${Math.round(ring.waitedMs / 1000)} s`,
+    );
+    console.log(`ringing: ${notification.ringingCount}${described.length > 0 ? ` (${described.join('; ')})` : ''}`);
+  }
   if (notification.type === 'chat') {
     console.log(`chat ${notification.chatId}: ${notification.state}`);
     if (notification.state === 'chatting' && !following.has(notification.chatId)) {
