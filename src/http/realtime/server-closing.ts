@@ -8,10 +8,6 @@ export class ServerClosing {
   private readonly listeners = new Set<() => void>();
   private hasBegun = false;
 
-  get isClosing(): boolean {
-    return this.hasBegun;
-  }
-
   /**
    * Calls `listener` once when the server begins to close (in a microtask if it already has);
    * returns what stops listening.
