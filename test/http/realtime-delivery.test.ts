@@ -60,11 +60,14 @@ for (const target of await databaseTargets()) {
   describe(`long-poll delivery (wait=S) on ${target.name}`, { skip: target.unavailable }, () => {
     let server: TestServer;
     let queries = 0;
+    /** The statements run since a test last emptied it. */
+    const statements: string[] = [];
 
     before(async () => {
       server = await startTestServer(target, {
-        onQuery: () => {
+        onQuery: (sql) => {
           queries += 1;
+          statements.push(sql);
         },
         http: { keepAliveMs: 200 },
       });
@@ -345,6 +348,23 @@ for (const target of await databaseTargets()) {
       await until(() => server.core.chats.watch.size() === waiting + 1, 'the long-poll to wait');
       abandoned.destroy();
       await until(() => server.core.chats.watch.size() === waiting, 'the abandoned long-poll to stop waiting', 2_000);
+    });
+
+    it('reads no events when there is nothing at or past `from`, on each of the four resources', async () => {
+      const room = await newAccount();
+      const chatId = await room.chatting();
+      const readsEvents = () => statements.some((sql) => sql.includes('from "chat_events"'));
+      for (const resource of room.resources(chatId)) {
+        statements.length = 0;
+        const caughtUp = await get(resource.path('from=4'), resource.headers);
+        assert.equal(caughtUp.status, 200, caughtUp.text);
+        assert.deepEqual(read(resource, caughtUp).events, [], resource.name);
+        assert.equal(readsEvents(), false, `${resource.name} read the events with nothing past from=4`);
+        statements.length = 0;
+        const behind = await get(resource.path('from=3'), resource.headers);
+        assert.equal(read(resource, behind).events.length, 1, resource.name);
+        assert.equal(readsEvents(), true, resource.name);
+      }
     });
 
     it('holds 1,000 concurrent long-polls without one store query, then answers every one when events arrive', async (t) => {

@@ -130,7 +130,11 @@ export function createAgentChats(deps: {
       options: { touch?: boolean } = {},
     ): Promise<{ chat: Chat; events: ChatEvent[] }> {
       const chat = await held(session, chatId, options);
-      const events = await store.chats.events(session.accountId, chatId, from, { includeAgentOnly: true });
+      // Nothing at or past `from` yet (a poll or a long-poll asking for what comes next): no query.
+      const events =
+        from >= chat.nextEventId
+          ? []
+          : await store.chats.events(session.accountId, chatId, from, { includeAgentOnly: true });
       return { chat, events };
     },
 

@@ -104,7 +104,8 @@ export function createVisitorChat({
       // Reads a long-poll or a stream repeats do not record the request again.
       const { account, chat } =
         options.touch === false ? await load(accountId, chatId) : await touch(accountId, chatId, holdMs);
-      const events = await store.chats.events(accountId, chatId, from);
+      // Nothing at or past `from` yet (a poll or a long-poll asking for what comes next): no query.
+      const events = from >= chat.nextEventId ? [] : await store.chats.events(accountId, chatId, from);
       return { account, chat, events };
     },
 
