@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import '../shared/fonts.css';
 import './chat.css';
 import { ChatApp } from './chat-app.js';
 import { readChatParams } from './chat-params.js';

@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.js';
+import '../shared/fonts.css';
 import './workspace.css';
 
 const root = document.getElementById('root');
