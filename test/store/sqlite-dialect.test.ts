@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { PreparedSqliteDialect } from '../../src/store/sqlite-dialect.js';
@@ -50,6 +50,12 @@ describe('the SQLite driver', () => {
   });
 
   const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+  // Each test starts once the last one's statements have all been logged, with an empty log.
+  beforeEach(async () => {
+    await settled();
+    log.length = 0;
+  });
   const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
 
   /** Holds the flushes from now on until `release()`. */
@@ -68,8 +74,6 @@ describe('the SQLite driver', () => {
   };
 
   it('answers a commit, and a read that sees it, only once the commit is flushed', async () => {
-    await settled();
-    log.length = 0;
     holdFlushes();
     const committed = db.transaction().execute(async (tx) => {
       await tx.insertInto('lines').values({ id: 1, text: 'one' }).execute();
@@ -91,8 +95,6 @@ describe('the SQLite driver', () => {
   });
 
   it('covers the commits made while a flush runs with one more flush (group commit)', async () => {
-    await settled();
-    log.length = 0;
     holdFlushes();
     const first = db.insertInto('lines').values({ id: 10, text: 'ten' }).execute();
     await pause();
@@ -125,8 +127,6 @@ describe('the SQLite driver', () => {
   });
 
   it('flushes a write made on its own, and neither reads nor statements inside a transaction', async () => {
-    await settled();
-    log.length = 0;
     await db.updateTable('lines').set({ text: 'uno' }).where('id', '=', 1).execute();
     await db.updateTable('lines').set({ text: 'none' }).where('id', '=', 99).execute();
     await db.selectFrom('lines').selectAll().execute();
@@ -160,8 +160,6 @@ describe('the SQLite driver', () => {
   });
 
   it('refuses a statement only once the commit its refusal rests on is flushed', async () => {
-    await settled();
-    log.length = 0;
     holdFlushes();
     const inserted = db.insertInto('lines').values({ id: 20, text: 'twenty' }).execute();
     await pause();
@@ -175,8 +173,6 @@ describe('the SQLite driver', () => {
   });
 
   it('fails the commit and the reads that saw it when its flush fails, and flushes later commits again', async () => {
-    await settled();
-    log.length = 0;
     holdFlushes();
     failNextFlush = true;
     const lost = db.insertInto('lines').values({ id: 30, text: 'thirty' }).execute();
@@ -194,7 +190,6 @@ describe('the SQLite driver', () => {
   });
 
   it('runs several statements on one acquisition in order, each taking its turn (as the migrator does)', async () => {
-    await settled();
     const ids = await db.connection().execute(async (connection) => {
       await connection.insertInto('lines').values({ id: 40, text: 'forty' }).execute();
       const between = db.insertInto('lines').values({ id: 41, text: 'forty-one' }).execute();
