@@ -47,6 +47,19 @@ export function createAgentSessions(deps: {
   /** Keep-alives under way, by account and session. */
   const keepingAlive = new Map<string, Promise<void>>();
 
+  /**
+   * Pushes a live session's idle deadline back for a request (or a stream's keep-alive). The
+   * deadline is 400 s away: within a second of the last one nothing is written (a bot polling every
+   * 2 s, or re-polling at once after each long-poll, would otherwise make one durable write per poll).
+   */
+  async function recordRequest(account: Account, session: AgentSession): Promise<AgentSession> {
+    const now = clock.now();
+    if (now - session.lastRequestAt < TOUCH_RESOLUTION_MS) return session;
+    const touched = await store.agentSessions.touch(account.id, session.id, now, idleDue(account, now));
+    if (touched === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+    return touched;
+  }
+
   const idleDue = (account: Account, now: number) => now + account.settings.agentSessionIdleSeconds * 1000;
 
   async function newId(accountId: string): Promise<string> {
@@ -175,14 +188,7 @@ export function createAgentSessions(deps: {
         throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
       if (session.userId !== caller.user.id)
         throw new ChatError(ErrorCode.FORBIDDEN, 'This agent session belongs to another user');
-      const now = clock.now();
-      // The idle deadline is 400 s away: a request within a second of the last one need not write
-      // again (a bot polling every 2 s, or re-polling at once after each long-poll, would otherwise
-      // make one durable write per poll).
-      if (now - session.lastRequestAt < TOUCH_RESOLUTION_MS) return { account, session };
-      const touched = await store.agentSessions.touch(accountId, sessionId, now, idleDue(account, now));
-      if (touched === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
-      return { account, session: touched };
+      return { account, session: await recordRequest(account, session) };
     },
 
     /**
@@ -200,13 +206,7 @@ export function createAgentSessions(deps: {
         const current = await store.agentSessions.get(session.accountId, session.id);
         if (current === undefined || current.endedAt !== null)
           throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
-        const now = clock.now();
-        if (now - current.lastRequestAt < TOUCH_RESOLUTION_MS) return;
-        if (
-          (await store.agentSessions.touch(session.accountId, session.id, now, idleDue(account, now))) === undefined
-        ) {
-          throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
-        }
+        await recordRequest(account, current);
       })().finally(() => keepingAlive.delete(k));
       keepingAlive.set(k, work);
       return work;
