@@ -113,6 +113,9 @@ class VisitorConnection {
 const queryOf = (skill: string | undefined): { query?: string } =>
   skill === undefined ? {} : { query: `skill=${encodeURIComponent(skill)}` };
 
+/** The seconds of an estimatedWaitTime answer (−1, nobody online, when it has none). */
+const waitIn = (reply: HttpReply): number => asNumber(member(reply.body, 'estimatedWaitTime')) ?? -1;
+
 /**
  * A visitor's chat on the Server Chat API (server-chat §6): request it, talk, read the events, end
  * it, then the exit survey and a transcript. While the chat lasts a keep-alive reads its information
@@ -183,7 +186,7 @@ export class VisitorClient {
    */
   static async estimatedWaitTime(options: VisitorQueryOptions): Promise<number> {
     const reply = await new VisitorConnection(options).send('GET', '/chat/estimatedWaitTime', queryOf(options.skill));
-    return asNumber(member(reply.body, 'estimatedWaitTime')) ?? -1;
+    return waitIn(reply);
   }
 
   /**
@@ -240,13 +243,13 @@ export class VisitorClient {
   async estimatedWaitTime(skill?: string): Promise<number> {
     try {
       const reply = await this.connection.send('GET', `${this.path()}/estimatedWaitTime`);
-      return asNumber(member(reply.body, 'estimatedWaitTime')) ?? -1;
+      return waitIn(reply);
     } catch (error) {
       // 404: a server without the addition (a gone chat is the event feed's to report).
       if (!(error instanceof ParleyError && error.status === 404)) throw error;
     }
     const reply = await this.connection.send('GET', '/chat/estimatedWaitTime', queryOf(skill));
-    return asNumber(member(reply.body, 'estimatedWaitTime')) ?? -1;
+    return waitIn(reply);
   }
 
   /** Sends a line (only while chatting, else ParleyError 400 / 5); resolves to its event id. */
