@@ -212,15 +212,14 @@ export type DomainEvent =
       reason: 'logout' | 'expired' | 'evicted' | 'user-disabled';
     }
   | {
-      /** A chat changed: new events up to `nextEventId - 1`, or a new state or typing flag. */
+      /**
+       * A chat changed, as committed: the chat after the change and the events the change appended
+       * (consecutive ids up to `chat.nextEventId - 1`; none for a new state or typing flag alone).
+       * Waiting readers answer from it without asking the store again.
+       */
       type: 'chat.changed';
-      accountId: string;
-      chatId: string;
-      state: ChatState;
-      nextEventId: number;
-      /** Who the chat rings at and who holds it now, for agents' notification streams. */
-      ringingUserId: number | null;
-      agentUserId: number | null;
+      chat: Chat;
+      events: ChatEvent[];
     }
   | {
       /** An agent session's availability changed (by the agent, or Away after a ring timeout). */

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { changeEventsFrom } from '../../src/core/chats/chat-events.js';
 import { createChatWatch } from '../../src/core/chats/chat-watch.js';
 import type { DomainEvent } from '../../src/core/ports.js';
 import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
+import { sampleChat } from '../support/chat-fixture.js';
 
 type ChatChanged = Extract<DomainEvent, { type: 'chat.changed' }>;
 
 const changed = (accountId: string, chatId: string): ChatChanged => ({
   type: 'chat.changed',
-  accountId,
-  chatId,
-  state: 'chatting',
-  nextEventId: 3,
-  ringingUserId: null,
-  agentUserId: 2001,
+  chat: sampleChat({ accountId, id: chatId, state: 'chatting', nextEventId: 3 }),
+  events: [{ id: 2, type: 'line', time: 0, text: 'hi' }],
 });
 
 describe('the chat watch hands each change to its chat’s waiters and its account’s listeners only', () => {
@@ -21,9 +19,9 @@ describe('the chat watch hands each change to its chat’s waiters and its accou
     const bus = createMemoryEventBus();
     const watch = createChatWatch(bus);
     const seen: string[] = [];
-    const stopChat = watch.listen('1', 'a', (event) => seen.push(`chat a: ${event.chatId}`));
-    const stopAccount = watch.listenAccount('1', (event) => seen.push(`account 1: ${event.chatId}`));
-    const stopOther = watch.listenAccount('2', (event) => seen.push(`account 2: ${event.chatId}`));
+    const stopChat = watch.listen('1', 'a', (event) => seen.push(`chat a: ${event.chat.id}`));
+    const stopAccount = watch.listenAccount('1', (event) => seen.push(`account 1: ${event.chat.id}`));
+    const stopOther = watch.listenAccount('2', (event) => seen.push(`account 2: ${event.chat.id}`));
     assert.equal(watch.size(), 3);
 
     bus.publish(changed('1', 'a'));
@@ -37,5 +35,29 @@ describe('the chat watch hands each change to its chat’s waiters and its accou
     assert.equal(watch.size(), 0);
     bus.publish(changed('1', 'a'));
     assert.equal(seen.length, 4);
+  });
+});
+
+describe('a change answers a read from `from` only when its events reach back that far', () => {
+  const event = (id: number) => ({ id, type: 'line' as const, time: 0, text: `line ${id}` });
+  const change = (nextEventId: number, ids: number[]) => ({
+    chat: sampleChat({ state: 'chatting', nextEventId }),
+    events: ids.map(event),
+  });
+
+  it('gives the carried events at or past `from`', () => {
+    assert.deepEqual(changeEventsFrom(change(7, [5, 6]), 5), [event(5), event(6)]);
+    assert.deepEqual(changeEventsFrom(change(7, [5, 6]), 6), [event(6)]);
+  });
+
+  it('gives none when nothing is at or past `from`, with or without events', () => {
+    assert.deepEqual(changeEventsFrom(change(7, [5, 6]), 7), []);
+    assert.deepEqual(changeEventsFrom(change(7, [5, 6]), 12), []);
+    assert.deepEqual(changeEventsFrom(change(7, []), 7), []);
+  });
+
+  it('cannot tell when events before the change’s own may be missing', () => {
+    assert.equal(changeEventsFrom(change(7, [5, 6]), 4), undefined);
+    assert.equal(changeEventsFrom(change(7, []), 6), undefined);
   });
 });

@@ -367,6 +367,31 @@ for (const target of await databaseTargets()) {
       }
     });
 
+    it('answers a woken long-poll from the change the bus carried, without reading the chat or its events again', async () => {
+      const room = await newAccount();
+      const chatId = await room.chatting();
+      const selectsFrom = (table: string) =>
+        statements.filter((sql) => sql.startsWith('select') && sql.includes(`from "${table}"`)).length;
+      let from = 4;
+      for (const resource of room.resources(chatId)) {
+        const waiting = server.core.chats.watch.size();
+        const pending = get(resource.path(`from=${from}&wait=20`), resource.headers);
+        await until(() => server.core.chats.watch.size() > waiting, `${resource.name} to wait`);
+        statements.length = 0;
+        // In process, so that the statements are the line's own and the long-poll's.
+        await server.core.chats.agentActions.sendLine(room.accountId, chatId, room.bot, `to ${resource.name}`);
+        const { events } = read(resource, await pending);
+        assert.deepEqual(
+          events.map((event) => [event['@id'], event.text]),
+          [[String(from), `to ${resource.name}`]],
+        );
+        // The line itself reads the chat once, under its lock; the answer adds no read.
+        assert.equal(selectsFrom('chats'), 1, `${resource.name}: ${statements.join('\n')}`);
+        assert.equal(selectsFrom('chat_events'), 0, `${resource.name}: ${statements.join('\n')}`);
+        from += 1;
+      }
+    });
+
     it('holds 1,000 concurrent long-polls without one store query, then answers every one when events arrive', async (t) => {
       const room = await newAccount();
       const chatCount = 50;

@@ -45,9 +45,14 @@ for (const target of await databaseTargets()) {
   describe(`Server-Sent Events on ${target.name}`, { skip: target.unavailable }, () => {
     let server: TestServer;
     const open = new Set<SseClient>();
+    /** The statements run since a test last emptied it. */
+    const statements: string[] = [];
 
     before(async () => {
-      server = await startTestServer(target, { http: { keepAliveMs: 200 } });
+      server = await startTestServer(target, {
+        http: { keepAliveMs: 200 },
+        onQuery: (sql) => statements.push(sql),
+      });
     });
     // Every stream a test opened is closed, so the server closes and the process exits.
     afterEach(() => {
@@ -220,6 +225,34 @@ for (const target of await databaseTargets()) {
           ['chatting', index < 2 ? '3' : 3],
         );
       }
+    });
+
+    it('sends the events a change carried without reading them from the store again', async () => {
+      const room = await newAccount();
+      const chatId = await room.chatting();
+      const streams = await Promise.all([
+        openStream(room.visitorPath(chatId, '', '&from=4')),
+        openStream(room.visitorPath(chatId, '/events', '&from=4')),
+        openStream(room.agentPath(chatId, '', 'from=4'), room.bearer()),
+        openStream(room.agentPath(chatId, '/events', 'from=4'), room.bearer()),
+      ]);
+      const [visitorChat, , agentChat] = streams;
+      // Open once the first read found nothing at or past `from`: the server's opening comment.
+      for (const stream of streams)
+        await stream.until(() => stream.comments.includes('stream open'), 'the stream to open');
+      await room.agentLine(chatId, 'warm-up');
+      for (const stream of streams) await stream.until(() => ids(stream.messages).includes(4), 'line 4');
+
+      statements.length = 0;
+      await room.agentLine(chatId, 'agents only', 'ONLY_TO_REP');
+      await room.visitor.say(chatId, 'hello');
+      await room.agentLine(chatId, 'hi');
+      for (const stream of streams) await stream.until(() => ids(stream.messages).includes(7), 'line 7');
+      const readsEvents = statements.filter((sql) => sql.startsWith('select') && sql.includes('from "chat_events"'));
+      assert.deepEqual(readsEvents, [], statements.join('\n'));
+      assert.deepEqual(ids(visitorChat!.messages), [4, 6, 7]);
+      assert.deepEqual(ids(agentChat!.messages), [4, 5, 6, 7]);
+      assert.deepEqual(eventsOf(agentChat!.messages).slice(1), (await room.session.events(chatId)).slice(5));
     });
 
     it('resumes after Last-Event-ID with no gap and no duplicate when the connection drops mid-chat', async () => {

@@ -1,54 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import type { Chat, ChatEvent } from '../../src/core/chats/chat-model.js';
+import type { ChatEvent } from '../../src/core/chats/chat-model.js';
 import { isValidEmailAddress, renderTranscript } from '../../src/core/chats/transcript.js';
 import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { SAMPLE_CHAT_START as START, sampleChat as chat } from '../support/chat-fixture.js';
 
-/** 2024-05-01T12:00:00Z */
-const START = Date.UTC(2024, 4, 1, 12, 0, 0);
 const SECOND = 1000;
-
-function chat(overrides: Partial<Chat> = {}): Chat {
-  return {
-    accountId: '12345678',
-    id: 'H1234567890123456789-0123456789abcdef0123456789abcdefK1234567',
-    visitorId: 1,
-    rtSessionId: 2,
-    state: 'ended',
-    skillId: null,
-    skillName: null,
-    requestedAgent: null,
-    agentUserId: 7,
-    agentName: 'Bob',
-    visitorName: 'Alice',
-    visitorTyping: false,
-    agentTyping: false,
-    interactionTimeoutSeconds: 600,
-    maxWaitTimeSeconds: null,
-    echo: {},
-    visitor: { visitorIp: '127.0.0.1', userAgent: 'test', referrer: '' },
-    preChatLines: [],
-    preChatSurvey: null,
-    exitSurvey: null,
-    customVariables: [],
-    startTime: START,
-    lastUpdate: START,
-    queuedAt: START,
-    acceptedAt: START + 5 * SECOND,
-    endedAt: START + 60 * SECOND,
-    idleDueAt: null,
-    waitDueAt: null,
-    retainUntil: null,
-    nextEventId: 0,
-    ringingUserId: null,
-    ringDueAt: null,
-    targetUserId: null,
-    agentSessionId: null,
-    agentSurvey: null,
-    ...overrides,
-  };
-}
 
 let nextId = 0;
 function line(offsetSeconds: number, fields: Partial<ChatEvent>): ChatEvent {

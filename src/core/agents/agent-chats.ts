@@ -2,7 +2,7 @@ import { ChatError, ErrorCode } from '../errors.js';
 import type { Account, Skill, User } from '../model.js';
 import type { Clock, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
-import { isGone, requeuedChat, stateEvent, systemLine } from '../chats/chat-events.js';
+import { changeEventsFrom, isGone, requeuedChat, stateEvent, systemLine } from '../chats/chat-events.js';
 import {
   ChatState,
   LineSource,
@@ -10,6 +10,7 @@ import {
   type AgentSession,
   type Chat,
   type ChatEvent,
+  type CommittedChange,
   type TextType,
 } from '../chats/chat-model.js';
 import type { AgentChatActions } from '../chats/agent-chat-actions.js';
@@ -136,6 +137,24 @@ export function createAgentChats(deps: {
           ? []
           : await store.chats.events(session.accountId, chatId, from, { includeAgentOnly: true });
       return { chat, events };
+    },
+
+    /**
+     * What a read from `from` would answer, taken from a change the bus carried (a waiting
+     * long-poll or stream, woken by it) without asking the store. Undefined when the change cannot
+     * tell alone: events before it may be missing, or the chat is gone, no longer this agent's, or
+     * held by another of its sessions (the store read refuses, or moves the holder, as `read` does).
+     */
+    readChange(
+      session: AgentSession,
+      change: CommittedChange,
+      from: number,
+    ): { chat: Chat; events: ChatEvent[] } | undefined {
+      const { chat } = change;
+      if (isGone(chat, clock.now()) || chat.agentUserId !== session.userId) return undefined;
+      if (chat.agentSessionId !== session.id && chat.state === ChatState.CHATTING) return undefined;
+      const events = changeEventsFrom(change, from);
+      return events === undefined ? undefined : { chat, events };
     },
 
     /** Adds a line (sanitised when HTML) or ends the chat; returns the id of the event to locate. */

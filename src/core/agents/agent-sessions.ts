@@ -4,7 +4,7 @@ import type { Clock, EventBus, Random, Store } from '../ports.js';
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
 import { requireAccount } from '../accounts/require-account.js';
 import { endedChat, requeuedChat, stateEvent, systemLine, unrungChat } from '../chats/chat-events.js';
-import { Availability, ChatState, type AgentSession, type Chat } from '../chats/chat-model.js';
+import { Availability, ChatState, type AgentSession, type Chat, type CommittedChange } from '../chats/chat-model.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
 import { effectiveAvailability, type Router } from './router.js';
 
@@ -70,13 +70,13 @@ export function createAgentSessions(deps: {
     }
   }
 
-  /** Withdraws the rings at an agent, except those `keep` keeps; returns the chats to announce. */
+  /** Withdraws the rings at an agent, except those `keep` keeps; returns the changes to announce. */
   async function withdrawRings(
     tx: Store,
     accountId: string,
     userId: number,
     keep: (chat: Chat) => boolean = () => false,
-  ): Promise<Chat[]> {
+  ): Promise<CommittedChange[]> {
     const changed = [];
     for (const chat of await tx.chats.listByState(accountId, ChatState.WAITING)) {
       if (chat.ringingUserId !== userId || keep(chat)) continue;
@@ -84,7 +84,7 @@ export function createAgentSessions(deps: {
         chat: unrungChat(ringing),
         events: [],
       }));
-      changed.push(result.chat);
+      changed.push(result);
     }
     return changed;
   }
@@ -124,13 +124,13 @@ export function createAgentSessions(deps: {
             events: [systemLine(account, 23, at), stateEvent(ChatState.WAITING, at)],
           };
         });
-        results.push(result.chat);
+        results.push(result);
       }
       // Rings at an agent with no session left go elsewhere.
       if (sameAgent === undefined) results.push(...(await withdrawRings(tx, accountId, session.userId)));
       return results;
     });
-    for (const chat of changed) writer.announce(chat);
+    for (const change of changed) writer.announce(change);
     if (changed.length > 0) await router.route(accountId);
   }
 
@@ -240,7 +240,7 @@ export function createAgentSessions(deps: {
         );
         return { updated: saved, released };
       });
-      for (const chat of released) writer.announce(chat);
+      for (const change of released) writer.announce(change);
       bus.publish({
         type: 'agent.availability',
         accountId: updated.accountId,

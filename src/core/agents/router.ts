@@ -3,7 +3,7 @@ import type { User } from '../model.js';
 import type { Clock, EventBus, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
 import { stateEvent, systemLine, unrungChat } from '../chats/chat-events.js';
-import { Availability, ChatState, type AgentSession, type Chat } from '../chats/chat-model.js';
+import { Availability, ChatState, type AgentSession, type Chat, type CommittedChange } from '../chats/chat-model.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
 
 /** An agent's availability across its live sessions: Online beats Occupied beats Away. */
@@ -80,7 +80,7 @@ export function createRouter({
         loads.set(user.id, { user, availability, active: active.get(user.id) ?? 0, ringing });
       }
       const now = clock.now();
-      const rung: Chat[] = [];
+      const rung: CommittedChange[] = [];
       for (const chat of unrouted) {
         const candidates = [...loads.values()].filter((agent) => {
           if (!hasRoom(agent)) return false;
@@ -102,11 +102,11 @@ export function createRouter({
           chat: { ...current, ringingUserId: chosen.user.id, ringDueAt },
           events: [],
         }));
-        rung.push(result.chat);
+        rung.push(result);
       }
       return rung;
     });
-    for (const chat of changed) writer.announce(chat);
+    for (const change of changed) writer.announce(change);
   }
 
   /** Routes the account's waiting chats; concurrent calls coalesce into one more pass. */
@@ -161,7 +161,7 @@ export function createRouter({
         const [next] = await tx.chats.listRinging(accountId, agent.id);
         if (next === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'No incoming chat request');
         const name = agent.nickname || agent.loginName;
-        const result = await writer.changeWithin(tx, accountId, next.id, (chat, now) => ({
+        return writer.changeWithin(tx, accountId, next.id, (chat, now) => ({
           chat: {
             ...chat,
             state: ChatState.CHATTING,
@@ -177,10 +177,9 @@ export function createRouter({
           },
           events: [stateEvent(ChatState.CHATTING, now), systemLine(account, 3, now, name)],
         }));
-        return result.chat;
       });
       writer.announce(accepted);
-      return accepted;
+      return accepted.chat;
     },
 
     /**
@@ -227,7 +226,7 @@ export function createRouter({
           })
           .catch(() => undefined);
         if (result !== undefined && result.events.length > 0) {
-          writer.announce(result.chat);
+          writer.announce(result);
           for (const away of madeAway) {
             bus.publish({
               type: 'agent.availability',

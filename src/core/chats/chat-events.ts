@@ -5,6 +5,7 @@ import {
   SubType,
   type Chat,
   type ChatEvent,
+  type CommittedChange,
   type NewChatEvent,
   type TextType,
 } from './chat-model.js';
@@ -60,6 +61,20 @@ export function numberEvents(chat: Chat, events: NewChatEvent[]): { chat: Chat; 
 
 /** The visitor's name as lines and the visitor side show it (server-chat §3.13). */
 export const visitorDisplayName = (chat: Chat): string => chat.visitorName ?? 'You';
+
+/**
+ * The events at or past `from` that a committed change carries, when they are all there are: the
+ * change's events reach back to `from`, or nothing is at or past it. Undefined when events before
+ * the change's may be missing (a change this reader did not see): only the store can tell then.
+ */
+export function changeEventsFrom(change: CommittedChange, from: number): ChatEvent[] | undefined {
+  const first = change.events[0]?.id ?? change.chat.nextEventId;
+  if (first > from && from < change.chat.nextEventId) return undefined;
+  return change.events.filter((event) => event.id >= from);
+}
+
+/** Agent-only lines (a transfer note, a whisper) never reach the visitor (chat-agent-api §3.15). */
+export const isForVisitor = (event: ChatEvent): boolean => event.subType !== SubType.ONLY_TO_REP;
 
 /** Whether the chat still answers: unknown, or ended and past its retention, reads as 404. */
 export const isGone = (chat: Chat | undefined, now: number): boolean =>

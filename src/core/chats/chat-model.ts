@@ -103,6 +103,12 @@ export interface ChatEvent {
   subType?: SubType;
 }
 
+/** A change as committed: the chat after it and the events it appended, numbered. */
+export interface CommittedChange {
+  chat: Chat;
+  events: ChatEvent[];
+}
+
 /** An event before the store gives it its id. */
 export type NewChatEvent = Omit<ChatEvent, 'id'>;
 

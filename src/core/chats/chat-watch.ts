@@ -1,7 +1,7 @@
-import type { DomainEvent, EventBus } from '../ports.js';
+import type { EventBus } from '../ports.js';
+import type { CommittedChange } from './chat-model.js';
 
-type ChatChanged = Extract<DomainEvent, { type: 'chat.changed' }>;
-type Listener = (event: ChatChanged) => void;
+type Listener = (change: CommittedChange) => void;
 
 /** Listeners by key: adding returns the removal, which drops the key once its last listener goes. */
 function listenerTable() {
@@ -16,8 +16,8 @@ function listenerTable() {
         if (set.size === 0) table.delete(key);
       };
     },
-    notify(key: string, event: ChatChanged): void {
-      for (const listener of table.get(key) ?? []) listener(event);
+    notify(key: string, change: CommittedChange): void {
+      for (const listener of table.get(key) ?? []) listener(change);
     },
     size(): number {
       let count = 0;
@@ -37,53 +37,21 @@ export function createChatWatch(bus: EventBus) {
   const byAccount = listenerTable();
   const key = (accountId: string, chatId: string) => `${accountId}\u0000${chatId}`;
 
-  bus.subscribe('chat.changed', (event) => {
-    byChat.notify(key(event.accountId, event.chatId), event);
-    byAccount.notify(event.accountId, event);
+  bus.subscribe('chat.changed', ({ chat, events }) => {
+    const change = { chat, events };
+    byChat.notify(key(chat.accountId, chat.id), change);
+    byAccount.notify(chat.accountId, change);
   });
 
-  function listen(accountId: string, chatId: string, listener: Listener): () => void {
-    return byChat.add(key(accountId, chatId), listener);
-  }
-
   return {
-    listen,
+    /** Every change to one chat, with the events it appended (long-polls and event streams). */
+    listen(accountId: string, chatId: string, listener: Listener): () => void {
+      return byChat.add(key(accountId, chatId), listener);
+    },
 
     /** Every change to a chat of the account (an agent session's stream of rings and assignments). */
     listenAccount(accountId: string, listener: Listener): () => void {
       return byAccount.add(accountId, listener);
-    },
-
-    /**
-     * Resolves true once the chat has events past `nextEventId` (or has ended), false when
-     * `timeoutMs` passes or `signal` aborts first.
-     */
-    waitForEvents(
-      accountId: string,
-      chatId: string,
-      nextEventId: number,
-      timeoutMs: number,
-      signal?: AbortSignal,
-    ): Promise<boolean> {
-      return new Promise((resolve) => {
-        if (signal?.aborted === true) return resolve(false);
-        let stop: () => void = () => undefined;
-        const finish = (result: boolean) => {
-          stop();
-          resolve(result);
-        };
-        const timer = setTimeout(() => finish(false), timeoutMs);
-        const unlisten = listen(accountId, chatId, (event) => {
-          if (event.nextEventId > nextEventId || event.state === 'ended') finish(true);
-        });
-        const onAbort = () => finish(false);
-        signal?.addEventListener('abort', onAbort, { once: true });
-        stop = () => {
-          clearTimeout(timer);
-          unlisten();
-          signal?.removeEventListener('abort', onAbort);
-        };
-      });
     },
 
     /** How many waiters there are (for tests and metrics). */

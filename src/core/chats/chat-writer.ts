@@ -1,7 +1,7 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { Clock, EventBus, Store } from '../ports.js';
 import { isGone, numberEvents } from './chat-events.js';
-import type { Chat, ChatEvent, NewChatEvent } from './chat-model.js';
+import type { Chat, CommittedChange, NewChatEvent } from './chat-model.js';
 
 /** What a change to one chat produces: the chat as it should be stored, and events to append. */
 export interface ChatChange {
@@ -31,24 +31,17 @@ export function createChatWriter({ store, clock, bus }: { store: Store; clock: C
     return numbered;
   }
 
-  function announce(chat: Chat): void {
-    bus.publish({
-      type: 'chat.changed',
-      accountId: chat.accountId,
-      chatId: chat.id,
-      state: chat.state,
-      nextEventId: chat.nextEventId,
-      ringingUserId: chat.ringingUserId,
-      agentUserId: chat.agentUserId,
-    });
+  /** Publishes a committed change: the chat as it is now and the events the change appended. */
+  function announce(change: CommittedChange): void {
+    bus.publish({ type: 'chat.changed', chat: change.chat, events: change.events });
   }
 
   return {
     changeWithin,
     announce,
-    async change(accountId: string, chatId: string, apply: ApplyChange): Promise<{ chat: Chat; events: ChatEvent[] }> {
+    async change(accountId: string, chatId: string, apply: ApplyChange): Promise<CommittedChange> {
       const result = await store.transaction((tx) => changeWithin(tx, accountId, chatId, apply));
-      announce(result.chat);
+      announce(result);
       return result;
     },
   };

@@ -128,7 +128,7 @@ export function createStartChat(deps: {
       }
       const numbered = numberEvents(stored, events);
       await store.chats.create(numbered.chat, numbered.events);
-      writer.announce(numbered.chat);
+      writer.announce(numbered);
       if (numbered.chat.state === ChatState.WAITING) await route(account.id);
       return numbered.chat;
     },

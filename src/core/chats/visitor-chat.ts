@@ -3,8 +3,16 @@ import type { Account } from '../model.js';
 import type { Clock, Store } from '../ports.js';
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
 import { requireAccount } from '../accounts/require-account.js';
-import { isGone, line, stateEvent, visitorDisplayName, endedChat } from './chat-events.js';
-import { ChatState, LineSource, type Chat, type ChatEvent } from './chat-model.js';
+import {
+  changeEventsFrom,
+  endedChat,
+  isForVisitor,
+  isGone,
+  line,
+  stateEvent,
+  visitorDisplayName,
+} from './chat-events.js';
+import { ChatState, LineSource, type Chat, type ChatEvent, type CommittedChange } from './chat-model.js';
 import type { ChatWriter } from './chat-writer.js';
 import { attribute, isRecord } from '../guards.js';
 
@@ -107,6 +115,17 @@ export function createVisitorChat({
       // Nothing at or past `from` yet (a poll or a long-poll asking for what comes next): no query.
       const events = from >= chat.nextEventId ? [] : await store.chats.events(accountId, chatId, from);
       return { account, chat, events };
+    },
+
+    /**
+     * What a read from `from` would answer (ONLY_TO_REP lines left out), taken from a change the bus
+     * carried, without asking the store; undefined when the change cannot tell alone (see
+     * `changeEventsFrom`) or the chat is gone.
+     */
+    readChange(change: CommittedChange, from: number): { chat: Chat; events: ChatEvent[] } | undefined {
+      if (isGone(change.chat, clock.now())) return undefined;
+      const events = changeEventsFrom(change, from);
+      return events === undefined ? undefined : { chat: change.chat, events: events.filter(isForVisitor) };
     },
 
     /** One event by id (the Location of a posted event). */

@@ -42,6 +42,7 @@ export function registerAgentChatRoutes(
       ...(origin.keepAliveMs === undefined ? {} : { keepAliveMs: origin.keepAliveMs }),
       open: () => chats.held(session, chatId).then(() => undefined),
       read: (from, { touch }) => chats.read(session, chatId, from, { touch }),
+      readChange: (change, from) => chats.readChange(session, change, from),
       present: (event) => presentEvent(event, account, 'number'),
       // An open stream keeps the agent session alive, as its polls would.
       onKeepAlive: () => core.agents.sessions.keepAlive(session),

@@ -1,11 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import type { Core } from '../../core/create-core.js';
 import type { RingingChat } from '../../core/agents/router.js';
-import type { AgentSession } from '../../core/chats/chat-model.js';
-import type { DomainEvent } from '../../core/ports.js';
+import type { AgentSession, Chat } from '../../core/chats/chat-model.js';
 import { openEventStream } from './event-stream.js';
-
-type ChatChanged = Extract<DomainEvent, { type: 'chat.changed' }>;
 
 /**
  * A `ring` event's data: the legacy count (a string, as in incomingRequests) and, a Parley addition
@@ -77,37 +74,33 @@ export async function streamAgentSession(options: {
     })();
   };
 
-  const onChange = (event: ChatChanged) => {
-    const isMine = event.agentUserId === session.userId && event.state !== 'ended';
-    if (isMine && !held.has(event.chatId)) {
-      held.add(event.chatId);
-      stream.send({ event: 'chat', data: { chatId: event.chatId, href: chatHref(event.chatId), state: event.state } });
-    } else if (!isMine && held.delete(event.chatId)) {
+  const onChange = (chat: Chat) => {
+    const isMine = chat.agentUserId === session.userId && chat.state !== 'ended';
+    if (isMine && !held.has(chat.id)) {
+      held.add(chat.id);
+      stream.send({ event: 'chat', data: { chatId: chat.id, href: chatHref(chat.id), state: chat.state } });
+    } else if (!isMine && held.delete(chat.id)) {
       stream.send({
         event: 'chat',
-        data: {
-          chatId: event.chatId,
-          href: chatHref(event.chatId),
-          state: event.state === 'ended' ? 'ended' : 'transferred',
-        },
+        data: { chatId: chat.id, href: chatHref(chat.id), state: chat.state === 'ended' ? 'ended' : 'transferred' },
       });
     }
     // The ring changes when a chat starts or stops ringing here, or one ringing here changes (its
     // visitor's name). Changes to other chats cost nothing.
-    if (event.ringingUserId === session.userId) {
-      ringing.add(event.chatId);
+    if (chat.ringingUserId === session.userId) {
+      ringing.add(chat.id);
       reread();
-    } else if (ringing.delete(event.chatId)) {
+    } else if (ringing.delete(chat.id)) {
       reread();
     }
   };
 
   // Listen before the first reads, so a change committed meanwhile is not missed: it waits until
   // the opening state has been sent, then goes through the same handler.
-  let early: ChatChanged[] | undefined = [];
-  const unsubscribeChats = core.chats.watch.listenAccount(session.accountId, (event) => {
-    if (early === undefined) onChange(event);
-    else early.push(event);
+  let early: Chat[] | undefined = [];
+  const unsubscribeChats = core.chats.watch.listenAccount(session.accountId, ({ chat }) => {
+    if (early === undefined) onChange(chat);
+    else early.push(chat);
   });
   for (const chat of await store.chats.heldByUser(session.accountId, session.userId)) held.add(chat.id);
   const ringingNow = await core.agents.router.ringing(session.accountId, session.userId);
@@ -117,7 +110,7 @@ export async function streamAgentSession(options: {
     stream.send({ event: 'chat', data: { chatId, href: chatHref(chatId), state: 'chatting' } });
   const pending = early;
   early = undefined;
-  for (const event of pending) onChange(event);
+  for (const chat of pending) onChange(chat);
 
   const unsubscribeAvailability = bus.subscribe('agent.availability', (event) => {
     if (event.sessionId === session.id && event.accountId === session.accountId) {

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Chat, ChatEvent } from '../../core/chats/chat-model.js';
+import type { Chat, ChatEvent, CommittedChange } from '../../core/chats/chat-model.js';
 import type { ChatWatch } from '../../core/chats/chat-watch.js';
 import { fromParam } from '../visitor-api/visitor-request.js';
 import { streamChatEvents } from './chat-event-stream.js';
@@ -20,6 +20,8 @@ export interface EventsRequest {
    * how long the first read of a long-poll will be held.
    */
   read: (from: number, options: { touch: boolean; holdMs: number }) => Promise<{ chat: Chat; events: ChatEvent[] }>;
+  /** The read from `from` taken from a change the bus carried; undefined when it cannot tell alone. */
+  readChange: (change: CommittedChange, from: number) => { chat: Chat; events: ChatEvent[] } | undefined;
   /** The event as this API renders it, for stream messages. */
   present: (event: ChatEvent) => Record<string, unknown>;
   /** Each keep-alive of an open stream: the client is still there. */
@@ -34,8 +36,9 @@ export interface EventsRequest {
 export async function readEventsOrStream(
   options: EventsRequest,
 ): Promise<{ chat: Chat; events: ChatEvent[]; from: number } | undefined> {
-  const { request, reply, watch, accountId, chatId, read } = options;
+  const { request, reply, watch, accountId, chatId, read, readChange } = options;
   const from = fromParam(request);
+  const again = { read: (cursor: number) => read(cursor, { touch: false, holdMs: 0 }), readChange };
   if (wantsEventStream(request)) {
     await options.open();
     streamChatEvents({
@@ -46,15 +49,22 @@ export async function readEventsOrStream(
       accountId,
       chatId,
       from,
-      read: (cursor) => read(cursor, { touch: false, holdMs: 0 }),
+      reads: again,
       present: options.present,
       onKeepAlive: options.onKeepAlive,
     });
     return undefined;
   }
   const wait = waitParam(request);
-  const result = await longPoll(watch, reply, accountId, chatId, wait, (isRepeat) =>
-    read(from, { touch: !isRepeat, holdMs: wait * 1000 }),
-  );
+  const result = await longPoll({
+    watch,
+    reply,
+    accountId,
+    chatId,
+    from,
+    waitSeconds: wait,
+    first: () => read(from, { touch: true, holdMs: wait * 1000 }),
+    again,
+  });
   return { ...result, from };
 }

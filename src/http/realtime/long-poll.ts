@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Chat, ChatEvent } from '../../core/chats/chat-model.js';
+import type { Chat, ChatEvent, CommittedChange } from '../../core/chats/chat-model.js';
 import type { ChatWatch } from '../../core/chats/chat-watch.js';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import { queryParam } from '../legacy/respond.js';
@@ -18,29 +18,40 @@ export function waitParam(request: FastifyRequest): number {
   return seconds;
 }
 
+/** A read repeated while a long-poll or stream waits: from a change the bus carried, or the store. */
+export interface RepeatedReads {
+  /** The store's answer from `from`. */
+  read: (from: number) => Promise<{ chat: Chat; events: ChatEvent[] }>;
+  /** The same answer taken from a change, or undefined when the change cannot tell alone. */
+  readChange: (change: CommittedChange, from: number) => { chat: Chat; events: ChatEvent[] } | undefined;
+}
+
 /**
  * Holds a read until it returns at least one event or `waitSeconds` pass. While nothing happens the
- * store is not asked again: the wait is on the chat watch, woken by the bus when the chat changes.
+ * store is not asked again: the wait is on the chat watch, woken by the bus when the chat changes,
+ * and the answer is made from the change the bus carries (the store only when that cannot tell).
  * It also ends when the client goes away (an abandoned long-poll stops waiting at once) and when the
  * server begins to close (it answers with what there is instead of holding the shutdown).
  */
-export async function longPoll(
-  watch: ChatWatch,
-  reply: FastifyReply,
-  accountId: string,
-  chatId: string,
-  waitSeconds: number,
-  read: (isRepeat: boolean) => Promise<{ chat: Chat; events: ChatEvent[] }>,
-): Promise<{ chat: Chat; events: ChatEvent[] }> {
-  if (waitSeconds === 0) return read(false);
+export async function longPoll(options: {
+  watch: ChatWatch;
+  reply: FastifyReply;
+  accountId: string;
+  chatId: string;
+  from: number;
+  waitSeconds: number;
+  /** The first read, which records the request. */
+  first: () => Promise<{ chat: Chat; events: ChatEvent[] }>;
+  again: RepeatedReads;
+}): Promise<{ chat: Chat; events: ChatEvent[] }> {
+  const { watch, reply, from, waitSeconds, again } = options;
+  if (waitSeconds === 0) return options.first();
   // Listen before the first read, so a change committed between the read and the wait is not missed.
-  let announced = 0;
-  let ended = false;
+  const changes: CommittedChange[] = [];
   let stopped = false;
   let wake: (() => void) | undefined;
-  const unlisten = watch.listen(accountId, chatId, (event) => {
-    announced = Math.max(announced, event.nextEventId);
-    ended ||= event.state === 'ended';
+  const unlisten = watch.listen(options.accountId, options.chatId, (change) => {
+    changes.push(change);
     wake?.();
   });
   const stop = () => {
@@ -49,26 +60,34 @@ export async function longPoll(
   };
   reply.raw.once('close', stop);
   const unlistenClosing = reply.server.closing.listen(stop);
+  /** The next change, or undefined once the deadline passes or the wait stops. */
+  const nextChange = async (deadline: number): Promise<CommittedChange | undefined> => {
+    while (changes.length === 0 && !stopped) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+    return stopped ? undefined : changes.shift();
+  };
   try {
     const deadline = Date.now() + waitSeconds * 1000;
-    let result = await read(false);
+    let result = await options.first();
+    // Everything before the cursor has been read: none of it is for this reader.
+    let cursor = Math.max(from, result.chat.nextEventId);
     while (result.events.length === 0 && result.chat.state !== 'ended' && !stopped) {
-      const seen = result.chat.nextEventId;
-      if (announced <= seen && !ended) {
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) break;
-        const woke = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(false), remaining);
-          wake = () => {
-            if (!stopped && announced <= seen && !ended) return;
-            clearTimeout(timer);
-            resolve(!stopped);
-          };
-        });
-        wake = undefined;
-        if (!woke) break;
-      }
-      result = await read(true);
+      const change = await nextChange(deadline);
+      if (change === undefined) break;
+      // A change that adds nothing here (a typing flag, one already read) does not answer.
+      if (change.chat.nextEventId <= cursor && change.chat.state !== 'ended') continue;
+      result = again.readChange(change, cursor) ?? (await again.read(from));
+      cursor = Math.max(cursor, result.chat.nextEventId);
     }
     return result;
   } finally {

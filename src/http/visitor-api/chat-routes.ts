@@ -43,6 +43,7 @@ export function registerVisitorChatRoutes(
       ...(origin.keepAliveMs === undefined ? {} : { keepAliveMs: origin.keepAliveMs }),
       open: () => visitor.touch(account.id, chatId).then(() => undefined),
       read: (from, { touch, holdMs }) => visitor.read(account.id, chatId, from, holdMs, { touch }),
+      readChange: (change, from) => visitor.readChange(change, from),
       // Stream messages carry the events resource's rendering (systemMessageId a string).
       present: (event) => presentEvent(event, account, 'string'),
       // An open stream is a present visitor: it keeps the chat alive (server-chat §4.5).
