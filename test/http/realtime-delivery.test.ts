@@ -379,15 +379,28 @@ for (const target of await databaseTargets()) {
         await until(() => server.core.chats.watch.size() > waiting, `${resource.name} to wait`);
         statements.length = 0;
         // In process, so that the statements are the line's own and the long-poll's.
-        await server.core.chats.agentActions.sendLine(room.accountId, chatId, room.bot, `to ${resource.name}`);
-        const { events } = read(resource, await pending);
+        await server.core.chats.agentActions.sendLine(
+          room.accountId,
+          chatId,
+          room.bot,
+          `to ${resource.name}`,
+          'rich-content',
+          {
+            json: { type: 'vertical', elements: [{ type: 'text', text: resource.name }] },
+          },
+        );
+        const answer = read(resource, await pending);
         assert.deepEqual(
-          events.map((event) => [event['@id'], event.text]),
+          answer.events.map((event) => [event['@id'], event.text]),
           [[String(from), `to ${resource.name}`]],
         );
         // The line itself reads the chat once, under its lock; the answer adds no read.
         assert.equal(selectsFrom('chats'), 1, `${resource.name}: ${statements.join('\n')}`);
         assert.equal(selectsFrom('chat_events'), 0, `${resource.name}: ${statements.join('\n')}`);
+        // And it is the answer the store gives.
+        const stored = read(resource, await get(resource.path(`from=${from}`), resource.headers));
+        assert.deepEqual(answer.events, stored.events, resource.name);
+        assert.equal(answer.next, stored.next, resource.name);
         from += 1;
       }
     });

@@ -73,7 +73,7 @@ export function changeEventsFrom(change: CommittedChange, from: number): ChatEve
   return change.events.filter((event) => event.id >= from);
 }
 
-/** Agent-only lines (a transfer note, a whisper) never reach the visitor (chat-agent-api §3.15). */
+/** Agent-only lines (ONLY_TO_REP: notes, transfer notes) never reach the visitor (server-chat §4.2). */
 export const isForVisitor = (event: ChatEvent): boolean => event.subType !== SubType.ONLY_TO_REP;
 
 /** Whether the chat still answers: unknown, or ended and past its retention, reads as 404. */
