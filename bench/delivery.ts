@@ -8,12 +8,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { closeSync, fdatasync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,100,1000').split(',').map(Number);
 const AGENTS = 20;
@@ -428,29 +427,40 @@ async function main(): Promise<void> {
 
 /**
  * What a durable commit costs the disk meanwhile: fdatasync of a 4 KB write beside the database, ten
- * times a second while the lines are posted (every line delivered waited for one such flush).
+ * times a second while the lines are posted (every line delivered waited for one such flush). The
+ * probe is a process of its own, timing a synchronous fdatasync: neither this process's event loop
+ * nor the server's adds to what it reports.
  */
 function probeDiskSync(dir: string): { stop(): Promise<string> } {
-  const fd = openSync(join(dir, 'sync-probe'), 'w');
-  const block = Buffer.alloc(4096, 1);
-  const times: number[] = [];
-  let isStopped = false;
-  const sync = promisify(fdatasync);
-  const running = (async () => {
-    for (let i = 0; !isStopped; i += 1) {
-      writeSync(fd, block, 0, block.length, (i % 16) * block.length);
-      const start = performance.now();
-      await sync(fd);
-      times.push(performance.now() - start);
-      await sleep(100);
-    }
-  })();
+  const script = `
+    const fs = require('node:fs');
+    const fd = fs.openSync(process.argv[1], 'w');
+    const block = Buffer.alloc(4096, 1);
+    const times = [];
+    let i = 0;
+    const timer = setInterval(() => {
+      fs.writeSync(fd, block, 0, block.length, (i++ % 16) * block.length);
+      const start = process.hrtime.bigint();
+      fs.fdatasyncSync(fd);
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }, 100);
+    process.stdin.resume();
+    process.stdin.on('end', () => {
+      clearInterval(timer);
+      fs.closeSync(fd);
+      process.stdout.write(JSON.stringify(times));
+    });`;
+  const child = spawn(process.execPath, ['-e', script, join(dir, 'sync-probe')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     async stop() {
-      isStopped = true;
-      await running;
-      closeSync(fd);
-      const sorted = times.sort((a, b) => a - b);
+      child.stdin?.end();
+      await exited;
+      const sorted = (JSON.parse(output || '[]') as number[]).sort((a, b) => a - b);
       return (
         `fdatasync of 4 KB beside the database, ${sorted.length} times during the run: ` +
         `median ${percentile(sorted, 50).toFixed(2)} ms, p99 ${percentile(sorted, 99).toFixed(2)} ms, ` +
