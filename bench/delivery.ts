@@ -12,7 +12,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,100,1000').split(',').map(Number);
 const AGENTS = 20;
@@ -328,6 +328,9 @@ async function measure(
   const startedAt = performance.now();
   const serverCpuAt = cpuMsOf(serverPid);
   const clientCpuAt = process.cpuUsage();
+  // How late this process's own event loop ran: a line that arrives meanwhile is counted late.
+  const clientLag = monitorEventLoopDelay({ resolution: 1 });
+  clientLag.enable();
   let seq = 0;
   const posting: Promise<void>[] = [];
   for (; seq < samples; seq += 1) {
@@ -348,6 +351,7 @@ async function measure(
   while (sent.size > 0 && Date.now() < deadline) await sleep(5);
   const serverCpu = cpuMsOf(serverPid) - serverCpuAt;
   const clientUsage = process.cpuUsage(clientCpuAt);
+  clientLag.disable();
   const clientCpu = (clientUsage.user + clientUsage.system) / 1000;
   controller.abort();
   await Promise.allSettled(receiving);
@@ -360,6 +364,8 @@ async function measure(
     max: sorted.at(-1) ?? NaN,
     serverCpuPerLine: serverCpu / seq,
     clientCpuPerLine: clientCpu / seq,
+    clientLagP99: clientLag.percentile(99) / 1e6,
+    clientLagMax: clientLag.max / 1e6,
   };
 }
 
@@ -404,7 +410,8 @@ async function main(): Promise<void> {
         process.stderr.write(
           `${level} chats, ${mode}: median ${result.median.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ` +
             `max ${result.max.toFixed(1)} ms; CPU per line: server ${result.serverCpuPerLine.toFixed(2)} ms, ` +
-            `client ${result.clientCpuPerLine.toFixed(2)} ms\n`,
+            `client ${result.clientCpuPerLine.toFixed(2)} ms; client event-loop delay p99 ` +
+            `${result.clientLagP99.toFixed(1)} ms, max ${result.clientLagMax.toFixed(1)} ms\n`,
         );
       }
     }
