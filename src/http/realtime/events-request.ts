@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Chat, ChatEvent, CommittedChange } from '../../core/chats/chat-model.js';
+import type { Chat, ChatEvent } from '../../core/chats/chat-model.js';
 import type { ChatWatch } from '../../core/chats/chat-watch.js';
 import { fromParam } from '../visitor-api/visitor-request.js';
 import { streamChatEvents } from './chat-event-stream.js';
 import { wantsEventStream } from './event-stream.js';
-import { longPoll, waitParam } from './long-poll.js';
+import { longPoll, waitParam, type RepeatedReads } from './long-poll.js';
 
 export interface EventsRequest {
   request: FastifyRequest;
@@ -20,8 +20,7 @@ export interface EventsRequest {
    * how long the first read of a long-poll will be held.
    */
   read: (from: number, options: { touch: boolean; holdMs: number }) => Promise<{ chat: Chat; events: ChatEvent[] }>;
-  /** The read from `from` taken from a change the bus carried; undefined when it cannot tell alone. */
-  readChange: (change: CommittedChange, from: number) => { chat: Chat; events: ChatEvent[] } | undefined;
+  readChange: RepeatedReads['readChange'];
   /** The event as this API renders it, for stream messages. */
   present: (event: ChatEvent) => Record<string, unknown>;
   /** Each keep-alive of an open stream: the client is still there. */
