@@ -66,10 +66,10 @@ for (const gap of [5_000, 100]) {
   await count('visitor POST line', () => visitor.say(chatId, `one ${gap}`));
   next += 1;
   await count('agent GET events (no wait)', () => session.events(chatId, next));
-  await count('agent long-poll (wait=25) until it waits', async () => {
+  await count('visitor POST line + the long-poll it wakes', async () => {
     const polled = get(`${agentEvents}?from=${next}&wait=25`, agentHeaders);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    console.log(`  ${statements.length} before the line, then (line and wake-up):`);
+    console.log(`agent long-poll (wait=25) until it waits, ${gapMs} ms after the last request: ${statements.length}`);
     statements.length = 0;
     await visitor.say(chatId, `two ${gap}`);
     await polled;
