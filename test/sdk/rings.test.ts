@@ -146,6 +146,32 @@ for (const target of await databaseTargets()) {
       await agent.logout();
     });
 
+    it('yields a ring again only when what rings changes, not when the same ring comes with a later time (a reconnect)', async () => {
+      const { baseUrl, accountId } = fixture;
+      const phil = { skill: 'Sales', visitorName: 'Phil', waitingSince: 1700000000000 };
+      const ring = (ringing: unknown[], time: number) =>
+        `event: ring\ndata: ${JSON.stringify({ ringingCount: String(ringing.length), ringing, time })}`;
+      const agent = await AgentClient.login({
+        baseUrl,
+        accountId,
+        username: 'alice',
+        password: 'alice-pass',
+        fetch: streamingFetch([
+          ring([phil], 1700000001000),
+          // What a stream opened again says first: the same ring, sent later.
+          ring([phil], 1700000006000),
+          ring([{ ...phil, visitorName: 'Philip' }], 1700000007000),
+        ]),
+      });
+      const stop = new AbortController();
+      const rings = agent.rings({ signal: stop.signal })[Symbol.asyncIterator]();
+      assert.deepEqual((await rings.next()).value?.ringing, [{ ...phil, waitedMs: 1_000 }]);
+      assert.deepEqual((await rings.next()).value?.ringing, [{ ...phil, visitorName: 'Philip', waitedMs: 7_000 }]);
+      stop.abort();
+      await rings.return();
+      await agent.logout();
+    });
+
     it('gives an empty list when it polls incomingRequests (no session stream)', async () => {
       const { baseUrl, accountId, appKey } = fixture;
       const alice = await AgentClient.login({

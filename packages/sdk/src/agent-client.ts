@@ -309,7 +309,10 @@ export class AgentClient {
     for await (const notification of this.notifications(options)) {
       if (notification.type !== 'ring') continue;
       const count = notification.ringingCount;
-      const ringing = JSON.stringify(notification.ringing);
+      // What rings, not how long it has waited: a stream opened again repeats its ring, later.
+      const ringing = JSON.stringify(
+        notification.ringing.map(({ skill, visitorName, waitingSince }) => [skill, visitorName, waitingSince]),
+      );
       const isNew = count > 0 && (count !== last || ringing !== lastRinging || this.accepts !== seenAccepts);
       last = count;
       lastRinging = ringing;
