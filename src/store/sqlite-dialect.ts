@@ -92,6 +92,8 @@ class GroupFlush {
 class PreparedSqliteDriver implements Driver {
   private readonly statements = new Map<string, Statement>();
   private readonly groupFlush: GroupFlush | undefined;
+  /** Whether the open transaction has run a statement that may write. */
+  private hasTransactionWritten = false;
   private readonly waiting: (() => void)[] = [];
   private isHeld = false;
   /**
@@ -152,10 +154,19 @@ class PreparedSqliteDriver implements Driver {
     } else {
       const { changes, lastInsertRowid } = statement.run(parameters);
       result = { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
-      hasWritten = changes > 0 || (wasInTransaction && compiledQuery.sql !== 'rollback');
+      // Inside a transaction any statement that may write counts (DDL reports no changes);
+      // begin, commit, rollback and savepoints are read-only to SQLite.
+      hasWritten = changes > 0 || (wasInTransaction && !statement.readonly);
     }
-    // A commit: of a transaction, or of a statement on its own.
-    if (hasWritten && !this.database.inTransaction) this.groupFlush?.commit();
+    if (this.database.inTransaction) {
+      this.hasTransactionWritten ||= hasWritten;
+      return result;
+    }
+    // A commit: of a transaction that wrote, or of a statement on its own. A transaction that only
+    // read (a routing pass with nothing to route) has nothing to flush.
+    const isCommit = wasInTransaction ? this.hasTransactionWritten && compiledQuery.sql !== 'rollback' : hasWritten;
+    this.hasTransactionWritten = false;
+    if (isCommit) this.groupFlush?.commit();
     return result;
   }
 

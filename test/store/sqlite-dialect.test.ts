@@ -159,6 +159,17 @@ describe('the SQLite driver', () => {
     ]);
   });
 
+  it('flushes a transaction that wrote, a schema change too, and not one that only read', async () => {
+    await db.transaction().execute(async (tx) => {
+      await tx.selectFrom('lines').selectAll().execute();
+    });
+    await db.transaction().execute(async (tx) => {
+      await sql`create table notes (id integer primary key)`.execute(tx);
+    });
+    await settled();
+    assert.deepEqual(log, ['begin', 'select', 'commit', 'begin', 'create', 'flush', 'flushed', 'commit']);
+  });
+
   it('refuses a statement only once the commit its refusal rests on is flushed', async () => {
     holdFlushes();
     const inserted = db.insertInto('lines').values({ id: 20, text: 'twenty' }).execute();
