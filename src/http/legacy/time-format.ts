@@ -25,25 +25,27 @@ const partsOf = (epochMs: number, timeZone: string, options: Intl.DateTimeFormat
 };
 
 /**
- * Offsets by time zone, each for the minute it was read in. Every rendered event needs its zone's
- * offset; reading it from Intl takes far longer than the rest of the rendering, and offsets change
- * only on a minute's boundary (zone transitions are whole minutes since the 1970s).
+ * Offsets by time zone and minute. Every rendered event needs its zone's offset; reading it from
+ * Intl takes far longer than the rest of the rendering, and offsets change only on a minute's
+ * boundary (zone transitions are whole minutes since the 1970s). A chat's events span many
+ * minutes, so more than one minute a zone is kept; the map starts again when it grows large.
  */
-const offsets = new Map<string, { minute: number; text: string; ms: number }>();
+const offsets = new Map<string, { text: string; ms: number }>();
+const MAX_OFFSETS = 10_000;
 
 function offsetAt(epochMs: number, timeZone: string): { text: string; ms: number } {
-  const minute = Math.floor(epochMs / 60_000);
-  const known = offsets.get(timeZone);
-  if (known?.minute === minute) return known;
+  const key = `${timeZone}\u0000${Math.floor(epochMs / 60_000)}`;
+  const known = offsets.get(key);
+  if (known !== undefined) return known;
   const name = partsOf(epochMs, timeZone, { timeZoneName: 'longOffset' })('timeZoneName');
   const match = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
   const [sign, hours, minutes] = match ? [match[1]!, match[2]!, match[3] ?? '00'] : ['+', '00', '00'];
   const offset = {
-    minute,
     text: `${sign}${hours}:${minutes}`,
     ms: (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) * 60_000,
   };
-  offsets.set(timeZone, offset);
+  if (offsets.size >= MAX_OFFSETS) offsets.clear();
+  offsets.set(key, offset);
   return offset;
 }
 
