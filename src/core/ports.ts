@@ -126,6 +126,11 @@ export interface ChatRepository {
   due(now: number, limit: number): Promise<Chat[]>;
   /** Chats of the account in one state, oldest in the queue first. */
   listByState(accountId: string, state: ChatState): Promise<Chat[]>;
+  /**
+   * The account's waiting chats in queue order (that of `listByState`), with only what routing and
+   * wait estimates look at: read by every routing pass and every availability or wait question.
+   */
+  queue(accountId: string): Promise<QueuedChat[]>;
   /** Chats each agent is chatting in now, by user id. */
   activeCountByAgent(accountId: string): Promise<Map<number, number>>;
   /** Chats an agent session holds (chatting), oldest first. */
@@ -138,12 +143,13 @@ export interface ChatRepository {
   countRinging(accountId: string, userId: number): Promise<number>;
   /**
    * The waiting chats ringing at this agent, oldest in the queue first (the order `listByState`
-   * gives, so the first is the one accept takes), with only what an agent's ring shows of them.
+   * gives, so the first is the one accept takes), with only what an agent's ring shows of them and
+   * whether it is a transfer to this agent.
    */
   listRinging(
     accountId: string,
     userId: number,
-  ): Promise<Pick<Chat, 'id' | 'skillName' | 'visitorName' | 'queuedAt' | 'startTime'>[]>;
+  ): Promise<Pick<Chat, 'id' | 'skillName' | 'visitorName' | 'queuedAt' | 'startTime' | 'targetUserId'>[]>;
   /** Waiting chats whose ring has timed out, oldest first. */
   ringsDue(now: number, limit: number): Promise<Chat[]>;
   /** Accounts that have waiting chats ringing nobody: the router's safety net. */
@@ -229,6 +235,9 @@ export type DomainEvent =
       userId: number;
       availability: string;
     };
+
+/** A waiting chat as routing and capacity see it. */
+export type QueuedChat = Pick<Chat, 'id' | 'skillId' | 'requestedAgent' | 'ringingUserId' | 'targetUserId'>;
 
 /** Publish/subscribe between parts of the server (in-memory default; Redis for several nodes). */
 export interface EventBus {

@@ -237,6 +237,24 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         .execute();
       return rows.map(toChat);
     },
+    async queue(accountId) {
+      const rows = await db
+        .selectFrom('chats')
+        .select(['id', 'skill_id', 'requested_agent', 'ringing_user_id', 'target_user_id'])
+        .where('account_id', '=', accountId)
+        .where('state', '=', 'waiting')
+        .orderBy('queued_at')
+        .orderBy('start_time')
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => ({
+        id: row.id,
+        skillId: nullableNumber(row.skill_id),
+        requestedAgent: row.requested_agent,
+        ringingUserId: nullableNumber(row.ringing_user_id),
+        targetUserId: nullableNumber(row.target_user_id),
+      }));
+    },
     async activeCountByAgent(accountId) {
       const rows = await db
         .selectFrom('chats')
@@ -275,7 +293,7 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
     async listRinging(accountId, userId) {
       const rows = await db
         .selectFrom('chats')
-        .select(['id', 'skill_name', 'visitor_name', 'queued_at', 'start_time'])
+        .select(['id', 'skill_name', 'visitor_name', 'queued_at', 'start_time', 'target_user_id'])
         .where('account_id', '=', accountId)
         .where('state', '=', 'waiting')
         .where('ringing_user_id', '=', userId)
@@ -289,6 +307,7 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         visitorName: row.visitor_name,
         queuedAt: nullableNumber(row.queued_at),
         startTime: Number(row.start_time),
+        targetUserId: nullableNumber(row.target_user_id),
       }));
     },
     async ringsDue(now, limit) {

@@ -16,7 +16,7 @@ import {
 import type { AgentChatActions } from '../chats/agent-chat-actions.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
 import { normalizeSurvey, parseSubmission, type Survey } from '../surveys/surveys.js';
-import { effectiveAvailability, type Router } from './router.js';
+import { availabilityByUser, effectiveAvailability, type Router } from './router.js';
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
 import { attribute, isRecord } from '../guards.js';
 import { visitIdOf } from '../chats/chat-ids.js';
@@ -24,6 +24,7 @@ import { visitIdOf } from '../chats/chat-ids.js';
 /** How many earlier chats of a visitor the agent is shown. */
 const PREVIOUS_CHATS = 10;
 
+const chatNotFound = () => new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
 const invalid = (message: string, field: string) => new ChatError(ErrorCode.VALIDATION, message, { field });
 
 /** A failed transfer: answered as `{"transfer": {"errormsg": …}}` with 400 (chat-agent-api §3.23). */
@@ -82,14 +83,25 @@ export function createAgentChats(deps: {
 }) {
   const { store, clock, writer, router, actions, sanitizeHtml } = deps;
 
+  /**
+   * What a session may do with a chat as it stands: read it, take it over first (another session of
+   * the same agent holds it, §3.10), or nothing (404 / 42 gone, 403 / 43 another agent's).
+   */
+  function access(session: AgentSession, chat: Chat, now: number): ChatError | 'read' | 'take-over' {
+    if (isGone(chat, now)) return chatNotFound();
+    if (chat.agentUserId !== session.userId)
+      return new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
+    return chat.agentSessionId !== session.id && chat.state === ChatState.CHATTING ? 'take-over' : 'read';
+  }
+
   /** The chat, if this session's user holds it; the session that uses it becomes its holder (§3.10). */
   async function held(session: AgentSession, chatId: string, options: { touch?: boolean } = {}): Promise<Chat> {
     const now = clock.now();
     const chat = await store.chats.get(session.accountId, chatId);
-    if (chat === undefined || isGone(chat, now)) throw new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
-    if (chat.agentUserId !== session.userId)
-      throw new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
-    if (chat.agentSessionId !== session.id && chat.state === ChatState.CHATTING) {
+    if (chat === undefined) throw chatNotFound();
+    const verdict = access(session, chat, now);
+    if (verdict instanceof ChatError) throw verdict;
+    if (verdict === 'take-over') {
       const moved = await writer.change(session.accountId, chatId, (current) => ({
         chat: { ...current, agentSessionId: session.id },
         events: [],
@@ -151,8 +163,7 @@ export function createAgentChats(deps: {
       from: number,
     ): { chat: Chat; events: ChatEvent[] } | undefined {
       const { chat } = change;
-      if (isGone(chat, clock.now()) || chat.agentUserId !== session.userId) return undefined;
-      if (chat.agentSessionId !== session.id && chat.state === ChatState.CHATTING) return undefined;
+      if (access(session, chat, clock.now()) !== 'read') return undefined;
       const events = changeEventsFrom(change, from);
       return events === undefined ? undefined : { chat, events };
     },
@@ -197,11 +208,9 @@ export function createAgentChats(deps: {
         store.users.list(session.accountId),
         store.agentSessions.listLive(session.accountId),
       ]);
+      const availabilities = availabilityByUser(sessions);
       const online = users.filter(
-        (user) =>
-          user.id !== session.userId &&
-          user.enabled &&
-          effectiveAvailability(sessions.filter((s) => s.userId === user.id)) === 'Online',
+        (user) => user.id !== session.userId && user.enabled && availabilities.get(user.id) === 'Online',
       );
       return skills
         .filter((skill) => !skill.deleted)
@@ -251,11 +260,10 @@ export function createAgentChats(deps: {
           : undefined;
         if (skill === undefined || skill.deleted) throw new TransferError(`Unknown skill ${skillId ?? ''}`);
         const users = await store.users.list(session.accountId);
+        const availabilities = availabilityByUser(live);
         const someone = users.some(
           (other) =>
-            other.id !== user.id &&
-            other.skillIds.includes(skill.id) &&
-            effectiveAvailability(live.filter((s) => s.userId === other.id)) === 'Online',
+            other.id !== user.id && other.skillIds.includes(skill.id) && availabilities.get(other.id) === 'Online',
         );
         if (!someone) throw new TransferError(`No agent with skill ${skill.name} is available`);
         target = { kind: 'skill', skill };

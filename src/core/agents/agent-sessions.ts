@@ -75,11 +75,11 @@ export function createAgentSessions(deps: {
     tx: Store,
     accountId: string,
     userId: number,
-    keep: (chat: Chat) => boolean = () => false,
+    keep: (chat: Pick<Chat, 'targetUserId'>) => boolean = () => false,
   ): Promise<CommittedChange[]> {
     const changed = [];
-    for (const chat of await tx.chats.listByState(accountId, ChatState.WAITING)) {
-      if (chat.ringingUserId !== userId || keep(chat)) continue;
+    for (const chat of await tx.chats.listRinging(accountId, userId)) {
+      if (keep(chat)) continue;
       const result = await writer.changeWithin(tx, accountId, chat.id, (ringing) => ({
         chat: unrungChat(ringing),
         events: [],

@@ -13,6 +13,26 @@ export function effectiveAvailability(sessions: AgentSession[]): Availability | 
   return sessions.length > 0 ? Availability.AWAY : null;
 }
 
+/** Live sessions by their agent, in one pass: not a scan of them all for every agent. */
+export function sessionsByUser(sessions: AgentSession[]): Map<number, AgentSession[]> {
+  const byUser = new Map<number, AgentSession[]>();
+  for (const session of sessions) {
+    const own = byUser.get(session.userId);
+    if (own === undefined) byUser.set(session.userId, [session]);
+    else own.push(session);
+  }
+  return byUser;
+}
+
+/** Every logged-in agent's availability across its live sessions. */
+export function availabilityByUser(sessions: AgentSession[]): Map<number, Availability> {
+  const availability = new Map<number, Availability>();
+  for (const [userId, own] of sessionsByUser(sessions)) {
+    availability.set(userId, effectiveAvailability(own) ?? Availability.AWAY);
+  }
+  return availability;
+}
+
 interface AgentLoad {
   user: User;
   availability: Availability;
@@ -66,17 +86,22 @@ export function createRouter({
       await tx.lockAccount(accountId);
       const account = await tx.accounts.get(accountId);
       if (account === undefined) return [];
-      const waiting = await tx.chats.listByState(accountId, ChatState.WAITING);
+      const waiting = await tx.chats.queue(accountId);
       const unrouted = waiting.filter((chat) => chat.ringingUserId === null);
       if (unrouted.length === 0) return [];
       const sessions = await tx.agentSessions.listLive(accountId);
       const users = await tx.users.list(accountId);
       const active = await tx.chats.activeCountByAgent(accountId);
+      const availabilities = availabilityByUser(sessions);
+      const ringingByUser = new Map<number, number>();
+      for (const { ringingUserId } of waiting) {
+        if (ringingUserId !== null) ringingByUser.set(ringingUserId, (ringingByUser.get(ringingUserId) ?? 0) + 1);
+      }
       const loads = new Map<number, AgentLoad>();
       for (const user of users) {
-        const availability = effectiveAvailability(sessions.filter((s) => s.userId === user.id));
-        if (availability === null || !user.enabled || user.deleted) continue;
-        const ringing = waiting.filter((chat) => chat.ringingUserId === user.id).length;
+        const availability = availabilities.get(user.id);
+        if (availability === undefined || !user.enabled || user.deleted) continue;
+        const ringing = ringingByUser.get(user.id) ?? 0;
         loads.set(user.id, { user, availability, active: active.get(user.id) ?? 0, ringing });
       }
       const now = clock.now();

@@ -1,5 +1,5 @@
 import type { Account, User } from '../model.js';
-import type { Clock, Store } from '../ports.js';
+import type { Clock, QueuedChat, Store } from '../ports.js';
 import { Availability, ChatState, type Chat } from './chat-model.js';
 
 /** Which agents a question is about: a skill (by id; null = any), or one agent by login name. */
@@ -48,12 +48,15 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
    * The audience's online agents with their load, and the account's waiting chats (read once for
    * both; none when no agent is online, since no answer then depends on them).
    */
-  async function snapshot(account: Account, audience: Audience): Promise<{ agents: EligibleAgent[]; waiting: Chat[] }> {
+  async function snapshot(
+    account: Account,
+    audience: Audience,
+  ): Promise<{ agents: EligibleAgent[]; waiting: QueuedChat[] }> {
     const online = (await onlineAgents(account.id)).filter((user) => isInAudience(user, audience));
     if (online.length === 0) return { agents: [], waiting: [] };
     const [active, waiting] = await Promise.all([
       store.chats.activeCountByAgent(account.id),
-      store.chats.listByState(account.id, ChatState.WAITING),
+      store.chats.queue(account.id),
     ]);
     const ringing = new Map<number, number>();
     for (const chat of waiting) {
@@ -73,7 +76,7 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
    * with `before`, only those queued ahead of it. `waiting` comes in queue order (queued_at,
    * start_time, id): the order accept takes them in, ties included.
    */
-  function queued(waiting: Chat[], audience: Audience, before?: Chat): Chat[] {
+  function queued(waiting: QueuedChat[], audience: Audience, before?: Chat): QueuedChat[] {
     const position = before === undefined ? -1 : waiting.findIndex((chat) => chat.id === before.id);
     const ahead = position === -1 ? waiting : waiting.slice(0, position);
     return ahead.filter((chat) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/create-core.js';
-import { ChatState, type AgentSession } from '../../core/chats/chat-model.js';
-import { effectiveAvailability } from '../../core/agents/router.js';
+import { ChatState } from '../../core/chats/chat-model.js';
+import { effectiveAvailability, sessionsByUser } from '../../core/agents/router.js';
 import { wholeNumber } from '../../core/chats/chat-request.js';
 import { ChatError, ErrorCode, isChatError } from '../../core/errors.js';
 import { parseLeadingDigits } from '../legacy/lenient-query.js';
@@ -115,13 +115,7 @@ export function registerAgentSessionRoutes(
           ? undefined
           : (skills.find((s) => s.name.toLowerCase() === skillFilter.toLowerCase())?.id ?? -1);
       const now = core.deps.clock.now();
-      // The account's live sessions by user, once: not a scan of them all for every agent listed.
-      const liveByUser = new Map<number, AgentSession[]>();
-      for (const live of liveSessions) {
-        const own = liveByUser.get(live.userId);
-        if (own === undefined) liveByUser.set(live.userId, [live]);
-        else own.push(live);
-      }
+      const liveByUser = sessionsByUser(liveSessions);
       const agents: ListedAgent[] = users
         .filter((user) => user.enabled && (skillId === undefined || user.skillIds.includes(skillId)))
         .map((user): ListedAgent => {
