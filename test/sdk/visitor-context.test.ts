@@ -145,14 +145,19 @@ for (const target of await databaseTargets()) {
         // The account's figure is for a chat that would start now, behind both.
         assert.equal(await VisitorClient.estimatedWaitTime(sales), 1_800);
         // A server without the chat's own figure: the SDK gives the account's.
+        let refusals = 0;
         const olderServer: typeof fetch = async (input, init) => {
           const url = input instanceof Request ? input.url : String(input);
           if (!/\/chat\/[^/?]+\/estimatedWaitTime/.test(url)) return fetch(input, init);
+          refusals += 1;
           const body = JSON.stringify({ error: { message: 'No such resource', internalCode: 42 } });
           return new Response(body, { status: 404, headers: { 'content-type': 'application/json' } });
         };
         const viaOlder = await VisitorClient.resume({ ...sales, chatId: first.id, fetch: olderServer });
         assert.equal(await viaOlder.estimatedWaitTime('Sales'), 1_800);
+        // Asked again (a waiting visitor's page asks every few seconds), it goes to the account's at once.
+        assert.equal(await viaOlder.estimatedWaitTime('Sales'), 1_800);
+        assert.equal(refusals, 1);
 
         // A slot frees: the first rings at alice (0); the second is next, and four releases now count.
         await held[0]!.end();

@@ -1,4 +1,4 @@
-import { asNumber, asText, listOf, member, type JsonRecord, isRecord } from './json.js';
+import { asBoolean, asNumber, asText, listOf, member, type JsonRecord, isRecord } from './json.js';
 
 /** One of the visitor's earlier chats with the account (Parley's `previousChats`). */
 export interface PreviousChat {
@@ -41,7 +41,7 @@ export function parseVisitInfo(body: unknown): VisitInfo {
   const values = new Map([...pairsOf(raw.sessionInfo), ...pairsOf(raw.visitorInfo)]);
   return {
     visitorId: asNumber(raw.visitorId),
-    isInCurrentChat: raw.isInCurrentChat === true || raw.isInCurrentChat === 'true',
+    isInCurrentChat: asBoolean(raw.isInCurrentChat) === true,
     ip: values.get('ip'),
     userAgent: values.get('userAgent'),
     referrer: values.get('referrer'),

@@ -125,6 +125,8 @@ export class VisitorClient {
   private readonly closed = new AbortController();
   private keepAliveTimer: ReturnType<typeof setTimeout> | undefined;
   private isKeepAliveOver = false;
+  /** Whether the server answers this chat's own wait (a Parley addition); false after its 404. */
+  private hasChatWaitTime = true;
 
   /** The chat id (chat session key). */
   readonly id: string;
@@ -241,12 +243,16 @@ export class VisitorClient {
    * chat of `skill` (server-chat §3.3), which counts this chat as one more ahead.
    */
   async estimatedWaitTime(skill?: string): Promise<number> {
-    try {
-      const reply = await this.connection.send('GET', `${this.path()}/estimatedWaitTime`);
-      return waitIn(reply);
-    } catch (error) {
-      // 404: a server without the addition (a gone chat is the event feed's to report).
-      if (!(error instanceof ParleyError && error.status === 404)) throw error;
+    if (this.hasChatWaitTime) {
+      try {
+        const reply = await this.connection.send('GET', `${this.path()}/estimatedWaitTime`);
+        return waitIn(reply);
+      } catch (error) {
+        // 404: a server without the addition (a gone chat is the event feed's to report); asked
+        // every few seconds while the chat waits, so not asked again.
+        if (!(error instanceof ParleyError && error.status === 404)) throw error;
+        this.hasChatWaitTime = false;
+      }
     }
     const reply = await this.connection.send('GET', '/chat/estimatedWaitTime', queryOf(skill));
     return waitIn(reply);
