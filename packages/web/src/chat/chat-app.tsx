@@ -16,13 +16,13 @@ interface OpenChat {
 export function ChatApp({ params }: { params: ChatParams | { missing: string[] } }) {
   const [open, setOpen] = useState<OpenChat | undefined>();
   const accountId = 'missing' in params ? undefined : params.accountId;
-  const [isResuming, setIsResuming] = useState(() => accountId !== undefined && loadSavedChat(accountId) !== undefined);
+  // The chat this tab had open before a reload, read once.
+  const [saved] = useState(() => (accountId === undefined ? undefined : loadSavedChat(accountId)));
+  const [isResuming, setIsResuming] = useState(saved !== undefined);
 
   // A reload picks up the chat this tab had open; one that is gone (404) is simply forgotten.
   useEffect(() => {
-    if ('missing' in params || !isResuming) return;
-    const saved = loadSavedChat(params.accountId);
-    if (saved === undefined) return;
+    if ('missing' in params || saved === undefined) return;
     let isCurrent = true;
     VisitorClient.resume({ ...connectionOf(params), chatId: saved.chatId })
       .then((chat) => {

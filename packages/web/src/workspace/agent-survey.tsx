@@ -9,13 +9,12 @@ type State =
   | { status: 'loading' }
   | { status: 'ready'; survey: Survey }
   | { status: 'none' }
-  | { status: 'submitted' }
   | { status: 'failed'; message: string };
 
 /** The agent's wrap-up survey after the chat ended (chat-agent-api §3.24–3.25), when the account has one. */
 export function AgentSurvey({ session }: { session: ChatSession }) {
   const { isWrappedUp } = useChatSnapshot(session);
-  const [state, setState] = useState<State>(isWrappedUp ? { status: 'submitted' } : { status: 'loading' });
+  const [state, setState] = useState<State>({ status: 'loading' });
 
   useEffect(() => {
     if (isWrappedUp) return;
@@ -43,19 +42,23 @@ export function AgentSurvey({ session }: { session: ChatSession }) {
       // The form shows the message above its button and keeps the answers.
       throw new Error(describeError(error), { cause: error });
     }
+    // The snapshot says so from now on, here and in the tab list.
     session.markWrappedUp();
-    setState({ status: 'submitted' });
   };
 
+  if (isWrappedUp) {
+    return (
+      <section className="wrap-up" aria-label="Wrap-up">
+        <p className="wrap-up-note success" role="status">
+          Survey submitted. You can close this chat.
+        </p>
+      </section>
+    );
+  }
   return (
     <section className="wrap-up" aria-label="Wrap-up">
       {state.status === 'loading' && <p className="wrap-up-note">Loading the wrap-up survey…</p>}
       {state.status === 'none' && <p className="wrap-up-note">This chat has ended.</p>}
-      {state.status === 'submitted' && (
-        <p className="wrap-up-note success" role="status">
-          Survey submitted. You can close this chat.
-        </p>
-      )}
       {state.status === 'failed' && (
         <p className="inline-problem" role="alert">
           The wrap-up survey could not be loaded: {state.message}

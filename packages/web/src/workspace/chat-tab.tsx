@@ -14,7 +14,7 @@ interface ChatTabProps {
 export function ChatTab({ session, isSelected, onSelect }: ChatTabProps) {
   const snapshot = useChatSnapshot(session);
   const name = snapshot.visitorName || 'Visitor';
-  const last = [...snapshot.events].reverse().find((event) => event.type === 'line' && event.source !== 'system');
+  const last = snapshot.events.findLast((event) => event.type === 'line' && event.source !== 'system');
   const isEnded = snapshot.state === 'ended' || snapshot.lostReason !== undefined;
   // The count is part of the name so a screen reader hears it with the tab, e.g. "Phil (2 unread)".
   const label = snapshot.unread > 0 ? `${name} (${snapshot.unread} unread)` : name;
