@@ -59,7 +59,7 @@ export interface SendLineOptions {
  */
 export class AgentChat {
   /** Set when a transfer is sent: the server may close this agent's stream before it answers. */
-  private hasTransferred = false;
+  private isTransferring = false;
 
   /** The chat id (chat session key). */
   readonly id: string;
@@ -185,15 +185,23 @@ export class AgentChat {
     } else {
       throw new TypeError('A transfer names a skill or an agentId');
     }
-    this.hasTransferred = true;
+    this.isTransferring = true;
     try {
       await this.session.send('POST', `${this.path()}/transfer`, {
         body: { transfer: { ...destination, ...(target.note === undefined ? {} : { text: target.note }) } },
       });
     } catch (error) {
-      this.hasTransferred = false;
+      this.isTransferring = false;
       throw error;
     }
+  }
+
+  /**
+   * Whether this client has transferred the chat away (from the moment the transfer is sent): its
+   * event feed then ends quietly instead of failing with the 403 that follows.
+   */
+  get hasTransferred(): boolean {
+    return this.isTransferring;
   }
 
   /** Ends the chat (chat-agent-api §3.16): the visitor sees system line 5, then `ended`. */

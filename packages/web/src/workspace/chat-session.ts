@@ -45,7 +45,6 @@ export class ChatSession {
   /** The highest event id taken: a reconnect resumes after it, and nothing at or below it is added twice. */
   private cursor = -1;
   private isSelected = false;
-  private hasTransferred = false;
   private visitInfo: Promise<VisitInfo> | undefined;
 
   private agentSurvey: Promise<Survey> | undefined;
@@ -114,13 +113,7 @@ export class ChatSession {
 
   /** Transfers the chat away; afterwards the tab can close (chat-agent-api §3.23). */
   async transfer(target: Parameters<AgentChat['transfer']>[0]): Promise<void> {
-    this.hasTransferred = true;
-    try {
-      await this.chat.transfer(target);
-    } catch (error) {
-      this.hasTransferred = false;
-      throw error;
-    }
+    await this.chat.transfer(target);
     this.update({ lostReason: 'Transferred' });
     this.stop();
   }
@@ -212,7 +205,7 @@ export class ChatSession {
 
   /** What an event feed that ended quietly means: transferred away, or ended. */
   private async settle(): Promise<void> {
-    if (this.hasTransferred) return;
+    if (this.chat.hasTransferred) return;
     try {
       const info = await this.chat.info();
       if (info.state === 'ended') this.update({ state: 'ended' });
