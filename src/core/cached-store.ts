@@ -171,6 +171,7 @@ function storeShape(store: Store): Store {
     transaction: (work) => store.transaction(work),
     lockAccount: (accountId) => store.lockAccount(accountId),
     ping: () => store.ping(),
+    condition: () => store.condition(),
     close: () => store.close(),
     externalVersion: () => store.externalVersion(),
     accounts: store.accounts,

@@ -27,6 +27,11 @@ export interface Store {
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   /**
+   * What the store knows is wrong without asking the database (a disk that refused the last write
+   * for want of space), so that health checks can tell it apart from a database that is down.
+   */
+  condition(): StoreCondition;
+  /**
    * A number that changes whenever another process (the CLI, another server) has committed a write
    * since it was last read, so that what this process keeps in memory can be dropped; undefined
    * when the store cannot tell, and nothing read from it may then be kept.
@@ -43,6 +48,9 @@ export interface Store {
   offlineMessages: OfflineMessageRepository;
   visitorIdentities: VisitorIdentityRepository;
 }
+
+/** `ok`, or why writes are refused while the database may still answer reads. */
+export type StoreCondition = 'ok' | 'disk-full';
 
 export interface AccountRepository {
   get(id: string): Promise<Account | undefined>;

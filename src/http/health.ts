@@ -3,20 +3,41 @@ import type { Core } from '../core/create-core.js';
 
 const PING_TIMEOUT_MS = 2_000;
 
-/** `GET /health`: 200 when the store answers within 2 s, 503 otherwise (never a hang). */
+/** What `GET /health` answers: `status` is `ok` (200) only when this node should take traffic. */
+export interface HealthReport {
+  /** `draining` once shutdown has begun; `unavailable` while the store cannot take writes. */
+  status: 'ok' | 'draining' | 'unavailable';
+  store: 'ok' | 'unreachable' | 'disk-full';
+}
+
+/**
+ * `GET /health` for load balancers: 200 when the store answers within 2 s and is not refusing
+ * writes, 503 otherwise or once the server drains (never a hang).
+ */
 export function registerHealthRoute(app: FastifyInstance, core: Core): void {
   app.get('/health', async (_request, reply) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('store ping timed out')), PING_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([core.deps.store.ping(), timeout]);
-      return reply.code(200).send({ status: 'ok', store: 'ok' });
-    } catch {
-      return reply.code(503).send({ status: 'unavailable', store: 'unreachable' });
-    } finally {
-      clearTimeout(timer);
-    }
+    const report = await healthOf(app, core);
+    return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
+}
+
+async function healthOf(app: FastifyInstance, core: Core): Promise<HealthReport> {
+  const store = await storeHealth(core);
+  if (app.closing.isClosing) return { status: 'draining', store };
+  return { status: store === 'ok' ? 'ok' : 'unavailable', store };
+}
+
+async function storeHealth(core: Core): Promise<HealthReport['store']> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('store ping timed out')), PING_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([core.deps.store.ping(), timeout]);
+  } catch {
+    return 'unreachable';
+  } finally {
+    clearTimeout(timer);
+  }
+  return core.deps.store.condition() === 'disk-full' ? 'disk-full' : 'ok';
 }

@@ -9,6 +9,7 @@ import type {
   LoginSessionRepository,
   SkillRepository,
   Store,
+  StoreCondition,
   UserRepository,
 } from '../core/ports.js';
 import {
@@ -107,6 +108,10 @@ export class KyselyStore implements Store {
 
   async ping(): Promise<void> {
     await this.db.selectFrom('accounts').select('id').limit(1).execute();
+  }
+
+  condition(): StoreCondition {
+    return 'ok';
   }
 
   close(): Promise<void> {

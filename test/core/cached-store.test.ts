@@ -65,6 +65,7 @@ for (const target of await databaseTargets()) {
         transaction: (work) => opened.store.transaction(work),
         lockAccount: (accountId) => opened.store.lockAccount(accountId),
         ping: () => opened.store.ping(),
+        condition: () => opened.store.condition(),
         close: () => opened.store.close(),
         externalVersion: () => opened.store.externalVersion(),
         accounts: {

@@ -23,6 +23,11 @@ export class ServerClosing {
     return () => this.listeners.delete(entry);
   }
 
+  /** True once the server has begun to close (draining). */
+  get isClosing(): boolean {
+    return this.hasBegun;
+  }
+
   begin(): void {
     if (this.hasBegun) return;
     this.hasBegun = true;
