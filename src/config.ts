@@ -21,6 +21,8 @@ export interface Config {
   seedPath: string | undefined;
   tls: { cert: Buffer; key: Buffer } | undefined;
   publicHost: string | undefined;
+  /** PARLEY_ALLOWED_HOSTS: Host headers (name or name:port) links may use when publicHost is unset. */
+  allowedHosts: string[];
   /** 32 bytes from PARLEY_SECRET_KEY, or undefined to use (and create) the key file. */
   secretKey: Uint8Array | undefined;
   secretKeyFile: string;
@@ -76,6 +78,15 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('PARLEY_PUBLIC_HOST', `"${publicHost}" must be host or host:port, without scheme or path`);
   }
 
+  const allowedHosts = (value('PARLEY_ALLOWED_HOSTS') ?? '')
+    .split(',')
+    .map((host) => host.trim())
+    .filter(Boolean);
+  for (const host of allowedHosts) {
+    if (!AUTHORITY_PATTERN.test(host))
+      throw new ConfigError('PARLEY_ALLOWED_HOSTS', `"${host}" must be host or host:port, without scheme or path`);
+  }
+
   const secretText = value('PARLEY_SECRET_KEY');
   let secretKey: Uint8Array | undefined;
   if (secretText !== undefined) {
@@ -112,6 +123,7 @@ export function loadConfig(env: Env = process.env): Config {
     seedPath: value('PARLEY_SEED'),
     tls,
     publicHost,
+    allowedHosts,
     secretKey,
     secretKeyFile: value('PARLEY_SECRET_KEY_FILE') ?? './data/secret.key',
     corsOrigins,

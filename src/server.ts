@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Seed } from './core/seed/seed-schema.js';
 import { buildApp } from './http/app.js';
+import { BODY_LIMIT_BYTES } from './http/legacy/body-bounds.js';
+import { machineHosts } from './http/public-origin.js';
 import { requestLogOptions } from './http/request-log.js';
 import { DEMO_SEED_PATH, openRuntime, readSeedFile, type Runtime } from './runtime.js';
 
@@ -36,11 +38,12 @@ export async function startServer(config: Config, print: (line: string) => void 
       core,
       http: {
         publicHost: config.publicHost,
+        allowedHosts: [...config.allowedHosts, ...machineHosts()],
         fallbackAuthority: `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
         isTls: config.tls !== undefined,
         corsOrigins: config.corsOrigins,
         rateLimits: config.rateLimits,
-        bodyLimitBytes: 1_048_576,
+        bodyLimitBytes: BODY_LIMIT_BYTES,
         trustProxy: config.trustProxy,
       },
       logger: requestLogOptions(config.logLevel),

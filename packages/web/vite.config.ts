@@ -12,7 +12,9 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    // Maps are kept beside the build for reading error reports, never linked from the bundles, and
+    // Parley refuses to serve them (src/http/web/web-routes.ts): they would publish the sources.
+    sourcemap: 'hidden',
     rollupOptions: {
       input: { workspace: here('workspace/index.html'), chat: here('chat/index.html') },
     },

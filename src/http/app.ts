@@ -16,7 +16,7 @@ import { parseLenientQuery, stripFormatSuffix } from './legacy/lenient-query.js'
 import { legacyContextOf, queryParam, rememberSuffixFormat, sendError, type LegacyContext } from './legacy/respond.js';
 import { RouteFamily } from './legacy/route-family.js';
 import { LegacyBodyError } from './legacy/xml-codec.js';
-import type { PublicOriginConfig } from './public-origin.js';
+import { publicScheme, type PublicOriginConfig } from './public-origin.js';
 import { ServerClosing } from './realtime/server-closing.js';
 import { OneLinePerRequest } from './request-log.js';
 import { registerDomainRoutes } from './domain/domain-routes.js';
@@ -111,6 +111,10 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
   });
 
   app.addHook('onRequest', async (request, reply) => {
+    // On every answer, streams included (they copy these headers): no type sniffing, and over
+    // TLS no plain-HTTP visit for a year (docs/adr/0007-bounded-edge.md).
+    reply.header('X-Content-Type-Options', 'nosniff');
+    if (publicScheme(request, http) === 'https') reply.header('Strict-Transport-Security', 'max-age=31536000');
     applyCors(request, reply, allowedOrigins);
     if (request.legacy.family !== RouteFamily.OTHER) reply.header('Cache-Control', 'no-cache, no-store');
     if (request.method !== 'OPTIONS') takeBudget(request.legacy.accountId, request);

@@ -27,7 +27,7 @@ for (const target of await databaseTargets()) {
     const host = () => new URL(server.baseUrl).host;
 
     before(async () => {
-      server = await startTestServer(target);
+      server = await startTestServer(target, { http: { allowedHosts: ['chat.local:9000'] } });
       await applySeed(server.core, seed);
       configured = await startTestServer(target, { http: { publicHost: 'chat.example.org' } });
       await applySeed(configured.core, seed);
@@ -66,15 +66,15 @@ for (const target of await databaseTargets()) {
         assert.deepEqual(response.json(), { service: 'agentVep', account: accountId, baseURI: 'chat.example.org' });
       });
 
-      it('never advertises a Host header that is not a plain authority', async () => {
-        const response = await get(`/api/account/${accountId}/service/agentVep/baseURI.json`, {
-          Host: 'evil.example/phish?',
-        });
-        assert.equal((response.json() as { baseURI: string }).baseURI, '127.0.0.1:8080');
-        const honest = await get(`/api/account/${accountId}/service/agentVep/baseURI.json`, {
-          Host: 'chat.local:9000',
-        });
-        assert.equal((honest.json() as { baseURI: string }).baseURI, 'chat.local:9000');
+      it('never advertises a Host header that is not a plain authority, or not an allowed host', async () => {
+        for (const forged of ['evil.example/phish?', 'evil.example', 'chat.local:9001']) {
+          const response = await get(`/api/account/${accountId}/service/agentVep/baseURI.json`, { Host: forged });
+          assert.equal((response.json() as { baseURI: string }).baseURI, '127.0.0.1:8080', forged);
+        }
+        for (const honest of ['chat.local:9000', 'localhost:4000']) {
+          const response = await get(`/api/account/${accountId}/service/agentVep/baseURI.json`, { Host: honest });
+          assert.equal((response.json() as { baseURI: string }).baseURI, honest);
+        }
       });
 
       it('ignores any Authorization header', async () => {

@@ -16,7 +16,8 @@ function fakeBuild(): string {
   writeFileSync(join(root, 'workspace/index.html'), '<!doctype html><title>workspace page</title>');
   writeFileSync(join(root, 'chat/index.html'), '<!doctype html><title>chat page</title>');
   writeFileSync(join(root, 'chat/embed.js'), '/* embed */');
-  writeFileSync(join(root, 'assets/app-Ab12.js'), 'console.log(1)');
+  writeFileSync(join(root, 'assets/app-Ab12.js'), 'console.log(1)\n//# sourceMappingURL=app-Ab12.js.map');
+  writeFileSync(join(root, 'assets/app-Ab12.js.map'), '{"version":3,"sources":["secret-source.ts"]}');
   return root;
 }
 
@@ -70,6 +71,31 @@ describe('the web apps are served by Parley', () => {
       const escape = await send(server.baseUrl, 'GET', path);
       assert.ok([403, 404].includes(escape.status), `${path}: ${escape.status}`);
       assert.doesNotMatch(escape.text, /page/);
+    }
+  });
+
+  it('never serves a source map, even one the build left beside the assets', async () => {
+    for (const path of ['/assets/app-Ab12.js.map', '/assets/app-Ab12.js.MAP']) {
+      const response = await send(server.baseUrl, 'GET', path);
+      assert.equal(response.status, 404, path);
+      assert.doesNotMatch(response.text, /secret-source/);
+    }
+  });
+
+  it('tells browsers not to sniff types: pages, the embed script, assets, API answers and errors', async () => {
+    for (const path of [
+      '/workspace',
+      '/chat',
+      '/chat/embed.js',
+      '/assets/app-Ab12.js',
+      '/assets/nope.js',
+      '/health',
+      '/api/account/12345678/nothing.json',
+    ]) {
+      const response = await send(server.baseUrl, 'GET', path);
+      assert.equal(response.header('x-content-type-options'), 'nosniff', path);
+      // Plain HTTP: a Strict-Transport-Security header would mean nothing (and is not sent).
+      assert.equal(response.header('strict-transport-security'), undefined, path);
     }
   });
 

@@ -18,6 +18,12 @@ describe('configuration from the environment', () => {
     assert.equal(config.seedPath, undefined);
     assert.equal(config.tls, undefined);
     assert.equal(config.publicHost, undefined);
+    assert.deepEqual(config.allowedHosts, []);
+  });
+
+  it('reads the hosts links may name from PARLEY_ALLOWED_HOSTS', () => {
+    const config = loadConfig({ PARLEY_ALLOWED_HOSTS: ' chat.example.org, desk.example.org:8443 ,[fd00::5]' });
+    assert.deepEqual(config.allowedHosts, ['chat.example.org', 'desk.example.org:8443', '[fd00::5]']);
   });
 
   it('reads PostgreSQL URLs, a public host and TLS files', () => {
@@ -38,6 +44,7 @@ describe('configuration from the environment', () => {
     ['PARLEY_DATABASE_URL', { PARLEY_DATABASE_URL: 'mysql://localhost/parley' }],
     ['PARLEY_DATABASE_URL', { PARLEY_DATABASE_URL: 'sqlite:' }],
     ['PARLEY_PUBLIC_HOST', { PARLEY_PUBLIC_HOST: 'https://chat.example.org/' }],
+    ['PARLEY_ALLOWED_HOSTS', { PARLEY_ALLOWED_HOSTS: 'chat.example.org,https://evil.example/' }],
     ['PARLEY_TLS_KEY', { PARLEY_TLS_CERT: join(fixtures, 'cert.pem') }],
     ['PARLEY_TLS_CERT', { PARLEY_TLS_CERT: '/nonexistent/cert.pem', PARLEY_TLS_KEY: join(fixtures, 'key.pem') }],
     ['PARLEY_TLS_KEY', { PARLEY_TLS_CERT: join(fixtures, 'cert.pem'), PARLEY_TLS_KEY: join(fixtures, 'cert.pem') }],
@@ -95,5 +102,13 @@ describe('HTTPS with PARLEY_TLS_CERT and PARLEY_TLS_KEY', () => {
     });
     assert.equal(login.status, 200, login.text);
     assert.match(login.header('set-cookie') ?? '', /^session_id=[\w-]+; Path=\/; HttpOnly; Secure; SameSite=None$/);
+  });
+
+  it('asks browsers to stay on HTTPS on every answer, errors included', async () => {
+    for (const path of ['/health', '/api/account/777/nothing.json', '/api/account/999/service/agentVep/baseURI.json']) {
+      const response = await send(server.url, 'GET', path, { ca });
+      assert.equal(response.header('strict-transport-security'), 'max-age=31536000', path);
+      assert.equal(response.header('x-content-type-options'), 'nosniff', path);
+    }
   });
 });

@@ -15,6 +15,14 @@ export interface AgentIdentity {
   loginSessionId: string | null;
 }
 
+/**
+ * How many live agent sessions one login session may hold, and one user across all credentials
+ * (docs/adr/0007-bounded-edge.md). An agent needs one per device (chat-agent-api §3.10); more
+ * only grow the routing and sweep work. Login sessions per user are capped already
+ * (maxLoginSessionsPerUser), so the user cap bounds OAuth 1.0 callers, which have none.
+ */
+export const AGENT_SESSION_LIMITS = { perLoginSession: 20, perUser: 100 } as const;
+
 const AVAILABILITY_BY_NAME = new Map(Object.values(Availability).map((value) => [value.toLowerCase(), value]));
 
 /** `Online`, `Away` or `Occupied`, matched case-insensitively (chat-agent-api §3.4). */
@@ -154,21 +162,39 @@ export function createAgentSessions(deps: {
     /** POST agentSession: a new session, Online unless the agent already has one (then its state). */
     async start(accountId: string, caller: AgentIdentity): Promise<AgentSession> {
       const account = await requireAccount(store, accountId);
-      const now = clock.now();
-      const existing = (await store.agentSessions.listLive(accountId)).find((s) => s.userId === caller.user.id);
-      const session: AgentSession = {
-        accountId,
-        id: await newId(accountId),
-        userId: caller.user.id,
-        loginSessionId: caller.loginSessionId,
-        availability: existing?.availability ?? Availability.ONLINE,
-        createdAt: now,
-        lastRequestAt: now,
-        endedAt: null,
-        idleDueAt: idleDue(account, now),
-        availabilitySince: now,
-      };
-      await store.agentSessions.save(session);
+      const id = await newId(accountId);
+      // Counted and saved under the account's lock, so racing starts cannot pass the limit together.
+      const session = await store.transaction(async (tx) => {
+        await tx.lockAccount(accountId);
+        const own = (await tx.agentSessions.listLive(accountId)).filter((s) => s.userId === caller.user.id);
+        const ofLogin = own.filter((s) => caller.loginSessionId !== null && s.loginSessionId === caller.loginSessionId);
+        // 409, not 429: waiting does not help (and clients retry a 429), ending a session does.
+        if (ofLogin.length >= AGENT_SESSION_LIMITS.perLoginSession || own.length >= AGENT_SESSION_LIMITS.perUser) {
+          const [limit, holder] =
+            ofLogin.length >= AGENT_SESSION_LIMITS.perLoginSession
+              ? [AGENT_SESSION_LIMITS.perLoginSession, 'This login']
+              : [AGENT_SESSION_LIMITS.perUser, 'This user'];
+          throw new ChatError(
+            ErrorCode.CONFLICT,
+            `${holder} already has ${limit} live agent sessions (the limit): end one before starting another`,
+          );
+        }
+        const now = clock.now();
+        const started: AgentSession = {
+          accountId,
+          id,
+          userId: caller.user.id,
+          loginSessionId: caller.loginSessionId,
+          availability: own[0]?.availability ?? Availability.ONLINE,
+          createdAt: now,
+          lastRequestAt: now,
+          endedAt: null,
+          idleDueAt: idleDue(account, now),
+          availabilitySince: now,
+        };
+        await tx.agentSessions.save(started);
+        return started;
+      });
       await router.route(accountId);
       return session;
     },

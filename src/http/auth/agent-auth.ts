@@ -4,7 +4,7 @@ import type { Core } from '../../core/create-core.js';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { ApiKey } from '../../core/model.js';
 import { pathParam } from '../legacy/respond.js';
-import { publicAuthority, publicScheme, type PublicOriginConfig } from '../public-origin.js';
+import { publicScheme, signedAuthority, type PublicOriginConfig } from '../public-origin.js';
 
 /** Who is calling an agent-side route: a login session's bearer, or an OAuth 1.0 signed key. */
 export type AgentCaller = ({ kind: 'bearer' } & AuthenticatedSession) | { kind: 'api-key'; apiKey: ApiKey };
@@ -56,7 +56,7 @@ export async function authenticateAgentCaller(
         accountId,
         wireMethod: request.raw.method ?? request.method,
         scheme: publicScheme(request, origin),
-        host: publicAuthority(request, origin),
+        host: signedAuthority(request, origin),
         path: originalPath,
         query,
         form: formPairs(request),

@@ -47,12 +47,13 @@ export async function registerWebApps(app: FastifyInstance, root = WEB_APPS_ROOT
     decorateReply: false,
     immutable: true,
     maxAge: '365d',
+    // Source maps (a build may leave them there) would publish the sources: 404 like any unknown file.
+    allowedPath: (pathName) => !pathName.toLowerCase().endsWith('.map'),
   });
 
   const page = (file: string, frameAncestors: string) => async (_request: unknown, reply: FastifyReply) =>
     reply
       .header('Content-Security-Policy', [...CONTENT_SECURITY_POLICY, `frame-ancestors ${frameAncestors}`].join('; '))
-      .header('X-Content-Type-Options', 'nosniff')
       .header('Referrer-Policy', 'no-referrer')
       .header('Cache-Control', 'no-cache')
       .sendFile(file);
