@@ -12,7 +12,7 @@ const HIGH_WATER_BYTES = 1024 * 1024;
  * What one commit of the test adds to the WAL at most: a few 4 KiB pages (the row's leaf, two
  * index leaves, the occasional split), each framed with 24 bytes; generously rounded up.
  */
-const ONE_COMMIT_BYTES = 64 * 1024;
+const ONE_COMMIT_BYTES = 128 * 1024;
 const WRITERS = 64;
 const WRITES_PER_WRITER = 60;
 
