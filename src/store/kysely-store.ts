@@ -71,6 +71,7 @@ export class KyselyStore implements Store {
     private readonly dialect: Dialect,
     private readonly onClose: () => Promise<void> = () => db.destroy(),
     private readonly readExternalVersion?: () => number,
+    private readonly readCondition: () => StoreCondition = () => 'ok',
   ) {
     this.accounts = accountRepository(db);
     this.skills = skillRepository(db);
@@ -98,7 +99,7 @@ export class KyselyStore implements Store {
     return this.db
       .transaction()
       .execute((trx: Transaction<Database>) =>
-        work(new KyselyStore(trx, this.dialect, undefined, this.readExternalVersion)),
+        work(new KyselyStore(trx, this.dialect, undefined, this.readExternalVersion, this.readCondition)),
       );
   }
 
@@ -111,7 +112,7 @@ export class KyselyStore implements Store {
   }
 
   condition(): StoreCondition {
-    return 'ok';
+    return this.readCondition();
   }
 
   close(): Promise<void> {

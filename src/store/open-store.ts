@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fsync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, fsync, mkdirSync, openSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -9,7 +9,10 @@ import { SchemaScopedPostgresDialect } from './postgres-introspector.js';
 import { migrationProvider } from './migrations/index.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { PreparedSqliteDialect } from './sqlite-dialect.js';
+import { SqliteFaults } from './sqlite-faults.js';
+import { DEFAULT_WAL_HIGH_WATER_BYTES, WalBound } from './sqlite-wal-bound.js';
 import type { Database } from './schema.js';
+import type { StoreCondition } from '../core/ports.js';
 
 /** Where the store lives, parsed from PARLEY_DATABASE_URL. */
 export type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
@@ -44,6 +47,8 @@ export interface StoreOptions {
   onQuery?: (sql: string) => void;
   /** PostgreSQL connections at most (default 10). */
   poolSize?: number;
+  /** SQLite: the WAL size past which writes wait for a full checkpoint (default 32 MiB; tests use less). */
+  walHighWaterBytes?: number;
 }
 
 /** Opens the store over SQLite or PostgreSQL; the schema is migrated by `migrate()`. */
@@ -51,7 +56,7 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
   const log = options.onQuery === undefined ? undefined : (event: LogEvent) => options.onQuery?.(event.query.sql);
   const opened: OpenedDatabase =
     location.kind === 'sqlite'
-      ? openSqlite(location.path, log)
+      ? openSqlite(location.path, log, options.walHighWaterBytes ?? DEFAULT_WAL_HIGH_WATER_BYTES)
       : { db: openPostgres(location.url, location.schema, log, options.poolSize ?? 10) };
   const { db } = opened;
   const migrator = new Migrator({
@@ -69,6 +74,7 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
         await db.destroy();
       },
       opened.externalVersion,
+      opened.condition,
     ),
     async migrate() {
       const { error, results } = await migrator.migrateToLatest();
@@ -85,10 +91,16 @@ interface OpenedDatabase {
   db: Kysely<Database>;
   /** See Store.externalVersion. */
   externalVersion?: () => number;
+  /** See Store.condition. */
+  condition?: () => StoreCondition;
   beforeClose?: () => Promise<void>;
 }
 
-function openSqlite(path: string, log: ((event: LogEvent) => void) | undefined): OpenedDatabase {
+function openSqlite(
+  path: string,
+  log: ((event: LogEvent) => void) | undefined,
+  walHighWaterBytes: number,
+): OpenedDatabase {
   const isFile = path !== ':memory:' && path !== '';
   if (isFile) mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
@@ -98,24 +110,40 @@ function openSqlite(path: string, log: ((event: LogEvent) => void) | undefined):
   database.pragma(`synchronous = ${isFile ? 'NORMAL' : 'FULL'}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // A WAL started again after a checkpoint is cut back to the high-water mark, not kept at its peak.
+  database.pragma(`journal_size_limit = ${walHighWaterBytes}`);
+  const faults = new SqliteFaults(isFile ? dirname(path) : undefined);
   let checkpointer: Checkpointer | undefined;
   let wal: WalFlusher | undefined;
+  let walBound: WalBound | undefined;
   if (isFile) {
-    wal = new WalFlusher(path);
+    const flusher = new WalFlusher(path);
+    wal = flusher;
     database.pragma('wal_autocheckpoint = 0');
-    checkpointer = startCheckpointer(path, () => {
+    const started = startCheckpointer(path, () => {
       if (database.open) database.pragma('wal_autocheckpoint = 1000');
     });
+    checkpointer = started;
+    walBound = new WalBound(
+      walHighWaterBytes,
+      () => flusher.size(),
+      () => started.truncate(),
+    );
   }
   // Changes only when another connection (the CLI, another process) commits: what caches check.
   const dataVersion = database.prepare('pragma data_version').pluck();
   return {
     db: new Kysely<Database>({
-      dialect: new PreparedSqliteDialect(database, wal === undefined ? undefined : () => wal.flush()),
+      dialect: new PreparedSqliteDialect(database, wal === undefined ? undefined : () => wal.flush(), {
+        ...(walBound === undefined ? {} : { walBound }),
+        translateError: (error) => faults.translate(error),
+      }),
       ...(log === undefined ? {} : { log }),
     }),
     externalVersion: () => dataVersion.get() as number,
+    condition: () => faults.condition(),
     beforeClose: async () => {
+      faults.close();
       await checkpointer?.stop();
       wal?.close();
     },
@@ -135,6 +163,12 @@ class WalFlusher {
   private hasSyncedDirectory = false;
 
   constructor(private readonly databasePath: string) {}
+
+  /** The -wal file's size in bytes: fstat of an open descriptor, a few microseconds. */
+  size(): number {
+    this.fd ??= openSync(`${this.databasePath}-wal`, 'r');
+    return fstatSync(this.fd).size;
+  }
 
   async flush(): Promise<void> {
     this.fd ??= openSync(`${this.databasePath}-wal`, 'r');

@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
 const CHECKPOINT_INTERVAL_MS = 1_000;
 
 // The worker is a plain script (no TypeScript, no ESM loader) so that it starts the same from dist/
-// and under tsx.
+// and under tsx. A `truncate` message asks for a TRUNCATE checkpoint, which the server sends only
+// while its own connection is idle (see sqlite-wal-bound.ts); the answer says whether it completed.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
@@ -22,8 +23,20 @@ const checkpoint = () => {
     // Busy or locked: the next turn tries again.
   }
 };
+const truncate = () => {
+  try {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)');
+    return result !== undefined && result.busy === 0;
+  } catch {
+    return false;
+  }
+};
 const timer = setInterval(checkpoint, workerData.intervalMs);
-parentPort.on('message', () => {
+parentPort.on('message', (message) => {
+  if (message === 'truncate') {
+    parentPort.postMessage(truncate());
+    return;
+  }
   clearInterval(timer);
   db.close();
   parentPort.close();
@@ -31,6 +44,12 @@ parentPort.on('message', () => {
 `;
 
 export interface Checkpointer {
+  /**
+   * Copies every frame of the WAL into the database file and truncates the WAL to nothing; true when
+   * it completed, false when another connection's reader or writer kept it from finishing (or the
+   * worker is gone). Call it only while this process's connection has no transaction open.
+   */
+  truncate(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -51,14 +70,32 @@ export function startCheckpointer(path: string, onFailure: () => void): Checkpoi
     },
   });
   let isStopping = false;
+  let isGone = false;
+  // The worker answers in the order it is asked.
+  const answers: ((isComplete: boolean) => void)[] = [];
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   worker.unref();
+  worker.on('message', (isComplete: unknown) => {
+    answers.shift()?.(isComplete === true);
+    if (answers.length === 0 && !isStopping) worker.unref();
+  });
   const failed = () => {
+    isGone = true;
+    for (const answer of answers.splice(0)) answer(false);
     if (!isStopping) onFailure();
   };
   worker.once('error', failed);
   worker.once('exit', failed);
   return {
+    truncate() {
+      if (isGone || isStopping) return Promise.resolve(false);
+      return new Promise((resolve) => {
+        answers.push(resolve);
+        // Writes wait for this answer: the process must not exit before it comes.
+        worker.ref();
+        worker.postMessage('truncate');
+      });
+    },
     async stop() {
       isStopping = true;
       // Waiting for the exit must keep the process alive until the worker has closed its connection.

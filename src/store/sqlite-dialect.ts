@@ -11,6 +11,17 @@ import {
 /** Distinct statements kept prepared; past this the cache starts again (IN lists vary in length). */
 const STATEMENT_CACHE_SIZE = 500;
 
+export interface SqliteDriverOptions {
+  /**
+   * Keeps the WAL bounded (src/store/sqlite-wal-bound.ts): asked after each commit whether it has
+   * passed its high-water mark; if so, `checkpoint` gets the connection next, with no transaction
+   * open, and everything waiting for the connection waits until it is done.
+   */
+  walBound?: { isOverHighWater(): boolean; checkpoint(): Promise<void> };
+  /** The error callers get for one SQLite or the flush threw (src/store/sqlite-faults.ts). */
+  translateError?: (error: unknown) => unknown;
+}
+
 /**
  * Kysely's SQLite dialect with a driver suited to a busy server: statements are prepared once and
  * reused (better-sqlite3 does not cache them), and the one connection is handed to waiting queries
@@ -24,17 +35,22 @@ const STATEMENT_CACHE_SIZE = 500;
  * statement, a read too, is handed over only once every commit made before it has been flushed.
  * The connection itself is free again as soon as a statement outside a transaction has run, so a
  * slow flush delays the answers that depend on it but not the statements queued behind it.
+ *
+ * A transaction that SQLite rolls back by itself (a full disk, an I/O error) runs nothing more:
+ * its later statements fail, and its rollback is not sent again, so the caller's error is the one
+ * that ended it and no statement of it can run outside it.
  */
 export class PreparedSqliteDialect extends SqliteDialect {
   constructor(
     private readonly database: SqliteDatabase,
     private readonly flush?: () => Promise<void>,
+    private readonly options: SqliteDriverOptions = {},
   ) {
     super({ database });
   }
 
   override createDriver(): Driver {
-    return new PreparedSqliteDriver(this.database, this.flush);
+    return new PreparedSqliteDriver(this.database, this.flush, this.options);
   }
 }
 
@@ -101,12 +117,28 @@ class PreparedSqliteDriver implements Driver {
    * lease may give the connection up before Kysely releases it) are reused once released.
    */
   private readonly idle: SqliteLease[] = [];
+  /** Whether a WAL checkpoint is first in line for the connection or holds it. */
+  private isCheckpointDue = false;
+  private readonly walBound: SqliteDriverOptions['walBound'];
+  /** See SqliteDriverOptions.translateError. */
+  readonly translate: (error: unknown) => unknown;
 
   constructor(
     readonly database: SqliteDatabase,
     flush: (() => Promise<void>) | undefined,
+    options: SqliteDriverOptions,
   ) {
-    this.groupFlush = flush === undefined ? undefined : new GroupFlush(flush);
+    const translate = options.translateError ?? ((error: unknown) => error);
+    this.translate = translate;
+    this.walBound = options.walBound;
+    this.groupFlush =
+      flush === undefined
+        ? undefined
+        : new GroupFlush(() =>
+            flush().catch((error: unknown) => {
+              throw translate(error);
+            }),
+          );
   }
 
   async init(): Promise<void> {}
@@ -115,11 +147,13 @@ class PreparedSqliteDriver implements Driver {
     await this.take();
     const lease = this.idle.pop() ?? new SqliteLease(this);
     lease.isHolding = true;
+    lease.isInTransaction = false;
+    lease.lostTransaction = undefined;
     return lease;
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    const lease = connection as SqliteLease;
+    const lease = leaseOf(connection);
     lease.giveUp();
     this.idle.push(lease);
   }
@@ -166,8 +200,26 @@ class PreparedSqliteDriver implements Driver {
     // read (a routing pass with nothing to route) has nothing to flush.
     const isCommit = wasInTransaction ? this.hasTransactionWritten && compiledQuery.sql !== 'rollback' : hasWritten;
     this.hasTransactionWritten = false;
-    if (isCommit) this.groupFlush?.commit();
+    if (isCommit) this.afterCommit();
     return result;
+  }
+
+  private afterCommit(): void {
+    this.groupFlush?.commit();
+    const bound = this.walBound;
+    if (bound === undefined || this.isCheckpointDue || !bound.isOverHighWater()) return;
+    this.isCheckpointDue = true;
+    // The lease that committed holds the connection, outside any transaction; giving it up hands it
+    // here before anyone already waiting, so the WAL grows by no more than this one commit.
+    this.waiting.unshift(() => {
+      void bound
+        .checkpoint()
+        .catch(() => undefined)
+        .then(() => {
+          this.isCheckpointDue = false;
+          this.give();
+        });
+    });
   }
 
   /** When what has been committed so far is on disk (undefined: it is, or nothing is flushed). */
@@ -187,13 +239,23 @@ class PreparedSqliteDriver implements Driver {
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin'));
+    leaseOf(connection).isInTransaction = true;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('commit'));
+    leaseOf(connection).isInTransaction = false;
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const lease = leaseOf(connection);
+    lease.isInTransaction = false;
+    if (lease.lostTransaction !== undefined) {
+      // SQLite has rolled it back already; a `rollback` now would fail and hide why.
+      lease.lostTransaction = undefined;
+      this.hasTransactionWritten = false;
+      return;
+    }
     await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
 
@@ -228,6 +290,11 @@ class PreparedSqliteDriver implements Driver {
 
 const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
+const leaseOf = (connection: DatabaseConnection): SqliteLease => {
+  if (connection instanceof SqliteLease) return connection;
+  throw new Error('not a connection of this driver');
+};
+
 /**
  * One acquisition of the connection. Outside a transaction nothing else needs it once a statement
  * has run, so it is given to the next in line then, while this statement's result waits for the
@@ -236,10 +303,16 @@ const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"
  */
 class SqliteLease implements DatabaseConnection {
   isHolding = false;
+  /** Between the driver's begin and its commit or rollback. */
+  isInTransaction = false;
+  /** Why SQLite ended this lease's transaction by itself, until the caller rolls it back. */
+  lostTransaction: { error: unknown } | undefined;
 
   constructor(private readonly driver: PreparedSqliteDriver) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    // Run on its own, a statement of the lost transaction would be applied without the rest of it.
+    if (this.lostTransaction !== undefined) throw this.lostTransaction.error;
     if (!this.isHolding) {
       await this.driver.take();
       this.isHolding = true;
@@ -247,10 +320,12 @@ class SqliteLease implements DatabaseConnection {
     let result: QueryResult<R>;
     try {
       result = this.driver.run<R>(compiledQuery);
-    } catch (error) {
+    } catch (thrown) {
+      const error = this.driver.translate(thrown);
+      if (this.isInTransaction && !this.driver.database.inTransaction) this.lostTransaction = { error };
       // Inside a transaction the rollback that follows waits for the disk; on its own, a refusal
       // may rest on a commit not yet on disk, as a result may.
-      if (this.driver.database.inTransaction) throw error;
+      if (this.isInTransaction || this.driver.database.inTransaction) throw error;
       this.giveUp();
       await this.driver.durableSoFar()?.catch(() => undefined);
       throw error;

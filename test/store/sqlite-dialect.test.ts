@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
+import { ErrorCode, isChatError } from '../../src/core/errors.js';
 import { PreparedSqliteDialect } from '../../src/store/sqlite-dialect.js';
+import { SqliteFaults } from '../../src/store/sqlite-faults.js';
 
 interface Tables {
   lines: { id: number; text: string };
@@ -214,5 +216,120 @@ describe('the SQLite driver', () => {
     );
     // The connection is free afterwards.
     assert.equal((await db.selectFrom('lines').select('id').where('id', '=', 42).execute()).length, 1);
+  });
+});
+
+describe('the SQLite driver keeping the WAL bounded and faults retryable', () => {
+  let dir: string;
+  let database: SQLite.Database;
+  let db: Kysely<Tables>;
+  const log: string[] = [];
+  let isOverHighWater = false;
+  let releaseCheckpoint: () => void = () => undefined;
+  let checkpointGate: Promise<void> = Promise.resolve();
+  const translated: unknown[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-dialect-'));
+    database = new SQLite(join(dir, 'test.db'));
+    database.pragma('journal_mode = WAL');
+    const faults = new SqliteFaults(dir, async () => 0);
+    db = new Kysely<Tables>({
+      dialect: new PreparedSqliteDialect(database, undefined, {
+        walBound: {
+          isOverHighWater: () => isOverHighWater,
+          checkpoint: async () => {
+            log.push(database.inTransaction ? 'checkpoint in a transaction' : 'checkpoint');
+            await checkpointGate;
+            log.push('checkpointed');
+          },
+        },
+        translateError: (error) => {
+          const reported = faults.translate(error);
+          translated.push(reported);
+          return reported;
+        },
+      }),
+      log: (event) => {
+        log.push(event.query.sql.split(' ')[0] ?? '');
+      },
+    });
+    await sql`create table lines (id integer primary key, text text not null)`.execute(db);
+  });
+  after(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    log.length = 0;
+  });
+
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
+  const ids = () => database.prepare('select id from lines order by id').pluck().all();
+
+  it('checkpoints after the commit that passes the high-water mark, with no transaction open, before anyone waiting', async () => {
+    checkpointGate = new Promise((resolve) => (releaseCheckpoint = resolve));
+    let openTransaction: () => void = () => undefined;
+    const transactionGate = new Promise<void>((resolve) => (openTransaction = resolve));
+    const transaction = db.transaction().execute(async (tx) => {
+      await tx.insertInto('lines').values({ id: 1, text: 'one' }).execute();
+      await transactionGate;
+    });
+    await pause();
+    // Waits for the connection while the transaction holds it.
+    const waiting = db.insertInto('lines').values({ id: 2, text: 'two' }).execute();
+    let hasWaitingRun = false;
+    void waiting.then(() => (hasWaitingRun = true));
+    isOverHighWater = true;
+    openTransaction();
+    await transaction;
+    isOverHighWater = false;
+    await pause();
+    // The commit has run when the checkpoint starts; Kysely logs it once its promise settles, after.
+    assert.deepEqual(log, ['begin', 'insert', 'checkpoint', 'commit']);
+    assert.equal(hasWaitingRun, false);
+    assert.deepEqual(ids(), [1]);
+    releaseCheckpoint();
+    await waiting;
+    assert.deepEqual(log, ['begin', 'insert', 'checkpoint', 'commit', 'checkpointed', 'insert']);
+    assert.deepEqual(ids(), [1, 2]);
+  });
+
+  it('runs no checkpoint while the WAL is below its high-water mark', async () => {
+    await db.insertInto('lines').values({ id: 3, text: 'three' }).execute();
+    assert.deepEqual(log, ['insert']);
+  });
+
+  it('refuses the rest of a transaction SQLite rolled back for want of space, stores none of it, and goes on', async () => {
+    const pageCount = database.pragma('page_count', { simple: true });
+    assert.equal(typeof pageCount, 'number');
+    database.pragma(`max_page_count = ${Number(pageCount) + 1}`);
+    let inside: unknown;
+    const refused = db.transaction().execute(async (tx) => {
+      await tx.insertInto('lines').values({ id: 10, text: 'ten' }).execute();
+      try {
+        await tx
+          .insertInto('lines')
+          .values({ id: 11, text: 'x'.repeat(100_000) })
+          .execute();
+      } catch (error) {
+        // A careless caller carries on: what follows must not be stored on its own.
+        inside = error;
+      }
+      await tx.insertInto('lines').values({ id: 12, text: 'twelve' }).execute();
+    });
+    await assert.rejects(refused, (error) => isChatError(error) && error.code === ErrorCode.UNAVAILABLE);
+    assert.ok(isChatError(inside) && inside.code === ErrorCode.UNAVAILABLE && inside.retryAfterMs !== undefined);
+    assert.deepEqual(ids(), [1, 2, 3]);
+    database.pragma('max_page_count = 1073741823');
+    await db.insertInto('lines').values({ id: 13, text: 'thirteen' }).execute();
+    assert.deepEqual(ids(), [1, 2, 3, 13]);
+  });
+
+  it('leaves a refusal that is no fault of the disk as SQLite reported it', async () => {
+    await assert.rejects(
+      db.insertInto('lines').values({ id: 13, text: 'again' }).execute(),
+      (error) => !isChatError(error) && /UNIQUE constraint failed/.test(String(error)),
+    );
   });
 });

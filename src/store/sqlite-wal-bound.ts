@@ -1,0 +1,55 @@
+/** The WAL's size at which new work waits for a full checkpoint, unless the store is told otherwise. */
+export const DEFAULT_WAL_HIGH_WATER_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Keeps a WAL-mode database's WAL file near a high-water mark under any write load.
+ *
+ * The worker's PASSIVE checkpoints copy frames into the database file, but SQLite starts the WAL
+ * again from its beginning only when a checkpoint has copied all of it and no one reads it; under
+ * sustained writes new frames always arrive first, so the WAL grows without end (3.79 GB after 60 s
+ * at saturation). So after each commit the driver asks `isOverHighWater()`; when it is, the driver
+ * hands its one connection — once the commit's lease gives it up, before anyone waiting — to
+ * `checkpoint()`, which has the worker run a TRUNCATE checkpoint while no transaction of this
+ * process is open, and only then lets the waiting work go on (docs/adr/0005-bounded-wal.md).
+ */
+export class WalBound {
+  private threshold: number;
+
+  /**
+   * @param highWaterBytes the WAL size past which a full checkpoint runs.
+   * @param walSize the WAL file's current size in bytes.
+   * @param truncate a TRUNCATE checkpoint off the event loop; true when it completed.
+   */
+  constructor(
+    private readonly highWaterBytes: number,
+    private readonly walSize: () => number,
+    private readonly truncate: () => Promise<boolean>,
+  ) {
+    this.threshold = highWaterBytes;
+  }
+
+  isOverHighWater(): boolean {
+    try {
+      return this.walSize() > this.threshold;
+    } catch {
+      // No WAL file to measure (not created yet): nothing to bound.
+      return false;
+    }
+  }
+
+  /** Runs the checkpoint; never rejects, since the work waiting behind it must go on regardless. */
+  async checkpoint(): Promise<void> {
+    const isComplete = await this.truncate().catch(() => false);
+    // Another process reading the WAL keeps it from being truncated: try again only once the WAL
+    // has grown by another high-water mark, rather than holding every commit up meanwhile.
+    this.threshold = isComplete ? this.highWaterBytes : this.currentSize() + this.highWaterBytes;
+  }
+
+  private currentSize(): number {
+    try {
+      return this.walSize();
+    } catch {
+      return 0;
+    }
+  }
+}
