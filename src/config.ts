@@ -118,10 +118,15 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigError(name, `"${text}" must be a number of milliseconds (1-3600000)`);
     return ms;
   };
+  const statementMs = milliseconds('PARLEY_PG_STATEMENT_TIMEOUT_MS', DEFAULT_POSTGRES_TIMEOUTS.statementMs);
   const postgresTimeouts: PostgresTimeouts = {
     connectMs: milliseconds('PARLEY_PG_CONNECT_TIMEOUT_MS', DEFAULT_POSTGRES_TIMEOUTS.connectMs),
-    statementMs: milliseconds('PARLEY_PG_STATEMENT_TIMEOUT_MS', DEFAULT_POSTGRES_TIMEOUTS.statementMs),
-    queryMs: milliseconds('PARLEY_PG_QUERY_TIMEOUT_MS', DEFAULT_POSTGRES_TIMEOUTS.queryMs),
+    statementMs,
+    // Unset, it follows the statement timeout by the default margin.
+    queryMs: milliseconds(
+      'PARLEY_PG_QUERY_TIMEOUT_MS',
+      statementMs + DEFAULT_POSTGRES_TIMEOUTS.queryMs - DEFAULT_POSTGRES_TIMEOUTS.statementMs,
+    ),
   };
   // The server's statement_timeout should fire first: it cancels cleanly and keeps the connection.
   if (postgresTimeouts.queryMs < postgresTimeouts.statementMs)

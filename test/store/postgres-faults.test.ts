@@ -161,6 +161,31 @@ describe('PostgreSQL backends terminated under traffic', { skip: postgres?.unava
     assert.equal(stored, undefined);
   });
 
+  it('gives up a lock wait at the statement timeout with UNAVAILABLE, and the lock is taken once free', async () => {
+    const { accountId } = accountSeed();
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let signalLocked = (): void => undefined;
+    const locked = new Promise<void>((resolve) => (signalLocked = resolve));
+    const holder = server.store.transaction(async (tx) => {
+      await tx.lockAccount(accountId);
+      signalLocked();
+      await held;
+    });
+    await locked;
+    const waited = await server.store
+      .transaction((tx) => tx.lockAccount(accountId))
+      .then(
+        () => 'locked',
+        (error: unknown) => error,
+      );
+    release();
+    await holder;
+    assert.ok(isChatError(waited), String(waited));
+    assert.equal(waited.code, ErrorCode.UNAVAILABLE);
+    await server.store.transaction((tx) => tx.lockAccount(accountId));
+  });
+
   it('keeps serving: failed line posts answer 503, retries store them, the pool recovers, nothing acknowledged is lost', async (t) => {
     const chat = await chatOn(server);
     let isDone = false;
