@@ -149,6 +149,8 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
           .type('application/x-www-form-urlencoded')
           .send(`oauth_problem=${mapping.problem}&oauth_problem_advice=${mapping.advice}`);
       }
+      // The client gets the catalogue's message; the operator needs the cause (a reset, a timeout).
+      if (mapping.status >= 500) request.log.warn({ err: error.cause ?? error, reqId: request.id }, error.message);
       // A 503 always says when to come back (platform §6.3: 5xx is retried), 1 s unless the error knows better.
       const retryAfterMs = error.retryAfterMs ?? (mapping.status === 503 ? 1_000 : undefined);
       if (retryAfterMs !== undefined) {
