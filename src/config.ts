@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseDatabaseUrl, type DatabaseLocation } from './store/open-store.js';
+import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './store/open-postgres.js';
 import { AUTHORITY_PATTERN } from './http/public-origin.js';
 import { parseSmtpConfig, type SmtpConfig } from './mail/smtp-mailer.js';
 import type { RateBudget } from './core/ports.js';
@@ -18,6 +19,11 @@ export interface Config {
   host: string;
   databaseUrl: string;
   database: DatabaseLocation;
+  /**
+   * PARLEY_PG_CONNECT_TIMEOUT_MS, PARLEY_PG_STATEMENT_TIMEOUT_MS, PARLEY_PG_QUERY_TIMEOUT_MS: how
+   * long PostgreSQL may take before a request answers a retryable 503 instead of hanging.
+   */
+  postgresTimeouts: PostgresTimeouts;
   seedPath: string | undefined;
   tls: { cert: Buffer; key: Buffer } | undefined;
   publicHost: string | undefined;
@@ -115,11 +121,34 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const milliseconds = (name: string, fallback: number): number => {
+    const text = value(name);
+    if (text === undefined) return fallback;
+    const ms = Number(text);
+    if (!/^\d+$/.test(text) || ms < 1 || ms > 3_600_000)
+      throw new ConfigError(name, `"${text}" must be a number of milliseconds (1-3600000)`);
+    return ms;
+  };
+  const statementMs = milliseconds('PARLEY_PG_STATEMENT_TIMEOUT_MS', DEFAULT_POSTGRES_TIMEOUTS.statementMs);
+  const postgresTimeouts: PostgresTimeouts = {
+    connectMs: milliseconds('PARLEY_PG_CONNECT_TIMEOUT_MS', DEFAULT_POSTGRES_TIMEOUTS.connectMs),
+    statementMs,
+    // Unset, it follows the statement timeout by the default margin.
+    queryMs: milliseconds(
+      'PARLEY_PG_QUERY_TIMEOUT_MS',
+      statementMs + DEFAULT_POSTGRES_TIMEOUTS.queryMs - DEFAULT_POSTGRES_TIMEOUTS.statementMs,
+    ),
+  };
+  // The server's statement_timeout should fire first: it cancels cleanly and keeps the connection.
+  if (postgresTimeouts.queryMs < postgresTimeouts.statementMs)
+    throw new ConfigError('PARLEY_PG_QUERY_TIMEOUT_MS', 'must not be shorter than PARLEY_PG_STATEMENT_TIMEOUT_MS');
+
   return {
     port,
     host: value('HOST') ?? '127.0.0.1',
     databaseUrl,
     database,
+    postgresTimeouts,
     seedPath: value('PARLEY_SEED'),
     tls,
     publicHost,

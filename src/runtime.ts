@@ -57,7 +57,7 @@ export function loadSecretKey(config: Config): Uint8Array {
 /** Opens the store (migrated) and wires the core over the single-node adapters. */
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const secrets = createAesSecretBox(loadSecretKey(config));
-  const opened = openStore(config.database);
+  const opened = openStore(config.database, { postgresTimeouts: config.postgresTimeouts });
   try {
     await opened.migrate();
   } catch (error) {

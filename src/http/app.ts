@@ -153,8 +153,12 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
           .type('application/x-www-form-urlencoded')
           .send(`oauth_problem=${mapping.problem}&oauth_problem_advice=${mapping.advice}`);
       }
-      if (error.retryAfterMs !== undefined) {
-        reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+      // The client gets the catalogue's message; the operator needs the cause (a reset, a timeout).
+      if (mapping.status >= 500) request.log.warn({ err: error.cause ?? error, reqId: request.id }, error.message);
+      // A 503 always says when to come back (platform §6.3: 5xx is retried), 1 s unless the error knows better.
+      const retryAfterMs = error.retryAfterMs ?? (mapping.status === 503 ? 1_000 : undefined);
+      if (retryAfterMs !== undefined) {
+        reply.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
       }
       return sendError(reply, mapping.status, mapping.internalCode, error.message);
     }

@@ -17,6 +17,7 @@ export interface HealthReport {
 export function registerHealthRoute(app: FastifyInstance, core: Core): void {
   app.get('/health', async (_request, reply) => {
     const report = await healthOf(app, core);
+    if (report.status !== 'ok') reply.header('Retry-After', '1');
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
 }

@@ -3,9 +3,8 @@ import { promisify } from 'node:util';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, type LogEvent } from 'kysely';
-import pg from 'pg';
 import { KyselyStore } from './kysely-store.js';
-import { SchemaScopedPostgresDialect } from './postgres-introspector.js';
+import { openPostgres, DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './open-postgres.js';
 import { migrationProvider } from './migrations/index.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { PreparedSqliteDialect } from './sqlite-dialect.js';
@@ -40,8 +39,6 @@ export function parseDatabaseUrl(url: string): DatabaseLocation | undefined {
   return undefined;
 }
 
-const INT8_OID = 20;
-
 export interface StoreOptions {
   /** Called with every statement the store runs (tests count queries; metrics could too). */
   onQuery?: (sql: string) => void;
@@ -49,6 +46,8 @@ export interface StoreOptions {
   poolSize?: number;
   /** SQLite: the WAL size past which writes wait for a full checkpoint (default 32 MiB; tests use less). */
   walHighWaterBytes?: number;
+  /** PostgreSQL deadlines (default DEFAULT_POSTGRES_TIMEOUTS). */
+  postgresTimeouts?: PostgresTimeouts;
 }
 
 /** Opens the store over SQLite or PostgreSQL; the schema is migrated by `migrate()`. */
@@ -57,14 +56,17 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
   const opened: OpenedDatabase =
     location.kind === 'sqlite'
       ? openSqlite(location.path, log, options.walHighWaterBytes ?? DEFAULT_WAL_HIGH_WATER_BYTES)
-      : { db: openPostgres(location.url, location.schema, log, options.poolSize ?? 10) };
+      : {
+          db: openPostgres({
+            ...location,
+            log,
+            poolSize: options.poolSize ?? 10,
+            timeouts: options.postgresTimeouts ?? DEFAULT_POSTGRES_TIMEOUTS,
+          }),
+          // Migrations may rightly run longer than any request's deadline (an index on a big table).
+          openMigrationDb: () => openPostgres({ ...location, log, poolSize: 1, timeouts: undefined }),
+        };
   const { db } = opened;
-  const migrator = new Migrator({
-    db,
-    provider: migrationProvider,
-    // Each PostgreSQL schema keeps its own migration table (tests run one schema per suite).
-    ...(location.kind === 'postgres' ? { migrationTableSchema: location.schema ?? 'public' } : {}),
-  });
   return {
     store: new KyselyStore(
       db,
@@ -77,11 +79,22 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
       opened.condition,
     ),
     async migrate() {
-      const { error, results } = await migrator.migrateToLatest();
-      const failed = results?.find((result) => result.status === 'Error');
-      if (error !== undefined || failed !== undefined) {
-        const reason = error instanceof Error ? `: ${error.message}` : '';
-        throw new Error(`database migration ${failed?.migrationName ?? ''} failed${reason}`, { cause: error });
+      const migrationDb = opened.openMigrationDb?.() ?? db;
+      const migrator = new Migrator({
+        db: migrationDb,
+        provider: migrationProvider,
+        // Each PostgreSQL schema keeps its own migration table (tests run one schema per suite).
+        ...(location.kind === 'postgres' ? { migrationTableSchema: location.schema ?? 'public' } : {}),
+      });
+      try {
+        const { error, results } = await migrator.migrateToLatest();
+        const failed = results?.find((result) => result.status === 'Error');
+        if (error !== undefined || failed !== undefined) {
+          const reason = error instanceof Error ? `: ${error.message}` : '';
+          throw new Error(`database migration ${failed?.migrationName ?? ''} failed${reason}`, { cause: error });
+        }
+      } finally {
+        if (migrationDb !== db) await migrationDb.destroy();
       }
     },
   };
@@ -94,6 +107,8 @@ interface OpenedDatabase {
   /** See Store.condition. */
   condition?: () => StoreCondition;
   beforeClose?: () => Promise<void>;
+  /** A separate connection for migrations, without the request deadlines; closed after use. */
+  openMigrationDb?: () => Kysely<Database>;
 }
 
 function openSqlite(
@@ -188,29 +203,4 @@ class WalFlusher {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
-}
-
-function openPostgres(
-  url: string,
-  schema: string | undefined,
-  log: ((event: LogEvent) => void) | undefined,
-  poolSize: number,
-): Kysely<Database> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    connectionTimeoutMillis: 5_000,
-    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
-    // bigint columns hold epoch milliseconds and ids, all below 2^53: read them as numbers.
-    types: {
-      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
-    },
-  });
-  // An idle client that loses its connection must not crash the process; the next query reports it.
-  pool.on('error', () => undefined);
-  return new Kysely<Database>({
-    dialect: new SchemaScopedPostgresDialect({ pool }, schema ?? 'public'),
-    ...(log === undefined ? {} : { log }),
-  });
 }

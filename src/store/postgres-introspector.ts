@@ -1,5 +1,7 @@
+import pg from 'pg';
 import {
   PostgresDialect,
+  type Driver,
   sql,
   type ColumnMetadata,
   type DatabaseIntrospector,
@@ -10,6 +12,7 @@ import {
   type SchemaMetadata,
   type TableMetadata,
 } from 'kysely';
+import { ResilientPostgresDriver } from './postgres-driver.js';
 
 // Kysely's PostgreSQL introspector reads every table of every schema and calls
 // pg_get_serial_sequence() on each column. When another connection drops a schema between the
@@ -88,13 +91,20 @@ export class SchemaIntrospector implements DatabaseIntrospector {
   }
 }
 
-/** The PostgreSQL dialect with introspection confined to Parley's schema. */
+/**
+ * The PostgreSQL dialect with introspection confined to Parley's schema, over the driver that
+ * survives database faults (src/store/postgres-driver.ts).
+ */
 export class SchemaScopedPostgresDialect extends PostgresDialect {
   constructor(
-    config: PostgresDialectConfig,
+    private readonly config: PostgresDialectConfig & { pool: pg.Pool },
     private readonly schema: string,
   ) {
     super(config);
+  }
+
+  override createDriver(): Driver {
+    return new ResilientPostgresDriver(this.config.pool);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- matches Dialect.createIntrospector

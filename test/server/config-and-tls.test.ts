@@ -19,11 +19,18 @@ describe('configuration from the environment', () => {
     assert.equal(config.tls, undefined);
     assert.equal(config.publicHost, undefined);
     assert.deepEqual(config.allowedHosts, []);
+    assert.deepEqual(config.postgresTimeouts, { connectMs: 3_000, statementMs: 5_000, queryMs: 6_000 });
   });
 
-  it('reads the hosts links may name from PARLEY_ALLOWED_HOSTS', () => {
-    const config = loadConfig({ PARLEY_ALLOWED_HOSTS: ' chat.example.org, desk.example.org:8443 ,[fd00::5]' });
-    assert.deepEqual(config.allowedHosts, ['chat.example.org', 'desk.example.org:8443', '[fd00::5]']);
+  it('reads the PostgreSQL deadlines', () => {
+    const config = loadConfig({
+      PARLEY_PG_CONNECT_TIMEOUT_MS: '1500',
+      PARLEY_PG_STATEMENT_TIMEOUT_MS: '2000',
+      PARLEY_PG_QUERY_TIMEOUT_MS: '2500',
+    });
+    assert.deepEqual(config.postgresTimeouts, { connectMs: 1_500, statementMs: 2_000, queryMs: 2_500 });
+    // The client's deadline follows a longer statement timeout unless it is set too.
+    assert.equal(loadConfig({ PARLEY_PG_STATEMENT_TIMEOUT_MS: '20000' }).postgresTimeouts.queryMs, 21_000);
   });
 
   it('reads PostgreSQL URLs, a public host and TLS files', () => {
@@ -53,6 +60,9 @@ describe('configuration from the environment', () => {
     ['PARLEY_CORS_ORIGINS', { PARLEY_CORS_ORIGINS: 'desk.example.com' }],
     ['PARLEY_RATE_LIMIT_ACCOUNT', { PARLEY_RATE_LIMIT_ACCOUNT: 'lots' }],
     ['PARLEY_RATE_LIMIT_CREDENTIAL', { PARLEY_RATE_LIMIT_CREDENTIAL: '0/5' }],
+    ['PARLEY_PG_CONNECT_TIMEOUT_MS', { PARLEY_PG_CONNECT_TIMEOUT_MS: '0' }],
+    ['PARLEY_PG_STATEMENT_TIMEOUT_MS', { PARLEY_PG_STATEMENT_TIMEOUT_MS: '5s' }],
+    ['PARLEY_PG_QUERY_TIMEOUT_MS', { PARLEY_PG_STATEMENT_TIMEOUT_MS: '9000', PARLEY_PG_QUERY_TIMEOUT_MS: '8000' }],
   ];
   for (const [variable, env] of refusals) {
     it(`refuses ${JSON.stringify(env)} with a message naming ${variable}`, () => {

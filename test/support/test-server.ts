@@ -14,6 +14,7 @@ import { createAesSecretBox } from '../../src/security/aes-secret-box.js';
 import { createScryptHasher } from '../../src/security/scrypt-hasher.js';
 import { sanitizeAgentHtml } from '../../src/security/html-sanitizer.js';
 import { openStore } from '../../src/store/open-store.js';
+import type { PostgresTimeouts } from '../../src/store/open-postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import type { DatabaseTarget } from './databases.js';
 
@@ -44,6 +45,8 @@ export interface TestServerOptions {
   startTime?: number;
   /** Called with every SQL statement the store runs. */
   onQuery?: (sql: string) => void;
+  /** PostgreSQL deadlines (default the production ones). */
+  postgresTimeouts?: PostgresTimeouts;
   /** The request log (none by default). */
   logger?: FastifyServerOptions['logger'];
   /** Extra routes registered before the server listens (to exercise transport plugins). */
@@ -62,6 +65,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
   const opened = openStore(database.location, {
     poolSize: 4,
     ...(options.onQuery === undefined ? {} : { onQuery: options.onQuery }),
+    ...(options.postgresTimeouts === undefined ? {} : { postgresTimeouts: options.postgresTimeouts }),
   });
   await opened.migrate();
   const clock = new ManualClock(options.startTime ?? Date.UTC(2026, 10, 21, 9, 30, 0));

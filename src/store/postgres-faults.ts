@@ -1,0 +1,69 @@
+import pg from 'pg';
+import { ChatError, ErrorCode } from '../core/errors.js';
+
+/** What a client is told to wait before retrying a request the database could not serve. */
+export const DATABASE_RETRY_AFTER_MS = 1_000;
+
+// SQLSTATE classes and codes that say "the database could not serve this now; the same request may
+// succeed later" (PostgreSQL docs, Appendix A). Anything else the server reports — a constraint
+// violation, a syntax error — is a bug or a rule, never worth a retry, and stays as it is.
+const RETRYABLE_CLASSES = [
+  '08', // connection exception
+  '53', // insufficient resources: disk full, out of memory, too many connections
+  '57P', // operator intervention: admin/crash shutdown, cannot connect now, database dropped
+  '58', // system error: I/O error
+];
+const RETRYABLE_CODES = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available (lock_timeout)
+  '57014', // query_canceled: statement_timeout fired
+]);
+
+// Socket errors that mean the server cannot be reached or the connection went away.
+const NETWORK_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** True for an error PostgreSQL itself sent whose SQLSTATE means "try again later". */
+export function isRetryableServerError(error: unknown): boolean {
+  if (!(error instanceof pg.DatabaseError) || error.code === undefined) return false;
+  const { code } = error;
+  return RETRYABLE_CODES.has(code) || RETRYABLE_CLASSES.some((prefix) => code.startsWith(prefix));
+}
+
+/**
+ * True when a query failed on the client's side of the wire rather than by the server's verdict:
+ * the socket failed, the backend went away ("Connection terminated unexpectedly"), pg's own
+ * `query_timeout` fired, or the client was already broken. pg gives these no code, so they are
+ * told apart by what they are not: not a DatabaseError (the server's answer) and not a TypeError or
+ * RangeError (a value pg could not serialise, which is our bug).
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error) || error instanceof pg.DatabaseError) return false;
+  if (error instanceof TypeError || error instanceof RangeError) return false;
+  return true;
+}
+
+/** True for a Node socket error (refused, reset, unreachable) by its errno code. */
+export function isNetworkError(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' && NETWORK_ERRNOS.has(error.code);
+}
+
+/** The retryable 503 (internalCode 99) a database fault is reported as; the cause is kept for logs. */
+export function databaseUnavailable(cause: unknown): ChatError {
+  return new ChatError(ErrorCode.UNAVAILABLE, 'The database is unavailable; try again shortly', {
+    retryAfterMs: DATABASE_RETRY_AFTER_MS,
+    cause,
+  });
+}
