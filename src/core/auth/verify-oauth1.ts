@@ -44,15 +44,7 @@ export const OAUTH_TIMESTAMP_WINDOW_MS = 300_000;
  * Verifies an OAuth 1.0 signed request (platform §5.3.4) and returns the API key that signed it.
  * The checks run in the spec's order, each failing with its own oauth_problem.
  */
-export function createOAuth1Verifier({
-  store,
-  clock,
-  secrets,
-}: {
-  store: Store;
-  clock: Clock;
-  secrets: SecretBox;
-}) {
+export function createOAuth1Verifier({ store, clock, secrets }: { store: Store; clock: Clock; secrets: SecretBox }) {
   const problem = (code: ErrorCode, message: string) => new ChatError(code, message);
 
   const openSecrets = (key: ApiKey): { secret: string; accessTokenSecret: string } | undefined => {
