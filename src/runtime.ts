@@ -10,7 +10,6 @@ import type { Clock, Random } from './core/ports.js';
 import { parseSeed } from './core/seed/parse-seed.js';
 import type { Seed } from './core/seed/seed-schema.js';
 import { createMemoryEventBus } from './memory/memory-event-bus.js';
-import { createMemoryNonceCache } from './memory/memory-nonce-cache.js';
 import { createMemoryRateLimiter } from './memory/memory-rate-limiter.js';
 import { createAesSecretBox } from './security/aes-secret-box.js';
 import { createScryptHasher, type ScryptCost } from './security/scrypt-hasher.js';
@@ -74,7 +73,6 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     hasher: createScryptHasher(options.scryptCost),
     secrets,
     rateLimiter: createMemoryRateLimiter(clock),
-    nonces: createMemoryNonceCache(clock),
     sanitizeHtml: sanitizeAgentHtml,
     ...(mailer === undefined ? {} : { mailer }),
   });

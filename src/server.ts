@@ -58,6 +58,7 @@ export async function startServer(config: Config, print: (line: string) => void 
 
     const sweeper = setInterval(() => {
       core.sessions.sweepExpired().catch((error: unknown) => running.log.error({ err: error }, 'session sweep failed'));
+      core.sweepExpiredKeys().catch((error: unknown) => running.log.error({ err: error }, 'key sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     // Chats that came due while the server was down end on this first run (STYLE: timers in the store).

@@ -183,5 +183,7 @@ function storeShape(store: Store): Store {
     agentSessions: store.agentSessions,
     offlineMessages: store.offlineMessages,
     visitorIdentities: store.visitorIdentities,
+    nonces: store.nonces,
+    idempotencyKeys: store.idempotencyKeys,
   };
 }

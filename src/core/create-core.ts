@@ -8,7 +8,6 @@ import type {
   Clock,
   EventBus,
   Mailer,
-  NonceCache,
   PasswordHasher,
   Random,
   RateBudget,
@@ -39,7 +38,6 @@ export interface CoreDeps {
   hasher: PasswordHasher;
   secrets: SecretBox;
   rateLimiter: RateLimiter;
-  nonces: NonceCache;
   /** Sanitises agent HTML lines to the allowlist before they are stored (chat-agent-api §3.15). */
   sanitizeHtml: (html: string) => string;
   /** Sends transcripts; without it transcript requests answer 404 / 42. */
@@ -84,6 +82,15 @@ export function createCore(given: CoreDeps) {
       await router.expireRings();
       await agentSessions.sweepIdle();
       for (const accountId of await deps.store.chats.accountsWithUnroutedChats()) await route(accountId);
+    },
+    /**
+     * Forgets OAuth nonces and idempotency keys past their windows (the server runs it with the
+     * session sweep, each minute); until then an expired row is only ever taken over, never obeyed.
+     */
+    async sweepExpiredKeys(): Promise<void> {
+      const now = deps.clock.now();
+      await deps.store.nonces.deleteExpired(now);
+      await deps.store.idempotencyKeys.deleteExpired(now);
     },
     login: createLogin({ ...deps, sessions, loginBudget: deps.loginBudget ?? { burst: 10, perSecond: 1 / 3 } }),
     oauth1: createOAuth1Verifier(deps),

@@ -29,6 +29,11 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** Revision mismatch, duplicate unique name, still referenced. internalCode 41. */
   CONFLICT: 'CONFLICT',
+  /**
+   * An Idempotency-Key sent again with another request than the first it came with
+   * (docs/adr/0009-idempotency-keys.md). internalCode 41, 422.
+   */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   /** Unknown resource (or one of another account, which must look the same). internalCode 42. */
   NOT_FOUND: 'NOT_FOUND',
   /** Authenticated but not allowed. internalCode 43. */

@@ -47,6 +47,8 @@ export interface Store {
   agentSessions: AgentSessionRepository;
   offlineMessages: OfflineMessageRepository;
   visitorIdentities: VisitorIdentityRepository;
+  nonces: NonceRepository;
+  idempotencyKeys: IdempotencyKeyRepository;
 }
 
 /** `ok`, or why writes are refused while the database may still answer reads. */
@@ -197,6 +199,50 @@ export interface VisitorIdentityRepository {
   get(accountId: string, participantId: string): Promise<Record<string, unknown> | undefined>;
 }
 
+/**
+ * OAuth 1.0 nonces seen within the timestamp window (platform §5.3.4). Kept in the store, not in
+ * memory, so that a replay is refused after a restart and by every node sharing the database.
+ */
+export interface NonceRepository {
+  /**
+   * Records the nonce of `scope` (the signing key) until `expiresAt`, atomically; false when it is
+   * recorded already and has not expired at `now` (a replay).
+   */
+  remember(scope: string, nonceDigest: string, now: number, expiresAt: number): Promise<boolean>;
+  /** Forgets the nonces expired at `now`; returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+/**
+ * The first answer to a request that carried an Idempotency-Key (docs/adr/0009-idempotency-keys.md),
+ * recorded in the transaction of the change it made, so that a retry finds it even when that answer
+ * never reached the client.
+ */
+export interface IdempotencyRecord {
+  accountId: string;
+  /** Whose keys these are (one chat's visitor, one chat's agent, one app key's chat requests). */
+  scope: string;
+  key: string;
+  /** A digest of the operation and its input: the same key on another request is refused. */
+  fingerprint: string;
+  /** The answer as the use case serialised it. */
+  result: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface IdempotencyKeyRepository {
+  /** The record of the key, unless it has expired at `now`. */
+  get(accountId: string, scope: string, key: string, now: number): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Records the key (call inside the transaction of the change); false when a record of it that has
+   * not expired exists already — a twin request committed first.
+   */
+  create(record: IdempotencyRecord): Promise<boolean>;
+  /** Forgets the keys expired at `now`; returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
 export interface OfflineMessageRepository {
   save(message: OfflineMessage): Promise<void>;
   /** Newest first. */
@@ -267,12 +313,6 @@ export interface RateBudget {
   burst: number;
   /** Tokens added per second. */
   perSecond: number;
-}
-
-/** Remembers OAuth 1.0 nonces for the timestamp window (platform §5.3.4). */
-export interface NonceCache {
-  /** Records the nonce; false when it was already seen within `ttlMs`. */
-  remember(scope: string, nonce: string, ttlMs: number): boolean;
 }
 
 /** One-way hashing of passwords and key secrets. */

@@ -4,6 +4,8 @@ import type {
   AgentSessionRepository,
   ApiKeyRepository,
   ChatRepository,
+  IdempotencyKeyRepository,
+  NonceRepository,
   OfflineMessageRepository,
   VisitorIdentityRepository,
   LoginSessionRepository,
@@ -32,6 +34,7 @@ import {
   visitorIdentityRepository,
   type Dialect,
 } from './chat-repositories.js';
+import { idempotencyKeyRepository, nonceRepository } from './key-repositories.js';
 
 const bool = (value: boolean): number => (value ? 1 : 0);
 
@@ -65,6 +68,8 @@ export class KyselyStore implements Store {
   readonly agentSessions: AgentSessionRepository;
   readonly offlineMessages: OfflineMessageRepository;
   readonly visitorIdentities: VisitorIdentityRepository;
+  readonly nonces: NonceRepository;
+  readonly idempotencyKeys: IdempotencyKeyRepository;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -82,6 +87,8 @@ export class KyselyStore implements Store {
     this.agentSessions = agentSessionRepository(db);
     this.offlineMessages = offlineMessageRepository(db);
     this.visitorIdentities = visitorIdentityRepository(db);
+    this.nonces = nonceRepository(db);
+    this.idempotencyKeys = idempotencyKeyRepository(db);
   }
 
   async lockAccount(accountId: string): Promise<void> {

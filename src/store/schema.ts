@@ -14,6 +14,8 @@ export interface Database {
   agent_sessions: AgentSessionsTable;
   offline_messages: OfflineMessagesTable;
   visitor_identities: VisitorIdentitiesTable;
+  oauth_nonces: OAuthNoncesTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export interface AccountsTable {
@@ -179,4 +181,24 @@ export interface VisitorIdentitiesTable {
   /** JSON object: the verified claims of the visitor's identity token. */
   claims: string;
   created_at: number;
+}
+
+export interface OAuthNoncesTable {
+  /** `accountId:appKey` of the key that signed. */
+  scope: string;
+  /** SHA-256 hex of the client's oauth_nonce. */
+  nonce_digest: string;
+  expires_at: number;
+}
+
+export interface IdempotencyKeysTable {
+  account_id: string;
+  scope: string;
+  key: string;
+  /** SHA-256 hex of the operation and its input. */
+  fingerprint: string;
+  /** The first answer, serialised by the use case. */
+  result: string;
+  created_at: number;
+  expires_at: number;
 }

@@ -4,7 +4,6 @@ import { ManualClock } from '../../src/core/clock.js';
 import { createCore, type Core } from '../../src/core/create-core.js';
 import type { AgentSession } from '../../src/core/chats/chat-model.js';
 import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
-import { createMemoryNonceCache } from '../../src/memory/memory-nonce-cache.js';
 import { createMemoryRateLimiter } from '../../src/memory/memory-rate-limiter.js';
 import { secureRandom } from '../../src/runtime.js';
 import { createAesSecretBox } from '../../src/security/aes-secret-box.js';
@@ -38,7 +37,6 @@ for (const target of await databaseTargets()) {
         hasher: createScryptHasher(TEST_SCRYPT_COST),
         secrets: createAesSecretBox(new Uint8Array(32)),
         rateLimiter: createMemoryRateLimiter(clock),
-        nonces: createMemoryNonceCache(clock),
         sanitizeHtml: sanitizeAgentHtml,
       });
     });

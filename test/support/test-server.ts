@@ -7,7 +7,6 @@ import type { DatabaseLocation } from '../../src/store/open-store.js';
 import { parseSeed } from '../../src/core/seed/parse-seed.js';
 import { buildApp, type HttpConfig } from '../../src/http/app.js';
 import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
-import { createMemoryNonceCache } from '../../src/memory/memory-nonce-cache.js';
 import { createMemoryRateLimiter } from '../../src/memory/memory-rate-limiter.js';
 import { secureRandom } from '../../src/runtime.js';
 import { createAesSecretBox } from '../../src/security/aes-secret-box.js';
@@ -77,7 +76,6 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
     hasher: createScryptHasher(TEST_SCRYPT_COST),
     secrets: createAesSecretBox(options.secretKey ?? randomBytes(32)),
     rateLimiter: createMemoryRateLimiter(clock),
-    nonces: createMemoryNonceCache(clock),
     sanitizeHtml: sanitizeAgentHtml,
     loginBudget: options.loginBudget ?? generous,
     ...(options.mailer === undefined ? {} : { mailer: options.mailer }),

@@ -18,7 +18,7 @@ export interface AgentSessionContext {
   send(
     method: 'GET' | 'POST' | 'PUT',
     path: string,
-    options?: { body?: unknown; query?: string; timeoutMs?: number; signal?: AbortSignal },
+    options?: { body?: unknown; query?: string; timeoutMs?: number; signal?: AbortSignal; idempotent?: boolean },
   ): Promise<HttpReply>;
   /** Opens `…/agentSession/{s}{path}` as a Server-Sent Events stream. */
   open(
@@ -227,7 +227,7 @@ export class AgentChat {
 
   /** Posts one event; the answer's location names the new event (chat-agent-api §3.15–3.16). */
   private async post(event: Record<string, unknown>): Promise<number> {
-    const reply = await this.session.send('POST', `${this.path()}/events`, { body: { event } });
+    const reply = await this.session.send('POST', `${this.path()}/events`, { body: { event }, idempotent: true });
     const root = member(reply.body, 'chatEventLocation') ?? member(reply.body, 'chatLocation');
     const href = linkHref(member(root, 'link'), 'location') ?? reply.headers.get('location') ?? '';
     return asNumber(lastSegment(href)) ?? -1;

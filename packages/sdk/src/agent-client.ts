@@ -2,7 +2,14 @@ import { AgentChat, type AgentSessionContext } from './agent-chat.js';
 import { ServiceDirectory } from './domain.js';
 import { ParleyError } from './errors.js';
 import type { ClientOptions } from './client-options.js';
-import { anySignal, HttpClient, type Authorization, type HttpReply, type HttpStream } from './http.js';
+import {
+  anySignal,
+  HttpClient,
+  newIdempotencyKey,
+  type Authorization,
+  type HttpReply,
+  type HttpStream,
+} from './http.js';
 import { asNumber, asText, isRecord, lastSegment, linkHref, listOf, member, parseJson } from './json.js';
 import { logIn, touchLogin, type AgentCredentials, type LoginState } from './login.js';
 import { abortReason, unrefTimer } from './retry.js';
@@ -499,14 +506,18 @@ export class AgentClient {
   private async send(
     method: 'GET' | 'POST' | 'PUT',
     path: string,
-    request: { body?: unknown; query?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+    request: { body?: unknown; query?: string; timeoutMs?: number; signal?: AbortSignal; idempotent?: boolean } = {},
   ): Promise<HttpReply> {
+    // One key for every attempt, also the one after reopening the session: the server keeps keys
+    // per agent and chat, not per session.
+    const idempotencyKey = request.idempotent === true ? newIdempotencyKey() : undefined;
     const attempt = () =>
       this.http.send({
         method,
         url: () => this.url(path, request.query, true),
         auth: this.authorization(),
         onNetworkError: () => this.directory.invalidate(),
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         ...(request.body === undefined ? {} : { body: request.body }),
         ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
         ...(request.signal === undefined ? {} : { signal: request.signal }),

@@ -46,6 +46,12 @@ export interface HttpRequest {
   /** This request's attempt timeout, when it differs from the client's (long-polls). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Sent as `Idempotency-Key` with every attempt, so that a retry of a change the server applied
+   * (its answer lost) is recognised and not applied again. Make one with `newIdempotencyKey()`
+   * per logical request, before its first attempt.
+   */
+  idempotencyKey?: string;
   /** Told about each network failure (the Domain API cache then forgets its hosts, platform §3.7). */
   onNetworkError?: () => void;
 }
@@ -67,6 +73,14 @@ export interface HttpStream {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * A fresh idempotency key: a random UUID (`crypto.randomUUID`, in Node 20 and every browser the
+ * web apps support), unguessable, so nobody else can claim a request's answer.
+ */
+export function newIdempotencyKey(): string {
+  return globalThis.crypto.randomUUID();
+}
 
 /** Read through a call: the signal may change across an await, which narrowing does not see. */
 const isAborted = (signal: AbortSignal | undefined): boolean => signal?.aborted === true;
@@ -209,6 +223,7 @@ export class HttpClient {
       ...request.auth?.headers(),
     };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
+    if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
     // PUT and DELETE go as POST with the override header, as the legacy APIs document them
     // (server-chat §1.6, chat-agent-api §1.4); not every server takes the native methods.
     const isOverridden = request.method === 'PUT' || request.method === 'DELETE';

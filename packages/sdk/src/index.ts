@@ -26,6 +26,7 @@ export type { PreviousChat, VisitInfo } from './visit.js';
 export type { Survey, SurveyAnswers, SurveyEntry, SurveyQuestion } from './surveys.js';
 export type { AgentCredentials, AppKeyCredentials, PasswordCredentials } from './login.js';
 export type { HttpOptions } from './http.js';
+export { newIdempotencyKey } from './http.js';
 export { DEFAULT_RETRY_POLICY } from './retry.js';
 export type { RetryPolicy, Sleep } from './retry.js';
 export { readServerSentEvents } from './sse.js';

@@ -10,7 +10,14 @@ import {
   type ChatEvent,
   type EventFeedOptions,
 } from './events.js';
-import { anySignal, HttpClient, type Authorization, type HttpReply, type HttpStream } from './http.js';
+import {
+  anySignal,
+  HttpClient,
+  newIdempotencyKey,
+  type Authorization,
+  type HttpReply,
+  type HttpStream,
+} from './http.js';
 import { asNumber, asText, lastSegment, listOf, member } from './json.js';
 import { unrefTimer } from './retry.js';
 import { parseSurvey, surveySubmission, type Survey, type SurveyAnswers } from './surveys.js';
@@ -80,13 +87,15 @@ class VisitorConnection {
   send(
     method: 'GET' | 'POST' | 'PUT',
     path: string,
-    request: { body?: unknown; query?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+    request: { body?: unknown; query?: string; timeoutMs?: number; signal?: AbortSignal; idempotent?: boolean } = {},
   ): Promise<HttpReply> {
     return this.http.send({
       method,
       url: this.url(path, request.query),
       auth: this.auth,
       onNetworkError: () => this.directory.invalidate(),
+      // One key for every attempt of this request: a retry of a change already made is not made again.
+      ...(request.idempotent === true ? { idempotencyKey: newIdempotencyKey() } : {}),
       ...(request.body === undefined ? {} : { body: request.body }),
       ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
       ...(request.signal === undefined ? {} : { signal: request.signal }),
@@ -153,7 +162,7 @@ export class VisitorClient {
         : { survey: surveySubmission(options.preChatSurvey.answers, options.preChatSurvey.surveyId) }),
       ...options.request,
     };
-    const reply = await connection.send('POST', '/chat/request', { body: { request } });
+    const reply = await connection.send('POST', '/chat/request', { body: { request }, idempotent: true });
     // 201, empty body, the chat's URL in Location only (server-chat §3.8).
     const location = reply.headers.get('location');
     if (location === null)
@@ -262,6 +271,7 @@ export class VisitorClient {
   async sendLine(text: string): Promise<number> {
     const reply = await this.connection.send('POST', `${this.path()}/events`, {
       body: { event: { '@type': 'line', text } },
+      idempotent: true,
     });
     return asNumber(lastSegment(reply.headers.get('location') ?? '')) ?? -1;
   }
@@ -318,6 +328,7 @@ export class VisitorClient {
   async end(): Promise<void> {
     await this.connection.send('POST', `${this.path()}/events`, {
       body: { event: { '@type': 'state', state: 'ended' } },
+      idempotent: true,
     });
     this.stopKeepAlive();
   }

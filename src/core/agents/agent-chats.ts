@@ -14,7 +14,8 @@ import {
   type TextType,
 } from '../chats/chat-model.js';
 import type { AgentChatActions } from '../chats/agent-chat-actions.js';
-import type { ChatWriter } from '../chats/chat-writer.js';
+import type { ChangeAnswer, ChatWriter } from '../chats/chat-writer.js';
+import { keyedRequest } from '../idempotency.js';
 import { normalizeSurvey, parseSubmission, type Survey } from '../surveys/surveys.js';
 import { availabilityByUser, effectiveAvailability, type Router } from './router.js';
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
@@ -34,6 +35,19 @@ export class TransferError extends Error {
     this.name = 'TransferError';
   }
 }
+
+/** What a post answers: a line's event, or the last event of the chat it ended (§3.15–3.16). */
+export interface AgentPostAnswer {
+  kind: 'line' | 'end';
+  eventId: number;
+}
+
+const agentPostAnswer = (kind: AgentPostAnswer['kind']): ChangeAnswer<AgentPostAnswer> => ({
+  of: (change) => ({ kind, eventId: change.chat.nextEventId - 1 }),
+  encode: (answer) => String(answer.eventId),
+  // The kind is the request's own: a key reused with another body is refused before this.
+  decode: (recorded) => ({ kind, eventId: Number(recorded) }),
+});
 
 /** What an agent may post to a chat's events (chat-agent-api §3.15–3.16). */
 export type AgentPost =
@@ -168,28 +182,51 @@ export function createAgentChats(deps: {
       return events === undefined ? undefined : { chat, events };
     },
 
-    /** Adds a line (sanitised when HTML) or ends the chat; returns the id of the event to locate. */
+    /**
+     * Adds a line (sanitised when HTML) or ends the chat; returns the id of the event to locate. A
+     * retry with the same Idempotency-Key answers as the first and changes nothing.
+     */
     async post(
       session: AgentSession,
       chatId: string,
       body: unknown,
-    ): Promise<{ kind: 'line' | 'end'; eventId: number }> {
+      idempotencyKey?: string,
+    ): Promise<AgentPostAnswer> {
       const posted = parseAgentPost(body);
+      // Keys are the agent's in this chat, whichever of its sessions sends the retry.
+      const keyed = keyedRequest(
+        idempotencyKey,
+        { accountId: session.accountId, scope: `agent:${session.userId}:${chatId}` },
+        'agent-event',
+        posted,
+      );
       // The change below records lastUpdate itself: no separate write to touch the chat first.
       await held(session, chatId, { touch: false });
       const user = await userOf(session);
       if (posted.kind === 'end') {
-        const result = await actions.end(session.accountId, chatId, user);
+        const account = await requireAccount(store, session.accountId);
+        const answer = await writer.changeOnce(
+          session.accountId,
+          chatId,
+          keyed,
+          actions.endChange(account, user),
+          agentPostAnswer('end'),
+        );
         await router.route(session.accountId);
-        return { kind: 'end', eventId: result.chat.nextEventId - 1 };
+        return answer;
       }
       // HTML from anyone is sanitised before it is stored or served (chat-agent-api §3.15).
       const text = posted.textType === 'html' ? sanitizeHtml(posted.text) : posted.text;
-      const result = await actions.sendLine(session.accountId, chatId, user, text, posted.textType, {
-        subType: posted.subType,
-        ...(posted.json === undefined ? {} : { json: posted.json }),
-      });
-      return { kind: 'line', eventId: result.chat.nextEventId - 1 };
+      return writer.changeOnce(
+        session.accountId,
+        chatId,
+        keyed,
+        actions.lineChange(user, text, posted.textType, {
+          subType: posted.subType,
+          ...(posted.json === undefined ? {} : { json: posted.json }),
+        }),
+        agentPostAnswer('line'),
+      );
     },
 
     async setTyping(session: AgentSession, chatId: string, body: unknown): Promise<void> {

@@ -1,6 +1,7 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { ApiKey } from '../model.js';
-import type { Clock, NonceCache, SecretBox, Store } from '../ports.js';
+import type { Clock, SecretBox, Store } from '../ports.js';
+import { digest } from '../tokens.js';
 import {
   hmacSignature,
   isSupportedSignatureMethod,
@@ -43,17 +44,7 @@ export const OAUTH_TIMESTAMP_WINDOW_MS = 300_000;
  * Verifies an OAuth 1.0 signed request (platform §5.3.4) and returns the API key that signed it.
  * The checks run in the spec's order, each failing with its own oauth_problem.
  */
-export function createOAuth1Verifier({
-  store,
-  clock,
-  nonces,
-  secrets,
-}: {
-  store: Store;
-  clock: Clock;
-  nonces: NonceCache;
-  secrets: SecretBox;
-}) {
+export function createOAuth1Verifier({ store, clock, secrets }: { store: Store; clock: Clock; secrets: SecretBox }) {
   const problem = (code: ErrorCode, message: string) => new ChatError(code, message);
 
   const openSecrets = (key: ApiKey): { secret: string; accessTokenSecret: string } | undefined => {
@@ -125,10 +116,16 @@ export function createOAuth1Verifier({
       if (!signaturesEqual(expected, oauth.oauth_signature ?? ''))
         throw problem(ErrorCode.OAUTH_SIGNATURE_INVALID, 'bad signature');
 
-      // Remembered only once the signature holds, so forged requests cannot burn a client's nonces.
-      if (!nonces.remember(`${key.accountId}:${key.appKey}`, oauth.oauth_nonce ?? '', 2 * OAUTH_TIMESTAMP_WINDOW_MS)) {
-        throw problem(ErrorCode.OAUTH_NONCE_USED, 'nonce already used');
-      }
+      // Remembered only once the signature holds, so forged requests cannot burn a client's nonces;
+      // in the store, so a replay is refused after a restart too. Kept for both sides of the window.
+      const now = clock.now();
+      const isFresh = await store.nonces.remember(
+        `${key.accountId}:${key.appKey}`,
+        digest(oauth.oauth_nonce ?? ''),
+        now,
+        now + 2 * OAUTH_TIMESTAMP_WINDOW_MS,
+      );
+      if (!isFresh) throw problem(ErrorCode.OAUTH_NONCE_USED, 'nonce already used');
       if (key.accountId !== request.accountId) throw problem(ErrorCode.OAUTH_TOKEN_REJECTED, 'key of another account');
       if (requiredPermission !== undefined && !key.permissions.includes(requiredPermission)) {
         throw problem(ErrorCode.FORBIDDEN, 'the API key lacks the permission this call needs');

@@ -1,10 +1,10 @@
 import { ChatError, ErrorCode } from '../errors.js';
-import type { User } from '../model.js';
+import type { Account, User } from '../model.js';
 import type { Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
 import { line, stateEvent, systemLine, endedChat } from './chat-events.js';
 import { ChatState, LineSource, SubType, type TextType } from './chat-model.js';
-import type { ChatWriter } from './chat-writer.js';
+import type { ApplyChange, ChatWriter } from './chat-writer.js';
 
 /**
  * The chat changes an agent makes (chat-agent-api §3.9, §3.15, §3.16, §3.20), shared by the Chat
@@ -14,6 +14,43 @@ import type { ChatWriter } from './chat-writer.js';
 export function createAgentChatActions({ store, writer }: { store: Store; writer: ChatWriter }) {
   const notHeld = () => new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
   const displayName = (user: User) => user.nickname || user.loginName;
+
+  /** The change `sendLine` makes, for a caller that writes it itself (with an idempotency key). */
+  const lineChange =
+    (
+      agent: User,
+      text: string,
+      textType: TextType = 'plain',
+      options: { subType?: SubType; json?: unknown } = {},
+    ): ApplyChange =>
+    (chat, now) => {
+      if (chat.agentUserId !== agent.id) throw notHeld();
+      if (chat.state !== ChatState.CHATTING)
+        throw new ChatError(ErrorCode.STATE_CONFLICT, 'Cannot add line while not in chat');
+      const event = line(LineSource.AGENT, displayName(agent), text, now, textType);
+      return {
+        chat: { ...chat, agentTyping: false, lastUpdate: now },
+        events: [
+          {
+            ...event,
+            ...(options.json === undefined ? {} : { json: options.json }),
+            subType: options.subType ?? SubType.REGULAR,
+          },
+        ],
+      };
+    };
+
+  /** The change `end` makes, for a caller that writes it itself. */
+  const endChange =
+    (account: Account, agent: User): ApplyChange =>
+    (chat, now) => {
+      if (chat.agentUserId !== agent.id) throw notHeld();
+      if (chat.state === ChatState.ENDED) throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat has already ended');
+      return {
+        chat: endedChat(chat, account, now),
+        events: [systemLine(account, 5, now, displayName(agent)), stateEvent(ChatState.ENDED, now)],
+      };
+    };
 
   return {
     /** A waiting chat becomes the agent's: `chatting`, then system line 3 (server-chat §4.4). */
@@ -48,22 +85,7 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
       textType: TextType = 'plain',
       options: { subType?: SubType; json?: unknown } = {},
     ) {
-      return writer.change(accountId, chatId, (chat, now) => {
-        if (chat.agentUserId !== agent.id) throw notHeld();
-        if (chat.state !== ChatState.CHATTING)
-          throw new ChatError(ErrorCode.STATE_CONFLICT, 'Cannot add line while not in chat');
-        const event = line(LineSource.AGENT, displayName(agent), text, now, textType);
-        return {
-          chat: { ...chat, agentTyping: false, lastUpdate: now },
-          events: [
-            {
-              ...event,
-              ...(options.json === undefined ? {} : { json: options.json }),
-              subType: options.subType ?? SubType.REGULAR,
-            },
-          ],
-        };
-      });
+      return writer.change(accountId, chatId, lineChange(agent, text, textType, options));
     },
 
     async setTyping(accountId: string, chatId: string, agent: User, isTyping: boolean) {
@@ -78,15 +100,11 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
     /** The agent ends the chat: system line 5, then `ended` (server-chat §4.2). */
     async end(accountId: string, chatId: string, agent: User) {
       const account = await requireAccount(store, accountId);
-      return writer.change(accountId, chatId, (chat, now) => {
-        if (chat.agentUserId !== agent.id) throw notHeld();
-        if (chat.state === ChatState.ENDED) throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat has already ended');
-        return {
-          chat: endedChat(chat, account, now),
-          events: [systemLine(account, 5, now, displayName(agent)), stateEvent(ChatState.ENDED, now)],
-        };
-      });
+      return writer.change(accountId, chatId, endChange(account, agent));
     },
+
+    lineChange,
+    endChange,
   };
 }
 

@@ -7,7 +7,8 @@ import type { Capacity } from './capacity.js';
 import { newChatId, newRtSessionId, newVisitorId } from './chat-ids.js';
 import { numberEvents, preChatEcho, stateEvent, systemLine, endedChat } from './chat-events.js';
 import { ChatState, type Chat, type NewChatEvent, type SurveyAnswers } from './chat-model.js';
-import { parseChatRequest } from './chat-request.js';
+import { parseChatRequest, type ChatRequest } from './chat-request.js';
+import { keyedRequest, onceMore, recordAnswer, recordedAnswer, type KeyedRequest } from '../idempotency.js';
 import type { ChatWriter } from './chat-writer.js';
 import type { VisitorAuthentication } from './visitor-authentication.js';
 
@@ -53,84 +54,116 @@ export function createStartChat(deps: {
   }
 
   return {
-    async start(accountId: string, body: unknown, origin: VisitorOrigin): Promise<Chat> {
-      const account = await requireAccount(store, accountId);
+    /**
+     * Starts a chat. A retry with the same Idempotency-Key from the same address answers the chat
+     * the first request started; the key is recorded in the transaction that stores the chat.
+     */
+    async start(accountId: string, body: unknown, origin: VisitorOrigin, idempotencyKey?: string): Promise<Chat> {
       const request = parseChatRequest(body);
-      const visitorIp = request.visitorIp ?? origin.ip;
-      if (account.settings.blockedIps.includes(visitorIp) || account.settings.blockedIps.includes(origin.ip)) {
-        throw new ChatError(ErrorCode.FORBIDDEN, 'This visitor may not start a chat');
-      }
-      visitorAuthentication.checkChatRequest(account, request.echo.participantId, request.echo.conversationId);
-      const now = clock.now();
-      const preChatSurvey = await preChatAnswers(account, request.survey, now);
-      const skill = await resolveSkill(account, request.skill, request.skillId);
-      if (request.agent !== undefined && (await store.users.findByLoginName(account.id, request.agent)) === undefined) {
-        throw new ChatError(ErrorCode.VALIDATION, `Unknown agent: ${request.agent.slice(0, 80)}`, { field: 'agent' });
-      }
-
-      const chat: Chat = {
-        accountId: account.id,
-        id: newChatId(random),
-        visitorId: request.visitorId ?? newVisitorId(random),
-        rtSessionId: newRtSessionId(random),
-        state: ChatState.WAITING,
-        skillId: skill?.id ?? null,
-        skillName: skill?.name ?? null,
-        requestedAgent: request.agent ?? null,
-        agentUserId: null,
-        agentName: null,
-        visitorName: null,
-        visitorTyping: false,
-        agentTyping: false,
-        interactionTimeoutSeconds: request.interactionTimeout,
-        maxWaitTimeSeconds: request.maxWaitTime ?? null,
-        echo: request.echo,
-        visitor: {
-          visitorIp,
-          userAgent: request.userAgent ?? origin.userAgent,
-          referrer: request.referrer ?? '',
-          ...(request.visitorSessionId === undefined ? {} : { visitorSessionId: request.visitorSessionId }),
-        },
-        preChatLines: request.preChatLines,
-        preChatSurvey,
-        exitSurvey: null,
-        customVariables: request.customVariables,
-        startTime: now,
-        lastUpdate: now,
-        queuedAt: now,
-        acceptedAt: null,
-        endedAt: null,
-        idleDueAt: now + request.interactionTimeout * 1000,
-        waitDueAt: request.maxWaitTime === undefined ? null : now + request.maxWaitTime * 1000,
-        retainUntil: null,
-        nextEventId: 0,
-        ringingUserId: null,
-        ringDueAt: null,
-        targetUserId: null,
-        agentSessionId: null,
-        agentSurvey: null,
-      };
-
-      const events: NewChatEvent[] = [stateEvent(ChatState.WAITING, now), systemLine(account, 4, now)];
-      if (account.settings.preChatLineEcho) events.push(...request.preChatLines.map((text) => preChatEcho(text, now)));
-
-      let stored = chat;
-      if (request.maxWaitTime === 0) {
-        const audience =
-          request.agent !== undefined
-            ? { kind: 'agent' as const, loginName: request.agent }
-            : { kind: 'skill' as const, skillId: chat.skillId };
-        if (!(await capacity.isAvailable(account, audience, 0))) {
-          // Nobody can take it now and the visitor will not wait (server-chat §4.4).
-          events.push(systemLine(account, 2, now), stateEvent(ChatState.ENDED, now));
-          stored = endedChat(chat, account, now);
-        }
-      }
-      const numbered = numberEvents(stored, events);
-      await store.chats.create(numbered.chat, numbered.events);
-      writer.announce(numbered);
-      if (numbered.chat.state === ChatState.WAITING) await route(account.id);
-      return numbered.chat;
+      // Every visitor of a site shares its app key: the address tells them apart (as for rate budgets).
+      const keyed = keyedRequest(idempotencyKey, { accountId, scope: `chat-request:${origin.ip}` }, 'chat-request', {
+        request,
+        userAgent: origin.userAgent,
+      });
+      if (keyed === undefined) return startNew(accountId, request, origin, undefined);
+      return onceMore(async () => {
+        const recorded = await recordedAnswer(store, keyed, clock.now());
+        if (recorded === undefined) return startNew(accountId, request, origin, keyed);
+        const chat = await store.chats.get(accountId, recorded);
+        if (chat === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
+        return chat;
+      });
     },
   };
+
+  async function startNew(
+    accountId: string,
+    request: ChatRequest,
+    origin: VisitorOrigin,
+    keyed: KeyedRequest | undefined,
+  ): Promise<Chat> {
+    const account = await requireAccount(store, accountId);
+    const visitorIp = request.visitorIp ?? origin.ip;
+    if (account.settings.blockedIps.includes(visitorIp) || account.settings.blockedIps.includes(origin.ip)) {
+      throw new ChatError(ErrorCode.FORBIDDEN, 'This visitor may not start a chat');
+    }
+    visitorAuthentication.checkChatRequest(account, request.echo.participantId, request.echo.conversationId);
+    const now = clock.now();
+    const preChatSurvey = await preChatAnswers(account, request.survey, now);
+    const skill = await resolveSkill(account, request.skill, request.skillId);
+    if (request.agent !== undefined && (await store.users.findByLoginName(account.id, request.agent)) === undefined) {
+      throw new ChatError(ErrorCode.VALIDATION, `Unknown agent: ${request.agent.slice(0, 80)}`, { field: 'agent' });
+    }
+
+    const chat: Chat = {
+      accountId: account.id,
+      id: newChatId(random),
+      visitorId: request.visitorId ?? newVisitorId(random),
+      rtSessionId: newRtSessionId(random),
+      state: ChatState.WAITING,
+      skillId: skill?.id ?? null,
+      skillName: skill?.name ?? null,
+      requestedAgent: request.agent ?? null,
+      agentUserId: null,
+      agentName: null,
+      visitorName: null,
+      visitorTyping: false,
+      agentTyping: false,
+      interactionTimeoutSeconds: request.interactionTimeout,
+      maxWaitTimeSeconds: request.maxWaitTime ?? null,
+      echo: request.echo,
+      visitor: {
+        visitorIp,
+        userAgent: request.userAgent ?? origin.userAgent,
+        referrer: request.referrer ?? '',
+        ...(request.visitorSessionId === undefined ? {} : { visitorSessionId: request.visitorSessionId }),
+      },
+      preChatLines: request.preChatLines,
+      preChatSurvey,
+      exitSurvey: null,
+      customVariables: request.customVariables,
+      startTime: now,
+      lastUpdate: now,
+      queuedAt: now,
+      acceptedAt: null,
+      endedAt: null,
+      idleDueAt: now + request.interactionTimeout * 1000,
+      waitDueAt: request.maxWaitTime === undefined ? null : now + request.maxWaitTime * 1000,
+      retainUntil: null,
+      nextEventId: 0,
+      ringingUserId: null,
+      ringDueAt: null,
+      targetUserId: null,
+      agentSessionId: null,
+      agentSurvey: null,
+    };
+
+    const events: NewChatEvent[] = [stateEvent(ChatState.WAITING, now), systemLine(account, 4, now)];
+    if (account.settings.preChatLineEcho) events.push(...request.preChatLines.map((text) => preChatEcho(text, now)));
+
+    let stored = chat;
+    if (request.maxWaitTime === 0) {
+      const audience =
+        request.agent !== undefined
+          ? { kind: 'agent' as const, loginName: request.agent }
+          : { kind: 'skill' as const, skillId: chat.skillId };
+      if (!(await capacity.isAvailable(account, audience, 0))) {
+        // Nobody can take it now and the visitor will not wait (server-chat §4.4).
+        events.push(systemLine(account, 2, now), stateEvent(ChatState.ENDED, now));
+        stored = endedChat(chat, account, now);
+      }
+    }
+    const numbered = numberEvents(stored, events);
+    if (keyed === undefined) {
+      await store.chats.create(numbered.chat, numbered.events);
+    } else {
+      await store.transaction(async (tx) => {
+        await tx.chats.create(numbered.chat, numbered.events);
+        await recordAnswer(tx, keyed, numbered.chat.id, now);
+      });
+    }
+    writer.announce(numbered);
+    if (numbered.chat.state === ChatState.WAITING) await route(account.id);
+    return numbered.chat;
+  }
 }

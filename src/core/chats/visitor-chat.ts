@@ -13,11 +13,23 @@ import {
   visitorDisplayName,
 } from './chat-events.js';
 import { ChatState, LineSource, type Chat, type ChatEvent, type CommittedChange } from './chat-model.js';
-import type { ChatWriter } from './chat-writer.js';
+import type { ChangeAnswer, ChatWriter } from './chat-writer.js';
 import { attribute, isRecord } from '../guards.js';
+import { keyedRequest } from '../idempotency.js';
 
 const MAX_LINE_LENGTH = 10_000;
 const MAX_NAME_LENGTH = 100;
+
+/** A visitor's post answers the id of the (first) event it appended: the Location of §3.11. */
+const eventIdAnswer: ChangeAnswer<number> = {
+  of(change) {
+    const [event] = change.events;
+    if (event === undefined) throw new Error('a posted event was not stored');
+    return event.id;
+  },
+  encode: (eventId) => String(eventId),
+  decode: (recorded) => Number(recorded),
+};
 
 /** A posted event: a visitor line, or the end of the chat (server-chat §3.11). */
 export type PostedEvent = { kind: 'line'; text: string } | { kind: 'end' };
@@ -136,33 +148,41 @@ export function createVisitorChat({
       return event;
     },
 
-    /** Adds a visitor line (only while chatting: 400 / 5) or ends the chat; returns the new event id. */
-    async post(accountId: string, chatId: string, body: unknown): Promise<number> {
+    /**
+     * Adds a visitor line (only while chatting: 400 / 5) or ends the chat; returns the new event id.
+     * A retry with the same Idempotency-Key answers the first event id and changes nothing.
+     */
+    async post(accountId: string, chatId: string, body: unknown, idempotencyKey?: string): Promise<number> {
       const posted = parsePostedEvent(body);
+      const keyed = keyedRequest(idempotencyKey, { accountId, scope: `visitor:${chatId}` }, 'visitor-event', posted);
       const account = await requireAccount(store, accountId);
-      const result = await writer.change(accountId, chatId, (chat, now) => {
-        const visitorTouch = {
-          lastUpdate: now,
-          idleDueAt: now + chat.interactionTimeoutSeconds * 1000,
-        };
-        if (posted.kind === 'line') {
-          if (chat.state !== ChatState.CHATTING) throw notInChat();
-          // Visitor text is plain text, never interpreted as HTML (server-chat §3.11).
-          return {
-            chat: { ...chat, ...visitorTouch, visitorTyping: false },
-            events: [line(LineSource.VISITOR, visitorDisplayName(chat), posted.text, now)],
+      const eventId = await writer.changeOnce(
+        accountId,
+        chatId,
+        keyed,
+        (chat, now) => {
+          const visitorTouch = {
+            lastUpdate: now,
+            idleDueAt: now + chat.interactionTimeoutSeconds * 1000,
           };
-        }
-        if (chat.state === ChatState.ENDED) throw notInChat('The chat has already ended');
-        return {
-          chat: endedChat(chat, account, now),
-          events: [stateEvent(ChatState.ENDED, now)],
-        };
-      });
-      const [event] = result.events;
-      if (event === undefined) throw new Error('a posted event was not stored');
+          if (posted.kind === 'line') {
+            if (chat.state !== ChatState.CHATTING) throw notInChat();
+            // Visitor text is plain text, never interpreted as HTML (server-chat §3.11).
+            return {
+              chat: { ...chat, ...visitorTouch, visitorTyping: false },
+              events: [line(LineSource.VISITOR, visitorDisplayName(chat), posted.text, now)],
+            };
+          }
+          if (chat.state === ChatState.ENDED) throw notInChat('The chat has already ended');
+          return {
+            chat: endedChat(chat, account, now),
+            events: [stateEvent(ChatState.ENDED, now)],
+          };
+        },
+        eventIdAnswer,
+      );
       if (posted.kind === 'end') await route(accountId);
-      return event.id;
+      return eventId;
     },
 
     /** Sets the visitor's name (waiting or chatting; 400 / 5 once ended, §3.13). */

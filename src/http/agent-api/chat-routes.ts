@@ -12,6 +12,7 @@ import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
 import { link, oneOrMany, presentEvent, typingOf } from '../visitor-api/chat-presenter.js';
 import { agentSessionOf } from './agent-request.js';
 import { agentChatUrl, presentAgentChat, presentAgentEvents, presentAgentInfo } from './agent-presenter.js';
+import { idempotencyKeyOf } from '../legacy/idempotency-key.js';
 
 /** Chat Agent API resources of one chat (chat-agent-api §3.13–3.26). */
 export function registerAgentChatRoutes(
@@ -72,7 +73,7 @@ export function registerAgentChatRoutes(
     // §3.15–3.16: a line answers chatEventLocation, the end of the chat chatLocation (each page literally).
     POST: async (request, reply) => {
       const { session, chatId, url } = await target(request);
-      const posted = await chats.post(session, chatId, request.body);
+      const posted = await chats.post(session, chatId, request.body, idempotencyKeyOf(request));
       const href = `${url}/events/${posted.eventId}`;
       reply.header('Location', href);
       const root = posted.kind === 'line' ? 'chatEventLocation' : 'chatLocation';

@@ -33,6 +33,8 @@ export const errorTable: Record<ErrorCode, ErrorMapping> = {
   VALIDATION: envelope(400, 40),
   PAYLOAD_TOO_LARGE: envelope(413, 40),
   CONFLICT: envelope(409, 41),
+  // The IETF httpapi idempotency-key draft's status for a key reused with another request.
+  IDEMPOTENCY_KEY_REUSED: envelope(422, 41),
   NOT_FOUND: envelope(404, 42),
   FORBIDDEN: envelope(403, 43),
   METHOD_NOT_ALLOWED: envelope(405, 44),
@@ -68,6 +70,7 @@ export const responseStatusName: Record<number, string> = {
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_ENTITY',
   429: 'TOO_MANY_REQUESTS',
   500: 'INTERNAL_SERVER_ERROR',
   503: 'SERVICE_UNAVAILABLE',

@@ -10,6 +10,7 @@ import { registerResource } from '../legacy/resource.js';
 import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
 import { link, oneOrMany } from './chat-presenter.js';
 import { optionalQuery, queryAll, visitorAccount, visitorOrigin } from './visitor-request.js';
+import { idempotencyKeyOf } from '../legacy/idempotency-key.js';
 
 const invalid = (field: string, message: string) => new ChatError(ErrorCode.VALIDATION, message, { field });
 
@@ -164,7 +165,12 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
   registerResource(app, '/api/account/:accountId/chat/request', {
     POST: async (request, reply) => {
       const account = await visitorAccount(request, core);
-      const chat = await core.chats.start.start(account.id, request.body, visitorOrigin(request));
+      const chat = await core.chats.start.start(
+        account.id,
+        request.body,
+        visitorOrigin(request),
+        idempotencyKeyOf(request),
+      );
       reply.header('Location', `${base(request, account)}/chat/${chat.id}`);
       return sendEmpty(reply, 201);
     },

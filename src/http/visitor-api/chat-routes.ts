@@ -11,6 +11,7 @@ import { registerResource } from '../legacy/resource.js';
 import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
 import { presentChat, presentEvent, presentEvents, presentInfo, typingOf } from './chat-presenter.js';
 import { visitorAccount } from './visitor-request.js';
+import { idempotencyKeyOf } from '../legacy/idempotency-key.js';
 
 /**
  * The chat resources of the Server Chat API (server-chat §3.9–3.19, rows 9–23). Every request on a
@@ -72,7 +73,7 @@ export function registerVisitorChatRoutes(
     // committed before the answer is sent.
     POST: async (request, reply) => {
       const { account, chatId, baseUrl } = await target(request);
-      const eventId = await visitor.post(account.id, chatId, request.body);
+      const eventId = await visitor.post(account.id, chatId, request.body, idempotencyKeyOf(request));
       reply.header('Location', `${baseUrl}/api/account/${account.id}/chat/${chatId}/events/${eventId}`);
       return sendEmpty(reply, 201);
     },

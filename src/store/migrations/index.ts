@@ -3,6 +3,8 @@ import * as m0001 from './0001-accounts-and-logins.js';
 import * as m0002 from './0002-chats.js';
 import * as m0003 from './0003-agent-routing.js';
 import * as m0004 from './0004-visitor-history.js';
+import * as m0005 from './0005-oauth-nonces.js';
+import * as m0006 from './0006-idempotency-keys.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so the same list runs from TypeScript
@@ -13,6 +15,8 @@ const migrations: Record<string, Migration> = {
   '0002-chats': m0002,
   '0003-agent-routing': m0003,
   '0004-visitor-history': m0004,
+  '0005-oauth-nonces': m0005,
+  '0006-idempotency-keys': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

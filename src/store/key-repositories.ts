@@ -1,0 +1,88 @@
+import type { Kysely } from 'kysely';
+import type { IdempotencyKeyRepository, IdempotencyRecord, NonceRepository } from '../core/ports.js';
+import type { Database } from './schema.js';
+
+/**
+ * OAuth 1.0 nonces: one upsert that inserts a new nonce or takes over an expired one, and changes
+ * nothing for a live one, so two requests with one nonce cannot both pass (PostgreSQL makes the
+ * second insert wait for the first's commit; SQLite writes one at a time).
+ */
+export function nonceRepository(db: Kysely<Database>): NonceRepository {
+  return {
+    async remember(scope, nonceDigest, now, expiresAt) {
+      const result = await db
+        .insertInto('oauth_nonces')
+        .values({ scope, nonce_digest: nonceDigest, expires_at: expiresAt })
+        .onConflict((oc) =>
+          oc
+            .columns(['scope', 'nonce_digest'])
+            .doUpdateSet({ expires_at: expiresAt })
+            .where('oauth_nonces.expires_at', '<=', now),
+        )
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    async deleteExpired(now) {
+      const result = await db.deleteFrom('oauth_nonces').where('expires_at', '<=', now).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+/** Idempotency keys and their first answers (docs/adr/0009-idempotency-keys.md). */
+export function idempotencyKeyRepository(db: Kysely<Database>): IdempotencyKeyRepository {
+  const toRecord = (row: Database['idempotency_keys']): IdempotencyRecord => ({
+    accountId: row.account_id,
+    scope: row.scope,
+    key: row.key,
+    fingerprint: row.fingerprint,
+    result: row.result,
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+  });
+  return {
+    async get(accountId, scope, key, now) {
+      const row = await db
+        .selectFrom('idempotency_keys')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('scope', '=', scope)
+        .where('key', '=', key)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async create(record) {
+      const row = {
+        account_id: record.accountId,
+        scope: record.scope,
+        key: record.key,
+        fingerprint: record.fingerprint,
+        result: record.result,
+        created_at: record.createdAt,
+        expires_at: record.expiresAt,
+      };
+      // An expired record not yet swept is replaced; a live one is left as it is.
+      const result = await db
+        .insertInto('idempotency_keys')
+        .values(row)
+        .onConflict((oc) =>
+          oc
+            .columns(['account_id', 'scope', 'key'])
+            .doUpdateSet({
+              fingerprint: row.fingerprint,
+              result: row.result,
+              created_at: row.created_at,
+              expires_at: row.expires_at,
+            })
+            .where('idempotency_keys.expires_at', '<=', record.createdAt),
+        )
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    async deleteExpired(now) {
+      const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<=', now).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
