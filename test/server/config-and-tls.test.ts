@@ -18,6 +18,14 @@ describe('configuration from the environment', () => {
     assert.equal(config.seedPath, undefined);
     assert.equal(config.tls, undefined);
     assert.equal(config.publicHost, undefined);
+    assert.equal(config.drainTimeoutMs, 10_000);
+    assert.equal(config.requestTimeoutMs, 30_000);
+  });
+
+  it('reads the drain deadline and the request timeout in milliseconds', () => {
+    const config = loadConfig({ PARLEY_DRAIN_TIMEOUT_MS: '2500', PARLEY_REQUEST_TIMEOUT_MS: '5000' });
+    assert.equal(config.drainTimeoutMs, 2_500);
+    assert.equal(config.requestTimeoutMs, 5_000);
   });
 
   it('reads PostgreSQL URLs, a public host and TLS files', () => {
@@ -46,6 +54,9 @@ describe('configuration from the environment', () => {
     ['PARLEY_CORS_ORIGINS', { PARLEY_CORS_ORIGINS: 'desk.example.com' }],
     ['PARLEY_RATE_LIMIT_ACCOUNT', { PARLEY_RATE_LIMIT_ACCOUNT: 'lots' }],
     ['PARLEY_RATE_LIMIT_CREDENTIAL', { PARLEY_RATE_LIMIT_CREDENTIAL: '0/5' }],
+    ['PARLEY_DRAIN_TIMEOUT_MS', { PARLEY_DRAIN_TIMEOUT_MS: '10s' }],
+    ['PARLEY_DRAIN_TIMEOUT_MS', { PARLEY_DRAIN_TIMEOUT_MS: '0' }],
+    ['PARLEY_REQUEST_TIMEOUT_MS', { PARLEY_REQUEST_TIMEOUT_MS: '-1' }],
   ];
   for (const [variable, env] of refusals) {
     it(`refuses ${JSON.stringify(env)} with a message naming ${variable}`, () => {
