@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ChatError, ErrorCode } from '../core/errors.js';
 
@@ -7,13 +8,19 @@ const RETRY_AFTER_MS = 1_000;
 const CUT_GRACE_MS = 1_000;
 const HEALTH_PATH = '/health';
 
+interface Tracked {
+  inFlight: Set<InFlight>;
+  /** Open connections: those that never sent a byte are not idle to Node, which times their headers. */
+  connections: Set<Socket>;
+}
+
 interface InFlight {
   reply: FastifyReply;
   /** Its handler has begun, so it may change something: it is never answered 503 by the drain. */
   hasStarted: boolean;
 }
 
-const inFlightOf = new WeakMap<FastifyInstance, Set<InFlight>>();
+const trackedOf = new WeakMap<FastifyInstance, Tracked>();
 
 const shuttingDown = () =>
   new ChatError(ErrorCode.UNAVAILABLE, 'The server is shutting down; try again', { retryAfterMs: RETRY_AFTER_MS });
@@ -25,7 +32,14 @@ const shuttingDown = () =>
  */
 export function registerDrain(app: FastifyInstance): void {
   const inFlight = new Set<InFlight>();
-  inFlightOf.set(app, inFlight);
+  const connections = new Set<Socket>();
+  trackedOf.set(app, { inFlight, connections });
+  app.server.on('connection', (socket: Socket) => {
+    // Accepted as the listener closes: nothing of it has been read, so a reset loses nothing.
+    if (app.closing.isClosing) return void socket.destroy();
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   const entries = new WeakMap<FastifyRequest, InFlight>();
 
   app.addHook('onRequest', async (request, reply) => {
@@ -60,10 +74,13 @@ export function registerDrain(app: FastifyInstance): void {
  * socket left is destroyed a moment later.
  */
 export async function drainAndClose(app: FastifyInstance, deadlineMs: number): Promise<void> {
-  const inFlight = inFlightOf.get(app) ?? new Set<InFlight>();
+  const { inFlight, connections } = trackedOf.get(app) ?? { inFlight: new Set<InFlight>(), connections: new Set() };
   app.closing.begin();
   app.log.info({ inFlight: inFlight.size, deadlineMs }, 'draining');
   const closed = app.close();
+  // Node closes idle keep-alive sockets itself; a connection that has sent nothing yet (a browser's
+  // preconnect) it would keep until the deadline. Over TLS the handshake has been read: those wait.
+  for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
   if (await settlesWithin(closed, deadlineMs)) return;
 
   const unstarted = [...inFlight].filter((entry) => !entry.hasStarted && !entry.reply.sent);

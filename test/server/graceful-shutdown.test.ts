@@ -61,10 +61,17 @@ describe('SIGTERM drains the server', () => {
     const health = await openRaw(server.url);
     health.write(`${healthRequest(server.url)}GET /health HTTP/1.1\r\n${host(server.url)}`);
     await health.waitFor(/"status":"ok"/);
+    // Neither an idle keep-alive connection nor one that never sent a byte holds the drain up.
+    const idle = await openRaw(server.url);
+    idle.write(healthRequest(server.url));
+    await idle.waitFor(/"status":"ok"/);
+    const preconnected = await openRaw(server.url);
 
     const signalledAt = Date.now();
     server.child.kill('SIGTERM');
     await server.waitForLog(/"msg":"draining"/);
+    await idle.closed();
+    await preconnected.closed();
     health.write('\r\n');
     await health.closed();
     inFlight.write(body.slice(5));
@@ -109,6 +116,23 @@ describe('SIGTERM drains the server', () => {
     assert.equal(exit.code, 0);
     assert.ok(exit.at - signalledAt < 2_000 + EXIT_SLACK_MS, `exited ${exit.at - signalledAt} ms after SIGTERM`);
     assert.match(server.output(), /"refused":1,"abandoned":0/);
+  });
+
+  it('exits at once on a second signal, without waiting for the deadline', async () => {
+    const server = await start(freshDir(), { PARLEY_DRAIN_TIMEOUT_MS: '600000' });
+    const slow = await openRaw(server.url);
+    slow.write(healthRequest(server.url) + startChatHead(server.url, 1_000) + '{"request":');
+    await slow.waitFor(/"status":"ok"/);
+
+    server.child.kill('SIGTERM');
+    await server.waitForLog(/"msg":"draining"/);
+    const secondAt = Date.now();
+    server.child.kill('SIGTERM');
+    const exit = await server.exited;
+
+    assert.equal(exit.code, 1);
+    assert.ok(exit.at - secondAt < EXIT_SLACK_MS, `exited ${exit.at - secondAt} ms after the second SIGTERM`);
+    await slow.closed();
   });
 
   it('leaves every line POST racing the signal either acknowledged and stored once, or refused and not stored', async () => {
