@@ -39,6 +39,10 @@ export interface Config {
   smtp: SmtpConfig | undefined;
   /** Request budgets (platform §6.3): per account, and per credential or visitor address. */
   rateLimits: { account: RateBudget; credential: RateBudget };
+  /** PARLEY_DRAIN_TIMEOUT_MS: how long a shutdown waits for requests in flight (docs/adr/0006). */
+  drainTimeoutMs: number;
+  /** PARLEY_REQUEST_TIMEOUT_MS: how long a client may take to send a whole request (408 after). */
+  requestTimeoutMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -169,7 +173,18 @@ export function loadConfig(env: Env = process.env): Config {
         perSecond: 50,
       }),
     },
+    drainTimeoutMs: readMilliseconds('PARLEY_DRAIN_TIMEOUT_MS', value('PARLEY_DRAIN_TIMEOUT_MS'), 10_000),
+    requestTimeoutMs: readMilliseconds('PARLEY_REQUEST_TIMEOUT_MS', value('PARLEY_REQUEST_TIMEOUT_MS'), 30_000),
   };
+}
+
+/** A positive whole number of milliseconds (0 would mean "never", which these settings exist to prevent). */
+function readMilliseconds(variable: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || ms < 1 || ms > 3_600_000)
+    throw new ConfigError(variable, `"${text}" must be a whole number of milliseconds from 1 to 3600000`);
+  return ms;
 }
 
 /** `burst/perSecond`, e.g. `200/50`: how many requests at once, and how many a second after that. */

@@ -4,6 +4,7 @@ import type { Seed } from './core/seed/seed-schema.js';
 import { buildApp } from './http/app.js';
 import { BODY_LIMIT_BYTES } from './http/legacy/body-bounds.js';
 import { machineHosts } from './http/public-origin.js';
+import { drainAndClose } from './http/drain.js';
 import { requestLogOptions } from './http/request-log.js';
 import { DEMO_SEED_PATH, openRuntime, readSeedFile, type Runtime } from './runtime.js';
 
@@ -11,6 +12,10 @@ export interface RunningServer {
   app: FastifyInstance;
   runtime: Runtime;
   url: string;
+  /**
+   * Drains (docs/adr/0006-graceful-drain.md): requests in flight get `config.drainTimeoutMs` to
+   * finish, then the store closes.
+   */
   close(): Promise<void>;
 }
 
@@ -45,6 +50,7 @@ export async function startServer(config: Config, print: (line: string) => void 
         rateLimits: config.rateLimits,
         bodyLimitBytes: BODY_LIMIT_BYTES,
         trustProxy: config.trustProxy,
+        requestTimeoutMs: config.requestTimeoutMs,
       },
       logger: requestLogOptions(config.logLevel),
       ...(config.tls === undefined ? {} : { https: config.tls }),
@@ -85,8 +91,10 @@ export async function startServer(config: Config, print: (line: string) => void 
         (closed ??= (async () => {
           clearInterval(sweeper);
           clearInterval(timers);
+          // The drain begins before anything is awaited, so /health says draining at once.
+          const drained = drainAndClose(running, config.drainTimeoutMs);
           await inFlight;
-          await running.close();
+          await drained;
           await runtime.close();
         })()),
     };

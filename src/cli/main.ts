@@ -74,14 +74,18 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
     .description('serve the APIs (configuration from the environment; see README)')
     .action(async () => {
       const server = await startServer(config());
+      // The first signal drains (bounded by PARLEY_DRAIN_TIMEOUT_MS); a second one exits at once.
+      let isStopping = false;
       const stop = () => {
+        if (isStopping) process.exit(ExitCode.FAILED);
+        isStopping = true;
         server.close().then(
           () => process.exit(ExitCode.OK),
           () => process.exit(ExitCode.FAILED),
         );
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
 
   program

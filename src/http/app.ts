@@ -18,6 +18,8 @@ import { RouteFamily } from './legacy/route-family.js';
 import { LegacyBodyError } from './legacy/xml-codec.js';
 import { publicScheme, type PublicOriginConfig } from './public-origin.js';
 import { ServerClosing } from './realtime/server-closing.js';
+import { answerClientError } from './client-error.js';
+import { registerDrain } from './drain.js';
 import { OneLinePerRequest } from './request-log.js';
 import { registerDomainRoutes } from './domain/domain-routes.js';
 import { registerLoginRoutes } from './login/login-routes.js';
@@ -35,6 +37,8 @@ export interface HttpConfig extends PublicOriginConfig {
   rateLimits: { account: RateBudget; credential: RateBudget };
   bodyLimitBytes: number;
   trustProxy: boolean;
+  /** How long a client may take to send a whole request before it is answered 408 (default 30 s). */
+  requestTimeoutMs?: number;
   /** Keep-alive comment interval of Server-Sent Events streams (default 15 s). */
   keepAliveMs?: number;
   /** The built web apps (default packages/web/dist). */
@@ -56,17 +60,37 @@ declare module 'fastify' {
 }
 
 const LEGACY_PATH = /^\/(api|csdr)\//;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * A request (headers and body) must arrive within `requestTimeout`, its headers within 10 s of
+ * that; Node checks once a second rather than its default 30 s, so a timeout is not doubled. Only
+ * receiving is timed: a long-poll or a stream is a slow response, not a slow request. There is no
+ * inactivity timeout, since a long-poll's socket is rightly silent for its whole wait.
+ */
+const requestTimeouts = (requestTimeout: number) => ({
+  requestTimeout,
+  server: {
+    headersTimeout: Math.min(requestTimeout, 10_000),
+    connectionsCheckingInterval: Math.min(requestTimeout, 1_000),
+  },
+});
 
 /** Builds the HTTP application; never listens (src/main.ts and tests decide how it is served). */
 export async function buildApp({ core, http, logger = false, https }: AppOptions): Promise<FastifyInstance> {
   const allowedOrigins = new Set(http.corsOrigins);
+  const timeouts = requestTimeouts(http.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const app = Fastify({
     logger,
     logController: new OneLinePerRequest(),
-    ...(https ? { https } : {}),
+    ...(https ? { https: { ...https, ...timeouts.server } } : { http: timeouts.server }),
+    requestTimeout: timeouts.requestTimeout,
+    clientErrorHandler: answerClientError,
     trustProxy: http.trustProxy,
     bodyLimit: http.bodyLimitBytes,
-    return503OnClosing: true,
+    // drain.ts refuses requests during a drain itself: with the envelope, Retry-After, and /health
+    // still answering `draining` (docs/adr/0006-graceful-drain.md).
+    return503OnClosing: false,
     // Format suffixes and doubled slashes are part of the legacy URL grammar (Chat Agent API §1.2–1.3).
     rewriteUrl: (raw) => {
       const url = raw.url ?? '/';
@@ -119,6 +143,7 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
     if (request.legacy.family !== RouteFamily.OTHER) reply.header('Cache-Control', 'no-cache, no-store');
     if (request.method !== 'OPTIONS') takeBudget(request.legacy.accountId, request);
   });
+  registerDrain(app);
 
   /** One token from the account's bucket and one from the caller's (429 + Retry-After when empty). */
   function takeBudget(accountId: string | undefined, request: FastifyRequest): void {

@@ -20,6 +20,19 @@ describe('configuration from the environment', () => {
     assert.equal(config.publicHost, undefined);
     assert.deepEqual(config.allowedHosts, []);
     assert.deepEqual(config.postgresTimeouts, { connectMs: 3_000, statementMs: 5_000, queryMs: 6_000 });
+    assert.equal(config.drainTimeoutMs, 10_000);
+    assert.equal(config.requestTimeoutMs, 30_000);
+  });
+
+  it('reads the drain deadline and the request timeout in milliseconds', () => {
+    const config = loadConfig({ PARLEY_DRAIN_TIMEOUT_MS: '2500', PARLEY_REQUEST_TIMEOUT_MS: '5000' });
+    assert.equal(config.drainTimeoutMs, 2_500);
+    assert.equal(config.requestTimeoutMs, 5_000);
+  });
+
+  it('reads the hosts links may name from PARLEY_ALLOWED_HOSTS', () => {
+    const config = loadConfig({ PARLEY_ALLOWED_HOSTS: ' chat.example.org, desk.example.org:8443 ,[fd00::5]' });
+    assert.deepEqual(config.allowedHosts, ['chat.example.org', 'desk.example.org:8443', '[fd00::5]']);
   });
 
   it('reads the PostgreSQL deadlines', () => {
@@ -63,6 +76,9 @@ describe('configuration from the environment', () => {
     ['PARLEY_PG_CONNECT_TIMEOUT_MS', { PARLEY_PG_CONNECT_TIMEOUT_MS: '0' }],
     ['PARLEY_PG_STATEMENT_TIMEOUT_MS', { PARLEY_PG_STATEMENT_TIMEOUT_MS: '5s' }],
     ['PARLEY_PG_QUERY_TIMEOUT_MS', { PARLEY_PG_STATEMENT_TIMEOUT_MS: '9000', PARLEY_PG_QUERY_TIMEOUT_MS: '8000' }],
+    ['PARLEY_DRAIN_TIMEOUT_MS', { PARLEY_DRAIN_TIMEOUT_MS: '10s' }],
+    ['PARLEY_DRAIN_TIMEOUT_MS', { PARLEY_DRAIN_TIMEOUT_MS: '0' }],
+    ['PARLEY_REQUEST_TIMEOUT_MS', { PARLEY_REQUEST_TIMEOUT_MS: '-1' }],
   ];
   for (const [variable, env] of refusals) {
     it(`refuses ${JSON.stringify(env)} with a message naming ${variable}`, () => {

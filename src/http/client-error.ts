@@ -1,0 +1,32 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { responseStatusName } from './legacy/error-table.js';
+import { isoWithOffset } from './legacy/time-format.js';
+
+const answers: Record<string, { status: number; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time' },
+  HPE_HEADER_OVERFLOW: { status: 431, message: 'The request headers are too large' },
+};
+const malformed = { status: 400, message: 'The request is malformed' };
+
+/**
+ * Answers what Node reports below any route — a request not received within the request timeout,
+ * headers too large, bytes that are not HTTP — with the JSON envelope (docs/ERRORS.md), then
+ * closes the socket: no request was read, so nothing tells its API or format.
+ */
+export function answerClientError(error: Error, socket: Socket): void {
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : '';
+  // A reset socket has nobody to answer.
+  if (code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, message } = answers[code] ?? malformed;
+  const body = JSON.stringify({
+    error: { time: isoWithOffset(Date.now()), message, internalCode: 40, responseStatus: responseStatusName[status] },
+  });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}

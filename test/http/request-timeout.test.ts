@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { request, type IncomingMessage } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
+import { databaseTargets } from '../support/databases.js';
+import { send } from '../support/http-client.js';
+import { openRaw, parseResponses } from '../support/raw-socket.js';
+import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
+
+const [sqlite] = await databaseTargets();
+const REQUEST_TIMEOUT_MS = 1_000;
+
+const envelope = z.object({
+  error: z.object({ time: z.string(), message: z.string(), internalCode: z.number(), responseStatus: z.string() }),
+});
+
+describe('the request timeout', () => {
+  let server: TestServer;
+  let account: ReturnType<typeof accountSeed>['seed']['accounts'][number];
+  before(async () => {
+    server = await startTestServer(sqlite!, { http: { requestTimeoutMs: REQUEST_TIMEOUT_MS } });
+    const { seed } = accountSeed();
+    await applySeed(server.core, seed);
+    account = seed.accounts[0]!;
+  });
+  after(async () => {
+    server.app.server.closeAllConnections();
+    await server.close();
+  });
+
+  /** Asserts the socket got one 408 in the JSON envelope and was closed. */
+  function assertTimedOut(received: string): void {
+    const [answer, ...more] = parseResponses(received);
+    assert.equal(answer?.status, 408, received);
+    assert.equal(more.length, 0);
+    assert.equal(answer.headers.get('connection'), 'close');
+    const { error } = envelope.parse(JSON.parse(answer.body));
+    assert.equal(error.internalCode, 40);
+    assert.equal(error.responseStatus, 'REQUEST_TIMEOUT');
+  }
+
+  it('answers 408 and closes the socket when a body keeps dribbling and never completes', async () => {
+    const slow = await openRaw(server.baseUrl);
+    slow.write(
+      `POST /api/account/${account.id}/chat/request.json?v=1&NC=true&appKey=${account.appKeys[0]} HTTP/1.1\r\n` +
+        `Host: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{"request":`,
+    );
+    const dribble = setInterval(() => slow.write(' '), 100);
+    try {
+      await slow.closed();
+    } finally {
+      clearInterval(dribble);
+    }
+    assertTimedOut(slow.received());
+  });
+
+  it('answers 408 and closes the socket when the headers never complete', async () => {
+    const slow = await openRaw(server.baseUrl);
+    slow.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const dribble = setInterval(() => slow.write('X-Slow: 1\r\n'), 100);
+    try {
+      await slow.closed();
+    } finally {
+      clearInterval(dribble);
+    }
+    assertTimedOut(slow.received());
+  });
+
+  it('does not cut a long-poll or an event stream that outlasts it: they are slow answers, not slow requests', async () => {
+    const headers = { authorization: `LivePerson appKey=${account.appKeys[0]}` };
+    const started = await send(server.baseUrl, 'POST', `/api/account/${account.id}/chat/request.json?v=1&NC=true`, {
+      headers,
+      body: { request: {} },
+    });
+    assert.equal(started.status, 201, started.text);
+    const chat = new URL(started.header('location')!).pathname;
+    const stream = await new Promise<IncomingMessage>((resolve, reject) => {
+      request(
+        new URL(`${chat}/events?from=0`, server.baseUrl),
+        { headers: { ...headers, accept: 'text/event-stream' } },
+        resolve,
+      )
+        .on('error', reject)
+        .end();
+    });
+    let hasStreamEnded = false;
+    stream.on('data', () => undefined).on('close', () => (hasStreamEnded = true));
+
+    // Three request timeouts long: the answer comes when its wait is over.
+    const polled = await send(server.baseUrl, 'GET', `${chat}.json?v=1&NC=true&from=99&wait=3`, { headers });
+
+    assert.equal(polled.status, 200, polled.text);
+    assert.equal(
+      z.object({ chat: z.object({ info: z.object({ state: z.string() }) }) }).parse(polled.json()).chat.info.state,
+      'waiting',
+    );
+    assert.equal(hasStreamEnded, false, 'the event stream is still open');
+    stream.destroy();
+  });
+});

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { z } from 'zod';
+import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
+import { listOf } from '../support/chat-clients.js';
+import { startParley, type ParleyProcess } from '../support/parley-process.js';
+import { openRaw, parseResponses } from '../support/raw-socket.js';
+
+// The real `parley serve` as a child process, stopped with a real SIGTERM (docs/adr/0006-graceful-drain.md).
+const DEMO_ACCOUNT = '41325501';
+const DEMO_APP_KEY = 'a7847cc4c098c5b6faaa26f2af8c4a72';
+/** A hang check, far below the 72 s keep-alive timeout the exit used to wait for. */
+const EXIT_SLACK_MS = 20_000;
+
+const dirs: string[] = [];
+const processes: ParleyProcess[] = [];
+after(() => {
+  for (const running of processes) running.kill();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function freshDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-shutdown-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function start(dir: string, env: Record<string, string> = {}): Promise<ParleyProcess> {
+  const running = await startParley(dir, env);
+  processes.push(running);
+  return running;
+}
+
+const visitorPath = (path: string) => `/api/account/${DEMO_ACCOUNT}${path}?v=1&NC=true&appKey=${DEMO_APP_KEY}`;
+const host = (url: string) => `Host: ${new URL(url).host}\r\n`;
+const healthRequest = (url: string) => `GET /health HTTP/1.1\r\n${host(url)}\r\n`;
+/** The head of a Start Chat POST whose body is `length` bytes (sent later, or never in full). */
+const startChatHead = (url: string, length: number) =>
+  `POST ${visitorPath('/chat/request.json')} HTTP/1.1\r\n${host(url)}Content-Type: application/json\r\n` +
+  `Content-Length: ${length}\r\n\r\n`;
+
+const healthBody = z.object({ status: z.string(), store: z.string() });
+const envelope = z.object({ error: z.object({ internalCode: z.number(), responseStatus: z.string() }) });
+
+describe('SIGTERM drains the server', () => {
+  it('lets a request in flight on a keep-alive connection finish with Connection: close, says draining, and exits at once', async () => {
+    const dir = freshDir();
+    const server = await start(dir);
+    const body = JSON.stringify({ request: {} });
+
+    // Pipelined behind a /health, so once its answer is back the server has read the POST's head:
+    // the connection is busy, not idle, when the signal comes.
+    const inFlight = await openRaw(server.url);
+    inFlight.write(healthRequest(server.url) + startChatHead(server.url, body.length) + body.slice(0, 5));
+    await inFlight.waitFor(/"status":"ok"/);
+    // A second /health whose head is not finished yet: it arrives during the drain.
+    const health = await openRaw(server.url);
+    health.write(`${healthRequest(server.url)}GET /health HTTP/1.1\r\n${host(server.url)}`);
+    await health.waitFor(/"status":"ok"/);
+    // Neither an idle keep-alive connection nor one that never sent a byte holds the drain up.
+    const idle = await openRaw(server.url);
+    idle.write(healthRequest(server.url));
+    await idle.waitFor(/"status":"ok"/);
+    const preconnected = await openRaw(server.url);
+
+    const signalledAt = Date.now();
+    server.child.kill('SIGTERM');
+    await server.waitForLog(/"msg":"draining"/);
+    await idle.closed();
+    await preconnected.closed();
+    health.write('\r\n');
+    await health.closed();
+    inFlight.write(body.slice(5));
+    await inFlight.closed();
+    const exit = await server.exited;
+
+    const [, draining] = parseResponses(health.received());
+    assert.equal(draining?.status, 503, health.received());
+    assert.deepEqual(healthBody.parse(JSON.parse(draining.body)), { status: 'draining', store: 'ok' });
+    const [, answered] = parseResponses(inFlight.received());
+    assert.equal(answered?.status, 201, inFlight.received());
+    assert.equal(answered.headers.get('connection'), 'close');
+    assert.match(answered.headers.get('location') ?? '', /\/chat\/[^/]+$/);
+    assert.equal(exit.code, 0);
+    assert.ok(exit.at - signalledAt < 10_000 + EXIT_SLACK_MS, `exited ${exit.at - signalledAt} ms after SIGTERM`);
+    assert.doesNotMatch(server.output(), /drain deadline passed/, 'everything finished before the deadline');
+  });
+
+  it('answers a request whose body never completes 503 with Retry-After at the deadline, then exits', async () => {
+    const server = await start(freshDir(), { PARLEY_DRAIN_TIMEOUT_MS: '2000' });
+    const slow = await openRaw(server.url);
+    slow.write(healthRequest(server.url) + startChatHead(server.url, 100_000) + '{"request":');
+    await slow.waitFor(/"status":"ok"/);
+
+    const signalledAt = Date.now();
+    server.child.kill('SIGTERM');
+    // The body keeps dribbling in and never ends.
+    const dribble = setInterval(() => slow.write(' '), 100);
+    try {
+      await slow.closed();
+    } finally {
+      clearInterval(dribble);
+    }
+    const exit = await server.exited;
+
+    const [, refused] = parseResponses(slow.received());
+    assert.equal(refused?.status, 503, slow.received());
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.equal(refused.headers.get('connection'), 'close');
+    const error = envelope.parse(JSON.parse(refused.body)).error;
+    assert.deepEqual(error, { ...error, internalCode: 99, responseStatus: 'SERVICE_UNAVAILABLE' });
+    assert.equal(exit.code, 0);
+    assert.ok(exit.at - signalledAt < 2_000 + EXIT_SLACK_MS, `exited ${exit.at - signalledAt} ms after SIGTERM`);
+    assert.match(server.output(), /"refused":1,"abandoned":0/);
+  });
+
+  it('exits at once on a second signal, without waiting for the deadline', async () => {
+    const server = await start(freshDir(), { PARLEY_DRAIN_TIMEOUT_MS: '600000' });
+    const slow = await openRaw(server.url);
+    slow.write(healthRequest(server.url) + startChatHead(server.url, 1_000) + '{"request":');
+    await slow.waitFor(/"status":"ok"/);
+
+    server.child.kill('SIGTERM');
+    await server.waitForLog(/"msg":"draining"/);
+    const secondAt = Date.now();
+    server.child.kill('SIGTERM');
+    const exit = await server.exited;
+
+    assert.equal(exit.code, 1);
+    assert.ok(exit.at - secondAt < EXIT_SLACK_MS, `exited ${exit.at - secondAt} ms after the second SIGTERM`);
+    await slow.closed();
+  });
+
+  it('leaves every line POST racing the signal either acknowledged and stored once, or refused and not stored', async () => {
+    const dir = freshDir();
+    const first = await start(dir);
+    const baseUrl = first.url;
+    const alice = await AgentClient.login({
+      baseUrl,
+      accountId: DEMO_ACCOUNT,
+      username: 'alice',
+      password: 'alice-demo-pass',
+    });
+    await alice.setAvailability('Online');
+    const visitor = await VisitorClient.startChat({
+      baseUrl,
+      accountId: DEMO_ACCOUNT,
+      appKey: DEMO_APP_KEY,
+      skill: 'Sales',
+      keepAliveMs: 0,
+    });
+    assert.ok((await alice.acceptNext()) !== null, 'the chat rang at alice');
+    const linesPath = visitorPath(`/chat/${visitor.id}/events.json`);
+
+    type Outcome = { text: string; status: number; retryAfter?: string } | { text: string; error: string };
+    const agent = new Agent({ keepAlive: true, maxSockets: 5 });
+    const postLine = (text: string) =>
+      new Promise<Outcome>((resolve) => {
+        const payload = JSON.stringify({ event: { '@type': 'line', text } });
+        const url = new URL(baseUrl);
+        request(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'POST',
+            path: linesPath,
+            agent,
+            headers: { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) },
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () => {
+              const retryAfter = response.headers['retry-after'];
+              resolve({ text, status: response.statusCode ?? 0, ...(retryAfter === undefined ? {} : { retryAfter }) });
+            });
+            response.on('error', (error) => resolve({ text, error: error.message }));
+          },
+        )
+          .on('error', (error) => resolve({ text, error: error.message }))
+          .end(payload);
+      });
+
+    // Five keep-alive connections, twenty lines each; the signal comes after the twentieth answer.
+    const outcomes: Outcome[] = [];
+    let signalledAt = 0;
+    await Promise.all(
+      Array.from({ length: 5 }, async (_, worker) => {
+        for (let n = 0; n < 20; n += 1) {
+          const outcome = await postLine(`line ${worker}-${n}`);
+          outcomes.push(outcome);
+          if (outcomes.length === 20) {
+            signalledAt = Date.now();
+            first.child.kill('SIGTERM');
+          }
+        }
+      }),
+    );
+    agent.destroy();
+    const exit = await first.exited;
+    assert.equal(exit.code, 0);
+    assert.ok(exit.at - signalledAt < 10_000 + EXIT_SLACK_MS, `exited ${exit.at - signalledAt} ms after SIGTERM`);
+
+    const acknowledged = outcomes.filter((o) => 'status' in o && o.status === 201).map((o) => o.text);
+    for (const outcome of outcomes) {
+      if ('error' in outcome || outcome.status === 201) continue;
+      assert.equal(outcome.status, 503, JSON.stringify(outcome));
+      assert.equal(outcome.retryAfter, '1', JSON.stringify(outcome));
+    }
+    assert.equal(outcomes.length, 100);
+    assert.ok(acknowledged.length >= 20, `${acknowledged.length} acknowledged`);
+    assert.ok(acknowledged.length < 100, 'some POSTs raced the shutdown and lost');
+
+    const second = await start(dir);
+    const read = await fetch(`${second.url}${visitorPath(`/chat/${visitor.id}/events.json`)}&from=0`);
+    assert.equal(read.status, 200);
+    const wireEvent = z.object({ source: z.string().optional(), text: z.string().optional() });
+    const { events } = z
+      .object({ events: z.object({ event: z.union([wireEvent, z.array(wireEvent)]).optional() }) })
+      .parse(await read.json());
+    const stored = listOf(events.event)
+      .filter((event) => event.source === 'visitor')
+      .map((event) => event.text ?? '');
+    assert.deepEqual(
+      [...stored].sort(),
+      [...acknowledged].sort(),
+      'every acknowledged line stored exactly once, no other line stored',
+    );
+    second.child.kill('SIGTERM');
+    assert.equal((await second.exited).code, 0);
+  });
+});
