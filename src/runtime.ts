@@ -14,6 +14,7 @@ import { createMemoryNonceCache } from './memory/memory-nonce-cache.js';
 import { createMemoryRateLimiter } from './memory/memory-rate-limiter.js';
 import { createAesSecretBox } from './security/aes-secret-box.js';
 import { createScryptHasher, type ScryptCost } from './security/scrypt-hasher.js';
+import { createBoundedHasher } from './security/bounded-hasher.js';
 import { openStore } from './store/open-store.js';
 import { createSmtpMailer } from './mail/smtp-mailer.js';
 import { sanitizeAgentHtml } from './security/html-sanitizer.js';
@@ -71,7 +72,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     clock,
     random: secureRandom,
     bus: createMemoryEventBus(),
-    hasher: createScryptHasher(options.scryptCost),
+    // Bounded, so that a login flood cannot take the thread pool the SQLite flush needs.
+    hasher: createBoundedHasher(createScryptHasher(options.scryptCost)),
     secrets,
     rateLimiter: createMemoryRateLimiter(clock),
     nonces: createMemoryNonceCache(clock),
