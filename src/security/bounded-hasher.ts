@@ -12,10 +12,10 @@ export interface HashingBound {
 
 /**
  * One scrypt at a time: it leaves three of libuv's four threads to the SQLite WAL flush every
- * answered write waits for, and one of two cores to the event loop. Sixteen waiting (a few
- * seconds of hashing at the production cost) bound how late a queued login is answered.
+ * answered write waits for, and one of two cores to the event loop. 32 waiting (a shift of agents
+ * logging in at once; about 3 s of hashing at the production cost) bound how late one is answered.
  */
-export const defaultHashingBound: HashingBound = { concurrency: 1, maxQueued: 16, retryAfterMs: 2_000 };
+export const defaultHashingBound: HashingBound = { concurrency: 1, maxQueued: 32, retryAfterMs: 2_000 };
 
 /**
  * A PasswordHasher that runs at most `concurrency` hashes of `inner` at once, in arrival order,
