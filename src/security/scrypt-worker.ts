@@ -2,12 +2,13 @@ import type { ScryptOptions } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
 // A plain script (no TypeScript, no ESM loader), so that it starts the same from dist/ and under tsx.
-// On Linux a thread's nice value is its own: the lowest priority makes scrypt take whatever CPU
-// the event loop and the disk flushes leave, instead of sharing it with them evenly.
+// On Linux a thread's nice value is its own: at nice 10 (a tenth of a normal thread's CPU share when
+// they compete) scrypt yields to the event loop and the disk flushes without starving when the
+// machine is busy with other work (at nice 19 a benchmark on a loaded machine never got past seeding).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { scryptSync } = require('node:crypto');
-try { require('node:os').setPriority(19); } catch { /* not permitted here: run at normal priority */ }
+try { require('node:os').setPriority(10); } catch { /* not permitted here: run at normal priority */ }
 parentPort.on('message', ({ id, password, salt, keyLength, options }) => {
   try {
     const key = scryptSync(password, Buffer.from(salt), keyLength, options);
@@ -34,7 +35,7 @@ const isReply = (value: unknown): value is Reply =>
   typeof value === 'object' && value !== null && typeof Reflect.get(value, 'id') === 'number';
 
 /**
- * scrypt in a dedicated worker thread at the lowest priority, off libuv's four-thread pool, which the
+ * scrypt in a dedicated worker thread at a low priority (nice 10), off libuv's four-thread pool, which the
  * SQLite driver's WAL flushes need (docs/adr/0008-login-throttling.md). Calls run one after another.
  * A worker that dies fails what it was computing and is started again on the next call.
  */
