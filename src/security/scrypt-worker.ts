@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 // A plain script (no TypeScript, no ESM loader), so that it starts the same from dist/ and under tsx.
 // On Linux a thread's nice value is its own: at nice 10 (a tenth of a normal thread's CPU share when
 // they compete) scrypt yields to the event loop and the disk flushes without starving when the
-// machine is busy with other work (at nice 19 a benchmark on a loaded machine never got past seeding).
+// machine is busy with other work.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { scryptSync } = require('node:crypto');
