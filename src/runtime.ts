@@ -13,6 +13,8 @@ import { createMemoryEventBus } from './memory/memory-event-bus.js';
 import { createMemoryRateLimiter } from './memory/memory-rate-limiter.js';
 import { createAesSecretBox } from './security/aes-secret-box.js';
 import { createScryptHasher, type ScryptCost } from './security/scrypt-hasher.js';
+import { createBoundedHasher } from './security/bounded-hasher.js';
+import { createScryptWorker } from './security/scrypt-worker.js';
 import { openStore } from './store/open-store.js';
 import { createSmtpMailer } from './mail/smtp-mailer.js';
 import { sanitizeAgentHtml } from './security/html-sanitizer.js';
@@ -65,12 +67,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   }
   const clock = options.clock ?? systemClock;
   const mailer = config.smtp === undefined ? undefined : createSmtpMailer(config.smtp);
+  const scryptWorker = createScryptWorker();
   const core = createCore({
     store: opened.store,
     clock,
     random: secureRandom,
     bus: createMemoryEventBus(),
-    hasher: createScryptHasher(options.scryptCost),
+    // In a low-priority thread of its own and bounded, so that a login flood cannot take the
+    // thread pool and the CPU the SQLite flush and the event loop need.
+    hasher: createBoundedHasher(createScryptHasher(options.scryptCost, scryptWorker.derive)),
     secrets,
     rateLimiter: createMemoryRateLimiter(clock),
     sanitizeHtml: sanitizeAgentHtml,
@@ -80,6 +85,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     core,
     close: async () => {
       mailer?.close();
+      await scryptWorker.close();
       await opened.store.close();
     },
   };

@@ -2,6 +2,7 @@ import { createAdministration } from './accounts/administration.js';
 import { createCachedStore } from './cached-store.js';
 import { createLogin } from './auth/login.js';
 import { createLoginSessions } from './auth/login-sessions.js';
+import { defaultLoginBudgets } from './auth/login-throttle.js';
 import { createOAuth1Verifier } from './auth/verify-oauth1.js';
 import { createServiceResolver } from './domain/resolve-services.js';
 import type {
@@ -42,8 +43,10 @@ export interface CoreDeps {
   sanitizeHtml: (html: string) => string;
   /** Sends transcripts; without it transcript requests answer 404 / 42. */
   mailer?: Mailer;
-  /** Login attempts per account and user name; default 10 at once, then one every 3 s. */
+  /** Failed logins per user and client address (default in `defaultLoginBudgets`). */
   loginBudget?: RateBudget;
+  /** Failed logins per client address over all user names: password spraying. */
+  loginAddressBudget?: RateBudget;
 }
 
 /** The domain core: every use case, wired over the ports it is given. */
@@ -92,7 +95,14 @@ export function createCore(given: CoreDeps) {
       await deps.store.nonces.deleteExpired(now);
       await deps.store.idempotencyKeys.deleteExpired(now);
     },
-    login: createLogin({ ...deps, sessions, loginBudget: deps.loginBudget ?? { burst: 10, perSecond: 1 / 3 } }),
+    login: createLogin({
+      ...deps,
+      sessions,
+      loginBudgets: {
+        userAtAddress: deps.loginBudget ?? defaultLoginBudgets.userAtAddress,
+        address: deps.loginAddressBudget ?? defaultLoginBudgets.address,
+      },
+    }),
     oauth1: createOAuth1Verifier(deps),
     services: createServiceResolver(deps.store),
     seeds: createSeedApplier({ ...deps, sessions }),

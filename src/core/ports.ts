@@ -306,6 +306,11 @@ export interface EventBus {
 export interface RateLimiter {
   /** Takes one token from `key`'s bucket; when empty, says how long until one is back. */
   take(key: string, budget: RateBudget): { allowed: true } | { allowed: false; retryAfterMs: number };
+  /**
+   * Gives back one token `take` handed out, up to the burst: what it paid for did not count (a
+   * login whose password was right is no failure, docs/adr/0008-login-throttling.md).
+   */
+  refund(key: string, budget: RateBudget): void;
 }
 
 export interface RateBudget {

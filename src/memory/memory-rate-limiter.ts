@@ -1,4 +1,4 @@
-import type { Clock, RateLimiter } from '../core/ports.js';
+import type { Clock, RateBudget, RateLimiter } from '../core/ports.js';
 
 interface Bucket {
   tokens: number;
@@ -11,11 +11,13 @@ interface Bucket {
  */
 export function createMemoryRateLimiter(clock: Clock, maxBuckets = 100_000): RateLimiter {
   const buckets = new Map<string, Bucket>();
+  const refilledAt = (bucket: Bucket, budget: RateBudget, now: number) =>
+    Math.min(budget.burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * budget.perSecond);
   return {
     take(key, budget) {
       const now = clock.now();
       const bucket = buckets.get(key) ?? { tokens: budget.burst, updatedAt: now };
-      const refilled = Math.min(budget.burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * budget.perSecond);
+      const refilled = refilledAt(bucket, budget, now);
       if (refilled >= 1) {
         buckets.set(key, { tokens: refilled - 1, updatedAt: now });
         if (buckets.size > maxBuckets) sweep(now);
@@ -23,6 +25,13 @@ export function createMemoryRateLimiter(clock: Clock, maxBuckets = 100_000): Rat
       }
       buckets.set(key, { tokens: refilled, updatedAt: now });
       return { allowed: false, retryAfterMs: Math.ceil(((1 - refilled) / budget.perSecond) * 1000) };
+    },
+    refund(key, budget) {
+      const bucket = buckets.get(key);
+      // No bucket: it was swept as full, and a full bucket has nothing to give back to.
+      if (bucket === undefined) return;
+      const now = clock.now();
+      buckets.set(key, { tokens: Math.min(budget.burst, refilledAt(bucket, budget, now) + 1), updatedAt: now });
     },
   };
 

@@ -21,12 +21,16 @@ const KEY_LENGTH = 32;
  * scrypt password hashing with a per-hash salt. The cost is stored in the hash
  * (`scrypt$N$r$p$salt$key`), so it can be raised later without invalidating old hashes.
  */
-export function createScryptHasher(cost: ScryptCost = productionScryptCost): PasswordHasher {
+export function createScryptHasher(
+  cost: ScryptCost = productionScryptCost,
+  /** Where scrypt runs: libuv's pool by default, a worker thread in the server (runtime.ts). */
+  derive: (password: string, salt: Buffer, keyLength: number, options: ScryptOptions) => Promise<Buffer> = scryptAsync,
+): PasswordHasher {
   const options = (c: ScryptCost): ScryptOptions => ({ N: c.N, r: c.r, p: c.p, maxmem: 256 * c.N * c.r });
   return {
     async hash(plain) {
       const salt = randomBytes(16);
-      const key = await scryptAsync(plain, salt, KEY_LENGTH, options(cost));
+      const key = await derive(plain, salt, KEY_LENGTH, options(cost));
       return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64url'), key.toString('base64url')].join('$');
     },
     async verify(plain, hash) {
@@ -35,7 +39,7 @@ export function createScryptHasher(cost: ScryptCost = productionScryptCost): Pas
       const stored = { N: Number(n), r: Number(r), p: Number(p) };
       if (![stored.N, stored.r, stored.p].every((v) => Number.isInteger(v) && v > 0)) return false;
       const expected = Buffer.from(key, 'base64url');
-      const actual = await scryptAsync(plain, Buffer.from(salt, 'base64url'), expected.length, options(stored));
+      const actual = await derive(plain, Buffer.from(salt, 'base64url'), expected.length, options(stored));
       return timingSafeEqual(actual, expected);
     },
   };

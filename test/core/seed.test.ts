@@ -245,8 +245,16 @@ for (const target of await databaseTargets()) {
       await applySeed(server.core, seed);
       const oldHash = (await server.store.users.get(accountId, 2001))?.passwordHash;
       const bossHash = (await server.store.users.get(accountId, 2002))?.passwordHash;
-      const alice = await server.core.login.login(accountId, { username: 'alice', password: 'alice-pass' });
-      const boss = await server.core.login.login(accountId, { username: 'boss', password: 'boss-pass' });
+      const alice = await server.core.login.login(
+        accountId,
+        { username: 'alice', password: 'alice-pass' },
+        { address: '127.0.0.1' },
+      );
+      const boss = await server.core.login.login(
+        accountId,
+        { username: 'boss', password: 'boss-pass' },
+        { address: '127.0.0.1' },
+      );
       await server.core.sessions.authenticateBearer(accountId, alice.tokens.bearer);
 
       await applySeed(
@@ -269,17 +277,25 @@ for (const target of await databaseTargets()) {
       assert.equal(stillBoss.user.loginName, 'boss');
 
       await assert.rejects(
-        server.core.login.login(accountId, { username: 'alice', password: 'alice-pass' }),
+        server.core.login.login(accountId, { username: 'alice', password: 'alice-pass' }, { address: '127.0.0.1' }),
         isChatError(ErrorCode.CREDENTIALS_INVALID),
       );
-      const again = await server.core.login.login(accountId, { username: 'alice', password: 'alice-new-pass' });
+      const again = await server.core.login.login(
+        accountId,
+        { username: 'alice', password: 'alice-new-pass' },
+        { address: '127.0.0.1' },
+      );
       assert.equal(again.user.id, 2001);
     });
 
     it('ends the login sessions of a user the seed now disables', async () => {
       const { accountId, seed } = accountSeed();
       await applySeed(server.core, seed);
-      const alice = await server.core.login.login(accountId, { username: 'alice', password: 'alice-pass' });
+      const alice = await server.core.login.login(
+        accountId,
+        { username: 'alice', password: 'alice-pass' },
+        { address: '127.0.0.1' },
+      );
 
       await applySeed(
         server.core,
@@ -299,7 +315,11 @@ for (const target of await databaseTargets()) {
     it('leaves the database exactly as it was when a later account of the seed conflicts', async () => {
       const existing = accountSeed();
       await applySeed(server.core, existing.seed);
-      const alice = await server.core.login.login(existing.accountId, { username: 'alice', password: 'alice-pass' });
+      const alice = await server.core.login.login(
+        existing.accountId,
+        { username: 'alice', password: 'alice-pass' },
+        { address: '127.0.0.1' },
+      );
       const before = await snapshot(server.store, existing.accountId);
       const fresh = accountSeed();
       server.clock.advance(60_000);

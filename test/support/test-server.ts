@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { ManualClock } from '../../src/core/clock.js';
 import { createCore, type Core } from '../../src/core/create-core.js';
-import type { Mailer, RateBudget } from '../../src/core/ports.js';
+import type { Mailer, PasswordHasher, RateBudget } from '../../src/core/ports.js';
 import type { DatabaseLocation } from '../../src/store/open-store.js';
 import { parseSeed } from '../../src/core/seed/parse-seed.js';
 import { buildApp, type HttpConfig } from '../../src/http/app.js';
@@ -34,7 +34,12 @@ export interface TestServer {
 
 export interface TestServerOptions {
   http?: Partial<HttpConfig>;
+  /** Failed logins per user and client address (generous unless given). */
   loginBudget?: RateBudget;
+  /** Failed logins per client address over all user names (generous unless given). */
+  loginAddressBudget?: RateBudget;
+  /** Wraps the cheap test hasher (to bound it, or to hold hashes back). */
+  hasher?: (cheap: PasswordHasher) => PasswordHasher;
   secretKey?: Uint8Array;
   /** Sends transcripts (a real SMTP mailer in tests that read what arrived). */
   mailer?: Mailer;
@@ -73,11 +78,12 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
     clock,
     random: secureRandom,
     bus: createMemoryEventBus(),
-    hasher: createScryptHasher(TEST_SCRYPT_COST),
+    hasher: (options.hasher ?? ((cheap) => cheap))(createScryptHasher(TEST_SCRYPT_COST)),
     secrets: createAesSecretBox(options.secretKey ?? randomBytes(32)),
     rateLimiter: createMemoryRateLimiter(clock),
     sanitizeHtml: sanitizeAgentHtml,
     loginBudget: options.loginBudget ?? generous,
+    loginAddressBudget: options.loginAddressBudget ?? generous,
     ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
   });
   const app = await buildApp({

@@ -1,17 +1,24 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import { AuthMethod, Permission, type Account, type User } from '../model.js';
-import type { PasswordHasher, RateBudget, RateLimiter, Store } from '../ports.js';
+import type { PasswordHasher, RateLimiter, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
 import type { LoginSessions, StartedLogin } from './login-sessions.js';
 import { isRecord } from '../guards.js';
+import { createLoginThrottle, type LoginAttempt, type LoginBudgets } from './login-throttle.js';
 
 export interface LoginDeps {
   store: Store;
   hasher: PasswordHasher;
   sessions: LoginSessions;
   rateLimiter: RateLimiter;
-  /** Login attempts per account and user name (brute-force brake). */
-  loginBudget: RateBudget;
+  /** Failed logins tolerated per user and address, and per address. */
+  loginBudgets: LoginBudgets;
+}
+
+/** Who is logging in, as the transport saw it: the core never sees the request. */
+export interface LoginClient {
+  /** The client's address (behind a trusted proxy, the one the proxy reports). */
+  address: string;
 }
 
 const nonEmptyString = (body: Record<string, unknown>, field: string): string => {
@@ -26,7 +33,7 @@ const nonEmptyString = (body: Record<string, unknown>, field: string): string =>
  * User Login (L1) and Application Login (L2), platform §4.1–4.3. The body decides which, as
  * node-agent-sdk does: username + password → user login; assertion → SAML; otherwise API key.
  */
-export function createLogin({ store, hasher, sessions, rateLimiter, loginBudget }: LoginDeps) {
+export function createLogin({ store, hasher, sessions, rateLimiter, loginBudgets }: LoginDeps) {
   // A hash of a value nobody knows, verified when the user or key is unknown so that the time an
   // answer takes does not tell which part of the credentials was wrong.
   let decoy: Promise<string> | undefined;
@@ -35,48 +42,83 @@ export function createLogin({ store, hasher, sessions, rateLimiter, loginBudget 
   const invalid = () => new ChatError(ErrorCode.CREDENTIALS_INVALID, 'Invalid site or agent credentials');
   const notAllowed = (why: string) => new ChatError(ErrorCode.USER_NOT_ALLOWED, why);
 
-  const brake = (account: Account, username: string): void => {
-    const decision = rateLimiter.take(`login:${account.id}:${username.toLowerCase()}`, loginBudget);
-    if (!decision.allowed) {
-      throw new ChatError(ErrorCode.RATE_LIMITED, 'Too many login attempts', { retryAfterMs: decision.retryAfterMs });
+  const throttle = createLoginThrottle(rateLimiter, loginBudgets);
+
+  /**
+   * Runs one attempt under the throttle. `work` calls `failed` just before it throws for a wrong
+   * guess; whatever else ends the attempt (right credentials, a disabled user, a hasher too busy to
+   * judge) gives its tokens back.
+   */
+  async function throttled<T>(
+    account: Account,
+    username: string,
+    client: LoginClient,
+    work: (failed: () => void) => Promise<T>,
+  ): Promise<T> {
+    const attempt: LoginAttempt = throttle.begin(account.id, username, client.address);
+    let isFailure = false;
+    try {
+      return await work(() => {
+        isFailure = true;
+      });
+    } finally {
+      if (!isFailure) attempt.release();
     }
-  };
+  }
 
   const checkUsable = (user: User): void => {
     if (!user.enabled) throw notAllowed('User is disabled');
     if (user.changePwdNextLogin) throw new ChatError(ErrorCode.PASSWORD_EXPIRED, 'Password expired');
   };
 
-  async function passwordLogin(account: Account, username: string, password: string): Promise<StartedLogin> {
-    brake(account, username);
-    const user = await store.users.findByLoginName(account.id, username);
-    if (user?.isApiUser === true && user.passwordHash === null) {
-      // Verify anyway: the answer must take as long as for anyone else.
-      await hasher.verify(password, await decoyHash());
-      throw notAllowed('This user logs in with an API key');
-    }
-    const matches = await hasher.verify(password, user?.passwordHash ?? (await decoyHash()));
-    if (user === undefined || !matches) throw invalid();
+  async function passwordLogin(
+    account: Account,
+    username: string,
+    password: string,
+    client: LoginClient,
+  ): Promise<StartedLogin> {
+    const user = await throttled(account, username, client, async (failed) => {
+      const found = await store.users.findByLoginName(account.id, username);
+      if (found?.isApiUser === true && found.passwordHash === null) {
+        // Verify anyway: the answer must take as long as for anyone else.
+        await hasher.verify(password, await decoyHash());
+        failed();
+        throw notAllowed('This user logs in with an API key');
+      }
+      const matches = await hasher.verify(password, found?.passwordHash ?? (await decoyHash()));
+      if (found === undefined || !matches) {
+        failed();
+        throw invalid();
+      }
+      return found;
+    });
     checkUsable(user);
     return sessions.start(account, user, AuthMethod.PASSWORD);
   }
 
-  async function applicationLogin(account: Account, body: Record<string, unknown>): Promise<StartedLogin> {
+  async function applicationLogin(
+    account: Account,
+    body: Record<string, unknown>,
+    client: LoginClient,
+  ): Promise<StartedLogin> {
     const username = nonEmptyString(body, 'username');
     const appKey = nonEmptyString(body, 'appKey');
     const secret = nonEmptyString(body, 'secret');
     const accessToken = nonEmptyString(body, 'accessToken');
     const accessTokenSecret = nonEmptyString(body, 'accessTokenSecret');
-    brake(account, username);
-    const key = await store.apiKeys.get(account.id, appKey);
-    // Both hashes are always checked, so a wrong first value costs the same as a wrong second.
-    const [secretOk, tokenSecretOk] = await Promise.all([
-      hasher.verify(secret, key?.secretHash ?? (await decoyHash())),
-      hasher.verify(accessTokenSecret, key?.accessTokenSecretHash ?? (await decoyHash())),
-    ]);
-    if (key === undefined || !key.enabled || key.accessToken !== accessToken || !secretOk || !tokenSecretOk) {
-      throw invalid();
-    }
+    const key = await throttled(account, username, client, async (failed) => {
+      const found = await store.apiKeys.get(account.id, appKey);
+      // Both hashes are always checked, so a wrong first value costs the same as a wrong second.
+      const [secretOk, tokenSecretOk] = await Promise.all([
+        hasher.verify(secret, found?.secretHash ?? (await decoyHash())),
+        hasher.verify(accessTokenSecret, found?.accessTokenSecretHash ?? (await decoyHash())),
+      ]);
+      if (found === undefined || !found.enabled || found.accessToken !== accessToken || !secretOk || !tokenSecretOk) {
+        failed();
+        throw invalid();
+      }
+      return found;
+    });
     if (!key.permissions.includes(Permission.USER_LOGIN)) throw notAllowed('API key lacks the User Login permission');
     const user = await store.users.findByLoginName(account.id, username);
     if (user === undefined || !user.isApiUser || !user.allowedAppKeys.includes(appKey)) {
@@ -87,18 +129,19 @@ export function createLogin({ store, hasher, sessions, rateLimiter, loginBudget 
   }
 
   return {
-    async login(accountId: string, body: unknown): Promise<StartedLogin> {
+    /** Logs in from `client`; failed attempts are throttled per user and address and per address. */
+    async login(accountId: string, body: unknown, client: LoginClient): Promise<StartedLogin> {
       const account = await requireAccount(store, accountId);
       if (!isRecord(body))
         throw new ChatError(ErrorCode.VALIDATION, 'The body must be a JSON object', { field: 'body' });
       if (body.username !== undefined && body.password !== undefined) {
-        return passwordLogin(account, nonEmptyString(body, 'username'), nonEmptyString(body, 'password'));
+        return passwordLogin(account, nonEmptyString(body, 'username'), nonEmptyString(body, 'password'), client);
       }
       if (body.assertion !== undefined) {
         // SAML login (L3) is optional and not configured in this deployment (platform §4.3).
         throw notAllowed('SAML login is not configured for this account');
       }
-      return applicationLogin(account, body);
+      return applicationLogin(account, body, client);
     },
   };
 }

@@ -31,7 +31,8 @@ export function registerLoginRoutes(app: FastifyInstance, core: Core, origin: Pu
   registerResource(app, '/api/account/:accountId/login', {
     POST: async (request, reply) => {
       const accountId = pathParam(request, 'accountId');
-      const login = await core.login.login(accountId, request.body);
+      // request.ip is the proxy's report only with PARLEY_TRUST_PROXY, so a client cannot pick its own.
+      const login = await core.login.login(accountId, request.body, { address: request.ip });
       const baseURIs = await core.services.all(accountId, publicAuthority(request, origin));
       const isSecure = publicScheme(request, origin) === 'https';
       // No Secure flag over plain HTTP: cookie jars would never send it back (platform §4.6).
