@@ -1,7 +1,9 @@
 import { Kysely, type LogEvent } from 'kysely';
 import pg from 'pg';
+import { PostgresDiskWatch } from './postgres-faults.js';
 import { SchemaScopedPostgresDialect } from './postgres-introspector.js';
 import type { Database } from './schema.js';
+import type { StoreCondition } from '../core/ports.js';
 
 /**
  * How long PostgreSQL may take before a request gives up with a retryable 503 (README,
@@ -33,8 +35,14 @@ export interface PostgresOptions {
   timeouts: PostgresTimeouts | undefined;
 }
 
+export interface OpenedPostgres {
+  db: Kysely<Database>;
+  /** See Store.condition: `disk-full` for a while after PostgreSQL reported its disk full. */
+  condition: () => StoreCondition;
+}
+
 /** A Kysely instance over a pg pool whose faults are bounded in time and answered with 503. */
-export function openPostgres({ url, schema, log, poolSize, timeouts }: PostgresOptions): Kysely<Database> {
+export function openPostgres({ url, schema, log, poolSize, timeouts }: PostgresOptions): OpenedPostgres {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -52,8 +60,10 @@ export function openPostgres({ url, schema, log, poolSize, timeouts }: PostgresO
   // An idle client that loses its connection must not crash the process; the pool drops it and the
   // next request gets a fresh one. Checked-out clients are guarded by the driver.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({
-    dialect: new SchemaScopedPostgresDialect({ pool }, schema ?? 'public'),
+  const disk = new PostgresDiskWatch();
+  const db = new Kysely<Database>({
+    dialect: new SchemaScopedPostgresDialect({ pool }, schema ?? 'public', disk),
     ...(log === undefined ? {} : { log }),
   });
+  return { db, condition: () => disk.condition() };
 }

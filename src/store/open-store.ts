@@ -57,14 +57,14 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
     location.kind === 'sqlite'
       ? openSqlite(location.path, log, options.walHighWaterBytes ?? DEFAULT_WAL_HIGH_WATER_BYTES)
       : {
-          db: openPostgres({
+          ...openPostgres({
             ...location,
             log,
             poolSize: options.poolSize ?? 10,
             timeouts: options.postgresTimeouts ?? DEFAULT_POSTGRES_TIMEOUTS,
           }),
           // Migrations may rightly run longer than any request's deadline (an index on a big table).
-          openMigrationDb: () => openPostgres({ ...location, log, poolSize: 1, timeouts: undefined }),
+          openMigrationDb: () => openPostgres({ ...location, log, poolSize: 1, timeouts: undefined }).db,
         };
   const { db } = opened;
   return {

@@ -6,7 +6,13 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type pg from 'pg';
-import { databaseUnavailable, isConnectionFailure, isNetworkError, isRetryableServerError } from './postgres-faults.js';
+import {
+  databaseUnavailable,
+  isConnectionFailure,
+  isNetworkError,
+  isRetryableServerError,
+  type PostgresDiskWatch,
+} from './postgres-faults.js';
 
 // Kysely's own PostgresDriver leaves two faults to the application (docs/adr/0004-postgres-faults.md):
 // a checked-out pg client has no 'error' listener, so a backend terminated between two statements of
@@ -18,9 +24,11 @@ import { databaseUnavailable, isConnectionFailure, isNetworkError, isRetryableSe
 /** Kysely's Driver over a pg.Pool that survives backend restarts, resets and black holes. */
 export class ResilientPostgresDriver implements Driver {
   #pool: pg.Pool | undefined;
+  readonly #disk: PostgresDiskWatch;
 
-  constructor(pool: pg.Pool) {
+  constructor(pool: pg.Pool, disk: PostgresDiskWatch) {
     this.#pool = pool;
+    this.#disk = disk;
   }
 
   async init(): Promise<void> {}
@@ -37,7 +45,7 @@ export class ResilientPostgresDriver implements Driver {
       if (this.#pool === undefined) throw new Error('the store is closed', { cause: error });
       throw databaseUnavailable(error);
     }
-    return new GuardedConnection(client);
+    return new GuardedConnection(client, this.#disk);
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -85,12 +93,14 @@ class GuardedConnection implements DatabaseConnection {
   /** Why this client must not be used again, once it failed on the wire. */
   #failure: unknown;
   readonly #client: pg.PoolClient;
+  readonly #disk: PostgresDiskWatch;
   // While checked out, the pool's own listener is detached: without this one, a backend
   // terminated between two statements would be an unhandled 'error' event.
   readonly #onError = (error: Error): void => this.discard(error);
 
-  constructor(client: pg.PoolClient) {
+  constructor(client: pg.PoolClient, disk: PostgresDiskWatch) {
     this.#client = client;
+    this.#disk = disk;
     client.on('error', this.#onError);
   }
 
@@ -119,6 +129,7 @@ class GuardedConnection implements DatabaseConnection {
         throw databaseUnavailable(error);
       }
       if (isRetryableServerError(error)) {
+        this.#disk.note(error);
         if (endsSession(error)) this.discard(error);
         throw databaseUnavailable(error);
       }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { ChatError, ErrorCode } from '../core/errors.js';
+import type { StoreCondition } from '../core/ports.js';
 
 /** What a client is told to wait before retrying a request the database could not serve. */
 export const DATABASE_RETRY_AFTER_MS = 1_000;
@@ -53,6 +54,27 @@ export function isConnectionFailure(error: unknown): boolean {
   if (!(error instanceof Error) || error instanceof pg.DatabaseError) return false;
   if (error instanceof TypeError || error instanceof RangeError) return false;
   return true;
+}
+
+// How long PostgreSQL's disk_full is remembered after it was last seen. /health reports it (503)
+// meanwhile; reads still succeed then, so only a write can tell that space is back, and the load
+// balancer's traffic after this interval is that write.
+export const DISK_FULL_MEMORY_MS = 15_000;
+
+/** Remembers PostgreSQL's `disk_full` (53100), so /health can say why writes fail (Store.condition). */
+export class PostgresDiskWatch {
+  #fullUntil = 0;
+
+  /** `now` is the wall clock; tests pass their own. */
+  constructor(private readonly now: () => number = Date.now) {}
+
+  note(error: unknown): void {
+    if (error instanceof pg.DatabaseError && error.code === '53100') this.#fullUntil = this.now() + DISK_FULL_MEMORY_MS;
+  }
+
+  condition(): StoreCondition {
+    return this.now() < this.#fullUntil ? 'disk-full' : 'ok';
+  }
 }
 
 /** True for a Node socket error (refused, reset, unreachable) by its errno code. */

@@ -13,6 +13,7 @@ import {
   type TableMetadata,
 } from 'kysely';
 import { ResilientPostgresDriver } from './postgres-driver.js';
+import { PostgresDiskWatch } from './postgres-faults.js';
 
 // Kysely's PostgreSQL introspector reads every table of every schema and calls
 // pg_get_serial_sequence() on each column. When another connection drops a schema between the
@@ -99,12 +100,13 @@ export class SchemaScopedPostgresDialect extends PostgresDialect {
   constructor(
     private readonly config: PostgresDialectConfig & { pool: pg.Pool },
     private readonly schema: string,
+    private readonly disk = new PostgresDiskWatch(),
   ) {
     super(config);
   }
 
   override createDriver(): Driver {
-    return new ResilientPostgresDriver(this.config.pool);
+    return new ResilientPostgresDriver(this.config.pool, this.disk);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- matches Dialect.createIntrospector
