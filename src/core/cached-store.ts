@@ -185,5 +185,6 @@ function storeShape(store: Store): Store {
     visitorIdentities: store.visitorIdentities,
     nonces: store.nonces,
     idempotencyKeys: store.idempotencyKeys,
+    knownLoginSources: store.knownLoginSources,
   };
 }

@@ -2,7 +2,7 @@ import { createAdministration } from './accounts/administration.js';
 import { createCachedStore } from './cached-store.js';
 import { createLogin } from './auth/login.js';
 import { createLoginSessions } from './auth/login-sessions.js';
-import { defaultLoginBudgets } from './auth/login-throttle.js';
+import { defaultLoginBudgets, KNOWN_SOURCE_WINDOW_MS } from './auth/login-throttle.js';
 import { createOAuth1Verifier } from './auth/verify-oauth1.js';
 import { createServiceResolver } from './domain/resolve-services.js';
 import type {
@@ -47,6 +47,8 @@ export interface CoreDeps {
   loginBudget?: RateBudget;
   /** Failed logins per client address over all user names: password spraying. */
   loginAddressBudget?: RateBudget;
+  /** Failed logins per user name from all addresses, known sources exempt: distributed attacks. */
+  loginUserBudget?: RateBudget;
 }
 
 /** The domain core: every use case, wired over the ports it is given. */
@@ -87,13 +89,15 @@ export function createCore(given: CoreDeps) {
       for (const accountId of await deps.store.chats.accountsWithUnroutedChats()) await route(accountId);
     },
     /**
-     * Forgets OAuth nonces and idempotency keys past their windows (the server runs it with the
-     * session sweep, each minute); until then an expired row is only ever taken over, never obeyed.
+     * Forgets OAuth nonces, idempotency keys and known login sources past their windows (the server
+     * runs it with the session sweep, each minute); until then an expired row is only ever taken
+     * over, never obeyed.
      */
     async sweepExpiredKeys(): Promise<void> {
       const now = deps.clock.now();
       await deps.store.nonces.deleteExpired(now);
       await deps.store.idempotencyKeys.deleteExpired(now);
+      await deps.store.knownLoginSources.deleteOlderThan(now - KNOWN_SOURCE_WINDOW_MS);
     },
     login: createLogin({
       ...deps,
@@ -101,6 +105,7 @@ export function createCore(given: CoreDeps) {
       loginBudgets: {
         userAtAddress: deps.loginBudget ?? defaultLoginBudgets.userAtAddress,
         address: deps.loginAddressBudget ?? defaultLoginBudgets.address,
+        user: deps.loginUserBudget ?? defaultLoginBudgets.user,
       },
     }),
     oauth1: createOAuth1Verifier(deps),

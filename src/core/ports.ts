@@ -49,6 +49,7 @@ export interface Store {
   visitorIdentities: VisitorIdentityRepository;
   nonces: NonceRepository;
   idempotencyKeys: IdempotencyKeyRepository;
+  knownLoginSources: KnownLoginSourceRepository;
 }
 
 /** `ok`, or why writes are refused while the database may still answer reads. */
@@ -241,6 +242,20 @@ export interface IdempotencyKeyRepository {
   create(record: IdempotencyRecord): Promise<boolean>;
   /** Forgets the keys expired at `now`; returns how many. */
   deleteExpired(now: number): Promise<number>;
+}
+
+/**
+ * Where each user has logged in successfully, by a digest of the address group
+ * (docs/adr/0008-login-throttling.md): such a source is exempt from the ceiling on failed logins
+ * per user name. Kept in the store, so that a restart and every node sharing it know the same.
+ */
+export interface KnownLoginSourceRepository {
+  /** Records a successful login of the user from the source at `at`; a later time is kept. */
+  recordSuccess(accountId: string, userId: number, sourceDigest: string, at: number): Promise<void>;
+  /** When the user last logged in from the source, or undefined when it never did (or was swept). */
+  lastSuccess(accountId: string, userId: number, sourceDigest: string): Promise<number | undefined>;
+  /** Forgets the sources whose last success is before `before`; returns how many. */
+  deleteOlderThan(before: number): Promise<number>;
 }
 
 export interface OfflineMessageRepository {

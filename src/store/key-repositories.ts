@@ -1,5 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { IdempotencyKeyRepository, IdempotencyRecord, NonceRepository } from '../core/ports.js';
+import type {
+  IdempotencyKeyRepository,
+  IdempotencyRecord,
+  KnownLoginSourceRepository,
+  NonceRepository,
+} from '../core/ports.js';
 import type { Database } from './schema.js';
 
 /**
@@ -82,6 +87,44 @@ export function idempotencyKeyRepository(db: Kysely<Database>): IdempotencyKeyRe
     },
     async deleteExpired(now) {
       const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<=', now).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+/**
+ * Sources users logged in from (docs/adr/0008-login-throttling.md). One upsert that never moves a
+ * source's last success back, so two logins committing out of order keep the later time.
+ */
+export function knownLoginSourceRepository(db: Kysely<Database>): KnownLoginSourceRepository {
+  return {
+    async recordSuccess(accountId, userId, sourceDigest, at) {
+      await db
+        .insertInto('known_login_sources')
+        .values({ account_id: accountId, user_id: userId, source_digest: sourceDigest, last_success_at: at })
+        .onConflict((oc) =>
+          oc
+            .columns(['account_id', 'user_id', 'source_digest'])
+            .doUpdateSet({ last_success_at: at })
+            .where('known_login_sources.last_success_at', '<', at),
+        )
+        .execute();
+    },
+    async lastSuccess(accountId, userId, sourceDigest) {
+      const row = await db
+        .selectFrom('known_login_sources')
+        .select('last_success_at')
+        .where('account_id', '=', accountId)
+        .where('user_id', '=', userId)
+        .where('source_digest', '=', sourceDigest)
+        .executeTakeFirst();
+      return row === undefined ? undefined : Number(row.last_success_at);
+    },
+    async deleteOlderThan(before) {
+      const result = await db
+        .deleteFrom('known_login_sources')
+        .where('last_success_at', '<', before)
+        .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
   };

@@ -5,6 +5,7 @@ import type {
   ApiKeyRepository,
   ChatRepository,
   IdempotencyKeyRepository,
+  KnownLoginSourceRepository,
   NonceRepository,
   OfflineMessageRepository,
   VisitorIdentityRepository,
@@ -34,7 +35,7 @@ import {
   visitorIdentityRepository,
   type Dialect,
 } from './chat-repositories.js';
-import { idempotencyKeyRepository, nonceRepository } from './key-repositories.js';
+import { idempotencyKeyRepository, knownLoginSourceRepository, nonceRepository } from './key-repositories.js';
 
 const bool = (value: boolean): number => (value ? 1 : 0);
 
@@ -70,6 +71,7 @@ export class KyselyStore implements Store {
   readonly visitorIdentities: VisitorIdentityRepository;
   readonly nonces: NonceRepository;
   readonly idempotencyKeys: IdempotencyKeyRepository;
+  readonly knownLoginSources: KnownLoginSourceRepository;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -89,6 +91,7 @@ export class KyselyStore implements Store {
     this.visitorIdentities = visitorIdentityRepository(db);
     this.nonces = nonceRepository(db);
     this.idempotencyKeys = idempotencyKeyRepository(db);
+    this.knownLoginSources = knownLoginSourceRepository(db);
   }
 
   async lockAccount(accountId: string): Promise<void> {

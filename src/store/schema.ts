@@ -16,6 +16,7 @@ export interface Database {
   visitor_identities: VisitorIdentitiesTable;
   oauth_nonces: OAuthNoncesTable;
   idempotency_keys: IdempotencyKeysTable;
+  known_login_sources: KnownLoginSourcesTable;
 }
 
 export interface AccountsTable {
@@ -201,4 +202,12 @@ export interface IdempotencyKeysTable {
   result: string;
   created_at: number;
   expires_at: number;
+}
+
+export interface KnownLoginSourcesTable {
+  account_id: string;
+  user_id: number;
+  /** SHA-256 hex of the client's address group (an IPv4 address, an IPv6 /64). */
+  source_digest: string;
+  last_success_at: number;
 }

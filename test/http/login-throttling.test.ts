@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PasswordHasher } from '../../src/core/ports.js';
+import { knownSourceDigest } from '../../src/core/auth/login-throttle.js';
 import { createBoundedHasher } from '../../src/security/bounded-hasher.js';
 import { databaseTargets } from '../support/databases.js';
 import { send, type HttpResponse } from '../support/http-client.js';
@@ -22,6 +23,7 @@ function assertRefused(response: HttpResponse, status: number, internalCode: num
 
 const ATTACKER = '203.0.113.9';
 const OFFICE = '198.51.100.7';
+const DAY = 86_400_000;
 
 for (const target of await databaseTargets()) {
   describe(`login throttling on ${target.name}`, { skip: target.unavailable }, () => {
@@ -178,6 +180,144 @@ for (const target of await databaseTargets()) {
       assert.equal((await login('wrong')).status, 401);
       assert.equal((await login('wrong')).status, 401);
       assertRefused(await login('wrong'), 429, 50, '30');
+    });
+  });
+
+  describe(`a distributed attack on one user name on ${target.name}`, { skip: target.unavailable }, () => {
+    /** Verifications the hasher was asked for: a throttled attempt must not add one. */
+    let verifications = 0;
+    const options = {
+      // Six failures for a user name from everywhere, then one a minute; per address as above.
+      loginUserBudget: { burst: 6, perSecond: 1 / 60 },
+      loginBudget: { burst: 5, perSecond: 1 / 30 },
+      loginAddressBudget: { burst: 8, perSecond: 1 / 15 },
+      http: { trustProxy: true },
+      hasher: (cheap: PasswordHasher): PasswordHasher => ({
+        hash: (plain) => cheap.hash(plain),
+        verify(plain, hash) {
+          verifications += 1;
+          return cheap.verify(plain, hash);
+        },
+      }),
+    };
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer(target, options);
+    });
+    after(() => server.close());
+
+    /** A fresh account on `via`, so that no test counts another's failures or sources. */
+    const freshAccount = async (via = server) => {
+      const { accountId, seed } = accountSeed();
+      await applySeed(via.core, seed);
+      return accountId;
+    };
+    const login = (accountId: string, address: string, username: string, password: string, via = server) =>
+      send(via.baseUrl, 'POST', `/api/account/${accountId}/login?v=1.3`, {
+        body: { username, password },
+        headers: { 'X-Forwarded-For': address },
+      });
+    /** One wrong password for `username` from each of `count` addresses nobody has logged in from. */
+    const botnet = async (accountId: string, username: string, count: number, via = server) => {
+      for (let i = 0; i < count; i += 1) {
+        assert.equal((await login(accountId, `198.18.${i}.${1 + (i % 250)}`, username, `guess-${i}`, via)).status, 401);
+      }
+    };
+
+    it('throttles a user name failing from many addresses once its ceiling is spent, before any hashing', async () => {
+      const accountId = await freshAccount();
+      await botnet(accountId, 'alice', 6);
+      assertRefused(await login(accountId, '198.18.200.1', 'alice', 'guess-6'), 429, 50, '60');
+      // A source that has never logged in as alice is refused too, right password or not, unhashed:
+      // the case the ceiling leaves throttled (a new user, a new network) during an attack.
+      const before = verifications;
+      assertRefused(await login(accountId, '203.0.113.70', 'alice', 'alice-pass'), 429, 50, '60');
+      assert.equal(verifications, before);
+      // Only that user name: another user logs in from anywhere.
+      assert.equal((await login(accountId, '203.0.113.70', 'boss', 'boss-pass')).status, 200);
+      // One failure more is admitted a minute later, and counted.
+      server.clock.advance(60_000);
+      assert.equal((await login(accountId, '198.18.200.2', 'alice', 'guess-7')).status, 401);
+      assertRefused(await login(accountId, '198.18.200.3', 'alice', 'guess-8'), 429, 50, '60');
+    });
+
+    it('lets the real user log in from an address group they logged in from while the attack goes on', async () => {
+      const accountId = await freshAccount();
+      assert.equal((await login(accountId, OFFICE, 'alice', 'alice-pass')).status, 200);
+      assert.equal((await login(accountId, '2001:db8:5:5::1', 'alice', 'alice-pass')).status, 200);
+      await botnet(accountId, 'alice', 6);
+      assertRefused(await login(accountId, ATTACKER, 'alice', 'alice-pass'), 429, 50, '60');
+      for (let i = 0; i < 3; i += 1) assert.equal((await login(accountId, OFFICE, 'alice', 'alice-pass')).status, 200);
+      // Another address of the same IPv6 /64 is the same source.
+      assert.equal((await login(accountId, '2001:db8:5:5::99', 'alice', 'alice-pass')).status, 200);
+      // The user's own typo there is judged (and counted by that source's own buckets), not refused.
+      assert.equal((await login(accountId, OFFICE, 'alice', 'typo')).status, 401);
+      assert.equal((await login(accountId, OFFICE, 'alice', 'alice-pass')).status, 200);
+      // A source is known for the user who logged in from it, not for every user there.
+      await botnet(accountId, 'boss', 6);
+      assertRefused(await login(accountId, OFFICE, 'boss', 'boss-pass'), 429, 50, '60');
+    });
+
+    it('keeps failed attempts from making a source known', async () => {
+      const accountId = await freshAccount();
+      // The attacker's address fails before the ceiling is spent, as often as its own buckets allow.
+      for (let i = 0; i < 4; i += 1)
+        assert.equal((await login(accountId, ATTACKER, 'alice', `guess-${i}`)).status, 401);
+      await botnet(accountId, 'alice', 2);
+      assertRefused(await login(accountId, ATTACKER, 'alice', 'guess-4'), 429, 50, '60');
+      assert.equal(
+        await server.store.knownLoginSources.lastSuccess(accountId, 2001, knownSourceDigest(ATTACKER)),
+        undefined,
+      );
+    });
+
+    it('remembers a known source across a restart', async () => {
+      const database = await target.create();
+      const servers: TestServer[] = [];
+      try {
+        const first = await startTestServer(target, { ...options, database: database.location });
+        servers.push(first);
+        const accountId = await freshAccount(first);
+        assert.equal((await login(accountId, OFFICE, 'alice', 'alice-pass', first)).status, 200);
+        await first.close();
+        servers.pop();
+
+        const second = await startTestServer(target, {
+          ...options,
+          database: database.location,
+          startTime: first.clock.now() + DAY,
+        });
+        servers.push(second);
+        await botnet(accountId, 'alice', 6, second);
+        assertRefused(await login(accountId, ATTACKER, 'alice', 'alice-pass', second), 429, 50, '60');
+        assert.equal((await login(accountId, OFFICE, 'alice', 'alice-pass', second)).status, 200);
+      } finally {
+        for (const running of servers) await running.close();
+        await database.drop();
+      }
+    });
+
+    it('forgets a source 30 days after its last successful login, and the sweep deletes it', async () => {
+      const accountId = await freshAccount();
+      const HOME = '192.0.2.80';
+      assert.equal((await login(accountId, OFFICE, 'alice', 'alice-pass')).status, 200);
+      assert.equal((await login(accountId, HOME, 'alice', 'alice-pass')).status, 200);
+      // Each success renews its source's window.
+      server.clock.advance(20 * DAY);
+      assert.equal((await login(accountId, HOME, 'alice', 'alice-pass')).status, 200);
+      server.clock.advance(10 * DAY + 1);
+      await botnet(accountId, 'alice', 6);
+      assertRefused(await login(accountId, OFFICE, 'alice', 'alice-pass'), 429, 50, '60');
+      assert.equal((await login(accountId, HOME, 'alice', 'alice-pass')).status, 200);
+
+      const office = knownSourceDigest(OFFICE);
+      assert.notEqual(await server.store.knownLoginSources.lastSuccess(accountId, 2001, office), undefined);
+      await server.core.sweepExpiredKeys();
+      assert.equal(await server.store.knownLoginSources.lastSuccess(accountId, 2001, office), undefined);
+      assert.notEqual(
+        await server.store.knownLoginSources.lastSuccess(accountId, 2001, knownSourceDigest(HOME)),
+        undefined,
+      );
     });
   });
 }

@@ -38,6 +38,8 @@ export interface TestServerOptions {
   loginBudget?: RateBudget;
   /** Failed logins per client address over all user names (generous unless given). */
   loginAddressBudget?: RateBudget;
+  /** Failed logins per user name from all addresses, known sources exempt (generous unless given). */
+  loginUserBudget?: RateBudget;
   /** Wraps the cheap test hasher (to bound it, or to hold hashes back). */
   hasher?: (cheap: PasswordHasher) => PasswordHasher;
   secretKey?: Uint8Array;
@@ -84,6 +86,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
     sanitizeHtml: sanitizeAgentHtml,
     loginBudget: options.loginBudget ?? generous,
     loginAddressBudget: options.loginAddressBudget ?? generous,
+    loginUserBudget: options.loginUserBudget ?? generous,
     ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
   });
   const app = await buildApp({

@@ -82,8 +82,16 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
   };
 
   return {
-    /** Creates a session for an authenticated user, evicting the oldest beyond the per-user cap. */
-    async start(account: Account, user: User, authMethod: AuthMethod): Promise<StartedLogin> {
+    /**
+     * Creates a session for an authenticated user, evicting the oldest beyond the per-user cap;
+     * `alsoInTransaction` commits with it (the login's known source).
+     */
+    async start(
+      account: Account,
+      user: User,
+      authMethod: AuthMethod,
+      alsoInTransaction?: (tx: Store) => Promise<void>,
+    ): Promise<StartedLogin> {
       const now = clock.now();
       const tokens: LoginTokens = {
         bearer: randomHex(random, 32),
@@ -108,6 +116,7 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
         const all = await tx.loginSessions.listForUser(account.id, user.id);
         const excess = all.slice(0, Math.max(0, all.length - account.settings.maxLoginSessionsPerUser));
         for (const old of excess) await tx.loginSessions.delete(old.id);
+        await alsoInTransaction?.(tx);
         return excess;
       });
       // Publish after commit (STYLE.md): subscribers must never see a session that rolled back.

@@ -1,17 +1,24 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import { AuthMethod, Permission, type Account, type User } from '../model.js';
-import type { PasswordHasher, RateLimiter, Store } from '../ports.js';
+import type { Clock, PasswordHasher, RateLimiter, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
 import type { LoginSessions, StartedLogin } from './login-sessions.js';
 import { isRecord } from '../guards.js';
-import { createLoginThrottle, type LoginAttempt, type LoginBudgets } from './login-throttle.js';
+import {
+  createLoginThrottle,
+  KNOWN_SOURCE_WINDOW_MS,
+  knownSourceDigest,
+  type LoginAttempt,
+  type LoginBudgets,
+} from './login-throttle.js';
 
 export interface LoginDeps {
   store: Store;
+  clock: Clock;
   hasher: PasswordHasher;
   sessions: LoginSessions;
   rateLimiter: RateLimiter;
-  /** Failed logins tolerated per user and address, and per address. */
+  /** Failed logins tolerated per user and address, per address, and per user name. */
   loginBudgets: LoginBudgets;
 }
 
@@ -33,7 +40,7 @@ const nonEmptyString = (body: Record<string, unknown>, field: string): string =>
  * User Login (L1) and Application Login (L2), platform §4.1–4.3. The body decides which, as
  * node-agent-sdk does: username + password → user login; assertion → SAML; otherwise API key.
  */
-export function createLogin({ store, hasher, sessions, rateLimiter, loginBudgets }: LoginDeps) {
+export function createLogin({ store, clock, hasher, sessions, rateLimiter, loginBudgets }: LoginDeps) {
   // A hash of a value nobody knows, verified when the user or key is unknown so that the time an
   // answer takes does not tell which part of the credentials was wrong.
   let decoy: Promise<string> | undefined;
@@ -55,7 +62,9 @@ export function createLogin({ store, hasher, sessions, rateLimiter, loginBudgets
     client: LoginClient,
     work: (failed: () => void) => Promise<T>,
   ): Promise<T> {
-    const attempt: LoginAttempt = throttle.begin(account.id, username, client.address);
+    const attempt: LoginAttempt = await throttle.begin(account.id, username, client.address, () =>
+      isKnownSource(account, username, client),
+    );
     let isFailure = false;
     try {
       return await work(() => {
@@ -65,6 +74,23 @@ export function createLogin({ store, hasher, sessions, rateLimiter, loginBudgets
       if (!isFailure) attempt.release();
     }
   }
+
+  /** Whether the user of this name logged in from the client's address group within the window. */
+  async function isKnownSource(account: Account, username: string, client: LoginClient): Promise<boolean> {
+    const user = await store.users.findByLoginName(account.id, username);
+    if (user === undefined) return false;
+    const last = await store.knownLoginSources.lastSuccess(account.id, user.id, knownSourceDigest(client.address));
+    return last !== undefined && last >= clock.now() - KNOWN_SOURCE_WINDOW_MS;
+  }
+
+  /**
+   * Starts the session and, in its transaction, records the client's source as known for the user:
+   * only a login that succeeded all the way records one, and a failure leaves neither behind.
+   */
+  const startSession = (account: Account, user: User, method: AuthMethod, client: LoginClient) =>
+    sessions.start(account, user, method, (tx) =>
+      tx.knownLoginSources.recordSuccess(account.id, user.id, knownSourceDigest(client.address), clock.now()),
+    );
 
   const checkUsable = (user: User): void => {
     if (!user.enabled) throw notAllowed('User is disabled');
@@ -93,7 +119,7 @@ export function createLogin({ store, hasher, sessions, rateLimiter, loginBudgets
       return found;
     });
     checkUsable(user);
-    return sessions.start(account, user, AuthMethod.PASSWORD);
+    return startSession(account, user, AuthMethod.PASSWORD, client);
   }
 
   async function applicationLogin(
@@ -125,11 +151,14 @@ export function createLogin({ store, hasher, sessions, rateLimiter, loginBudgets
       throw notAllowed('User may not log in with this API key');
     }
     checkUsable(user);
-    return sessions.start(account, user, AuthMethod.API_KEY);
+    return startSession(account, user, AuthMethod.API_KEY, client);
   }
 
   return {
-    /** Logs in from `client`; failed attempts are throttled per user and address and per address. */
+    /**
+     * Logs in from `client`; failed attempts are throttled per user and address, per address, and
+     * per user name (where a source the user logged in from lately is exempt).
+     */
     async login(accountId: string, body: unknown, client: LoginClient): Promise<StartedLogin> {
       const account = await requireAccount(store, accountId);
       if (!isRecord(body))

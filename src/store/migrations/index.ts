@@ -5,6 +5,7 @@ import * as m0003 from './0003-agent-routing.js';
 import * as m0004 from './0004-visitor-history.js';
 import * as m0005 from './0005-oauth-nonces.js';
 import * as m0006 from './0006-idempotency-keys.js';
+import * as m0007 from './0007-known-login-sources.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so the same list runs from TypeScript
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0004-visitor-history': m0004,
   '0005-oauth-nonces': m0005,
   '0006-idempotency-keys': m0006,
+  '0007-known-login-sources': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {

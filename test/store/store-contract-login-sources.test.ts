@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Store } from '../../src/core/ports.js';
+import { openStore } from '../../src/store/open-store.js';
+import { databaseTargets } from '../support/databases.js';
+
+/**
+ * The Store port's contract for known login sources (src/core/ports.ts), on every database target.
+ * Each test uses its own account, so tests neither see nor depend on each other's rows.
+ */
+
+/** A time past 2^32 ms, so a 32-bit or string read of bigint columns would show. */
+const T0 = Date.UTC(2026, 10, 21, 9, 30, 0);
+const DAY = 86_400_000;
+const SOURCE = 'a'.repeat(64);
+const OTHER_SOURCE = 'b'.repeat(64);
+
+let sequence = 0;
+const freshAccountId = (): string => `acct-src-${++sequence}`;
+
+for (const target of await databaseTargets()) {
+  describe(`Store contract for known login sources on ${target.name}`, { skip: target.unavailable }, () => {
+    let store: Store;
+    let drop: () => Promise<void> = async () => undefined;
+
+    before(async () => {
+      const database = await target.create();
+      drop = database.drop;
+      const opened = openStore(database.location);
+      await opened.migrate();
+      store = opened.store;
+    });
+
+    after(async () => {
+      await store?.close();
+      await drop();
+    });
+
+    it('knows no source before a success is recorded from it', async () => {
+      assert.equal(await store.knownLoginSources.lastSuccess(freshAccountId(), 2001, SOURCE), undefined);
+    });
+
+    it('returns the time of the success recorded, as a number', async () => {
+      const accountId = freshAccountId();
+      await store.knownLoginSources.recordSuccess(accountId, 2001, SOURCE, T0);
+      assert.equal(await store.knownLoginSources.lastSuccess(accountId, 2001, SOURCE), T0);
+    });
+
+    it('keeps the latest success, also when an earlier one is recorded after it', async () => {
+      const accountId = freshAccountId();
+      await store.knownLoginSources.recordSuccess(accountId, 2001, SOURCE, T0 + DAY);
+      await store.knownLoginSources.recordSuccess(accountId, 2001, SOURCE, T0);
+      assert.equal(await store.knownLoginSources.lastSuccess(accountId, 2001, SOURCE), T0 + DAY);
+      await store.knownLoginSources.recordSuccess(accountId, 2001, SOURCE, T0 + 2 * DAY);
+      assert.equal(await store.knownLoginSources.lastSuccess(accountId, 2001, SOURCE), T0 + 2 * DAY);
+    });
+
+    it('keeps sources of two users, two accounts and two address groups apart', async () => {
+      const [a, b] = [freshAccountId(), freshAccountId()];
+      await store.knownLoginSources.recordSuccess(a, 2001, SOURCE, T0);
+      assert.equal(await store.knownLoginSources.lastSuccess(a, 2002, SOURCE), undefined);
+      assert.equal(await store.knownLoginSources.lastSuccess(b, 2001, SOURCE), undefined);
+      assert.equal(await store.knownLoginSources.lastSuccess(a, 2001, OTHER_SOURCE), undefined);
+    });
+
+    it('forgets a success recorded in a transaction that rolls back', async () => {
+      const accountId = freshAccountId();
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.knownLoginSources.recordSuccess(accountId, 2001, SOURCE, T0);
+          throw new Error('the login failed');
+        }),
+        /the login failed/,
+      );
+      assert.equal(await store.knownLoginSources.lastSuccess(accountId, 2001, SOURCE), undefined);
+    });
+
+    it('deleteOlderThan forgets exactly the sources last used before that time', async () => {
+      const accountId = freshAccountId();
+      // Far in the future, so no other test's rows are deleted with these.
+      const at = T0 + 10_000 * DAY;
+      await store.knownLoginSources.deleteOlderThan(at);
+      await store.knownLoginSources.recordSuccess(accountId, 2001, SOURCE, at);
+      await store.knownLoginSources.recordSuccess(accountId, 2001, OTHER_SOURCE, at + 10);
+      assert.equal(await store.knownLoginSources.deleteOlderThan(at + 10), 1);
+      assert.equal(await store.knownLoginSources.deleteOlderThan(at + 10), 0);
+      assert.equal(await store.knownLoginSources.lastSuccess(accountId, 2001, SOURCE), undefined);
+      assert.equal(await store.knownLoginSources.lastSuccess(accountId, 2001, OTHER_SOURCE), at + 10);
+    });
+  });
+}
