@@ -108,6 +108,13 @@ for (const target of await databaseTargets()) {
       assert.equal((await login('2001:db8:7:8::1', 'user9', 'wrong')).status, 401);
     });
 
+    it('counts the failures for one user name per IPv6 /64 too, not per address', async () => {
+      for (let i = 0; i < 5; i += 1) {
+        assert.equal((await login(`2001:db8:6:6::${i + 1}`, 'alice', 'wrong')).status, 401);
+      }
+      assertRefused(await login('2001:db8:6:6::ff', 'alice', 'wrong'), 429, 50, '30');
+    });
+
     it('counts failed API-key logins, and not the ones with the right secrets', async () => {
       const address = '203.0.113.50';
       const keyLogin = (secret: string) =>

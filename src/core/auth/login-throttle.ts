@@ -63,10 +63,12 @@ export function createLoginThrottle(rateLimiter: RateLimiter, budgets: LoginBudg
     ): Promise<LoginAttempt> {
       // A digest, so that a user name of any length costs the same few bytes of key.
       const user = `${accountId}:${digest(username.toLowerCase())}`;
+      // By address group, so that rotating addresses within one IPv6 /64 buys no fresh budget.
+      const source = addressGroup(address);
       const buckets: [string, RateBudget][] = [
         // The address bucket first: a refused spraying source creates no per-user bucket.
-        [`login-failures:address:${addressGroup(address)}`, budgets.address],
-        [`login-failures:user:${user}:${address}`, budgets.userAtAddress],
+        [`login-failures:address:${source}`, budgets.address],
+        [`login-failures:user:${user}:${source}`, budgets.userAtAddress],
       ];
       const taken: [string, RateBudget][] = [];
       const giveBack = () => {
