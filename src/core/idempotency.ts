@@ -91,8 +91,8 @@ export async function recordAnswer(tx: Store, request: KeyedRequest, result: str
 
 /**
  * Runs a keyed transaction; when a twin request committed the key first, runs it once more, and
- * that run finds the twin's answer. Only requests not serialised by a lock (Start Chat on
- * PostgreSQL) can meet a twin at all.
+ * that run finds the twin's answer. Only requests not serialised by a chat's lock can meet a twin:
+ * Start Chat, whose recorded answer is looked up before its transaction begins.
  */
 export async function onceMore<T>(run: () => Promise<T>): Promise<T> {
   try {
