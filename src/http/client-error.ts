@@ -7,6 +7,9 @@ const answers: Record<string, { status: number; message: string }> = {
   ERR_HTTP_REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time' },
   HPE_HEADER_OVERFLOW: { status: 431, message: 'The request headers are too large' },
 };
+/** How long a client may take to send a whole request before it is answered 408 (PARLEY_REQUEST_TIMEOUT_MS). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 const malformed = { status: 400, message: 'The request is malformed' };
 
 /**

@@ -47,7 +47,7 @@ for (const target of await databaseTargets()) {
       });
 
     before(async () => {
-      server = await startTestServer(target, { ...budgets, http: { trustProxy: true } });
+      server = await startTestServer(target, { ...budgets, http: { trustProxy: 1 } });
       untrusting = await startTestServer(target, budgets);
       await applySeed(server.core, seed);
       await applySeed(untrusting.core, seed);
@@ -203,7 +203,7 @@ for (const target of await databaseTargets()) {
         userAtAddress: { burst: 5, perSecond: 1 / 30 },
         address: { burst: 8, perSecond: 1 / 15 },
       },
-      http: { trustProxy: true },
+      http: { trustProxy: 1 },
       hasher: (cheap: PasswordHasher): PasswordHasher => ({
         hash: (plain) => cheap.hash(plain),
         verify(plain, hash) {
