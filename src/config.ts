@@ -4,6 +4,8 @@ import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './store/open-p
 import { AUTHORITY_PATTERN } from './http/public-origin.js';
 import { parseSmtpConfig, type SmtpConfig } from './mail/smtp-mailer.js';
 import type { RateBudget } from './core/ports.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './http/client-error.js';
+import { parseTrustProxy, type TrustProxy } from './http/trust-proxy.js';
 
 /** A configuration that cannot start the server; the message names the variable. */
 export class ConfigError extends Error {
@@ -33,7 +35,8 @@ export interface Config {
   secretKey: Uint8Array | undefined;
   secretKeyFile: string;
   corsOrigins: string[];
-  trustProxy: boolean;
+  /** PARLEY_TRUST_PROXY: whose X-Forwarded-* to believe (src/http/trust-proxy.ts). */
+  trustProxy: TrustProxy;
   logLevel: string;
   /** PARLEY_SMTP_URL / PARLEY_SMTP_FROM; transcripts by e-mail are off without it. */
   smtp: SmtpConfig | undefined;
@@ -111,9 +114,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('PARLEY_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 
-  const trustProxyText = value('PARLEY_TRUST_PROXY') ?? 'false';
-  if (trustProxyText !== 'true' && trustProxyText !== 'false')
-    throw new ConfigError('PARLEY_TRUST_PROXY', 'must be true or false');
+  const trustProxy = parseTrustProxy(value('PARLEY_TRUST_PROXY') ?? 'false');
+  if (typeof trustProxy === 'object' && 'problem' in trustProxy)
+    throw new ConfigError('PARLEY_TRUST_PROXY', trustProxy.problem);
 
   const corsOrigins = (value('PARLEY_CORS_ORIGINS') ?? '')
     .split(',')
@@ -125,14 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
-  const milliseconds = (name: string, fallback: number): number => {
-    const text = value(name);
-    if (text === undefined) return fallback;
-    const ms = Number(text);
-    if (!/^\d+$/.test(text) || ms < 1 || ms > 3_600_000)
-      throw new ConfigError(name, `"${text}" must be a number of milliseconds (1-3600000)`);
-    return ms;
-  };
+  const milliseconds = (name: string, fallback: number): number => readMilliseconds(name, value(name), fallback);
   const statementMs = milliseconds('PARLEY_PG_STATEMENT_TIMEOUT_MS', DEFAULT_POSTGRES_TIMEOUTS.statementMs);
   const postgresTimeouts: PostgresTimeouts = {
     connectMs: milliseconds('PARLEY_PG_CONNECT_TIMEOUT_MS', DEFAULT_POSTGRES_TIMEOUTS.connectMs),
@@ -160,7 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
     secretKey,
     secretKeyFile: value('PARLEY_SECRET_KEY_FILE') ?? './data/secret.key',
     corsOrigins,
-    trustProxy: trustProxyText === 'true',
+    trustProxy,
     logLevel,
     smtp: parseSmtpConfig(env),
     rateLimits: {
@@ -173,8 +169,8 @@ export function loadConfig(env: Env = process.env): Config {
         perSecond: 50,
       }),
     },
-    drainTimeoutMs: readMilliseconds('PARLEY_DRAIN_TIMEOUT_MS', value('PARLEY_DRAIN_TIMEOUT_MS'), 10_000),
-    requestTimeoutMs: readMilliseconds('PARLEY_REQUEST_TIMEOUT_MS', value('PARLEY_REQUEST_TIMEOUT_MS'), 30_000),
+    drainTimeoutMs: milliseconds('PARLEY_DRAIN_TIMEOUT_MS', 10_000),
+    requestTimeoutMs: milliseconds('PARLEY_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS),
   };
 }
 

@@ -78,6 +78,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     hasher: createBoundedHasher(createScryptHasher(options.scryptCost, scryptWorker.derive)),
     secrets,
     rateLimiter: createMemoryRateLimiter(clock),
+    // Apart, so that request budgets (keyed before authentication) cannot evict a login lockout.
+    loginLimiter: createMemoryRateLimiter(clock),
     sanitizeHtml: sanitizeAgentHtml,
     ...(mailer === undefined ? {} : { mailer }),
   });

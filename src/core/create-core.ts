@@ -2,20 +2,10 @@ import { createAdministration } from './accounts/administration.js';
 import { createCachedStore } from './cached-store.js';
 import { createLogin } from './auth/login.js';
 import { createLoginSessions } from './auth/login-sessions.js';
-import { defaultLoginBudgets, KNOWN_SOURCE_WINDOW_MS } from './auth/login-throttle.js';
+import { defaultLoginBudgets, KNOWN_SOURCE_WINDOW_MS, type LoginBudgets } from './auth/login-throttle.js';
 import { createOAuth1Verifier } from './auth/verify-oauth1.js';
 import { createServiceResolver } from './domain/resolve-services.js';
-import type {
-  Clock,
-  EventBus,
-  Mailer,
-  PasswordHasher,
-  Random,
-  RateBudget,
-  RateLimiter,
-  SecretBox,
-  Store,
-} from './ports.js';
+import type { Clock, EventBus, Mailer, PasswordHasher, Random, RateLimiter, SecretBox, Store } from './ports.js';
 import { createSeedApplier } from './seed/apply-seed.js';
 import { createAgentChatActions } from './chats/agent-chat-actions.js';
 import { createCapacity } from './chats/capacity.js';
@@ -38,17 +28,19 @@ export interface CoreDeps {
   bus: EventBus;
   hasher: PasswordHasher;
   secrets: SecretBox;
+  /** Request budgets per account and caller (platform §6.3). */
   rateLimiter: RateLimiter;
+  /**
+   * Failed-login buckets, in a limiter of their own: request budget keys are picked by callers
+   * before authentication, so sharing one bounded map would let junk requests evict a lockout.
+   */
+  loginLimiter: RateLimiter;
   /** Sanitises agent HTML lines to the allowlist before they are stored (chat-agent-api §3.15). */
   sanitizeHtml: (html: string) => string;
   /** Sends transcripts; without it transcript requests answer 404 / 42. */
   mailer?: Mailer;
-  /** Failed logins per user and client address (default in `defaultLoginBudgets`). */
-  loginBudget?: RateBudget;
-  /** Failed logins per client address over all user names: password spraying. */
-  loginAddressBudget?: RateBudget;
-  /** Failed logins per user name from all addresses, known sources exempt: distributed attacks. */
-  loginUserBudget?: RateBudget;
+  /** Failed logins tolerated; any budget not given is `defaultLoginBudgets`'. */
+  loginBudgets?: Partial<LoginBudgets>;
 }
 
 /** The domain core: every use case, wired over the ports it is given. */
@@ -102,10 +94,11 @@ export function createCore(given: CoreDeps) {
     login: createLogin({
       ...deps,
       sessions,
+      // One by one, not spread: a budget given as undefined must not replace the default.
       loginBudgets: {
-        userAtAddress: deps.loginBudget ?? defaultLoginBudgets.userAtAddress,
-        address: deps.loginAddressBudget ?? defaultLoginBudgets.address,
-        user: deps.loginUserBudget ?? defaultLoginBudgets.user,
+        userAtAddress: deps.loginBudgets?.userAtAddress ?? defaultLoginBudgets.userAtAddress,
+        address: deps.loginBudgets?.address ?? defaultLoginBudgets.address,
+        user: deps.loginBudgets?.user ?? defaultLoginBudgets.user,
       },
     }),
     oauth1: createOAuth1Verifier(deps),

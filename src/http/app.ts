@@ -18,7 +18,8 @@ import { RouteFamily } from './legacy/route-family.js';
 import { LegacyBodyError } from './legacy/xml-codec.js';
 import { publicScheme, type PublicOriginConfig } from './public-origin.js';
 import { ServerClosing } from './realtime/server-closing.js';
-import { answerClientError } from './client-error.js';
+import { answerClientError, DEFAULT_REQUEST_TIMEOUT_MS } from './client-error.js';
+import { fastifyTrustProxy, type TrustProxy } from './trust-proxy.js';
 import { registerDrain } from './drain.js';
 import { OneLinePerRequest } from './request-log.js';
 import { registerDomainRoutes } from './domain/domain-routes.js';
@@ -36,7 +37,8 @@ export interface HttpConfig extends PublicOriginConfig {
   /** Request budgets per account and per credential (platform §6.3 item 3). */
   rateLimits: { account: RateBudget; credential: RateBudget };
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  /** Whose X-Forwarded-* headers to believe: none, the nearest n hops, or these addresses. */
+  trustProxy: TrustProxy;
   /** How long a client may take to send a whole request before it is answered 408 (default 30 s). */
   requestTimeoutMs?: number;
   /** Keep-alive comment interval of Server-Sent Events streams (default 15 s). */
@@ -60,7 +62,6 @@ declare module 'fastify' {
 }
 
 const LEGACY_PATH = /^\/(api|csdr)\//;
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * A request (headers and body) must arrive within `requestTimeout`, its headers within 10 s of
@@ -86,7 +87,7 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
     ...(https ? { https: { ...https, ...timeouts.server } } : { http: timeouts.server }),
     requestTimeout: timeouts.requestTimeout,
     clientErrorHandler: answerClientError,
-    trustProxy: http.trustProxy,
+    trustProxy: fastifyTrustProxy(http.trustProxy),
     bodyLimit: http.bodyLimitBytes,
     // drain.ts refuses requests during a drain itself: with the envelope, Retry-After, and /health
     // still answering `draining` (docs/adr/0006-graceful-drain.md).
@@ -134,7 +135,17 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
     }
   });
 
+  // Behind a proxy with trust off, every client has the proxy's address and one attacker's failed
+  // logins throttle everybody's: said once, so that the operator sets PARLEY_TRUST_PROXY.
+  let toldOfUntrustedProxy = false;
   app.addHook('onRequest', async (request, reply) => {
+    if (http.trustProxy === false && !toldOfUntrustedProxy && request.headers['x-forwarded-for'] !== undefined) {
+      toldOfUntrustedProxy = true;
+      request.log.warn(
+        'A request came with X-Forwarded-For but PARLEY_TRUST_PROXY is off: behind a proxy, every client ' +
+          'is counted as the proxy (login throttling, rate budgets). Set PARLEY_TRUST_PROXY (README, Configuration).',
+      );
+    }
     // On every answer, streams included (they copy these headers): no type sniffing, and over
     // TLS no plain-HTTP visit for a year (docs/adr/0007-bounded-edge.md).
     reply.header('X-Content-Type-Options', 'nosniff');

@@ -2,7 +2,7 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import type { PasswordHasher } from '../core/ports.js';
 
 export interface HashingBound {
-  /** Hashes computed at once. Each holds one of libuv's four pool threads and a core for its whole run. */
+  /** Hashes computed at once. Each holds a core for its whole run (in the scrypt worker's thread). */
   concurrency: number;
   /** Hashes waiting for a turn; one more is refused at once (503 + Retry-After) instead of queued. */
   maxQueued: number;
@@ -11,17 +11,19 @@ export interface HashingBound {
 }
 
 /**
- * One scrypt at a time: it leaves three of libuv's four threads to the SQLite WAL flush every
- * answered write waits for, and one of two cores to the event loop. 32 waiting (a shift of agents
- * logging in at once; about 3 s of hashing at the production cost) bound how late one is answered.
+ * One scrypt at a time, leaving one of two cores to the event loop (scrypt runs in a worker thread
+ * of its own, off libuv's pool, src/security/scrypt-worker.ts). The bound's real job is the queue:
+ * at most 32 waiting (a shift of agents logging in at once; about 3 s of hashing at the production
+ * cost), so a flood is refused at once with 503 rather than queued without end, and how late a
+ * queued login is answered stays bounded.
  */
 export const defaultHashingBound: HashingBound = { concurrency: 1, maxQueued: 32, retryAfterMs: 2_000 };
 
 /**
  * A PasswordHasher that runs at most `concurrency` hashes of `inner` at once, in arrival order,
  * and refuses work beyond `maxQueued` waiting with UNAVAILABLE. Password hashing is made to be
- * slow; unbounded, a login flood takes every pool thread and the disk flushes behind them wait
- * (docs/adr/0008-login-throttling.md). The core does not know: the bound is this adapter's.
+ * slow; unbounded, a login flood would queue hashes without end, each answer later than the last
+ * and memory growing (docs/adr/0008-login-throttling.md). The core does not know: the bound is this adapter's.
  */
 export function createBoundedHasher(inner: PasswordHasher, bound: HashingBound = defaultHashingBound): PasswordHasher {
   let running = 0;

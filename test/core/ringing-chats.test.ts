@@ -37,6 +37,7 @@ for (const target of await databaseTargets()) {
         hasher: createScryptHasher(TEST_SCRYPT_COST),
         secrets: createAesSecretBox(new Uint8Array(32)),
         rateLimiter: createMemoryRateLimiter(clock),
+        loginLimiter: createMemoryRateLimiter(clock),
         sanitizeHtml: sanitizeAgentHtml,
       });
     });

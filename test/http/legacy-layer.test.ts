@@ -189,7 +189,7 @@ for (const target of await databaseTargets()) {
       });
 
       it('brakes repeated logins of one user', async () => {
-        const braked = await startTestServer(target, { loginBudget: { burst: 2, perSecond: 0.2 } });
+        const braked = await startTestServer(target, { loginBudgets: { userAtAddress: { burst: 2, perSecond: 0.2 } } });
         await applySeed(braked.core, seed);
         const attempt = () =>
           send(braked.baseUrl, 'POST', `/api/account/${accountId}/login`, {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ChatError, ErrorCode } from '../../src/core/errors.js';
 import type { PasswordHasher } from '../../src/core/ports.js';
 import { knownSourceDigest } from '../../src/core/auth/login-throttle.js';
 import { createBoundedHasher } from '../../src/security/bounded-hasher.js';
@@ -29,8 +30,10 @@ for (const target of await databaseTargets()) {
   describe(`login throttling on ${target.name}`, { skip: target.unavailable }, () => {
     // Five failures per user from one address, then one every 30 s; eight from one address.
     const budgets = {
-      loginBudget: { burst: 5, perSecond: 1 / 30 },
-      loginAddressBudget: { burst: 8, perSecond: 1 / 15 },
+      loginBudgets: {
+        userAtAddress: { burst: 5, perSecond: 1 / 30 },
+        address: { burst: 8, perSecond: 1 / 15 },
+      },
     };
     let server: TestServer;
     let untrusting: TestServer;
@@ -44,7 +47,7 @@ for (const target of await databaseTargets()) {
       });
 
     before(async () => {
-      server = await startTestServer(target, { ...budgets, http: { trustProxy: true } });
+      server = await startTestServer(target, { ...budgets, http: { trustProxy: 1 } });
       untrusting = await startTestServer(target, budgets);
       await applySeed(server.core, seed);
       await applySeed(untrusting.core, seed);
@@ -160,7 +163,7 @@ for (const target of await databaseTargets()) {
 
     before(async () => {
       server = await startTestServer(target, {
-        loginBudget: { burst: 2, perSecond: 1 / 30 },
+        loginBudgets: { userAtAddress: { burst: 2, perSecond: 1 / 30 } },
         // One hash at a time and none waiting: a second login meanwhile is refused at once.
         hasher: (cheap) => createBoundedHasher(holding(cheap), { concurrency: 1, maxQueued: 0, retryAfterMs: 2_000 }),
       });
@@ -195,10 +198,12 @@ for (const target of await databaseTargets()) {
     let verifications = 0;
     const options = {
       // Six failures for a user name from everywhere, then one a minute; per address as above.
-      loginUserBudget: { burst: 6, perSecond: 1 / 60 },
-      loginBudget: { burst: 5, perSecond: 1 / 30 },
-      loginAddressBudget: { burst: 8, perSecond: 1 / 15 },
-      http: { trustProxy: true },
+      loginBudgets: {
+        user: { burst: 6, perSecond: 1 / 60 },
+        userAtAddress: { burst: 5, perSecond: 1 / 30 },
+        address: { burst: 8, perSecond: 1 / 15 },
+      },
+      http: { trustProxy: 1 },
       hasher: (cheap: PasswordHasher): PasswordHasher => ({
         hash: (plain) => cheap.hash(plain),
         verify(plain, hash) {
@@ -325,6 +330,58 @@ for (const target of await databaseTargets()) {
         await server.store.knownLoginSources.lastSuccess(accountId, 2001, knownSourceDigest(HOME)),
         undefined,
       );
+    });
+  });
+}
+
+for (const target of await databaseTargets()) {
+  describe(`login throttling against evasion on ${target.name}`, { skip: target.unavailable }, () => {
+    /** While set, the next hash is refused as a full hashing queue refuses it. */
+    let refuseNextHash = false;
+    let server: TestServer;
+    const { accountId, seed } = accountSeed();
+
+    before(async () => {
+      server = await startTestServer(target, {
+        loginBudgets: { userAtAddress: { burst: 2, perSecond: 1 / 30 } },
+        // Small enough to fill with junk requests in a test.
+        rateLimiterCapacity: 50,
+        hasher: (cheap) => ({
+          hash(plain) {
+            if (!refuseNextHash) return cheap.hash(plain);
+            refuseNextHash = false;
+            return Promise.reject(new ChatError(ErrorCode.UNAVAILABLE, 'Too many logins at once'));
+          },
+          verify: (plain, hash) => cheap.verify(plain, hash),
+        }),
+      });
+      await applySeed(server.core, seed);
+    });
+    after(() => server.close());
+
+    const login = (username: string, password: string) =>
+      send(server.baseUrl, 'POST', `/api/account/${accountId}/login`, { body: { username, password } });
+
+    it('answers an unknown user like a wrong password once the hasher works again after refusing', async () => {
+      refuseNextHash = true;
+      assertRefused(await login('nobody', 'guess'), 503, 99, '1');
+      const unknown = await login('nobody', 'guess');
+      const known = await login('boss', 'guess');
+      assert.equal(known.status, 401, known.text);
+      assert.equal(unknown.status, known.status, unknown.text);
+      assert.equal((unknown.json() as Envelope).error.internalCode, (known.json() as Envelope).error.internalCode);
+    });
+
+    it('keeps a login lockout while junk requests fill the request budgets', async () => {
+      for (let i = 0; i < 2; i += 1) assert.equal((await login('alice', 'wrong')).status, 401);
+      assertRefused(await login('alice', 'alice-pass'), 429, 50, '30');
+      // Each Authorization is a request budget of its own, taken before anything is authenticated.
+      for (let i = 0; i < 120; i += 1) {
+        await send(server.baseUrl, 'GET', `/api/account/${accountId}/agentSession/probe`, {
+          headers: { Authorization: `Bearer junk-${i}` },
+        });
+      }
+      assertRefused(await login('alice', 'alice-pass'), 429, 50, '30');
     });
   });
 }

@@ -18,7 +18,16 @@ describe('the request timeout', () => {
   let server: TestServer;
   let account: ReturnType<typeof accountSeed>['seed']['accounts'][number];
   before(async () => {
-    server = await startTestServer(sqlite!, { http: { requestTimeoutMs: REQUEST_TIMEOUT_MS } });
+    server = await startTestServer(sqlite!, {
+      http: { requestTimeoutMs: REQUEST_TIMEOUT_MS },
+      // An answer that has begun and never ends, as an event stream's.
+      routes: (app) =>
+        app.get('/test/endless', (_request, reply) => {
+          reply.hijack();
+          reply.raw.writeHead(200, { 'content-type': 'text/plain' });
+          reply.raw.write('first line\n');
+        }),
+    });
     const { seed } = accountSeed();
     await applySeed(server.core, seed);
     account = seed.accounts[0]!;
@@ -64,6 +73,16 @@ describe('the request timeout', () => {
       clearInterval(dribble);
     }
     assertTimedOut(slow.received());
+  });
+
+  it('only closes the socket, writing no 400 into an answer under way, when garbage follows its request', async () => {
+    const raw = await openRaw(server.baseUrl);
+    raw.write('GET /test/endless HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await raw.waitFor(/first line\n/);
+    raw.write('\u0001\u0002 this is not HTTP\r\n\r\n');
+    await raw.closed();
+    assert.equal(parseResponses(raw.received()).length, 1, raw.received());
+    assert.doesNotMatch(raw.received(), /HTTP\/1\.1 400/);
   });
 
   it('does not cut a long-poll or an event stream that outlasts it: they are slow answers, not slow requests', async () => {

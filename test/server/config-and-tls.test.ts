@@ -30,6 +30,20 @@ describe('configuration from the environment', () => {
     assert.equal(config.requestTimeoutMs, 5_000);
   });
 
+  it('reads whose X-Forwarded-For to believe: nobody, a number of proxies, or proxy addresses', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ PARLEY_TRUST_PROXY: 'false' }).trustProxy, false);
+    // `true`, from when it was a switch, is one proxy in front: never every hop a client can forge.
+    assert.equal(loadConfig({ PARLEY_TRUST_PROXY: 'true' }).trustProxy, 1);
+    assert.equal(loadConfig({ PARLEY_TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.deepEqual(loadConfig({ PARLEY_TRUST_PROXY: ' 10.0.0.0/8, 192.0.2.7 ,fd00::/8,loopback' }).trustProxy, [
+      '10.0.0.0/8',
+      '192.0.2.7',
+      'fd00::/8',
+      'loopback',
+    ]);
+  });
+
   it('reads the hosts links may name from PARLEY_ALLOWED_HOSTS', () => {
     const config = loadConfig({ PARLEY_ALLOWED_HOSTS: ' chat.example.org, desk.example.org:8443 ,[fd00::5]' });
     assert.deepEqual(config.allowedHosts, ['chat.example.org', 'desk.example.org:8443', '[fd00::5]']);
@@ -79,6 +93,11 @@ describe('configuration from the environment', () => {
     ['PARLEY_DRAIN_TIMEOUT_MS', { PARLEY_DRAIN_TIMEOUT_MS: '10s' }],
     ['PARLEY_DRAIN_TIMEOUT_MS', { PARLEY_DRAIN_TIMEOUT_MS: '0' }],
     ['PARLEY_REQUEST_TIMEOUT_MS', { PARLEY_REQUEST_TIMEOUT_MS: '-1' }],
+    ['PARLEY_TRUST_PROXY', { PARLEY_TRUST_PROXY: 'yes' }],
+    ['PARLEY_TRUST_PROXY', { PARLEY_TRUST_PROXY: '0' }],
+    ['PARLEY_TRUST_PROXY', { PARLEY_TRUST_PROXY: '10.0.0.0/33' }],
+    ['PARLEY_TRUST_PROXY', { PARLEY_TRUST_PROXY: '10.0.0.1,proxy.example.com' }],
+    ['PARLEY_TRUST_PROXY', { PARLEY_TRUST_PROXY: ',' }],
   ];
   for (const [variable, env] of refusals) {
     it(`refuses ${JSON.stringify(env)} with a message naming ${variable}`, () => {

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { ManualClock } from '../../src/core/clock.js';
 import { createCore, type Core } from '../../src/core/create-core.js';
 import type { Mailer, PasswordHasher, RateBudget } from '../../src/core/ports.js';
+import type { LoginBudgets } from '../../src/core/auth/login-throttle.js';
 import type { DatabaseLocation } from '../../src/store/open-store.js';
 import { parseSeed } from '../../src/core/seed/parse-seed.js';
 import { buildApp, type HttpConfig } from '../../src/http/app.js';
@@ -34,12 +35,10 @@ export interface TestServer {
 
 export interface TestServerOptions {
   http?: Partial<HttpConfig>;
-  /** Failed logins per user and client address (generous unless given). */
-  loginBudget?: RateBudget;
-  /** Failed logins per client address over all user names (generous unless given). */
-  loginAddressBudget?: RateBudget;
-  /** Failed logins per user name from all addresses, known sources exempt (generous unless given). */
-  loginUserBudget?: RateBudget;
+  /** Failed logins tolerated (each budget generous unless given). */
+  loginBudgets?: Partial<LoginBudgets>;
+  /** Buckets each rate limiter keeps (default the production 100,000). */
+  rateLimiterCapacity?: number;
   /** Wraps the cheap test hasher (to bound it, or to hold hashes back). */
   hasher?: (cheap: PasswordHasher) => PasswordHasher;
   secretKey?: Uint8Array;
@@ -82,11 +81,14 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
     bus: createMemoryEventBus(),
     hasher: (options.hasher ?? ((cheap) => cheap))(createScryptHasher(TEST_SCRYPT_COST)),
     secrets: createAesSecretBox(options.secretKey ?? randomBytes(32)),
-    rateLimiter: createMemoryRateLimiter(clock),
+    rateLimiter: createMemoryRateLimiter(clock, options.rateLimiterCapacity),
+    loginLimiter: createMemoryRateLimiter(clock, options.rateLimiterCapacity),
     sanitizeHtml: sanitizeAgentHtml,
-    loginBudget: options.loginBudget ?? generous,
-    loginAddressBudget: options.loginAddressBudget ?? generous,
-    loginUserBudget: options.loginUserBudget ?? generous,
+    loginBudgets: {
+      userAtAddress: options.loginBudgets?.userAtAddress ?? generous,
+      address: options.loginBudgets?.address ?? generous,
+      user: options.loginBudgets?.user ?? generous,
+    },
     ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
   });
   const app = await buildApp({

@@ -17,7 +17,11 @@ export interface LoginDeps {
   clock: Clock;
   hasher: PasswordHasher;
   sessions: LoginSessions;
-  rateLimiter: RateLimiter;
+  /**
+   * The failure buckets' own limiter, apart from the request budgets: their keys are chosen by
+   * callers before authentication, and filling that one must not evict a lockout.
+   */
+  loginLimiter: RateLimiter;
   /** Failed logins tolerated per user and address, per address, and per user name. */
   loginBudgets: LoginBudgets;
 }
@@ -40,16 +44,22 @@ const nonEmptyString = (body: Record<string, unknown>, field: string): string =>
  * User Login (L1) and Application Login (L2), platform §4.1–4.3. The body decides which, as
  * node-agent-sdk does: username + password → user login; assertion → SAML; otherwise API key.
  */
-export function createLogin({ store, clock, hasher, sessions, rateLimiter, loginBudgets }: LoginDeps) {
+export function createLogin({ store, clock, hasher, sessions, loginLimiter, loginBudgets }: LoginDeps) {
   // A hash of a value nobody knows, verified when the user or key is unknown so that the time an
-  // answer takes does not tell which part of the credentials was wrong.
+  // answer takes does not tell which part of the credentials was wrong. A refused hash (the hasher's
+  // queue full during a flood, its worker gone) is forgotten: kept, it would answer 503 to every
+  // unknown user name from then on while known ones get 401, telling which names exist.
   let decoy: Promise<string> | undefined;
-  const decoyHash = () => (decoy ??= hasher.hash(`decoy:${Date.now()}:${Math.random()}`));
+  const decoyHash = () =>
+    (decoy ??= hasher.hash(`decoy:${Date.now()}:${Math.random()}`).catch((error: unknown) => {
+      decoy = undefined;
+      throw error;
+    }));
 
   const invalid = () => new ChatError(ErrorCode.CREDENTIALS_INVALID, 'Invalid site or agent credentials');
   const notAllowed = (why: string) => new ChatError(ErrorCode.USER_NOT_ALLOWED, why);
 
-  const throttle = createLoginThrottle(rateLimiter, loginBudgets);
+  const throttle = createLoginThrottle(loginLimiter, loginBudgets);
 
   /**
    * Runs one attempt under the throttle. `work` calls `failed` just before it throws for a wrong
