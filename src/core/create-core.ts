@@ -83,13 +83,18 @@ export function createCore(given: CoreDeps) {
     /**
      * Forgets OAuth nonces, idempotency keys and known login sources past their windows (the server
      * runs it with the session sweep, each minute); until then an expired row is only ever taken
-     * over, never obeyed.
+     * over, never obeyed. Each sweep runs even when another fails (one table's fault must not let
+     * the others grow); the failures are thrown together afterwards.
      */
     async sweepExpiredKeys(): Promise<void> {
       const now = deps.clock.now();
-      await deps.store.nonces.deleteExpired(now);
-      await deps.store.idempotencyKeys.deleteExpired(now);
-      await deps.store.knownLoginSources.deleteOlderThan(now - KNOWN_SOURCE_WINDOW_MS);
+      const sweeps = await Promise.allSettled([
+        deps.store.nonces.deleteExpired(now),
+        deps.store.idempotencyKeys.deleteExpired(now),
+        deps.store.knownLoginSources.deleteOlderThan(now - KNOWN_SOURCE_WINDOW_MS),
+      ]);
+      const failures = sweeps.flatMap((sweep) => (sweep.status === 'rejected' ? [sweep.reason] : []));
+      if (failures.length > 0) throw new AggregateError(failures, 'sweeping expired keys failed');
     },
     login: createLogin({
       ...deps,

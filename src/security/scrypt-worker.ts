@@ -50,15 +50,18 @@ export function createScryptWorker(): ScryptWorker {
   };
   const start = (): Worker => {
     const started = new Worker(WORKER_SOURCE, { eval: true });
-    started.unref();
     started.on('message', (message: unknown) => {
       if (!isReply(message)) return;
       const call = pending.get(message.id);
       pending.delete(message.id);
+      // Idle: a runtime nobody closed must not keep the process alive.
+      if (pending.size === 0) started.unref();
       if (call === undefined) return;
       if (message.key !== undefined) call.resolve(Buffer.from(message.key));
       else call.reject(new Error(`scrypt failed: ${message.error ?? 'unknown'}`));
     });
+    // Only now: adding the 'message' listener refs the worker again.
+    started.unref();
     started.once('error', (error) => failAll(error));
     started.once('exit', () => {
       if (worker === started) worker = undefined;
@@ -74,6 +77,8 @@ export function createScryptWorker(): ScryptWorker {
       const id = nextId++;
       return new Promise<Buffer>((resolve, reject) => {
         pending.set(id, { resolve, reject });
+        // A hash is awaited (the CLI's `users add` has nothing else keeping it alive).
+        running.ref();
         running.postMessage({ id, password, salt: new Uint8Array(salt), keyLength, options });
       });
     },

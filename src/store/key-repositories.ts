@@ -8,11 +8,29 @@ import type {
 import type { Database } from './schema.js';
 
 /**
+ * Rows one sweep statement deletes at most. After downtime the backlog of expired rows can be
+ * large: deleted in one statement it could outlast PostgreSQL's statement_timeout every minute and
+ * never clear, and on SQLite hold the one connection for seconds. Each batch is a statement of its
+ * own, so other work gets the connection between two.
+ */
+export const DEFAULT_SWEEP_BATCH_SIZE = 1_000;
+
+/** Runs `deleteBatch` until a batch deletes fewer than `batchSize` rows; returns how many in all. */
+async function inBatches(batchSize: number, deleteBatch: (limit: number) => Promise<bigint>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = Number(await deleteBatch(batchSize));
+    total += deleted;
+    if (deleted < batchSize) return total;
+  }
+}
+
+/**
  * OAuth 1.0 nonces: one upsert that inserts a new nonce or takes over an expired one, and changes
  * nothing for a live one, so two requests with one nonce cannot both pass (PostgreSQL makes the
  * second insert wait for the first's commit; SQLite writes one at a time).
  */
-export function nonceRepository(db: Kysely<Database>): NonceRepository {
+export function nonceRepository(db: Kysely<Database>, sweepBatchSize = DEFAULT_SWEEP_BATCH_SIZE): NonceRepository {
   return {
     async remember(scope, nonceDigest, now, expiresAt) {
       const result = await db
@@ -27,15 +45,33 @@ export function nonceRepository(db: Kysely<Database>): NonceRepository {
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
-    async deleteExpired(now) {
-      const result = await db.deleteFrom('oauth_nonces').where('expires_at', '<=', now).executeTakeFirst();
-      return Number(result.numDeletedRows);
+    deleteExpired(now) {
+      return inBatches(sweepBatchSize, async (limit) => {
+        const result = await db
+          .deleteFrom('oauth_nonces')
+          .where(({ eb, refTuple, selectFrom }) =>
+            eb(
+              refTuple('scope', 'nonce_digest'),
+              'in',
+              selectFrom('oauth_nonces as expired')
+                .select(['expired.scope', 'expired.nonce_digest'])
+                .where('expired.expires_at', '<=', now)
+                .limit(limit)
+                .$asTuple('scope', 'nonce_digest'),
+            ),
+          )
+          .executeTakeFirst();
+        return result.numDeletedRows;
+      });
     },
   };
 }
 
 /** Idempotency keys and their first answers (docs/adr/0009-idempotency-keys.md). */
-export function idempotencyKeyRepository(db: Kysely<Database>): IdempotencyKeyRepository {
+export function idempotencyKeyRepository(
+  db: Kysely<Database>,
+  sweepBatchSize = DEFAULT_SWEEP_BATCH_SIZE,
+): IdempotencyKeyRepository {
   const toRecord = (row: Database['idempotency_keys']): IdempotencyRecord => ({
     accountId: row.account_id,
     scope: row.scope,
@@ -85,9 +121,24 @@ export function idempotencyKeyRepository(db: Kysely<Database>): IdempotencyKeyRe
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
-    async deleteExpired(now) {
-      const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<=', now).executeTakeFirst();
-      return Number(result.numDeletedRows);
+    deleteExpired(now) {
+      return inBatches(sweepBatchSize, async (limit) => {
+        const result = await db
+          .deleteFrom('idempotency_keys')
+          .where(({ eb, refTuple, selectFrom }) =>
+            eb(
+              refTuple('account_id', 'scope', 'key'),
+              'in',
+              selectFrom('idempotency_keys as expired')
+                .select(['expired.account_id', 'expired.scope', 'expired.key'])
+                .where('expired.expires_at', '<=', now)
+                .limit(limit)
+                .$asTuple('account_id', 'scope', 'key'),
+            ),
+          )
+          .executeTakeFirst();
+        return result.numDeletedRows;
+      });
     },
   };
 }
@@ -96,7 +147,10 @@ export function idempotencyKeyRepository(db: Kysely<Database>): IdempotencyKeyRe
  * Sources users logged in from (docs/adr/0008-login-throttling.md). One upsert that never moves a
  * source's last success back, so two logins committing out of order keep the later time.
  */
-export function knownLoginSourceRepository(db: Kysely<Database>): KnownLoginSourceRepository {
+export function knownLoginSourceRepository(
+  db: Kysely<Database>,
+  sweepBatchSize = DEFAULT_SWEEP_BATCH_SIZE,
+): KnownLoginSourceRepository {
   return {
     async recordSuccess(accountId, userId, sourceDigest, at) {
       await db
@@ -120,12 +174,24 @@ export function knownLoginSourceRepository(db: Kysely<Database>): KnownLoginSour
         .executeTakeFirst();
       return row === undefined ? undefined : Number(row.last_success_at);
     },
-    async deleteOlderThan(before) {
-      const result = await db
-        .deleteFrom('known_login_sources')
-        .where('last_success_at', '<', before)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
+    deleteOlderThan(before) {
+      return inBatches(sweepBatchSize, async (limit) => {
+        const result = await db
+          .deleteFrom('known_login_sources')
+          .where(({ eb, refTuple, selectFrom }) =>
+            eb(
+              refTuple('account_id', 'user_id', 'source_digest'),
+              'in',
+              selectFrom('known_login_sources as old')
+                .select(['old.account_id', 'old.user_id', 'old.source_digest'])
+                .where('old.last_success_at', '<', before)
+                .limit(limit)
+                .$asTuple('account_id', 'user_id', 'source_digest'),
+            ),
+          )
+          .executeTakeFirst();
+        return result.numDeletedRows;
+      });
     },
   };
 }

@@ -35,7 +35,12 @@ import {
   visitorIdentityRepository,
   type Dialect,
 } from './chat-repositories.js';
-import { idempotencyKeyRepository, knownLoginSourceRepository, nonceRepository } from './key-repositories.js';
+import {
+  DEFAULT_SWEEP_BATCH_SIZE,
+  idempotencyKeyRepository,
+  knownLoginSourceRepository,
+  nonceRepository,
+} from './key-repositories.js';
 
 const bool = (value: boolean): number => (value ? 1 : 0);
 
@@ -79,6 +84,8 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = () => db.destroy(),
     private readonly readExternalVersion?: () => number,
     private readonly readCondition: () => StoreCondition = () => 'ok',
+    /** Rows a key sweep deletes per statement (see DEFAULT_SWEEP_BATCH_SIZE). */
+    private readonly sweepBatchSize = DEFAULT_SWEEP_BATCH_SIZE,
   ) {
     this.accounts = accountRepository(db);
     this.skills = skillRepository(db);
@@ -89,9 +96,9 @@ export class KyselyStore implements Store {
     this.agentSessions = agentSessionRepository(db);
     this.offlineMessages = offlineMessageRepository(db);
     this.visitorIdentities = visitorIdentityRepository(db);
-    this.nonces = nonceRepository(db);
-    this.idempotencyKeys = idempotencyKeyRepository(db);
-    this.knownLoginSources = knownLoginSourceRepository(db);
+    this.nonces = nonceRepository(db, sweepBatchSize);
+    this.idempotencyKeys = idempotencyKeyRepository(db, sweepBatchSize);
+    this.knownLoginSources = knownLoginSourceRepository(db, sweepBatchSize);
   }
 
   async lockAccount(accountId: string): Promise<void> {
@@ -109,7 +116,16 @@ export class KyselyStore implements Store {
     return this.db
       .transaction()
       .execute((trx: Transaction<Database>) =>
-        work(new KyselyStore(trx, this.dialect, undefined, this.readExternalVersion, this.readCondition)),
+        work(
+          new KyselyStore(
+            trx,
+            this.dialect,
+            undefined,
+            this.readExternalVersion,
+            this.readCondition,
+            this.sweepBatchSize,
+          ),
+        ),
       );
   }
 

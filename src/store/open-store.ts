@@ -48,6 +48,8 @@ export interface StoreOptions {
   walHighWaterBytes?: number;
   /** PostgreSQL deadlines (default DEFAULT_POSTGRES_TIMEOUTS). */
   postgresTimeouts?: PostgresTimeouts;
+  /** Rows a sweep of expired keys deletes per statement (default 1,000; tests use fewer). */
+  sweepBatchSize?: number;
 }
 
 /** Opens the store over SQLite or PostgreSQL; the schema is migrated by `migrate()`. */
@@ -77,6 +79,7 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
       },
       opened.externalVersion,
       opened.condition,
+      options.sweepBatchSize,
     ),
     async migrate() {
       const migrationDb = opened.openMigrationDb?.() ?? db;

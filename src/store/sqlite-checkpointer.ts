@@ -74,11 +74,13 @@ export function startCheckpointer(path: string, onFailure: () => void): Checkpoi
   // The worker answers in the order it is asked.
   const answers: ((isComplete: boolean) => void)[] = [];
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  worker.unref();
   worker.on('message', (isComplete: unknown) => {
     answers.shift()?.(isComplete === true);
+    // Idle: a store nobody closed must not keep the process alive.
     if (answers.length === 0 && !isStopping) worker.unref();
   });
+  // Only now: adding the 'message' listener refs the worker again.
+  worker.unref();
   const failed = () => {
     isGone = true;
     for (const answer of answers.splice(0)) answer(false);

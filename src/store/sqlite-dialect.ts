@@ -7,6 +7,8 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from 'kysely';
+import { ChatError, ErrorCode } from '../core/errors.js';
+import { RETRY_AFTER_DISK_MS } from './sqlite-faults.js';
 
 /** Distinct statements kept prepared; past this the cache starts again (IN lists vary in length). */
 const STATEMENT_CACHE_SIZE = 500;
@@ -39,6 +41,10 @@ export interface SqliteDriverOptions {
  * A transaction that SQLite rolls back by itself (a full disk, an I/O error) runs nothing more:
  * its later statements fail, and its rollback is not sent again, so the caller's error is the one
  * that ended it and no statement of it can run outside it.
+ *
+ * A flush that fails stops the driver until the process restarts: the commits it covered fail, and
+ * so does every statement after (UNAVAILABLE), so /health's ping reports the store unreachable and
+ * nothing is acknowledged on pages the disk may have dropped (docs/adr/0005-bounded-wal.md).
  */
 export class PreparedSqliteDialect extends SqliteDialect {
   constructor(
@@ -57,11 +63,17 @@ export class PreparedSqliteDialect extends SqliteDialect {
 /**
  * Commits in order and which of them are on disk. One flush runs at a time; when it ends, the next
  * one covers every commit made meanwhile.
+ *
+ * A flush that fails ends it for good (docs/adr/0005-bounded-wal.md): after a failed fdatasync Linux
+ * may have marked the dirty pages clean without writing them, so a later flush that succeeds proves
+ * nothing for them. The commits not yet acknowledged fail, and so does every one after.
  */
 class GroupFlush {
   private committed = 0;
   private durable = 0;
   private isFlushing = false;
+  /** The first flush that failed; set once, never cleared. */
+  failure: { error: unknown } | undefined;
   private readonly waiting: { commit: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
 
   constructor(private readonly flush: () => Promise<void>) {}
@@ -73,33 +85,32 @@ class GroupFlush {
   }
 
   /**
-   * Resolves once every commit made so far is on disk (rejects if the flush that covers one fails);
-   * undefined when they all are already.
+   * Resolves once every commit made so far is on disk (rejects if a flush has failed); undefined
+   * when they all are already.
    */
   durableSoFar(): Promise<void> | undefined {
+    if (this.failure !== undefined) return Promise.reject(this.failure.error);
     if (this.durable >= this.committed) return undefined;
     return new Promise((resolve, reject) => this.waiting.push({ commit: this.committed, resolve, reject }));
   }
 
   private async run(): Promise<void> {
-    if (this.isFlushing) return;
+    if (this.isFlushing || this.failure !== undefined) return;
     this.isFlushing = true;
     while (this.durable < this.committed) {
       // Only commits made before the flush begins are sure to be covered by it.
       const covered = this.committed;
-      let failure: { error: unknown } | undefined;
       try {
         await this.flush();
       } catch (error) {
-        failure = { error };
+        this.failure = { error };
+        for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+        break;
       }
       this.durable = covered;
       const settled = this.waiting.filter((waiter) => waiter.commit <= covered);
       this.waiting.splice(0, settled.length);
-      for (const waiter of settled) {
-        if (failure === undefined) waiter.resolve();
-        else waiter.reject(failure.error);
-      }
+      for (const waiter of settled) waiter.resolve();
     }
     this.isFlushing = false;
   }
@@ -122,6 +133,7 @@ class PreparedSqliteDriver implements Driver {
   private readonly walBound: SqliteDriverOptions['walBound'];
   /** See SqliteDriverOptions.translateError. */
   readonly translate: (error: unknown) => unknown;
+  private stopped: ChatError | undefined;
 
   constructor(
     readonly database: SqliteDatabase,
@@ -222,6 +234,21 @@ class PreparedSqliteDriver implements Driver {
     });
   }
 
+  /**
+   * Why no statement may run any more (a flush has failed), or undefined. One error for all of
+   * them, worded for the operator who finds it in the log of every refused request.
+   */
+  stoppedBy(): ChatError | undefined {
+    const failure = this.groupFlush?.failure;
+    if (failure === undefined) return undefined;
+    this.stopped ??= new ChatError(
+      ErrorCode.UNAVAILABLE,
+      'The SQLite store stopped after a failed flush of its WAL to disk; restart the server to recover from what is on disk',
+      { retryAfterMs: RETRY_AFTER_DISK_MS, cause: failure.error },
+    );
+    return this.stopped;
+  }
+
   /** When what has been committed so far is on disk (undefined: it is, or nothing is flushed). */
   durableSoFar(): Promise<void> | undefined {
     return this.groupFlush?.durableSoFar();
@@ -250,9 +277,12 @@ class PreparedSqliteDriver implements Driver {
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = leaseOf(connection);
     lease.isInTransaction = false;
-    if (lease.lostTransaction !== undefined) {
-      // SQLite has rolled it back already; a `rollback` now would fail and hide why.
-      lease.lostTransaction = undefined;
+    lease.lostTransaction = undefined;
+    // A lease holds the connection from its begin until SQLite has ended the transaction. Not held:
+    // the commit ran and what failed was its flush. Held with none open: SQLite rolled it back by
+    // itself. Either way a `rollback` now would fail with "no transaction is active" and hide why.
+    if (!lease.isHolding) return;
+    if (!this.database.inTransaction) {
       this.hasTransactionWritten = false;
       return;
     }
@@ -316,6 +346,17 @@ class SqliteLease implements DatabaseConnection {
     if (!this.isHolding) {
       await this.driver.take();
       this.isHolding = true;
+    }
+    const stopped = this.driver.stoppedBy();
+    if (stopped !== undefined) {
+      // A transaction still open is rolled back (its caller then sees why); nothing else runs.
+      if (compiledQuery.sql === 'rollback' && this.driver.database.inTransaction) {
+        const result = this.driver.run<R>(compiledQuery);
+        this.giveUp();
+        return result;
+      }
+      if (!this.isInTransaction) this.giveUp();
+      throw stopped;
     }
     let result: QueryResult<R>;
     try {

@@ -4,7 +4,7 @@ import type { StoreCondition } from '../core/ports.js';
 
 /** How long a client should wait before retrying: a lock frees quickly, a disk does not. */
 const RETRY_AFTER_BUSY_MS = 1_000;
-const RETRY_AFTER_DISK_MS = 5_000;
+export const RETRY_AFTER_DISK_MS = 5_000;
 
 /**
  * Free space at which a disk that refused a write counts as usable again. Well above one

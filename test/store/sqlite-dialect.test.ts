@@ -6,50 +6,81 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { ErrorCode, isChatError } from '../../src/core/errors.js';
-import { PreparedSqliteDialect } from '../../src/store/sqlite-dialect.js';
+import { PreparedSqliteDialect, type SqliteDriverOptions } from '../../src/store/sqlite-dialect.js';
 import { SqliteFaults } from '../../src/store/sqlite-faults.js';
 
 interface Tables {
   lines: { id: number; text: string };
 }
 
+interface TestDriver {
+  dir: string;
+  database: SQLite.Database;
+  db: Kysely<Tables>;
+  /** Statements completed, as Kysely logs them (their first word), and whatever the test adds. */
+  log: string[];
+  close(): Promise<void>;
+}
+
+/** A WAL database in its own temporary directory behind the driver, with one table `lines`. */
+async function openTestDriver(
+  flush: (() => Promise<void>) | undefined,
+  options: (dir: string, database: SQLite.Database) => SqliteDriverOptions = () => ({}),
+): Promise<TestDriver> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-dialect-'));
+  const database = new SQLite(join(dir, 'test.db'));
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  const log: string[] = [];
+  const db = new Kysely<Tables>({
+    dialect: new PreparedSqliteDialect(database, flush, options(dir, database)),
+    log: (event) => {
+      log.push(event.query.sql.split(' ')[0] ?? '');
+    },
+  });
+  await sql`create table lines (id integer primary key, text text not null)`.execute(db);
+  return {
+    dir,
+    database,
+    db,
+    log,
+    async close() {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Whether the promise has settled yet. */
+const tracked = (promise: Promise<unknown>) => {
+  const state = { isSettled: false };
+  void promise.then(
+    () => (state.isSettled = true),
+    () => (state.isSettled = true),
+  );
+  return state;
+};
+
 describe('the SQLite driver', () => {
-  let dir: string;
+  let driver: TestDriver;
   let database: SQLite.Database;
   let db: Kysely<Tables>;
   /** What happened, in order: statements completed (as Kysely logs them), flushes begun and ended. */
-  const log: string[] = [];
+  let log: string[];
   let release: () => void = () => undefined;
   let gate: Promise<void> = Promise.resolve();
-  let failNextFlush = false;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-dialect-'));
-    database = new SQLite(join(dir, 'test.db'));
-    database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
-    const flush = async () => {
+    driver = await openTestDriver(async () => {
       log.push('flush');
       await gate;
-      if (failNextFlush) {
-        failNextFlush = false;
-        log.push('failed');
-        throw new Error('EIO: the disk refused');
-      }
       log.push('flushed');
-    };
-    db = new Kysely<Tables>({
-      dialect: new PreparedSqliteDialect(database, flush),
-      log: (event) => {
-        log.push(event.query.sql.split(' ')[0] ?? '');
-      },
     });
-    await sql`create table lines (id integer primary key, text text not null)`.execute(db);
+    ({ database, db, log } = driver);
   });
-  after(async () => {
-    await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => driver.close());
 
   const settled = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -58,21 +89,9 @@ describe('the SQLite driver', () => {
     await settled();
     log.length = 0;
   });
-  const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
-
   /** Holds the flushes from now on until `release()`. */
   const holdFlushes = () => {
     gate = new Promise((resolve) => (release = resolve));
-  };
-
-  /** Whether the promise has settled yet. */
-  const tracked = <T>(promise: Promise<T>) => {
-    const state = { isSettled: false };
-    void promise.then(
-      () => (state.isSettled = true),
-      () => (state.isSettled = true),
-    );
-    return state;
   };
 
   it('answers a commit, and a read that sees it, only once the commit is flushed', async () => {
@@ -185,23 +204,6 @@ describe('the SQLite driver', () => {
     await assert.rejects(duplicate, /UNIQUE constraint failed/);
   });
 
-  it('fails the commit and the reads that saw it when its flush fails, and flushes later commits again', async () => {
-    holdFlushes();
-    failNextFlush = true;
-    const lost = db.insertInto('lines').values({ id: 30, text: 'thirty' }).execute();
-    await pause();
-    const read = db.selectFrom('lines').select('id').where('id', '=', 30).execute();
-    void read.catch(() => undefined);
-    await pause();
-    release();
-    await assert.rejects(lost, /EIO/);
-    await assert.rejects(read, /EIO/);
-    await db.insertInto('lines').values({ id: 31, text: 'thirty-one' }).execute();
-    await settled();
-    // Kysely logs failed statements too.
-    assert.deepEqual(log, ['flush', 'failed', 'insert', 'select', 'flush', 'flushed', 'insert']);
-  });
-
   it('runs several statements on one acquisition in order, each taking its turn (as the migrator does)', async () => {
     const ids = await db.connection().execute(async (connection) => {
       await connection.insertInto('lines').values({ id: 40, text: 'forty' }).execute();
@@ -220,51 +222,37 @@ describe('the SQLite driver', () => {
 });
 
 describe('the SQLite driver keeping the WAL bounded and faults retryable', () => {
-  let dir: string;
+  let driver: TestDriver;
   let database: SQLite.Database;
   let db: Kysely<Tables>;
-  const log: string[] = [];
+  let log: string[];
   let isOverHighWater = false;
   let releaseCheckpoint: () => void = () => undefined;
   let checkpointGate: Promise<void> = Promise.resolve();
-  const translated: unknown[] = [];
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-dialect-'));
-    database = new SQLite(join(dir, 'test.db'));
-    database.pragma('journal_mode = WAL');
-    const faults = new SqliteFaults(dir, async () => 0);
-    db = new Kysely<Tables>({
-      dialect: new PreparedSqliteDialect(database, undefined, {
+    driver = await openTestDriver(undefined, (dir, opened) => {
+      const faults = new SqliteFaults(dir, async () => 0);
+      return {
         walBound: {
           isOverHighWater: () => isOverHighWater,
           checkpoint: async () => {
-            log.push(database.inTransaction ? 'checkpoint in a transaction' : 'checkpoint');
+            log.push(opened.inTransaction ? 'checkpoint in a transaction' : 'checkpoint');
             await checkpointGate;
             log.push('checkpointed');
           },
         },
-        translateError: (error) => {
-          const reported = faults.translate(error);
-          translated.push(reported);
-          return reported;
-        },
-      }),
-      log: (event) => {
-        log.push(event.query.sql.split(' ')[0] ?? '');
-      },
+        translateError: (error) => faults.translate(error),
+      };
     });
-    await sql`create table lines (id integer primary key, text text not null)`.execute(db);
+    ({ database, db, log } = driver);
+    log.length = 0;
   });
-  after(async () => {
-    await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => driver.close());
   beforeEach(() => {
     log.length = 0;
   });
 
-  const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
   const ids = () => database.prepare('select id from lines order by id').pluck().all();
 
   it('checkpoints after the commit that passes the high-water mark, with no transaction open, before anyone waiting', async () => {
@@ -331,5 +319,99 @@ describe('the SQLite driver keeping the WAL bounded and faults retryable', () =>
       db.insertInto('lines').values({ id: 13, text: 'again' }).execute(),
       (error) => !isChatError(error) && /UNIQUE constraint failed/.test(String(error)),
     );
+  });
+});
+
+describe('the SQLite driver after a flush fails', () => {
+  const diskFault = () => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+  const isUnavailable = (error: unknown) => isChatError(error) && error.code === ErrorCode.UNAVAILABLE;
+  const isStopped = (error: unknown) => isUnavailable(error) && /restart the server/.test(String(error));
+
+  /** A driver whose flushes wait for `release(failing)` and then succeed or fail. */
+  async function withHeldFlushes() {
+    let release: (failing: boolean) => void = () => undefined;
+    let gate = new Promise<boolean>((resolve) => (release = resolve));
+    const driver = await openTestDriver(
+      async () => {
+        driver.log.push('flush');
+        const failing = await gate;
+        gate = new Promise<boolean>((resolve) => (release = resolve));
+        if (failing) {
+          driver.log.push('failed');
+          throw diskFault();
+        }
+        driver.log.push('flushed');
+      },
+      (dir) => {
+        const faults = new SqliteFaults(dir, async () => Number.POSITIVE_INFINITY);
+        return { translateError: (error) => faults.translate(error) };
+      },
+    );
+    driver.log.length = 0;
+    return { driver, release: (failing: boolean) => release(failing) };
+  }
+  const ids = (database: SQLite.Database) => database.prepare('select id from lines order by id').pluck().all();
+
+  it('fails the commits and reads waiting for it, and refuses every statement after until restart', async () => {
+    const { driver, release } = await withHeldFlushes();
+    const { db, log, database } = driver;
+    try {
+      const lost = db.insertInto('lines').values({ id: 30, text: 'thirty' }).execute();
+      await pause();
+      const read = db.selectFrom('lines').select('id').where('id', '=', 30).execute();
+      // Made while the failing flush runs: the next flush would have covered it.
+      const meanwhile = db.insertInto('lines').values({ id: 32, text: 'thirty-two' }).execute();
+      const waiting = [read, meanwhile].map(tracked);
+      await pause();
+      assert.ok(waiting.every((state) => !state.isSettled));
+      release(true);
+      await assert.rejects(lost, isUnavailable);
+      await assert.rejects(read, isUnavailable);
+      await assert.rejects(meanwhile, isUnavailable);
+      // A later flush succeeding would prove nothing for pages the kernel may have dropped.
+      await assert.rejects(db.insertInto('lines').values({ id: 31, text: 'thirty-one' }).execute(), isStopped);
+      await assert.rejects(db.selectFrom('lines').select('id').execute(), isStopped);
+      await assert.rejects(
+        db.transaction().execute((tx) => tx.selectFrom('lines').selectAll().execute()),
+        isStopped,
+      );
+      assert.deepEqual(ids(database), [30, 32]);
+      assert.equal(log.filter((entry) => entry === 'flush').length, 1);
+      assert.equal(database.inTransaction, false);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it("answers UNAVAILABLE for a transaction whose commit's flush fails, not SQLite's rollback error", async () => {
+    const { driver, release } = await withHeldFlushes();
+    const { db, database } = driver;
+    try {
+      const committed = db.transaction().execute(async (tx) => {
+        await tx.insertInto('lines').values({ id: 1, text: 'one' }).execute();
+      });
+      await pause();
+      // Begun after that commit and open when its flush fails: rolled back, with the reason.
+      let goOn: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (goOn = resolve));
+      const open = db.transaction().execute(async (tx) => {
+        await tx.insertInto('lines').values({ id: 2, text: 'two' }).execute();
+        await held;
+        await tx.insertInto('lines').values({ id: 3, text: 'three' }).execute();
+      });
+      await pause();
+      release(true);
+      goOn();
+      // The flush's own fault, not what a `rollback` sent after the commit would have said.
+      await assert.rejects(
+        committed,
+        (error) => isUnavailable(error) && /could not reach its disk/.test(String(error)),
+      );
+      await assert.rejects(open, isStopped);
+      assert.equal(database.inTransaction, false);
+      assert.deepEqual(ids(database), [1]);
+    } finally {
+      await driver.close();
+    }
   });
 });

@@ -12,6 +12,8 @@ import { databaseTargets } from '../support/databases.js';
 
 const T0 = Date.UTC(2026, 10, 21, 9, 30, 0);
 const WINDOW = 600_000;
+/** Small, so that a sweep of a few rows takes several statements. */
+const SWEEP_BATCH = 3;
 
 let sequence = 0;
 const freshScope = (): string => `scope-${++sequence}`;
@@ -33,11 +35,18 @@ for (const target of await databaseTargets()) {
   describe(`Store contract for nonces and idempotency keys on ${target.name}`, { skip: target.unavailable }, () => {
     let store: Store;
     let drop: () => Promise<void> = async () => undefined;
+    /** Delete statements run so far. */
+    let deletes = 0;
 
     before(async () => {
       const database = await target.create();
       drop = database.drop;
-      const opened = openStore(database.location);
+      const opened = openStore(database.location, {
+        sweepBatchSize: SWEEP_BATCH,
+        onQuery: (sql) => {
+          if (sql.startsWith('delete')) deletes += 1;
+        },
+      });
       await opened.migrate();
       store = opened.store;
     });
@@ -91,6 +100,21 @@ for (const target of await databaseTargets()) {
         // 'new' is still there: it is refused, while 'old' is gone and may be recorded below its expiry.
         assert.equal(await store.nonces.remember(scope, 'new', at + 11, at + 30), false);
         assert.equal(await store.nonces.remember(scope, 'old', at, at + 10), true);
+      });
+
+      it('deleteExpired forgets a backlog larger than one batch, in several, and nothing live', async () => {
+        const scope = freshScope();
+        const at = T0 + 2000 * WINDOW;
+        await store.nonces.deleteExpired(at);
+        const expired = Array.from({ length: 2 * SWEEP_BATCH + 1 }, (_, index) => `old-${index}`);
+        for (const nonce of expired) await store.nonces.remember(scope, nonce, at, at + 10);
+        await store.nonces.remember(scope, 'live', at, at + 20);
+        deletes = 0;
+        assert.equal(await store.nonces.deleteExpired(at + 10), expired.length);
+        // One statement per batch, the last one short.
+        assert.equal(deletes, 3);
+        for (const nonce of expired) assert.equal(await store.nonces.remember(scope, nonce, at, at + 10), true);
+        assert.equal(await store.nonces.remember(scope, 'live', at + 11, at + 30), false);
       });
     });
 
@@ -153,6 +177,29 @@ for (const target of await databaseTargets()) {
           await store.idempotencyKeys.create(aRecord(scope, { key: 'old', createdAt: at, expiresAt: at + 10 })),
           true,
         );
+      });
+
+      it('deleteExpired forgets a backlog of whole batches, and nothing live', async () => {
+        const scope = freshScope();
+        const at = T0 + 2000 * WINDOW;
+        await store.idempotencyKeys.deleteExpired(at);
+        const expired = Array.from({ length: 2 * SWEEP_BATCH }, (_, index) => `old-${index}`);
+        for (const key of expired) {
+          await store.idempotencyKeys.create(aRecord(scope, { key, createdAt: at, expiresAt: at + 10 }));
+        }
+        await store.idempotencyKeys.create(aRecord(scope, { key: 'live', createdAt: at, expiresAt: at + 20 }));
+        deletes = 0;
+        assert.equal(await store.idempotencyKeys.deleteExpired(at + 10), expired.length);
+        // One statement per batch, the last one short.
+        assert.equal(deletes, 3);
+        assert.equal(await store.idempotencyKeys.deleteExpired(at + 10), 0);
+        assert.equal(await store.idempotencyKeys.get('acct-keys', scope, 'live', at + 10).then(Boolean), true);
+        for (const key of expired) {
+          assert.equal(
+            await store.idempotencyKeys.create(aRecord(scope, { key, createdAt: at, expiresAt: at + 10 })),
+            true,
+          );
+        }
       });
     });
   });

@@ -14,6 +14,8 @@ const T0 = Date.UTC(2026, 10, 21, 9, 30, 0);
 const DAY = 86_400_000;
 const SOURCE = 'a'.repeat(64);
 const OTHER_SOURCE = 'b'.repeat(64);
+/** Small, so that a sweep of a few rows takes several statements. */
+const SWEEP_BATCH = 3;
 
 let sequence = 0;
 const freshAccountId = (): string => `acct-src-${++sequence}`;
@@ -22,11 +24,18 @@ for (const target of await databaseTargets()) {
   describe(`Store contract for known login sources on ${target.name}`, { skip: target.unavailable }, () => {
     let store: Store;
     let drop: () => Promise<void> = async () => undefined;
+    /** Delete statements run so far. */
+    let deletes = 0;
 
     before(async () => {
       const database = await target.create();
       drop = database.drop;
-      const opened = openStore(database.location);
+      const opened = openStore(database.location, {
+        sweepBatchSize: SWEEP_BATCH,
+        onQuery: (sql) => {
+          if (sql.startsWith('delete')) deletes += 1;
+        },
+      });
       await opened.migrate();
       store = opened.store;
     });
@@ -86,6 +95,23 @@ for (const target of await databaseTargets()) {
       assert.equal(await store.knownLoginSources.deleteOlderThan(at + 10), 0);
       assert.equal(await store.knownLoginSources.lastSuccess(accountId, 2001, SOURCE), undefined);
       assert.equal(await store.knownLoginSources.lastSuccess(accountId, 2001, OTHER_SOURCE), at + 10);
+    });
+
+    it('deleteOlderThan forgets a backlog larger than one batch, in several, and nothing recent', async () => {
+      const accountId = freshAccountId();
+      const at = T0 + 20_000 * DAY;
+      await store.knownLoginSources.deleteOlderThan(at);
+      const users = Array.from({ length: 2 * SWEEP_BATCH + 1 }, (_, index) => 3000 + index);
+      for (const userId of users) await store.knownLoginSources.recordSuccess(accountId, userId, SOURCE, at);
+      await store.knownLoginSources.recordSuccess(accountId, 2001, SOURCE, at + 10);
+      deletes = 0;
+      assert.equal(await store.knownLoginSources.deleteOlderThan(at + 10), users.length);
+      // One statement per batch, the last one short.
+      assert.equal(deletes, 3);
+      for (const userId of users) {
+        assert.equal(await store.knownLoginSources.lastSuccess(accountId, userId, SOURCE), undefined);
+      }
+      assert.equal(await store.knownLoginSources.lastSuccess(accountId, 2001, SOURCE), at + 10);
     });
   });
 }
