@@ -34,6 +34,7 @@ describe('the sweep of expired keys', () => {
       hasher: createScryptHasher(TEST_SCRYPT_COST),
       secrets: createAesSecretBox(new Uint8Array(32)),
       rateLimiter: createMemoryRateLimiter(clock),
+      loginLimiter: createMemoryRateLimiter(clock),
       sanitizeHtml: sanitizeAgentHtml,
     });
   });
