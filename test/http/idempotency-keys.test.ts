@@ -140,8 +140,9 @@ for (const target of await databaseTargets()) {
     });
   });
 
-  describe(`Idempotency-Key across a crash on ${target.name}`, { skip: target.unavailable }, () => {
-    it('stores a line once when it was committed, its answer lost, and the retry reaches the restarted server', async () => {
+  // The server is closed gracefully here; test/server/idempotency-crash.test.ts kills a real one.
+  describe(`Idempotency-Key across a restart on ${target.name}`, { skip: target.unavailable }, () => {
+    it('stores a line once when its first answer was lost after the commit and the retry reaches a restarted server', async () => {
       await withDatabase(target, async (database, secretKey) => {
         const first = await startTestServer(target, { database, secretKey });
         let fixture: Awaited<ReturnType<typeof chatInProgress>>;
@@ -149,11 +150,11 @@ for (const target of await databaseTargets()) {
         const key = randomUUID();
         try {
           fixture = await chatInProgress(first);
-          // The commit happens, the answer never leaves: the use case alone, then the server goes.
+          // The commit happens, the answer never leaves: the use case alone, then the server closes.
           committedEventId = await first.core.chats.visitor.post(
             fixture.accountId,
             fixture.chatId,
-            line('in flight at the crash'),
+            line('in flight at the restart'),
             key,
           );
         } finally {
@@ -166,12 +167,12 @@ for (const target of await databaseTargets()) {
             second.baseUrl,
             'POST',
             `/api/account/${accountId}/chat/${chatId}/events.json?v=1&NC=true&appKey=${appKey}`,
-            { body: line('in flight at the crash'), headers: { 'Idempotency-Key': key } },
+            { body: line('in flight at the restart'), headers: { 'Idempotency-Key': key } },
           );
           assert.equal(retry.status, 201, retry.text);
           assert.match(retry.header('location') ?? '', new RegExp(`/events/${committedEventId}$`));
           const events = await visitorClient(second.baseUrl, accountId, appKey).events(chatId);
-          assert.deepEqual(lineTexts(events, 'visitor'), ['in flight at the crash']);
+          assert.deepEqual(lineTexts(events, 'visitor'), ['in flight at the restart']);
         } finally {
           await second.close();
         }

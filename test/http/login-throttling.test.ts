@@ -5,6 +5,7 @@ import type { PasswordHasher } from '../../src/core/ports.js';
 import { knownSourceDigest } from '../../src/core/auth/login-throttle.js';
 import { createBoundedHasher } from '../../src/security/bounded-hasher.js';
 import { databaseTargets } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { send, type HttpResponse } from '../support/http-client.js';
 import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -177,12 +178,7 @@ for (const target of await databaseTargets()) {
     it('answers 503 with Retry-After when hashing is saturated, and that attempt is no failure', async () => {
       gate = new Promise((resolve) => (openGate = resolve));
       const first = login('alice-pass');
-      // Poll (no fixed sleep) until the first login holds the one hashing turn.
-      const deadline = Date.now() + 30_000;
-      while (held === 0) {
-        assert.ok(Date.now() < deadline, 'the first login never reached the hasher');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await eventually('the first login to hold the one hashing turn', () => held > 0);
       assertRefused(await login('wrong'), 503, 99, '2');
       openGate();
       assert.equal((await first).status, 200);

@@ -48,8 +48,9 @@ const envelope = z.object({ error: z.object({ internalCode: z.number(), response
 
 describe('SIGTERM drains the server', () => {
   it('lets a request in flight on a keep-alive connection finish with Connection: close, says draining, and exits at once', async () => {
-    const dir = freshDir();
-    const server = await start(dir);
+    // A deadline the test's own steps cannot reach even on a busy machine: the exit that follows
+    // the last answer is then the drain ending early, never the deadline passing.
+    const server = await start(freshDir(), { PARLEY_DRAIN_TIMEOUT_MS: '60000' });
     const body = JSON.stringify({ request: {} });
 
     // Pipelined behind a /health, so once its answer is back the server has read the POST's head:
@@ -67,13 +68,13 @@ describe('SIGTERM drains the server', () => {
     await idle.waitFor(/"status":"ok"/);
     const preconnected = await openRaw(server.url);
 
-    const signalledAt = Date.now();
     server.child.kill('SIGTERM');
     await server.waitForLog(/"msg":"draining"/);
     await idle.closed();
     await preconnected.closed();
     health.write('\r\n');
     await health.closed();
+    const lastWorkAt = Date.now();
     inFlight.write(body.slice(5));
     await inFlight.closed();
     const exit = await server.exited;
@@ -86,8 +87,9 @@ describe('SIGTERM drains the server', () => {
     assert.equal(answered.headers.get('connection'), 'close');
     assert.match(answered.headers.get('location') ?? '', /\/chat\/[^/]+$/);
     assert.equal(exit.code, 0);
-    assert.ok(exit.at - signalledAt < 10_000 + EXIT_SLACK_MS, `exited ${exit.at - signalledAt} ms after SIGTERM`);
     assert.doesNotMatch(server.output(), /drain deadline passed/, 'everything finished before the deadline');
+    // A hang check, far below the 60 s deadline: the exit followed the last request, not the deadline.
+    assert.ok(exit.at - lastWorkAt < EXIT_SLACK_MS, `exited ${exit.at - lastWorkAt} ms after the last request`);
   });
 
   it('answers a request whose body never completes 503 with Retry-After at the deadline, then exits', async () => {
@@ -137,7 +139,8 @@ describe('SIGTERM drains the server', () => {
 
   it('leaves every line POST racing the signal either acknowledged and stored once, or refused and not stored', async () => {
     const dir = freshDir();
-    const first = await start(dir);
+    // Far beyond the test's own steps: every request in flight at the signal gets to finish.
+    const first = await start(dir, { PARLEY_DRAIN_TIMEOUT_MS: '60000' });
     const baseUrl = first.url;
     const alice = await AgentClient.login({
       baseUrl,
@@ -184,35 +187,59 @@ describe('SIGTERM drains the server', () => {
           .end(payload);
       });
 
+    // Three POSTs surely in flight at the signal, whatever the timing: each is pipelined behind a
+    // /health, so once that is answered the server has read the POST's head; its body waits.
+    const held = await Promise.all(
+      ['held 0', 'held 1', 'held 2'].map(async (text) => {
+        const payload = JSON.stringify({ event: { '@type': 'line', text } });
+        const connection = await openRaw(baseUrl);
+        connection.write(
+          healthRequest(baseUrl) +
+            `POST ${linesPath} HTTP/1.1\r\n${host(baseUrl)}Content-Type: application/json\r\n` +
+            `Content-Length: ${payload.length}\r\n\r\n${payload.slice(0, 5)}`,
+        );
+        await connection.waitFor(/"status":"ok"/);
+        return { text, connection, rest: payload.slice(5) };
+      }),
+    );
+
     // Five keep-alive connections, twenty lines each; the signal comes after the twentieth answer.
     const outcomes: Outcome[] = [];
-    let signalledAt = 0;
-    await Promise.all(
+    const flood = Promise.all(
       Array.from({ length: 5 }, async (_, worker) => {
         for (let n = 0; n < 20; n += 1) {
           const outcome = await postLine(`line ${worker}-${n}`);
           outcomes.push(outcome);
-          if (outcomes.length === 20) {
-            signalledAt = Date.now();
-            first.child.kill('SIGTERM');
-          }
+          if (outcomes.length === 20) first.child.kill('SIGTERM');
         }
       }),
     );
+    // The held POSTs' bodies arrive during the drain.
+    await first.waitForLog(/"msg":"draining"/);
+    for (const { connection, rest } of held) connection.write(rest);
+    await flood;
+    for (const { connection } of held) await connection.closed();
     agent.destroy();
     const exit = await first.exited;
     assert.equal(exit.code, 0);
-    assert.ok(exit.at - signalledAt < 10_000 + EXIT_SLACK_MS, `exited ${exit.at - signalledAt} ms after SIGTERM`);
+    assert.doesNotMatch(first.output(), /drain deadline passed/, 'every request in flight finished');
 
-    const acknowledged = outcomes.filter((o) => 'status' in o && o.status === 201).map((o) => o.text);
+    for (const { connection } of held) {
+      const [, answered] = parseResponses(connection.received());
+      assert.equal(answered?.status, 201, connection.received());
+      assert.equal(answered.headers.get('connection'), 'close');
+    }
+    const acknowledged = [
+      ...held.map(({ text }) => text),
+      ...outcomes.filter((o) => 'status' in o && o.status === 201).map((o) => o.text),
+    ];
     for (const outcome of outcomes) {
       if ('error' in outcome || outcome.status === 201) continue;
       assert.equal(outcome.status, 503, JSON.stringify(outcome));
       assert.equal(outcome.retryAfter, '1', JSON.stringify(outcome));
     }
     assert.equal(outcomes.length, 100);
-    assert.ok(acknowledged.length >= 20, `${acknowledged.length} acknowledged`);
-    assert.ok(acknowledged.length < 100, 'some POSTs raced the shutdown and lost');
+    assert.ok(acknowledged.length >= 3 + 20, `${acknowledged.length} acknowledged`);
 
     const second = await start(dir);
     const read = await fetch(`${second.url}${visitorPath(`/chat/${visitor.id}/events.json`)}&from=0`);

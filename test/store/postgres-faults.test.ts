@@ -6,6 +6,7 @@ import { ErrorCode, isChatError } from '../../src/core/errors.js';
 import type { PostgresTimeouts } from '../../src/store/open-postgres.js';
 import { visitorClient, type WireEvent } from '../support/chat-clients.js';
 import { databaseTargets, POSTGRES_URL } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { send, type HttpResponse } from '../support/http-client.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import {
@@ -47,14 +48,6 @@ function assertRetryable503(response: HttpResponse): void {
   assert.doesNotMatch(String(error.message), /terminat|timeout|ECONN/i, 'no driver detail reaches the client');
 }
 
-const waitUntil = async (what: string, condition: () => Promise<boolean>): Promise<void> => {
-  const deadline = Date.now() + HANG_MS;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
-
 /** A seeded account with one accepted chat, and its visitor posting lines. */
 async function chatOn(server: TestServer) {
   const { accountId, seed } = accountSeed();
@@ -79,7 +72,7 @@ async function chatOn(server: TestServer) {
   /** What a client does with a 503: try again until the line is stored; how many attempts failed. */
   const lineWithRetry = async (text: string): Promise<number> => {
     let failures = 0;
-    await waitUntil(`line ${text} stored`, async () => {
+    await eventually(`line ${text} stored`, async () => {
       const stored = await tryLine(text);
       if (!stored) failures += 1;
       return stored;
@@ -144,7 +137,7 @@ describe('PostgreSQL backends terminated under traffic', { skip: postgres?.unava
         assert.ok((await terminateBackends()) > 0);
         // The client is checked out and idle when its backend goes: its 'error' event must not
         // crash the process (it did), and the next statement must fail, not run elsewhere.
-        await waitUntil('the backends are gone', async () => (await backendCount()) === 0);
+        await eventually('the backends are gone', async () => (await backendCount()) === 0);
         await tx.accounts.list();
         return undefined;
       })
@@ -154,7 +147,7 @@ describe('PostgreSQL backends terminated under traffic', { skip: postgres?.unava
     assert.ok((failure.retryAfterMs ?? 0) > 0);
     // PostgreSQL rolled the transaction back with its session, and the pool serves again.
     let stored: unknown = 'unread';
-    await waitUntil('the store answers again', async () => {
+    await eventually('the store answers again', async () => {
       stored = await server.store.accounts.get(stray).catch(() => 'unread');
       return stored !== 'unread';
     });
@@ -199,7 +192,7 @@ describe('PostgreSQL backends terminated under traffic', { skip: postgres?.unava
     try {
       for (let round = 0; round < 5; round++) {
         const seen = chat.acknowledged.length;
-        await waitUntil('lines flow', async () => chat.acknowledged.length >= seen + 8);
+        await eventually('lines flow', async () => chat.acknowledged.length >= seen + 8);
         terminated += await terminateBackends();
       }
     } finally {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { until } from './raw-socket.js';
+import { eventually } from './eventually.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -48,14 +48,15 @@ export async function startParley(dir: string, env: Record<string, string> = {})
   let hasExited = false;
   void exited.then(() => (hasExited = true));
   const listening = /"msg":"Server listening at (http:\/\/[^"]+)"/;
-  await until(() => listening.test(output) || hasExited, 'parley serve to listen', 60_000);
+  await eventually('parley serve to listen', () => listening.test(output) || hasExited, { timeoutMs: 60_000 });
   const url = listening.exec(output)?.[1];
   if (url === undefined) throw new Error(`parley serve did not start:\n${output}\n${errors}`);
   return {
     child,
     url,
     output: () => output,
-    waitForLog: (pattern, timeoutMs = 30_000) => until(() => pattern.test(output), `log ${String(pattern)}`, timeoutMs),
+    waitForLog: (pattern, timeoutMs = 30_000) =>
+      eventually(`log ${String(pattern)}`, () => pattern.test(output), { timeoutMs }),
     exited,
     kill: () => {
       if (!hasExited) child.kill('SIGKILL');

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { eventually } from './eventually.js';
 
 /** A plain TCP connection to an HTTP server, to send requests byte by byte (slow, pipelined, unfinished). */
 export interface RawConnection {
@@ -11,15 +12,6 @@ export interface RawConnection {
   closed(timeoutMs?: number): Promise<void>;
   isClosed(): boolean;
   write(text: string): void;
-}
-
-/** Polls `condition` until it holds or `timeoutMs` passes (generous: the machine may be busy). */
-export async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 export async function openRaw(baseUrl: string): Promise<RawConnection> {
@@ -40,10 +32,10 @@ export async function openRaw(baseUrl: string): Promise<RawConnection> {
     socket,
     received: () => text,
     async waitFor(pattern, timeoutMs = 30_000) {
-      await until(() => pattern.test(text), `${String(pattern)} in ${JSON.stringify(text)}`, timeoutMs);
+      await eventually(`${String(pattern)} in ${JSON.stringify(text)}`, () => pattern.test(text), { timeoutMs });
       return text;
     },
-    closed: (timeoutMs = 30_000) => until(() => isClosed, 'the socket to close', timeoutMs),
+    closed: (timeoutMs = 30_000) => eventually('the socket to close', () => isClosed, { timeoutMs }),
     isClosed: () => isClosed,
     write(chunk) {
       if (!socket.destroyed && socket.writable) socket.write(chunk);
