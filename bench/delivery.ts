@@ -5,14 +5,14 @@
  * process plays the visitors and the agents over HTTP on loopback. Prints a table and, with
  * --record, writes it into BENCHMARKS.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { startParley } from './parley-server.js';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,100,1000').split(',').map(Number);
 const AGENTS = 20;
@@ -20,8 +20,7 @@ const AGENTS = 20;
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const ACCOUNT = '77000001';
 const root = new URL('..', import.meta.url).pathname;
-/** The server to run (default the built one) and extra Node flags for it (`--cpu-prof`, say). */
-const SERVER = process.env.BENCH_SERVER ?? join(root, 'dist/cli/parley.js');
+/** Extra Node flags for the server (`--cpu-prof`, say); BENCH_SERVER runs another build. */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
 interface Chat {
@@ -31,55 +30,6 @@ interface Chat {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function startParley(dir: string): Promise<{ child: ChildProcess; base: string }> {
-  const appKey = randomBytes(16).toString('hex');
-  const seed = {
-    accounts: [
-      {
-        id: ACCOUNT,
-        appKeys: [appKey],
-        skills: [{ id: 1, name: 'Sales' }],
-        users: Array.from({ length: AGENTS }, (_, i) => ({
-          id: 100 + i,
-          loginName: `agent${i}`,
-          password: 'bench-pass',
-          skills: ['Sales'],
-          maxChats: -1,
-        })),
-        settings: { ringTimeoutSeconds: 3600, agentSessionIdleSeconds: 86_400 },
-      },
-    ],
-  };
-  writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
-  writeFileSync(join(dir, 'app-key'), appKey);
-  const log = join(dir, 'parley.log');
-  const logFd = openSync(log, 'w');
-  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, SERVER, 'serve'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      PARLEY_DATABASE_URL: process.env.BENCH_DATABASE_URL ?? `sqlite:${join(dir, 'bench.db')}`,
-      PARLEY_SECRET_KEY_FILE: join(dir, 'secret.key'),
-      PARLEY_SEED: join(dir, 'seed.json'),
-      PARLEY_LOG_LEVEL: 'info',
-      PARLEY_RATE_LIMIT_ACCOUNT: '1000000/1000000',
-      PARLEY_RATE_LIMIT_CREDENTIAL: '1000000/1000000',
-    },
-    stdio: ['ignore', logFd, 'inherit'],
-  });
-  closeSync(logFd);
-  // Every request is logged (info): to a file, as in production, so that neither a pipe this
-  // process must drain nor its reading competes with the measurement.
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(readFileSync(log, 'utf8'));
-    if (match?.[1] !== undefined) return { child, base: match[1] };
-    if (child.exitCode !== null) throw new Error(`parley exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('parley did not start within 30 s');
-    await sleep(50);
-  }
-}
 
 /**
  * Every request of this process goes through one keep-alive pool over node:http, which costs the
@@ -371,8 +321,16 @@ async function measure(
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const { child, base } = await startParley(dir);
-  const appKey = readFileSync(join(dir, 'app-key'), 'utf8');
+  const { child, base, appKey } = await startParley({
+    dir,
+    accountId: ACCOUNT,
+    agents: AGENTS,
+    startTimeoutMs: 30_000,
+    nodeArgs: SERVER_NODE_ARGS,
+    ...(process.env.BENCH_DATABASE_URL === undefined
+      ? {}
+      : { env: { PARLEY_DATABASE_URL: process.env.BENCH_DATABASE_URL } }),
+  });
   try {
     const agents = await Promise.all(
       Array.from({ length: AGENTS }, async (_, i) => {

@@ -7,13 +7,12 @@
  * Prints the line POST p50/p99 of both phases, their ratio and how the logins were answered (the
  * runs in BENCHMARKS.md were copied from it). BENCH_SERVER runs another build (an older one, say).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { startParley } from './parley-server.js';
 
 const ACCOUNT = '77000002';
 /** Users the flood logs in with; few enough logins per name that the old per-name brake stays out. */
@@ -23,8 +22,6 @@ const CHATS = 5;
 const LINE_RATE = Number(process.env.BENCH_LINE_RATE ?? 25);
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 20_000);
 const LOGIN_RATE = Number(process.env.BENCH_LOGIN_RATE ?? 18);
-const root = new URL('..', import.meta.url).pathname;
-const SERVER = process.env.BENCH_SERVER ?? join(root, 'dist/cli/parley.js');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const pooled = new Agent({ keepAlive: true, maxSockets: Infinity });
@@ -76,55 +73,6 @@ function call(
     req.once('error', reject);
     req.end(payload);
   });
-}
-
-async function startParley(dir: string): Promise<{ child: ChildProcess; base: string; appKey: string }> {
-  const appKey = randomBytes(16).toString('hex');
-  const seed = {
-    accounts: [
-      {
-        id: ACCOUNT,
-        appKeys: [appKey],
-        skills: [{ id: 1, name: 'Sales' }],
-        users: Array.from({ length: USERS }, (_, i) => ({
-          id: 100 + i,
-          loginName: `agent${i}`,
-          password: 'bench-pass',
-          skills: ['Sales'],
-          maxChats: -1,
-        })),
-        settings: { ringTimeoutSeconds: 3600, agentSessionIdleSeconds: 86_400 },
-      },
-    ],
-  };
-  writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
-  const log = join(dir, 'parley.log');
-  const logFd = openSync(log, 'w');
-  const child = spawn(process.execPath, [SERVER, 'serve'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      PARLEY_DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
-      PARLEY_SECRET_KEY_FILE: join(dir, 'secret.key'),
-      PARLEY_SEED: join(dir, 'seed.json'),
-      PARLEY_LOG_LEVEL: 'info',
-      // The flood's addresses arrive in X-Forwarded-For, as from a load balancer.
-      PARLEY_TRUST_PROXY: 'true',
-      PARLEY_RATE_LIMIT_ACCOUNT: '1000000/1000000',
-      PARLEY_RATE_LIMIT_CREDENTIAL: '1000000/1000000',
-    },
-    stdio: ['ignore', logFd, 'inherit'],
-  });
-  closeSync(logFd);
-  // Seeding hashes every password at the production cost: give it time.
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(readFileSync(log, 'utf8'));
-    if (match?.[1] !== undefined) return { child, base: match[1], appKey };
-    if (child.exitCode !== null) throw new Error(`parley exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('parley did not start within 120 s');
-    await sleep(100);
-  }
 }
 
 /** One agent logged in with a session that accepts `CHATS` chats; the visitors' paths. */
@@ -229,7 +177,15 @@ function flood(base: string) {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-login-'));
-  const { child, base, appKey } = await startParley(dir);
+  const { child, base, appKey } = await startParley({
+    dir,
+    accountId: ACCOUNT,
+    agents: USERS,
+    // Seeding hashes every password at the production cost: give it time.
+    startTimeoutMs: 120_000,
+    // The flood's addresses arrive in X-Forwarded-For, as from a load balancer.
+    env: { PARLEY_TRUST_PROXY: '1' },
+  });
   try {
     const chats = await openChats(base, appKey);
     await postLines(base, appKey, chats, 'warm-up');
