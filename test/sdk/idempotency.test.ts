@@ -123,4 +123,18 @@ describe('the SDK names each change it may retry with an Idempotency-Key', () =>
     await chat.end();
     await alice.logout();
   });
+
+  it('sends no key when told not to, for servers whose CORS answer does not allow the header', async () => {
+    const net = answerLostOnce(/^$/);
+    const visitor = await VisitorClient.startChat({
+      ...visitorOptions(),
+      skill: 'Support',
+      fetch: net.fetch,
+      sleep: noWait,
+      sendIdempotencyKeys: false,
+    });
+    await visitor.end();
+    // The chat request and the end, each of which carries a key by default.
+    assert.deepEqual(net.keysOf(/\/chat\/request|\/events/), [null, null]);
+  });
 });

@@ -23,6 +23,12 @@ export interface HttpOptions {
   now?: () => number;
   /** How long one attempt may take before it counts as a network error (default 10 s, platform §6.1). */
   requestTimeoutMs?: number;
+  /**
+   * Send `Idempotency-Key` on the changes the client may retry (default true). Parley recognises a
+   * retried change by it; turn it off for a browser talking to a server whose CORS answer does not
+   * allow the header (LivePerson's own services do not list it).
+   */
+  sendIdempotencyKeys?: boolean;
 }
 
 /** What authorizes a request, and how to recover from a 401. */
@@ -118,6 +124,7 @@ export class HttpClient {
   readonly policy: RetryPolicy;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly sendsIdempotencyKeys: boolean;
 
   constructor(options: HttpOptions = {}) {
     // Called through a wrapper: browsers refuse a `fetch` detached from its window.
@@ -126,6 +133,7 @@ export class HttpClient {
     this.now = options.now ?? Date.now;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.sendsIdempotencyKeys = options.sendIdempotencyKeys ?? true;
   }
 
   /** Sends the request and reads the answer's body. */
@@ -223,7 +231,9 @@ export class HttpClient {
       ...request.auth?.headers(),
     };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
-    if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
+    if (request.idempotencyKey !== undefined && this.sendsIdempotencyKeys) {
+      headers['idempotency-key'] = request.idempotencyKey;
+    }
     // PUT and DELETE go as POST with the override header, as the legacy APIs document them
     // (server-chat §1.6, chat-agent-api §1.4); not every server takes the native methods.
     const isOverridden = request.method === 'PUT' || request.method === 'DELETE';
