@@ -19,7 +19,7 @@ export interface HealthReport {
 export function registerHealthRoute(app: FastifyInstance, core: Core): void {
   app.get('/health', async (_request, reply) => {
     const report = await healthOf(app, core);
-    if (report.status !== 'ok') reply.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_MS / 1000));
+    if (report.status !== 'ok') reply.header('Retry-After', String(Math.ceil(UNAVAILABLE_RETRY_AFTER_MS / 1000)));
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
 }
