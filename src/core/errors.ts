@@ -56,6 +56,13 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * How long a client is told to wait before retrying an UNAVAILABLE request when the fault does not
+ * know better (a dropped database connection, a busy lock, a drain): another attempt or another node
+ * can usually serve it at once. Faults that take longer to clear name their own delay.
+ */
+export const UNAVAILABLE_RETRY_AFTER_MS = 1_000;
+
 /** A failure the core expects and reports to the caller; anything else is a server fault. */
 export class ChatError extends Error {
   readonly code: ErrorCode;

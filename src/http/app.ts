@@ -6,7 +6,7 @@ import Fastify, {
 } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Core } from '../core/create-core.js';
-import { ChatError, ErrorCode, isChatError } from '../core/errors.js';
+import { ChatError, ErrorCode, isChatError, UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
 import type { RateBudget } from '../core/ports.js';
 import { digest } from '../core/tokens.js';
 import { parseLegacyBody } from './legacy/body-parser.js';
@@ -191,8 +191,8 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
       }
       // The client gets the catalogue's message; the operator needs the cause (a reset, a timeout).
       if (mapping.status >= 500) request.log.warn({ err: error.cause ?? error, reqId: request.id }, error.message);
-      // A 503 always says when to come back (platform §6.3: 5xx is retried), 1 s unless the error knows better.
-      const retryAfterMs = error.retryAfterMs ?? (mapping.status === 503 ? 1_000 : undefined);
+      // A 503 always says when to come back (platform §6.3: 5xx is retried): the default unless the error knows better.
+      const retryAfterMs = error.retryAfterMs ?? (mapping.status === 503 ? UNAVAILABLE_RETRY_AFTER_MS : undefined);
       if (retryAfterMs !== undefined) {
         reply.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
       }

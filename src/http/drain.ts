@@ -1,9 +1,8 @@
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ChatError, ErrorCode } from '../core/errors.js';
+import { ChatError, ErrorCode, UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
+import { settlesWithin } from './with-deadline.js';
 
-/** What a client refused or cut by a drain is told to wait: another node can take it at once. */
-const RETRY_AFTER_MS = 1_000;
 /** After the deadline, how long the 503s of cut requests get to reach their clients. */
 const CUT_GRACE_MS = 1_000;
 const HEALTH_PATH = '/health';
@@ -23,7 +22,9 @@ interface InFlight {
 const trackedOf = new WeakMap<FastifyInstance, Tracked>();
 
 const shuttingDown = () =>
-  new ChatError(ErrorCode.UNAVAILABLE, 'The server is shutting down; try again', { retryAfterMs: RETRY_AFTER_MS });
+  new ChatError(ErrorCode.UNAVAILABLE, 'The server is shutting down; try again', {
+    retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS,
+  });
 
 /**
  * The request side of a graceful shutdown (docs/adr/0006-graceful-drain.md): tracks the requests in
@@ -100,17 +101,4 @@ function refuse({ reply }: InFlight): Promise<void> {
     // The error handler renders it: the envelope of the request's API, Retry-After.
     reply.header('Connection', 'close').send(shuttingDown());
   });
-}
-
-/** True when `work` settles within `ms`; its rejection is thrown. */
-async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([work.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

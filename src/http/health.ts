@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../core/create-core.js';
+import { UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
+import { settlesWithin } from './with-deadline.js';
 
 const PING_TIMEOUT_MS = 2_000;
 
@@ -17,7 +19,7 @@ export interface HealthReport {
 export function registerHealthRoute(app: FastifyInstance, core: Core): void {
   app.get('/health', async (_request, reply) => {
     const report = await healthOf(app, core);
-    if (report.status !== 'ok') reply.header('Retry-After', '1');
+    if (report.status !== 'ok') reply.header('Retry-After', String(Math.ceil(UNAVAILABLE_RETRY_AFTER_MS / 1000)));
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
 }
@@ -29,16 +31,10 @@ async function healthOf(app: FastifyInstance, core: Core): Promise<HealthReport>
 }
 
 async function storeHealth(core: Core): Promise<HealthReport['store']> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('store ping timed out')), PING_TIMEOUT_MS);
-  });
   try {
-    await Promise.race([core.deps.store.ping(), timeout]);
+    if (!(await settlesWithin(core.deps.store.ping(), PING_TIMEOUT_MS))) return 'unreachable';
   } catch {
     return 'unreachable';
-  } finally {
-    clearTimeout(timer);
   }
   return core.deps.store.condition() === 'disk-full' ? 'disk-full' : 'ok';
 }

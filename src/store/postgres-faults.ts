@@ -1,9 +1,6 @@
 import pg from 'pg';
-import { ChatError, ErrorCode } from '../core/errors.js';
+import { ChatError, ErrorCode, UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
 import type { StoreCondition } from '../core/ports.js';
-
-/** What a client is told to wait before retrying a request the database could not serve. */
-export const DATABASE_RETRY_AFTER_MS = 1_000;
 
 // SQLSTATE classes and codes that say "the database could not serve this now; the same request may
 // succeed later" (PostgreSQL docs, Appendix A). Anything else the server reports — a constraint
@@ -85,7 +82,7 @@ export function isNetworkError(error: unknown): boolean {
 /** The retryable 503 (internalCode 99) a database fault is reported as; the cause is kept for logs. */
 export function databaseUnavailable(cause: unknown): ChatError {
   return new ChatError(ErrorCode.UNAVAILABLE, 'The database is unavailable; try again shortly', {
-    retryAfterMs: DATABASE_RETRY_AFTER_MS,
+    retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS,
     cause,
   });
 }

@@ -1,9 +1,11 @@
 import { statfs } from 'node:fs/promises';
-import { ChatError, ErrorCode } from '../core/errors.js';
+import { ChatError, ErrorCode, UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
 import type { StoreCondition } from '../core/ports.js';
 
-/** How long a client should wait before retrying: a lock frees quickly, a disk does not. */
-const RETRY_AFTER_BUSY_MS = 1_000;
+/**
+ * How long a client should wait before retrying a disk fault: longer than the default a busy lock
+ * gets (UNAVAILABLE_RETRY_AFTER_MS), since a lock frees quickly and a disk does not.
+ */
 export const RETRY_AFTER_DISK_MS = 5_000;
 
 /**
@@ -76,7 +78,7 @@ export class SqliteFaults {
     }
     if (isBusy(code)) {
       return new ChatError(ErrorCode.UNAVAILABLE, 'The store is busy', {
-        retryAfterMs: RETRY_AFTER_BUSY_MS,
+        retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS,
         cause: error,
       });
     }

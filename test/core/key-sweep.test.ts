@@ -6,15 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { KNOWN_SOURCE_WINDOW_MS } from '../../src/core/auth/login-throttle.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { createCore, type Core } from '../../src/core/create-core.js';
-import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
-import { createMemoryRateLimiter } from '../../src/memory/memory-rate-limiter.js';
-import { secureRandom } from '../../src/runtime.js';
-import { createAesSecretBox } from '../../src/security/aes-secret-box.js';
-import { sanitizeAgentHtml } from '../../src/security/html-sanitizer.js';
-import { createScryptHasher } from '../../src/security/scrypt-hasher.js';
+import type { Core } from '../../src/core/create-core.js';
 import { openStore, type OpenedStore } from '../../src/store/open-store.js';
-import { TEST_SCRYPT_COST } from '../support/test-server.js';
+import { createTestCore } from '../support/test-core.js';
 
 describe('the sweep of expired keys', () => {
   let dir: string;
@@ -26,17 +20,7 @@ describe('the sweep of expired keys', () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-key-sweep-'));
     opened = openStore({ kind: 'sqlite', path: join(dir, 'parley.db') });
     await opened.migrate();
-    core = createCore({
-      store: opened.store,
-      clock,
-      random: secureRandom,
-      bus: createMemoryEventBus(),
-      hasher: createScryptHasher(TEST_SCRYPT_COST),
-      secrets: createAesSecretBox(new Uint8Array(32)),
-      rateLimiter: createMemoryRateLimiter(clock),
-      loginLimiter: createMemoryRateLimiter(clock),
-      sanitizeHtml: sanitizeAgentHtml,
-    });
+    core = createTestCore(opened.store, clock);
   });
   after(async () => {
     await opened.store.close();

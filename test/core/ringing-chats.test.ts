@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
-import { createCore, type Core } from '../../src/core/create-core.js';
+import type { Core } from '../../src/core/create-core.js';
 import type { AgentSession } from '../../src/core/chats/chat-model.js';
-import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
-import { createMemoryRateLimiter } from '../../src/memory/memory-rate-limiter.js';
-import { secureRandom } from '../../src/runtime.js';
-import { createAesSecretBox } from '../../src/security/aes-secret-box.js';
-import { sanitizeAgentHtml } from '../../src/security/html-sanitizer.js';
-import { createScryptHasher } from '../../src/security/scrypt-hasher.js';
 import { openStore, type OpenedStore } from '../../src/store/open-store.js';
 import { databaseTargets } from '../support/databases.js';
-import { accountSeed, applySeed, TEST_SCRYPT_COST } from '../support/test-server.js';
+import { createTestCore } from '../support/test-core.js';
+import { accountSeed, applySeed } from '../support/test-server.js';
 
 const ALICE = 2001;
 const BOSS = 2002;
@@ -29,17 +24,7 @@ for (const target of await databaseTargets()) {
       drop = database.drop;
       opened = openStore(database.location, { poolSize: 2 });
       await opened.migrate();
-      core = createCore({
-        store: opened.store,
-        clock,
-        random: secureRandom,
-        bus: createMemoryEventBus(),
-        hasher: createScryptHasher(TEST_SCRYPT_COST),
-        secrets: createAesSecretBox(new Uint8Array(32)),
-        rateLimiter: createMemoryRateLimiter(clock),
-        loginLimiter: createMemoryRateLimiter(clock),
-        sanitizeHtml: sanitizeAgentHtml,
-      });
+      core = createTestCore(opened.store, clock);
     });
     after(async () => {
       await opened.store.close();

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listOf, type Link, type WireEvent } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { relayAccount } from '../support/relay-account.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -45,15 +46,6 @@ const rel = (links: Link[], name: string): string => {
 function assertLegacyError(reply: Reply, status: number, internalCode: number): void {
   assert.equal(reply.status, status, reply.text);
   assert.equal((JSON.parse(reply.text) as { error: { internalCode: number } }).error.internalCode, internalCode);
-}
-
-/** Resolves once `check` holds, polling every 20 ms; fails with `what` after `timeoutMs`. */
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 for (const target of await databaseTargets()) {
@@ -186,7 +178,7 @@ for (const target of await databaseTargets()) {
         const waiting = server.core.chats.watch.size();
         const started = Date.now();
         const pending = get(resource.path('from=4&wait=20'), resource.headers);
-        await until(() => server.core.chats.watch.size() > waiting, `${resource.name} to wait`);
+        await eventually(`${resource.name} to wait`, () => server.core.chats.watch.size() > waiting);
         const posted = Date.now();
         await room.postFor(resource.side, resource.chatId, `hello ${resource.name}`);
         const reply = await pending;
@@ -210,7 +202,7 @@ for (const target of await databaseTargets()) {
       const waiting = server.core.chats.watch.size();
       const forVisitor = get(visitorEvents!.path('from=4&wait=20'), visitorEvents!.headers);
       const forAgent = get(agentEvents!.path('from=4&wait=20'), agentEvents!.headers);
-      await until(() => server.core.chats.watch.size() === waiting + 2, 'both long-polls to wait');
+      await eventually('both long-polls to wait', () => server.core.chats.watch.size() === waiting + 2);
       let isVisitorAnswered = false;
       let isAgentAnswered = false;
       void forVisitor.then(() => (isVisitorAnswered = true));
@@ -247,7 +239,7 @@ for (const target of await databaseTargets()) {
       const resources = room.resources(await room.chatting());
       const waiting = server.core.chats.watch.size();
       const pending = resources.map((resource) => get(resource.path('from=4&wait=20'), resource.headers));
-      await until(() => server.core.chats.watch.size() === waiting + 4, 'the four long-polls to wait');
+      await eventually('the four long-polls to wait', () => server.core.chats.watch.size() === waiting + 4);
       await server.core.chats.agentActions.end(room.accountId, resources[0]!.chatId, room.bot);
       const replies = await Promise.all(pending);
       resources.forEach((resource, index) => {
@@ -345,9 +337,11 @@ for (const target of await databaseTargets()) {
       });
       abandoned.on('error', () => undefined);
       abandoned.end();
-      await until(() => server.core.chats.watch.size() === waiting + 1, 'the long-poll to wait');
+      await eventually('the long-poll to wait', () => server.core.chats.watch.size() === waiting + 1);
       abandoned.destroy();
-      await until(() => server.core.chats.watch.size() === waiting, 'the abandoned long-poll to stop waiting', 2_000);
+      await eventually('the abandoned long-poll to stop waiting', () => server.core.chats.watch.size() === waiting, {
+        timeoutMs: 2_000,
+      });
     });
 
     it('reads no events when there is nothing at or past `from`, on each of the four resources', async () => {
@@ -376,7 +370,7 @@ for (const target of await databaseTargets()) {
       for (const resource of room.resources(chatId)) {
         const waiting = server.core.chats.watch.size();
         const pending = get(resource.path(`from=${from}&wait=20`), resource.headers);
-        await until(() => server.core.chats.watch.size() > waiting, `${resource.name} to wait`);
+        await eventually(`${resource.name} to wait`, () => server.core.chats.watch.size() > waiting);
         statements.length = 0;
         // In process, so that the statements are the line's own and the long-poll's.
         await server.core.chats.agentActions.sendLine(
@@ -431,7 +425,9 @@ for (const target of await databaseTargets()) {
         // Should an assertion fail first, destroying the agent must not leave rejections unhandled.
         void Promise.allSettled(polls);
         // Each request reads the store once before it waits; then it is registered with the chat watch.
-        await until(() => server.core.chats.watch.size() === waiting + 1_000, '1,000 long-polls to wait', 20_000);
+        await eventually('1,000 long-polls to wait', () => server.core.chats.watch.size() === waiting + 1_000, {
+          timeoutMs: 20_000,
+        });
         const allWaiting = Date.now();
         let settled = -1;
         while (queries !== settled) {

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { AgentSessionClient, WireEvent } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { send } from '../support/http-client.js';
 import { relayAccount } from '../support/relay-account.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -79,10 +80,6 @@ for (const target of await databaseTargets()) {
             let partial = '';
             let isEnded = false;
             let fields: { id?: string; event?: string; data?: string[] } = {};
-            const wake = new Set<() => void>();
-            const notify = () => {
-              for (const listener of [...wake]) listener();
-            };
             const line = (text: string) => {
               if (text === '') {
                 if (fields.data !== undefined || fields.id !== undefined || fields.event !== undefined) {
@@ -110,22 +107,18 @@ for (const target of await databaseTargets()) {
               get isEnded() {
                 return isEnded;
               },
-              until(check, what, timeoutMs = 5_000) {
-                return new Promise((done, fail) => {
-                  const timer = setTimeout(() => finish(new Error(`timed out waiting for ${what}`)), timeoutMs);
-                  const finish = (error?: Error) => {
-                    clearTimeout(timer);
-                    wake.delete(test);
-                    if (error === undefined) done();
-                    else fail(new Error(`${error.message}; received: ${raw}`));
-                  };
-                  const test = () => {
-                    if (check()) finish();
-                    else if (isEnded) finish(new Error(`the stream ended before ${what}`));
-                  };
-                  wake.add(test);
-                  test();
-                });
+              async until(check, what, timeoutMs) {
+                const holdsOrFailsAtEnd = () => {
+                  if (check()) return true;
+                  if (isEnded) throw new Error(`the stream ended before ${what}`);
+                  return false;
+                };
+                try {
+                  await eventually(what, holdsOrFailsAtEnd, timeoutMs === undefined ? {} : { timeoutMs });
+                } catch (error) {
+                  const reason = error instanceof Error ? error.message : String(error);
+                  throw new Error(`${reason}; received: ${raw}`, { cause: error });
+                }
               },
               drop: () => req.destroy(),
             };
@@ -134,11 +127,9 @@ for (const target of await databaseTargets()) {
               const lines = (partial + chunk).split(/\r\n|\r|\n/);
               partial = lines.pop() ?? '';
               lines.forEach(line);
-              notify();
             });
             const end = () => {
               isEnded = true;
-              notify();
             };
             res.on('end', end);
             res.on('close', end);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { IdempotencyRecord, Store } from '../../src/core/ports.js';
-import { openStore } from '../../src/store/open-store.js';
+import { contractStore } from '../support/contract-store.js';
 import { databaseTargets } from '../support/databases.js';
 
 /**
@@ -33,27 +33,10 @@ function aRecord(scope: string, overrides: Partial<IdempotencyRecord> = {}): Ide
 
 for (const target of await databaseTargets()) {
   describe(`Store contract for nonces and idempotency keys on ${target.name}`, { skip: target.unavailable }, () => {
+    const subject = contractStore(target, { sweepBatchSize: SWEEP_BATCH });
     let store: Store;
-    let drop: () => Promise<void> = async () => undefined;
-    /** Delete statements run so far. */
-    let deletes = 0;
-
-    before(async () => {
-      const database = await target.create();
-      drop = database.drop;
-      const opened = openStore(database.location, {
-        sweepBatchSize: SWEEP_BATCH,
-        onQuery: (sql) => {
-          if (sql.startsWith('delete')) deletes += 1;
-        },
-      });
-      await opened.migrate();
-      store = opened.store;
-    });
-
-    after(async () => {
-      await store?.close();
-      await drop();
+    before(() => {
+      store = subject.store;
     });
 
     describe('nonces', () => {
@@ -109,10 +92,10 @@ for (const target of await databaseTargets()) {
         const expired = Array.from({ length: 2 * SWEEP_BATCH + 1 }, (_, index) => `old-${index}`);
         for (const nonce of expired) await store.nonces.remember(scope, nonce, at, at + 10);
         await store.nonces.remember(scope, 'live', at, at + 20);
-        deletes = 0;
+        subject.deletes = 0;
         assert.equal(await store.nonces.deleteExpired(at + 10), expired.length);
         // One statement per batch, the last one short.
-        assert.equal(deletes, 3);
+        assert.equal(subject.deletes, 3);
         for (const nonce of expired) assert.equal(await store.nonces.remember(scope, nonce, at, at + 10), true);
         assert.equal(await store.nonces.remember(scope, 'live', at + 11, at + 30), false);
       });
@@ -188,10 +171,10 @@ for (const target of await databaseTargets()) {
           await store.idempotencyKeys.create(aRecord(scope, { key, createdAt: at, expiresAt: at + 10 }));
         }
         await store.idempotencyKeys.create(aRecord(scope, { key: 'live', createdAt: at, expiresAt: at + 20 }));
-        deletes = 0;
+        subject.deletes = 0;
         assert.equal(await store.idempotencyKeys.deleteExpired(at + 10), expired.length);
         // One statement per batch, the last one short.
-        assert.equal(deletes, 3);
+        assert.equal(subject.deletes, 3);
         assert.equal(await store.idempotencyKeys.deleteExpired(at + 10), 0);
         assert.equal(await store.idempotencyKeys.get('acct-keys', scope, 'live', at + 10).then(Boolean), true);
         for (const key of expired) {

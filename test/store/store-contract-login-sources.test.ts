@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Store } from '../../src/core/ports.js';
-import { openStore } from '../../src/store/open-store.js';
+import { contractStore } from '../support/contract-store.js';
 import { databaseTargets } from '../support/databases.js';
 
 /**
@@ -22,27 +22,10 @@ const freshAccountId = (): string => `acct-src-${++sequence}`;
 
 for (const target of await databaseTargets()) {
   describe(`Store contract for known login sources on ${target.name}`, { skip: target.unavailable }, () => {
+    const subject = contractStore(target, { sweepBatchSize: SWEEP_BATCH });
     let store: Store;
-    let drop: () => Promise<void> = async () => undefined;
-    /** Delete statements run so far. */
-    let deletes = 0;
-
-    before(async () => {
-      const database = await target.create();
-      drop = database.drop;
-      const opened = openStore(database.location, {
-        sweepBatchSize: SWEEP_BATCH,
-        onQuery: (sql) => {
-          if (sql.startsWith('delete')) deletes += 1;
-        },
-      });
-      await opened.migrate();
-      store = opened.store;
-    });
-
-    after(async () => {
-      await store?.close();
-      await drop();
+    before(() => {
+      store = subject.store;
     });
 
     it('knows no source before a success is recorded from it', async () => {
@@ -104,10 +87,10 @@ for (const target of await databaseTargets()) {
       const users = Array.from({ length: 2 * SWEEP_BATCH + 1 }, (_, index) => 3000 + index);
       for (const userId of users) await store.knownLoginSources.recordSuccess(accountId, userId, SOURCE, at);
       await store.knownLoginSources.recordSuccess(accountId, 2001, SOURCE, at + 10);
-      deletes = 0;
+      subject.deletes = 0;
       assert.equal(await store.knownLoginSources.deleteOlderThan(at + 10), users.length);
       // One statement per batch, the last one short.
-      assert.equal(deletes, 3);
+      assert.equal(subject.deletes, 3);
       for (const userId of users) {
         assert.equal(await store.knownLoginSources.lastSuccess(accountId, userId, SOURCE), undefined);
       }

@@ -1,25 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { ManualClock } from '../../src/core/clock.js';
-import { createCore, type Core } from '../../src/core/create-core.js';
-import type { Mailer, PasswordHasher, RateBudget } from '../../src/core/ports.js';
+import type { Core } from '../../src/core/create-core.js';
+import type { RateBudget } from '../../src/core/ports.js';
 import type { LoginBudgets } from '../../src/core/auth/login-throttle.js';
 import type { DatabaseLocation } from '../../src/store/open-store.js';
 import { parseSeed } from '../../src/core/seed/parse-seed.js';
 import { buildApp, type HttpConfig } from '../../src/http/app.js';
-import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
-import { createMemoryRateLimiter } from '../../src/memory/memory-rate-limiter.js';
-import { secureRandom } from '../../src/runtime.js';
-import { createAesSecretBox } from '../../src/security/aes-secret-box.js';
-import { createScryptHasher } from '../../src/security/scrypt-hasher.js';
-import { sanitizeAgentHtml } from '../../src/security/html-sanitizer.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { PostgresTimeouts } from '../../src/store/open-postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import type { DatabaseTarget } from './databases.js';
+import { createTestCore, type TestCoreOptions } from './test-core.js';
 
-/** Cheap scrypt for tests: the production cost would make every login take ~100 ms. */
-export const TEST_SCRYPT_COST = { N: 1024, r: 8, p: 1 };
+export { TEST_SCRYPT_COST } from './test-core.js';
 
 export interface TestServer {
   app: FastifyInstance;
@@ -33,17 +27,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export interface TestServerOptions {
+/** Besides the core's options: the database, the HTTP layer and what tests observe. */
+export interface TestServerOptions extends TestCoreOptions {
   http?: Partial<HttpConfig>;
   /** Failed logins tolerated (each budget generous unless given). */
   loginBudgets?: Partial<LoginBudgets>;
-  /** Buckets each rate limiter keeps (default the production 100,000). */
-  rateLimiterCapacity?: number;
-  /** Wraps the cheap test hasher (to bound it, or to hold hashes back). */
-  hasher?: (cheap: PasswordHasher) => PasswordHasher;
-  secretKey?: Uint8Array;
-  /** Sends transcripts (a real SMTP mailer in tests that read what arrived). */
-  mailer?: Mailer;
   /** Reuse this database instead of a fresh one (a restart); it is not dropped on close. */
   database?: DatabaseLocation;
   /** Start the clock here (a restarted server continues another's time). */
@@ -74,22 +62,13 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
   });
   await opened.migrate();
   const clock = new ManualClock(options.startTime ?? Date.UTC(2026, 10, 21, 9, 30, 0));
-  const core = createCore({
-    store: opened.store,
-    clock,
-    random: secureRandom,
-    bus: createMemoryEventBus(),
-    hasher: (options.hasher ?? ((cheap) => cheap))(createScryptHasher(TEST_SCRYPT_COST)),
-    secrets: createAesSecretBox(options.secretKey ?? randomBytes(32)),
-    rateLimiter: createMemoryRateLimiter(clock, options.rateLimiterCapacity),
-    loginLimiter: createMemoryRateLimiter(clock, options.rateLimiterCapacity),
-    sanitizeHtml: sanitizeAgentHtml,
+  const core = createTestCore(opened.store, clock, {
+    ...options,
     loginBudgets: {
       userAtAddress: options.loginBudgets?.userAtAddress ?? generous,
       address: options.loginBudgets?.address ?? generous,
       user: options.loginBudgets?.user ?? generous,
     },
-    ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
   });
   const app = await buildApp({
     core,
