@@ -27,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    // The core is free of HTTP, SQL, Redis and the environment (STYLE.md, "Architecture").
+    // The core is free of HTTP, SQL, Redis and the environment (docs/ARCHITECTURE.md).
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [
