@@ -19,7 +19,10 @@ await agent.setAvailability('Online');
 console.log(`Online as user ${agent.userId ?? '?'} on account ${demoServer.accountId}; waiting for chats.`);
 
 process.once('SIGINT', () => {
-  agent.logout().finally(() => process.exit(0));
+  agent
+    .logout()
+    .catch((error: unknown) => console.error('logout failed:', error))
+    .finally(() => process.exit(0));
 });
 
 /** Echoes every visitor line written after this bot accepted the chat. */

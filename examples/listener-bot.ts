@@ -22,7 +22,10 @@ await agent.setAvailability('Away');
 console.log(`Listening as user ${agent.userId ?? '?'} on account ${demoServer.accountId}.`);
 
 process.once('SIGINT', () => {
-  agent.logout().finally(() => process.exit(0));
+  agent
+    .logout()
+    .catch((error: unknown) => console.error('logout failed:', error))
+    .finally(() => process.exit(0));
 });
 
 const following = new Set<string>();

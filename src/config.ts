@@ -2,19 +2,14 @@ import { readFileSync } from 'node:fs';
 import { parseDatabaseUrl, type DatabaseLocation } from './store/open-store.js';
 import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './store/open-postgres.js';
 import { AUTHORITY_PATTERN } from './http/public-origin.js';
-import { parseSmtpConfig, type SmtpConfig } from './mail/smtp-mailer.js';
+import { parseSmtpConfig, type SmtpConfig } from './mail/smtp-config.js';
+import { ConfigError } from './config-error.js';
 import type { RateBudget } from './core/ports.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './http/client-error.js';
 import { parseTrustProxy, type TrustProxy } from './http/trust-proxy.js';
 
-/** A configuration that cannot start the server; the message names the variable. */
-export class ConfigError extends Error {
-  /** `variable` names the environment variable (or the command-line argument) at fault. */
-  constructor(variable: string, problem: string) {
-    super(`${variable}: ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
+// Re-exported: the CLI and tests catch it where they load the configuration.
+export { ConfigError };
 
 export interface Config {
   port: number;

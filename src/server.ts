@@ -67,7 +67,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       core.sweepExpiredKeys().catch((error: unknown) => running.log.error({ err: error }, 'key sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
-    // Chats that came due while the server was down end on this first run (STYLE: timers in the store).
+    // Chats that came due while the server was down end on this first run (docs/ARCHITECTURE.md, "Timers are due times in the store").
     let inFlight: Promise<void> | undefined;
     const runTimers = () => {
       inFlight ??= core

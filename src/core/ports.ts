@@ -1,5 +1,5 @@
 /**
- * The ports the core is built over. Adapters live outside src/core (store/, bus/, security/);
+ * The ports the core is built over. Adapters live outside src/core (store/, memory/, security/);
  * every adapter of a port passes that port's contract tests.
  */
 import type { Account, ApiKey, LoginSession, Skill, User } from './model.js';

@@ -77,7 +77,7 @@ const requestTimeouts = (requestTimeout: number) => ({
   },
 });
 
-/** Builds the HTTP application; never listens (src/main.ts and tests decide how it is served). */
+/** Builds the HTTP application; never listens (src/server.ts and tests decide how it is served). */
 export async function buildApp({ core, http, logger = false, https }: AppOptions): Promise<FastifyInstance> {
   const allowedOrigins = new Set(http.corsOrigins);
   const timeouts = requestTimeouts(http.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { ConfigError } from '../../src/config.js';
-import { createSmtpMailer, parseSmtpConfig } from '../../src/mail/smtp-mailer.js';
+import { createSmtpMailer } from '../../src/mail/smtp-mailer.js';
+import { parseSmtpConfig } from '../../src/mail/smtp-config.js';
 import { closedPort, parseMail, startSmtpServer, type SmtpTestServer } from '../support/smtp-capture.js';
 
 const MESSAGE = {

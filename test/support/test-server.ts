@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Core } from '../../src/core/create-core.js';
+import { requireAccount } from '../../src/core/accounts/require-account.js';
+import { createChatWriter } from '../../src/core/chats/chat-writer.js';
+import { stateEvent, systemLine } from '../../src/core/chats/chat-events.js';
+import { ChatState } from '../../src/core/chats/chat-model.js';
 import type { RateBudget } from '../../src/core/ports.js';
 import type { LoginBudgets } from '../../src/core/auth/login-throttle.js';
 import type { DatabaseLocation } from '../../src/store/open-store.js';
@@ -186,10 +190,29 @@ export async function putAgentOnline(
   return id;
 }
 
-/** An agent of the seed accepts a waiting chat (what the Chat Agent API's accept will do). */
+/**
+ * An agent of the seed takes this waiting chat: the change the router's accept makes (`chatting`,
+ * then system line 3), but for a chat the test names rather than the one ringing first, through
+ * a chat writer on the server's own store and bus so that waiting clients are woken.
+ */
 export async function acceptAs(server: TestServer, accountId: string, chatId: string, userId: number) {
   const user = await server.store.users.get(accountId, userId);
   if (user === undefined) throw new Error(`no user ${userId}`);
-  await server.core.chats.agentActions.accept(accountId, chatId, user);
+  const account = await requireAccount(server.core.deps.store, accountId);
+  const name = user.nickname || user.loginName;
+  await createChatWriter(server.core.deps).change(accountId, chatId, (chat, now) => {
+    if (chat.state !== ChatState.WAITING) throw new Error(`chat ${chatId} is ${chat.state}, not waiting`);
+    return {
+      chat: {
+        ...chat,
+        state: ChatState.CHATTING,
+        agentUserId: user.id,
+        agentName: name,
+        acceptedAt: now,
+        waitDueAt: null,
+      },
+      events: [stateEvent(ChatState.CHATTING, now), systemLine(account, 3, now, name)],
+    };
+  });
   return user;
 }

@@ -119,7 +119,7 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
         await alsoInTransaction?.(tx);
         return excess;
       });
-      // Publish after commit (STYLE.md): subscribers must never see a session that rolled back.
+      // Publish after commit (docs/ARCHITECTURE.md): subscribers must never see a session that rolled back.
       for (const old of evicted) announceEnded(old, 'evicted');
       return { account, user, session, tokens };
     },

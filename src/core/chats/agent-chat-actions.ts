@@ -7,9 +7,9 @@ import { ChatState, LineSource, SubType, type TextType } from './chat-model.js';
 import type { ApplyChange, ChatWriter } from './chat-writer.js';
 
 /**
- * The chat changes an agent makes (chat-agent-api §3.9, §3.15, §3.16, §3.20), shared by the Chat
- * Agent API and by anything else that hands chats to agents. Routing decides *which* chat; these
- * decide *how* it changes. Agent requests never keep a chat alive (server-chat §4.5).
+ * The chat changes an agent makes to a chat it holds (chat-agent-api §3.15, §3.16, §3.20), shared by
+ * the Chat Agent API and by anything else that hands chats to agents. Accepting a chat is the
+ * router's (`agents/router.ts`): it picks the chat and changes it in one transaction. Agent requests never keep a chat alive (server-chat §4.5).
  */
 export function createAgentChatActions({ store, writer }: { store: Store; writer: ChatWriter }) {
   const notHeld = () => new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
@@ -53,26 +53,6 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
     };
 
   return {
-    /** A waiting chat becomes the agent's: `chatting`, then system line 3 (server-chat §4.4). */
-    async accept(accountId: string, chatId: string, agent: User) {
-      const account = await requireAccount(store, accountId);
-      return writer.change(accountId, chatId, (chat, now) => {
-        if (chat.state !== ChatState.WAITING) throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat is not waiting');
-        const name = displayName(agent);
-        return {
-          chat: {
-            ...chat,
-            state: ChatState.CHATTING,
-            agentUserId: agent.id,
-            agentName: name,
-            acceptedAt: now,
-            waitDueAt: null,
-          },
-          events: [stateEvent(ChatState.CHATTING, now), systemLine(account, 3, now, name)],
-        };
-      });
-    },
-
     /**
      * An agent line as sent (plain, html already sanitised, rich-content with its json); agent-only
      * lines (ONLY_TO_REP) never reach the visitor.

@@ -72,7 +72,7 @@ export interface Chat {
   queuedAt: number | null;
   acceptedAt: number | null;
   endedAt: number | null;
-  /** Due times the scheduler acts on (STYLE: timers are due times in the store). */
+  /** Due times the scheduler acts on (docs/ARCHITECTURE.md, "Timers are due times in the store"). */
   idleDueAt: number | null;
   waitDueAt: number | null;
   /** After this an ended chat answers 404 (server-chat §4.5). */

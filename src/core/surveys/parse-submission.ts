@@ -1,6 +1,7 @@
 import type { SurveyAnswers } from '../chats/chat-model.js';
 import { ChatError, ErrorCode } from '../errors.js';
-import { asList, isRecord, isTextType, readId, type Survey, type SurveyQuestion } from './surveys.js';
+import { isRecord } from '../guards.js';
+import { asList, isTextType, readId, type Survey, type SurveyQuestion } from './survey-model.js';
 
 /** How parseSubmission reads a body beyond the answers themselves. */
 export interface ParseSubmissionOptions {

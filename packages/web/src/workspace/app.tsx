@@ -2,14 +2,9 @@ import { useCallback, useRef, useState } from 'react';
 import type { AgentClient } from '@parley/sdk';
 import { describeError, isLoginGone } from './errors.js';
 import { LoginForm, type LoginDefaults } from './login-form.js';
+import type { Notice } from './notice.js';
 import { setRingTitle } from './ring-cue.js';
 import { Workspace } from './workspace.js';
-
-/** What the log-in screen says when it comes back. */
-export interface Notice {
-  text: string;
-  isProblem: boolean;
-}
 
 const loggedOut = (error: unknown): Notice => ({
   text: `You were logged out (${describeError(error)}). Please log in again.`,

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { AgentClient } from '@parley/sdk';
-import type { Notice } from './app.js';
+import type { Notice } from './notice.js';
 import { connectionMonitor } from './connection-monitor.js';
 import { describeLoginError } from './errors.js';
 import { unlockAudio } from './ring-cue.js';
