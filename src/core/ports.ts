@@ -104,7 +104,7 @@ export interface LoginSessionRepository {
 }
 
 export interface ChatRepository {
-  /** Creates the chat with its first events (ids from 0). */
+  /** Creates the chat with its first events (ids from 0), atomically. */
   create(chat: Chat, events: ChatEvent[]): Promise<void>;
   /**
    * Reads a chat. With `forUpdate` inside a transaction, other writers of this chat wait until it

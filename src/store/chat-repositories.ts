@@ -168,6 +168,8 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
   };
   return {
     async create(chat, events) {
+      // Two statements: atomic in the caller's transaction, or in one of its own.
+      if (!db.isTransaction) return db.transaction().execute((tx) => chatRepository(tx, dialect).create(chat, events));
       await db.insertInto('chats').values(fromChat(chat)).execute();
       await insertEvents(chat.accountId, chat.id, events);
     },

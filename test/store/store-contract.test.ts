@@ -16,6 +16,8 @@ import {
 } from '../../src/core/model.js';
 import type { Store } from '../../src/core/ports.js';
 import { openStore, type DatabaseLocation } from '../../src/store/open-store.js';
+import { numberEvents, stateEvent } from '../../src/core/chats/chat-events.js';
+import { SAMPLE_CHAT_START, sampleChat } from '../support/chat-fixture.js';
 import { databaseTargets } from '../support/databases.js';
 
 /**
@@ -554,6 +556,16 @@ for (const target of await databaseTargets()) {
         assert.deepEqual(result, { saved: accountId });
         assert.deepEqual(await store.accounts.get(accountId), anAccount(accountId));
         assert.deepEqual(await store.skills.get(accountId, 1), aSkill(accountId, 1, { name: 'Sales' }));
+      });
+
+      it('creates a chat with its first events atomically: an event refused leaves no chat behind', async () => {
+        const accountId = await givenAccount();
+        const chat = sampleChat({ accountId, id: `atomic-${freshAccountId()}` });
+        const [event] = numberEvents(chat, [stateEvent('waiting', SAMPLE_CHAT_START)]).events;
+        assert.ok(event !== undefined);
+        // Two events with one id: the second breaks the events' primary key.
+        await assert.rejects(store.chats.create(chat, [event, event]));
+        assert.equal(await store.chats.get(accountId, chat.id), undefined);
       });
 
       it('joins a nested transaction to the outer one, so the outer rollback undoes it', async () => {

@@ -154,14 +154,11 @@ export function createStartChat(deps: {
       }
     }
     const numbered = numberEvents(stored, events);
-    if (keyed === undefined) {
-      await store.chats.create(numbered.chat, numbered.events);
-    } else {
-      await store.transaction(async (tx) => {
-        await tx.chats.create(numbered.chat, numbered.events);
-        await recordAnswer(tx, keyed, numbered.chat.id, now);
-      });
-    }
+    // The chat, its first events and the key's answer commit together, or none of them does.
+    await store.transaction(async (tx) => {
+      await tx.chats.create(numbered.chat, numbered.events);
+      if (keyed !== undefined) await recordAnswer(tx, keyed, numbered.chat.id, now);
+    });
     writer.announce(numbered);
     if (numbered.chat.state === ChatState.WAITING) await route(account.id);
     return numbered.chat;
