@@ -13,7 +13,14 @@ import { parseLegacyBody } from './legacy/body-parser.js';
 import { answerPreflight, applyCors } from './legacy/cors.js';
 import { mappingFor } from './legacy/error-table.js';
 import { parseLenientQuery, stripFormatSuffix } from './legacy/lenient-query.js';
-import { legacyContextOf, queryParam, rememberSuffixFormat, sendError, type LegacyContext } from './legacy/respond.js';
+import {
+  legacyContextOf,
+  queryParam,
+  rememberSuffixFormat,
+  retryAfterSeconds,
+  sendError,
+  type LegacyContext,
+} from './legacy/respond.js';
 import { RouteFamily } from './legacy/route-family.js';
 import { LegacyBodyError } from './legacy/xml-codec.js';
 import { publicScheme, type PublicOriginConfig } from './public-origin.js';
@@ -194,7 +201,7 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
       // A 503 always says when to come back (platform §6.3: 5xx is retried): the default unless the error knows better.
       const retryAfterMs = error.retryAfterMs ?? (mapping.status === 503 ? UNAVAILABLE_RETRY_AFTER_MS : undefined);
       if (retryAfterMs !== undefined) {
-        reply.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+        reply.header('Retry-After', retryAfterSeconds(retryAfterMs));
       }
       return sendError(reply, mapping.status, mapping.internalCode, error.message);
     }

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { responseStatusName } from './legacy/error-table.js';
+import { envelope } from './legacy/respond.js';
 import { isoWithOffset } from './legacy/time-format.js';
 
 const answers: Record<string, { status: number; message: string }> = {
@@ -35,9 +35,7 @@ export function answerClientError(error: Error, socket: Socket): void {
   // A reset socket has nobody to answer.
   if (code === 'ECONNRESET' || socket.destroyed) return;
   const { status, message } = answers[code] ?? malformed;
-  const body = JSON.stringify({
-    error: { time: isoWithOffset(Date.now()), message, internalCode: 40, responseStatus: responseStatusName[status] },
-  });
+  const body = JSON.stringify(envelope(isoWithOffset(Date.now()), status, 40, message));
   if (socket.writable && !isAnswering(socket)) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +

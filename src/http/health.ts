@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../core/create-core.js';
 import { UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
+import { retryAfterSeconds } from './legacy/respond.js';
 import { settlesWithin } from './with-deadline.js';
 
 const PING_TIMEOUT_MS = 2_000;
@@ -19,7 +20,7 @@ export interface HealthReport {
 export function registerHealthRoute(app: FastifyInstance, core: Core): void {
   app.get('/health', async (_request, reply) => {
     const report = await healthOf(app, core);
-    if (report.status !== 'ok') reply.header('Retry-After', String(Math.ceil(UNAVAILABLE_RETRY_AFTER_MS / 1000)));
+    if (report.status !== 'ok') reply.header('Retry-After', retryAfterSeconds(UNAVAILABLE_RETRY_AFTER_MS));
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
 }

@@ -72,7 +72,16 @@ export function sendEmpty(reply: FastifyReply, status = 200): FastifyReply {
 /** The shared error envelope (platform §1.5), with the time form of the route's family. */
 export function errorEnvelope(request: FastifyRequest, status: number, internalCode: number, message: string) {
   const now = Date.now();
-  const time = isChatFamily(request.legacy.family) ? isoWithOffset(now) : loginServiceTime(now);
+  return envelope(
+    isChatFamily(request.legacy.family) ? isoWithOffset(now) : loginServiceTime(now),
+    status,
+    internalCode,
+    message,
+  );
+}
+
+/** The envelope with its time already in the form its API uses (no request: see client-error.ts). */
+export function envelope(time: string, status: number, internalCode: number, message: string) {
   return {
     error: {
       time,
@@ -82,6 +91,9 @@ export function errorEnvelope(request: FastifyRequest, status: number, internalC
     },
   };
 }
+
+/** `Retry-After` in whole seconds, at least 1 (a 0 would invite an immediate retry storm). */
+export const retryAfterSeconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
 
 export function sendError(reply: FastifyReply, status: number, internalCode: number, message: string): FastifyReply {
   return sendLegacy(reply, status, errorEnvelope(reply.request, status, internalCode, message));
