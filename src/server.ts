@@ -28,6 +28,8 @@ export async function startServer(config: Config, print: (line: string) => void 
   // Read the seed before touching the database, so a bad seed stops the start with nothing changed.
   const seed = config.seedPath === undefined ? undefined : readSeedFile(config.seedPath);
   const runtime = await openRuntime(config);
+  // An IPv6 listen address goes in brackets wherever it stands in an authority.
+  const listenHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   const { core } = runtime;
   let app: FastifyInstance | undefined;
   try {
@@ -44,7 +46,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       http: {
         publicHost: config.publicHost,
         allowedHosts: [...config.allowedHosts, ...machineHosts()],
-        fallbackAuthority: `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
+        fallbackAuthority: `${listenHost}:${config.port}`,
         isTls: config.tls !== undefined,
         corsOrigins: config.corsOrigins,
         rateLimits: config.rateLimits,
@@ -60,14 +62,15 @@ export async function startServer(config: Config, print: (line: string) => void 
     const address = running.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const scheme = config.tls === undefined ? 'http' : 'https';
-    const url = `${scheme}://${config.publicHost ?? `${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`}`;
+    const url = `${scheme}://${config.publicHost ?? `${listenHost}:${port}`}`;
 
     const sweeper = setInterval(() => {
       core.sessions.sweepExpired().catch((error: unknown) => running.log.error({ err: error }, 'session sweep failed'));
       core.sweepExpiredKeys().catch((error: unknown) => running.log.error({ err: error }, 'key sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
-    // Chats that came due while the server was down end on this first run (docs/ARCHITECTURE.md, "Timers are due times in the store").
+    // Chats that came due while the server was down end on this first run (docs/ARCHITECTURE.md,
+    // "Timers are due times in the store").
     let inFlight: Promise<void> | undefined;
     const runTimers = () => {
       inFlight ??= core

@@ -53,9 +53,7 @@ export function isAllowedHost(authority: string, config: PublicOriginConfig): bo
  * Falling back rather than refusing keeps a health check or a client with an odd Host working.
  */
 export function publicAuthority(request: FastifyRequest, config: PublicOriginConfig): string {
-  if (config.publicHost !== undefined) return config.publicHost;
-  const host = request.host;
-  return isAllowedHost(host, config) ? host : config.fallbackAuthority;
+  return authorityOf(request, config, (host) => isAllowedHost(host, config));
 }
 
 /**
@@ -63,9 +61,13 @@ export function publicAuthority(request: FastifyRequest, config: PublicOriginCon
  * is reflected, so any plain authority will do; PARLEY_PUBLIC_HOST wins, as a proxy may rewrite Host.
  */
 export function signedAuthority(request: FastifyRequest, config: PublicOriginConfig): string {
+  return authorityOf(request, config, (host) => AUTHORITY_PATTERN.test(host));
+}
+
+/** PARLEY_PUBLIC_HOST, else the request's Host if `isAccepted`, else the listen address. */
+function authorityOf(request: FastifyRequest, config: PublicOriginConfig, isAccepted: (host: string) => boolean) {
   if (config.publicHost !== undefined) return config.publicHost;
-  const host = request.host;
-  return AUTHORITY_PATTERN.test(host) ? host : config.fallbackAuthority;
+  return isAccepted(request.host) ? request.host : config.fallbackAuthority;
 }
 
 /**
