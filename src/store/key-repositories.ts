@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type {
   IdempotencyKeyRepository,
   IdempotencyRecord,
@@ -15,11 +15,28 @@ import type { Database } from './schema.js';
  */
 export const DEFAULT_SWEEP_BATCH_SIZE = 1_000;
 
-/** Runs `deleteBatch` until a batch deletes fewer than `batchSize` rows; returns how many in all. */
-async function inBatches(batchSize: number, deleteBatch: (limit: number) => Promise<bigint>): Promise<number> {
+type SweptTable = 'oauth_nonces' | 'idempotency_keys' | 'known_login_sources';
+
+/**
+ * Deletes the rows of `table` whose `column` is below `bound`, `batchSize` at a time (each batch
+ * picked by its primary key `key`), until a batch comes back short; returns how many in all.
+ */
+async function sweepBelow<T extends SweptTable>(
+  db: Kysely<Database>,
+  table: T,
+  key: readonly (keyof Database[T] & string)[],
+  column: keyof Database[T] & string,
+  bound: number,
+  batchSize: number,
+): Promise<number> {
+  const columns = sql.join(key.map((name) => sql.ref(name)));
   let total = 0;
   for (;;) {
-    const deleted = Number(await deleteBatch(batchSize));
+    const result =
+      await sql`delete from ${sql.table(table)} where (${columns}) in (select ${columns} from ${sql.table(table)} where ${sql.ref(column)} < ${bound} limit ${batchSize})`.execute(
+        db,
+      );
+    const deleted = Number(result.numAffectedRows ?? 0n);
     total += deleted;
     if (deleted < batchSize) return total;
   }
@@ -46,23 +63,8 @@ export function nonceRepository(db: Kysely<Database>, sweepBatchSize = DEFAULT_S
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
     deleteExpired(now) {
-      return inBatches(sweepBatchSize, async (limit) => {
-        const result = await db
-          .deleteFrom('oauth_nonces')
-          .where(({ eb, refTuple, selectFrom }) =>
-            eb(
-              refTuple('scope', 'nonce_digest'),
-              'in',
-              selectFrom('oauth_nonces as expired')
-                .select(['expired.scope', 'expired.nonce_digest'])
-                .where('expired.expires_at', '<=', now)
-                .limit(limit)
-                .$asTuple('scope', 'nonce_digest'),
-            ),
-          )
-          .executeTakeFirst();
-        return result.numDeletedRows;
-      });
+      // Expired at `now`: expires_at <= now, whole milliseconds.
+      return sweepBelow(db, 'oauth_nonces', ['scope', 'nonce_digest'], 'expires_at', now + 1, sweepBatchSize);
     },
   };
 }
@@ -122,23 +124,8 @@ export function idempotencyKeyRepository(
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
     deleteExpired(now) {
-      return inBatches(sweepBatchSize, async (limit) => {
-        const result = await db
-          .deleteFrom('idempotency_keys')
-          .where(({ eb, refTuple, selectFrom }) =>
-            eb(
-              refTuple('account_id', 'scope', 'key'),
-              'in',
-              selectFrom('idempotency_keys as expired')
-                .select(['expired.account_id', 'expired.scope', 'expired.key'])
-                .where('expired.expires_at', '<=', now)
-                .limit(limit)
-                .$asTuple('account_id', 'scope', 'key'),
-            ),
-          )
-          .executeTakeFirst();
-        return result.numDeletedRows;
-      });
+      const key = ['account_id', 'scope', 'key'] as const;
+      return sweepBelow(db, 'idempotency_keys', key, 'expires_at', now + 1, sweepBatchSize);
     },
   };
 }
@@ -175,23 +162,8 @@ export function knownLoginSourceRepository(
       return row === undefined ? undefined : Number(row.last_success_at);
     },
     deleteOlderThan(before) {
-      return inBatches(sweepBatchSize, async (limit) => {
-        const result = await db
-          .deleteFrom('known_login_sources')
-          .where(({ eb, refTuple, selectFrom }) =>
-            eb(
-              refTuple('account_id', 'user_id', 'source_digest'),
-              'in',
-              selectFrom('known_login_sources as old')
-                .select(['old.account_id', 'old.user_id', 'old.source_digest'])
-                .where('old.last_success_at', '<', before)
-                .limit(limit)
-                .$asTuple('account_id', 'user_id', 'source_digest'),
-            ),
-          )
-          .executeTakeFirst();
-        return result.numDeletedRows;
-      });
+      const key = ['account_id', 'user_id', 'source_digest'] as const;
+      return sweepBelow(db, 'known_login_sources', key, 'last_success_at', before, sweepBatchSize);
     },
   };
 }
