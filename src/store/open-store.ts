@@ -6,7 +6,7 @@ import { Kysely, Migrator, type LogEvent } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
 import { openPostgres, DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './open-postgres.js';
 import { migrationProvider } from './migrations/index.js';
-import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import { PreparedSqliteDialect } from './sqlite-dialect.js';
 import { SqliteFaults } from './sqlite-faults.js';
 import { DEFAULT_WAL_HIGH_WATER_BYTES, WalBound } from './sqlite-wal-bound.js';
@@ -131,29 +131,14 @@ function openSqlite(
   // A WAL started again after a checkpoint is cut back to the high-water mark, not kept at its peak.
   database.pragma(`journal_size_limit = ${walHighWaterBytes}`);
   const faults = new SqliteFaults(isFile ? dirname(path) : undefined);
-  let checkpointer: Checkpointer | undefined;
-  let wal: WalFlusher | undefined;
-  let walBound: WalBound | undefined;
-  if (isFile) {
-    const flusher = new WalFlusher(path);
-    wal = flusher;
-    database.pragma('wal_autocheckpoint = 0');
-    const started = startCheckpointer(path, () => {
-      if (database.open) database.pragma('wal_autocheckpoint = 1000');
-    });
-    checkpointer = started;
-    walBound = new WalBound(
-      walHighWaterBytes,
-      () => flusher.size(),
-      () => started.truncate(),
-    );
-  }
+  // A file's commits are flushed by the driver, checkpointed by a worker and kept bounded.
+  const file = isFile ? durabilityOf(database, path, walHighWaterBytes) : undefined;
   // Changes only when another connection (the CLI, another process) commits: what caches check.
   const dataVersion = database.prepare('pragma data_version').pluck();
   return {
     db: new Kysely<Database>({
-      dialect: new PreparedSqliteDialect(database, wal === undefined ? undefined : () => wal.flush(), {
-        ...(walBound === undefined ? {} : { walBound }),
+      dialect: new PreparedSqliteDialect(database, file === undefined ? undefined : () => file.wal.flush(), {
+        ...(file === undefined ? {} : { walBound: file.walBound }),
         translateError: (error) => faults.translate(error),
       }),
       ...(log === undefined ? {} : { log }),
@@ -162,10 +147,25 @@ function openSqlite(
     condition: () => faults.condition(),
     beforeClose: async () => {
       faults.close();
-      await checkpointer?.stop();
-      wal?.close();
+      await file?.checkpointer.stop();
+      file?.wal.close();
     },
   };
+}
+
+/** The WAL flusher, the checkpoint worker (automatic checkpoints back on if it dies), the bound. */
+function durabilityOf(database: SQLite.Database, path: string, walHighWaterBytes: number) {
+  const wal = new WalFlusher(path);
+  database.pragma('wal_autocheckpoint = 0');
+  const checkpointer = startCheckpointer(path, () => {
+    if (database.open) database.pragma('wal_autocheckpoint = 1000');
+  });
+  const walBound = new WalBound(
+    walHighWaterBytes,
+    () => wal.size(),
+    () => checkpointer.truncate(),
+  );
+  return { wal, checkpointer, walBound };
 }
 
 /**
@@ -184,13 +184,11 @@ class WalFlusher {
 
   /** The -wal file's size in bytes: fstat of an open descriptor, a few microseconds. */
   size(): number {
-    this.fd ??= openSync(`${this.databasePath}-wal`, 'r');
-    return fstatSync(this.fd).size;
+    return fstatSync(this.descriptor()).size;
   }
 
   async flush(): Promise<void> {
-    this.fd ??= openSync(`${this.databasePath}-wal`, 'r');
-    await fdatasyncAsync(this.fd);
+    await fdatasyncAsync(this.descriptor());
     if (!this.hasSyncedDirectory) {
       const directory = openSync(dirname(this.databasePath), 'r');
       try {
@@ -200,6 +198,11 @@ class WalFlusher {
       }
       this.hasSyncedDirectory = true;
     }
+  }
+
+  private descriptor(): number {
+    this.fd ??= openSync(`${this.databasePath}-wal`, 'r');
+    return this.fd;
   }
 
   close(): void {

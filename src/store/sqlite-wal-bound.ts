@@ -29,12 +29,7 @@ export class WalBound {
   }
 
   isOverHighWater(): boolean {
-    try {
-      return this.walSize() > this.threshold;
-    } catch {
-      // No WAL file to measure (not created yet): nothing to bound.
-      return false;
-    }
+    return this.currentSize() > this.threshold;
   }
 
   /** Runs the checkpoint; never rejects, since the work waiting behind it must go on regardless. */
@@ -49,6 +44,7 @@ export class WalBound {
     try {
       return this.walSize();
     } catch {
+      // No WAL file to measure (not created yet): nothing to bound.
       return 0;
     }
   }
