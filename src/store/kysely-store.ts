@@ -64,6 +64,17 @@ const readSettings = (text: string): AccountSettings => {
  * The one SQL implementation of the Store port. SQLite and PostgreSQL differ only in how the Kysely
  * instance is made (src/store/open-store.ts).
  */
+export interface KyselyStoreOptions {
+  /** Closes the database (default: destroy the Kysely instance). */
+  close?: () => Promise<void>;
+  /** See Store.externalVersion. */
+  externalVersion?: () => number;
+  /** See Store.condition (default `ok`). */
+  condition?: () => StoreCondition;
+  /** Rows a key sweep deletes per statement (default DEFAULT_SWEEP_BATCH_SIZE). */
+  sweepBatchSize?: number;
+}
+
 export class KyselyStore implements Store {
   readonly accounts: AccountRepository;
   readonly skills: SkillRepository;
@@ -81,12 +92,10 @@ export class KyselyStore implements Store {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-    private readonly onClose: () => Promise<void> = () => db.destroy(),
-    private readonly readExternalVersion?: () => number,
-    private readonly readCondition: () => StoreCondition = () => 'ok',
-    /** Rows a key sweep deletes per statement (see DEFAULT_SWEEP_BATCH_SIZE). */
-    private readonly sweepBatchSize = DEFAULT_SWEEP_BATCH_SIZE,
+    /** What the store and every transaction's store share. */
+    private readonly options: KyselyStoreOptions = {},
   ) {
+    const sweepBatchSize = options.sweepBatchSize ?? DEFAULT_SWEEP_BATCH_SIZE;
     this.accounts = accountRepository(db);
     this.skills = skillRepository(db);
     this.users = userRepository(db);
@@ -115,22 +124,11 @@ export class KyselyStore implements Store {
     if (this.db.isTransaction) return work(this);
     return this.db
       .transaction()
-      .execute((trx: Transaction<Database>) =>
-        work(
-          new KyselyStore(
-            trx,
-            this.dialect,
-            undefined,
-            this.readExternalVersion,
-            this.readCondition,
-            this.sweepBatchSize,
-          ),
-        ),
-      );
+      .execute((trx: Transaction<Database>) => work(new KyselyStore(trx, this.dialect, this.options)));
   }
 
   externalVersion(): number | undefined {
-    return this.readExternalVersion?.();
+    return this.options.externalVersion?.();
   }
 
   async ping(): Promise<void> {
@@ -138,11 +136,11 @@ export class KyselyStore implements Store {
   }
 
   condition(): StoreCondition {
-    return this.readCondition();
+    return this.options.condition?.() ?? 'ok';
   }
 
   close(): Promise<void> {
-    return this.onClose();
+    return this.options.close === undefined ? this.db.destroy() : this.options.close();
   }
 }
 

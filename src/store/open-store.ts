@@ -70,17 +70,15 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
         };
   const { db } = opened;
   return {
-    store: new KyselyStore(
-      db,
-      location.kind,
-      async () => {
+    store: new KyselyStore(db, location.kind, {
+      close: async () => {
         await opened.beforeClose?.();
         await db.destroy();
       },
-      opened.externalVersion,
-      opened.condition,
-      options.sweepBatchSize,
-    ),
+      ...(opened.externalVersion === undefined ? {} : { externalVersion: opened.externalVersion }),
+      ...(opened.condition === undefined ? {} : { condition: opened.condition }),
+      ...(options.sweepBatchSize === undefined ? {} : { sweepBatchSize: options.sweepBatchSize }),
+    }),
     async migrate() {
       const migrationDb = opened.openMigrationDb?.() ?? db;
       const migrator = new Migrator({
