@@ -1,7 +1,7 @@
 import { parseChatInfo, parseVisitorName, type ChatInfo } from './chat-info.js';
 import { ParleyError } from './errors.js';
 import { chatEventSource, chatEventsOf, followChatEvents, type ChatEvent, type EventFeedOptions } from './events.js';
-import { anySignal, type HttpClient, type HttpReply, type HttpStream } from './http.js';
+import { anySignal, type HttpClient, type HttpReply, type HttpStream, type SendOptions } from './http.js';
 import { asNumber, asText, lastSegment, linkHref, listOf, member } from './json.js';
 import { parseSurvey, surveySubmission, type Survey, type SurveyAnswers } from './surveys.js';
 import { parseVisitInfo, visitIdOf, type VisitInfo } from './visit.js';
@@ -15,11 +15,7 @@ export interface AgentSessionContext {
   /** Aborted at logout: every stream of the client ends. */
   readonly signal: AbortSignal;
   /** A Chat Agent API request on `…/agentSession/{s}{path}` (query without `v`/`NC`). */
-  send(
-    method: 'GET' | 'POST' | 'PUT',
-    path: string,
-    options?: { body?: unknown; query?: string; timeoutMs?: number; signal?: AbortSignal; idempotent?: boolean },
-  ): Promise<HttpReply>;
+  send(method: 'GET' | 'POST' | 'PUT', path: string, options?: SendOptions): Promise<HttpReply>;
   /** Opens `…/agentSession/{s}{path}` as a Server-Sent Events stream. */
   open(
     path: string,

@@ -9,6 +9,7 @@ import {
   type Authorization,
   type HttpReply,
   type HttpStream,
+  type SendOptions,
 } from './http.js';
 import { asNumber, asText, isRecord, lastSegment, linkHref, listOf, member, parseJson } from './json.js';
 import { logIn, touchLogin, type AgentCredentials, type LoginState } from './login.js';
@@ -503,11 +504,7 @@ export class AgentClient {
   }
 
   /** A request under the agent session; a 404 from a session that timed out reopens it once. */
-  private async send(
-    method: 'GET' | 'POST' | 'PUT',
-    path: string,
-    request: { body?: unknown; query?: string; timeoutMs?: number; signal?: AbortSignal; idempotent?: boolean } = {},
-  ): Promise<HttpReply> {
+  private async send(method: 'GET' | 'POST' | 'PUT', path: string, request: SendOptions = {}): Promise<HttpReply> {
     // One key for every attempt, also the one after reopening the session: the server keeps keys
     // per agent and chat, not per session.
     const idempotencyKey = request.idempotent === true ? newIdempotencyKey() : undefined;

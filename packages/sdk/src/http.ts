@@ -31,6 +31,17 @@ export interface HttpOptions {
   sendIdempotencyKeys?: boolean;
 }
 
+/** How a client's own request helper is asked for one request beyond its method and path. */
+export interface SendOptions {
+  body?: unknown;
+  /** Appended to the URL as it is. */
+  query?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** A change that may be retried: one Idempotency-Key goes with every attempt. */
+  idempotent?: boolean;
+}
+
 /** What authorizes a request, and how to recover from a 401. */
 export interface Authorization {
   /** The headers that authorize the request at this moment (read again before every attempt). */

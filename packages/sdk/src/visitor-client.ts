@@ -17,6 +17,7 @@ import {
   type Authorization,
   type HttpReply,
   type HttpStream,
+  type SendOptions,
 } from './http.js';
 import { asNumber, asText, lastSegment, listOf, member } from './json.js';
 import { unrefTimer } from './retry.js';
@@ -84,11 +85,7 @@ class VisitorConnection {
   }
 
   /** A Server Chat API request with the app key (server-chat §1.4). */
-  send(
-    method: 'GET' | 'POST' | 'PUT',
-    path: string,
-    request: { body?: unknown; query?: string; timeoutMs?: number; signal?: AbortSignal; idempotent?: boolean } = {},
-  ): Promise<HttpReply> {
+  send(method: 'GET' | 'POST' | 'PUT', path: string, request: SendOptions = {}): Promise<HttpReply> {
     return this.http.send({
       method,
       url: this.url(path, request.query),
