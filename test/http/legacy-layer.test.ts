@@ -174,6 +174,25 @@ for (const target of await databaseTargets()) {
       });
     });
 
+    describe('account configuration paths (platform §1.5, §1.6)', () => {
+      it('answer like the platform APIs: the Login time form, allow-listed origins with credentials', async () => {
+        const stranger = await get(`/api/account/${accountId}/configuration/le-users/skills`, {
+          Origin: 'https://shop.example',
+        });
+        assert.equal(stranger.status, 404);
+        assert.match(
+          (stranger.json() as Envelope).error.time,
+          /^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M$/,
+        );
+        assert.equal(stranger.header('access-control-allow-origin'), undefined);
+        const listed = await get(`/api/account/${accountId}/configuration/le-users/skills`, {
+          Origin: 'https://desk.example.com',
+        });
+        assert.equal(listed.header('access-control-allow-origin'), 'https://desk.example.com');
+        assert.equal(listed.header('access-control-allow-credentials'), 'true');
+      });
+    });
+
     describe('rate limits (platform §6.3)', () => {
       it('answers 429 with Retry-After and internalCode 50 once a credential spends its budget', async () => {
         const path = `/api/account/${accountId}/service/baseURI.json`;

@@ -12,8 +12,8 @@ const MINIMUM_ALLOWED_HEADERS = [
 
 /**
  * The shared CORS table (platform §1.6): the Domain API answers any origin with `*`; the Server
- * Chat API reflects any origin without credentials; the Login Service and Chat Agent API reflect
- * only allow-listed origins, with credentials (the session cookie travels).
+ * Chat API reflects any origin without credentials; the Login Service, Chat Agent API and account
+ * configuration reflect only allow-listed origins, with credentials (the session cookie travels).
  */
 export function applyCors(request: FastifyRequest, reply: FastifyReply, allowedOrigins: ReadonlySet<string>): void {
   const origin = request.headers.origin;

@@ -10,7 +10,9 @@ export const RouteFamily = {
   LOGIN: 'login',
   /** Chat Agent API: `/api/account/{a}/agentSession…`. */
   AGENT: 'agent',
-  /** Server Chat API: the account root, `/chat/…`, `/conversation`, and any other account path. */
+  /** Account configuration APIs: `/api/account/{a}/configuration/…`. */
+  CONFIG: 'config',
+  /** Server Chat API: the account root, `/chat/…`, `/conversation`. */
   VISITOR: 'visitor',
   /** Everything else: health, web apps. */
   OTHER: 'other',
@@ -27,6 +29,7 @@ export function routeFamily(path: string): RouteFamily {
   if (segment === '/service') return RouteFamily.DOMAIN;
   if (segment === '/login' || segment === '/refresh' || segment === '/logout') return RouteFamily.LOGIN;
   if (segment === '/agentSession') return RouteFamily.AGENT;
+  if (segment === '/configuration') return RouteFamily.CONFIG;
   return RouteFamily.VISITOR;
 }
 
