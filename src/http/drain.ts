@@ -44,8 +44,10 @@ export function registerDrain(app: FastifyInstance): void {
   const entries = new WeakMap<FastifyRequest, InFlight>();
 
   app.addHook('onRequest', async (request, reply) => {
-    // A request on a connection that was busy when the drain began: nothing of it has run yet.
-    if (app.closing.isClosing && request.routeOptions.url !== HEALTH_PATH) throw shuttingDown();
+    // A request on a connection that was busy when the drain began: nothing of it has run yet. A
+    // preflight is still answered (it changes nothing), or the browser could not read that 503.
+    const isExempt = request.routeOptions.url === HEALTH_PATH || request.method === 'OPTIONS';
+    if (app.closing.isClosing && !isExempt) throw shuttingDown();
     const entry: InFlight = { reply, hasStarted: false };
     inFlight.add(entry);
     entries.set(request, entry);

@@ -5,7 +5,7 @@ import { ChatState } from '../../src/core/chats/chat-model.js';
 import { drainAndClose } from '../../src/http/drain.js';
 import { databaseTargets } from '../support/databases.js';
 import { openRaw, parseResponses } from '../support/raw-socket.js';
-import { accountSeed, applySeed, startTestServer } from '../support/test-server.js';
+import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
 
 const [sqlite] = await databaseTargets();
 
@@ -17,6 +17,25 @@ const DRAIN_DEADLINE_MS = 5_000;
 
 const envelope = z.object({ error: z.object({ internalCode: z.number(), responseStatus: z.string() }) });
 
+/**
+ * Sends `/health` and then `head` on one connection, the head's last line only once the drain has
+ * begun (so the connection is busy, not idle, when it begins); returns the answer to `head`.
+ */
+async function answerDuringDrain(server: TestServer, head: string, rest: string) {
+  const connection = await openRaw(server.baseUrl);
+  connection.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n${head}`);
+  await connection.waitFor(/"status":"ok"/);
+  // The answer comes as the head arrives, long before this deadline: the deadline is only what
+  // ends the test if a regression lets the request hang (then no answer arrives and it fails).
+  const drained = drainAndClose(server.app, DRAIN_DEADLINE_MS);
+  connection.write(rest);
+  await connection.closed();
+  await drained;
+  const [, answer] = parseResponses(connection.received());
+  assert.ok(answer !== undefined, connection.received());
+  return answer;
+}
+
 describe('draining the app', () => {
   it('refuses a request that arrives on a busy connection during the drain with 503, Retry-After and Connection: close', async () => {
     const server = await startTestServer(sqlite!);
@@ -26,24 +45,13 @@ describe('draining the app', () => {
     try {
       const account = seed.accounts[0]!;
       const body = JSON.stringify({ request: {} });
-      const connection = await openRaw(server.baseUrl);
-      // The POST's head is unfinished when the drain begins, so the connection is busy, not idle.
-      connection.write(
-        'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' +
-          `POST /api/account/${account.id}/chat/request.json?v=1&NC=true&appKey=${account.appKeys[0]} HTTP/1.1\r\n` +
+      const refused = await answerDuringDrain(
+        server,
+        `POST /api/account/${account.id}/chat/request.json?v=1&NC=true&appKey=${account.appKeys[0]} HTTP/1.1\r\n` +
           `Host: 127.0.0.1\r\nContent-Type: application/json\r\n`,
+        `Content-Length: ${body.length}\r\n\r\n${body}`,
       );
-      await connection.waitFor(/"status":"ok"/);
-
-      // The refusal comes as the head arrives, long before this deadline: the deadline is only what
-      // ends the test if a regression lets the request hang (then no 503 arrives and it fails).
-      const drained = drainAndClose(server.app, DRAIN_DEADLINE_MS);
-      connection.write(`Content-Length: ${body.length}\r\n\r\n${body}`);
-      await connection.closed();
-      await drained;
-
-      const [, refused] = parseResponses(connection.received());
-      assert.equal(refused?.status, 503, connection.received());
+      assert.equal(refused.status, 503);
       assert.equal(refused.headers.get('retry-after'), '1');
       assert.equal(refused.headers.get('connection'), 'close');
       const { error } = envelope.parse(JSON.parse(refused.body));
@@ -52,6 +60,23 @@ describe('draining the app', () => {
       for (const state of Object.values(ChatState)) {
         assert.deepEqual(await server.store.chats.listByState(account.id, state), [], `no ${state} chat`);
       }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('still answers a CORS preflight during the drain, so that a browser can read the 503 that follows', async () => {
+    const server = await startTestServer(sqlite!);
+    try {
+      const preflight = await answerDuringDrain(
+        server,
+        'OPTIONS /api/account/12345678/chat/request.json HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+          'Origin: https://shop.example\r\nAccess-Control-Request-Method: POST\r\n',
+        '\r\n',
+      );
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://shop.example');
+      assert.equal(preflight.headers.get('connection'), 'close');
     } finally {
       await server.close();
     }
