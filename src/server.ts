@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import type { Seed } from './core/seed/seed-schema.js';
 import { buildApp } from './http/app.js';
 import { BODY_LIMIT_BYTES } from './http/legacy/body-bounds.js';
-import { machineHosts } from './http/public-origin.js';
+import { listenAuthority, machineHosts } from './http/public-origin.js';
 import { drainAndClose } from './http/drain.js';
 import { requestLogOptions } from './http/request-log.js';
 import { DEMO_SEED_PATH, openRuntime, readSeedFile, type Runtime } from './runtime.js';
@@ -28,8 +28,6 @@ export async function startServer(config: Config, print: (line: string) => void 
   // Read the seed before touching the database, so a bad seed stops the start with nothing changed.
   const seed = config.seedPath === undefined ? undefined : readSeedFile(config.seedPath);
   const runtime = await openRuntime(config);
-  // An IPv6 listen address goes in brackets wherever it stands in an authority.
-  const listenHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   const { core } = runtime;
   let app: FastifyInstance | undefined;
   try {
@@ -46,7 +44,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       http: {
         publicHost: config.publicHost,
         allowedHosts: [...config.allowedHosts, ...machineHosts()],
-        fallbackAuthority: `${listenHost}:${config.port}`,
+        fallbackAuthority: listenAuthority(config.host, config.port),
         isTls: config.tls !== undefined,
         corsOrigins: config.corsOrigins,
         rateLimits: config.rateLimits,
@@ -62,7 +60,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     const address = running.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const scheme = config.tls === undefined ? 'http' : 'https';
-    const url = `${scheme}://${config.publicHost ?? `${listenHost}:${port}`}`;
+    const url = `${scheme}://${config.publicHost ?? listenAuthority(config.host, port)}`;
 
     const sweeper = setInterval(() => {
       core.sessions.sweepExpired().catch((error: unknown) => running.log.error({ err: error }, 'session sweep failed'));

@@ -82,6 +82,15 @@ export function publicBaseUrl(request: FastifyRequest, config: PublicOriginConfi
   return `${publicScheme(request, config)}://${publicAuthority(request, config)}`;
 }
 
+/**
+ * The authority of the listen address, for links when no Host may be used: an IPv6 address in
+ * brackets, and this machine's name for a wildcard (0.0.0.0, ::), which no client can reach it by.
+ */
+export function listenAuthority(host: string, port: number): string {
+  const bracketed = host.includes(':') ? `[${host}]` : host;
+  return `${WILDCARD_HOSTS.has(bracketed) ? hostname() : bracketed}:${port}`;
+}
+
 /** This machine's host name and interface addresses (IPv6 in brackets), any port. */
 export function machineHosts(): string[] {
   const addresses = Object.values(networkInterfaces())

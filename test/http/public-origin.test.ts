@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isAllowedHost } from '../../src/http/public-origin.js';
+import { hostname } from 'node:os';
+import { isAllowedHost, listenAuthority } from '../../src/http/public-origin.js';
 import { agentClient } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
 import { send } from '../support/http-client.js';
@@ -48,6 +49,13 @@ describe('which Host headers may be reflected', () => {
     ]) {
       assert.equal(isAllowedHost(host, origin), false, host);
     }
+  });
+
+  it('links to the listen address, or to the machine by name when it listens on every address', () => {
+    assert.equal(listenAuthority('127.0.0.1', 8080), '127.0.0.1:8080');
+    assert.equal(listenAuthority('::1', 8080), '[::1]:8080');
+    assert.equal(listenAuthority('0.0.0.0', 8080), `${hostname()}:8080`);
+    assert.equal(listenAuthority('::', 8443), `${hostname()}:8443`);
   });
 
   it('never treats a wildcard listen address as a name clients use', () => {
