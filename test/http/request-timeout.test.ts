@@ -63,6 +63,41 @@ describe('the request timeout', () => {
     assertTimedOut(slow.received());
   });
 
+  /** Sends `head` and then dribbles a body that never completes; returns what came back. */
+  async function dribbleBody(head: string): Promise<string> {
+    const slow = await openRaw(server.baseUrl);
+    slow.write(`${head}Host: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{`);
+    const dribble = setInterval(() => slow.write(' '), 100);
+    try {
+      await slow.closed();
+    } finally {
+      clearInterval(dribble);
+    }
+    return slow.received();
+  }
+
+  it("answers a slow body in its API's own form: the Login Service's time, XML for a .xml chat path", async () => {
+    const login = await dribbleBody(`POST /api/account/${account.id}/login?v=1.3 HTTP/1.1\r\n`);
+    assertTimedOut(login);
+    const [loginAnswer] = parseResponses(login);
+    assert.match(
+      envelope.parse(JSON.parse(loginAnswer?.body ?? '')).error.time,
+      /^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M$/,
+    );
+    assert.equal(loginAnswer?.headers.get('x-content-type-options'), 'nosniff');
+
+    const xml = await dribbleBody(
+      `POST /api/account/${account.id}/chat/request.xml?v=1&NC=true&appKey=${account.appKeys[0]} HTTP/1.1\r\n`,
+    );
+    const [xmlAnswer] = parseResponses(xml);
+    assert.equal(xmlAnswer?.status, 408, xml);
+    assert.equal(xmlAnswer.headers.get('content-type'), 'application/xml; charset=utf-8');
+    assert.match(
+      xmlAnswer.body,
+      /<error><time>\d{4}-\d{2}-\d{2}T[^<]+<\/time><message>The request did not arrive in time<\/message><internalCode>40<\/internalCode><responseStatus>REQUEST_TIMEOUT<\/responseStatus><\/error>$/,
+    );
+  });
+
   it('answers 408 and closes the socket when the headers never complete', async () => {
     const slow = await openRaw(server.baseUrl);
     slow.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');

@@ -33,13 +33,21 @@ export const rememberSuffixFormat = (raw: IncomingMessage, format: LegacyFormat 
  * still get JSON, platform §3.2).
  */
 export function legacyContextOf(request: FastifyRequest): LegacyContext {
-  const path = request.url.split('?')[0] ?? '';
+  return rawLegacyContext(request.raw);
+}
+
+/**
+ * The same decision from the raw request alone (its URL as rewriteUrl left it), for answers written
+ * below Fastify's routing (client-error.ts).
+ */
+export function rawLegacyContext(raw: IncomingMessage): LegacyContext {
+  const path = (raw.url ?? '/').split('?')[0] ?? '';
   const family = routeFamily(path);
   const accountId = accountIdOf(path);
   if (!isChatFamily(family)) return { family, format: 'json', accountId };
-  const suffix = suffixFormats.get(request.raw);
+  const suffix = suffixFormats.get(raw);
   if (suffix !== undefined) return { family, format: suffix, accountId };
-  const accept = (request.headers.accept ?? '').toLowerCase();
+  const accept = (raw.headers.accept ?? '').toLowerCase();
   const wantsXml = /\b(application|text)\/xml\b/.test(accept) && !accept.includes('application/json');
   return { family, format: wantsXml ? 'xml' : 'json', accountId };
 }
@@ -54,14 +62,23 @@ export function sendLegacy(
   document: Record<string, unknown>,
   options: { xmlRoot?: string } = {},
 ): FastifyReply {
-  reply.code(status);
+  const { type, body } = renderLegacy(reply.request.legacy.format, document, options.xmlRoot);
   // Sent as bytes: Fastify would append `; charset=utf-8` to a string's JSON content type.
-  if (reply.request.legacy.format === 'xml') {
+  return reply.code(status).type(type).send(body);
+}
+
+/** A legacy document as bytes in `format`, with its content type. */
+export function renderLegacy(
+  format: LegacyFormat,
+  document: Record<string, unknown>,
+  xmlRoot = 'response',
+): { type: string; body: Buffer } {
+  if (format === 'xml') {
     // XML has one root; a JSON body with several top-level keys gets `xmlRoot` around it.
-    const rooted = Object.keys(document).length === 1 ? document : { [options.xmlRoot ?? 'response']: document };
-    return reply.type('application/xml; charset=utf-8').send(Buffer.from(renderXml(rooted), 'utf8'));
+    const rooted = Object.keys(document).length === 1 ? document : { [xmlRoot]: document };
+    return { type: 'application/xml; charset=utf-8', body: Buffer.from(renderXml(rooted), 'utf8') };
   }
-  return reply.type('application/json').send(Buffer.from(JSON.stringify(document), 'utf8'));
+  return { type: 'application/json', body: Buffer.from(JSON.stringify(document), 'utf8') };
 }
 
 /** An empty-bodied success (`Content-Length: 0`, no Content-Type), as refresh and logout answer. */
@@ -71,20 +88,18 @@ export function sendEmpty(reply: FastifyReply, status = 200): FastifyReply {
 
 /** The shared error envelope (platform §1.5), with the time form of the route's family. */
 export function errorEnvelope(request: FastifyRequest, status: number, internalCode: number, message: string) {
-  const now = Date.now();
-  return envelope(
-    isChatFamily(request.legacy.family) ? isoWithOffset(now) : loginServiceTime(now),
-    status,
-    internalCode,
-    message,
-  );
+  return familyEnvelope(request.legacy.family, status, internalCode, message);
 }
 
-/** The envelope with its time already in the form its API uses (no request: see client-error.ts). */
-export function envelope(time: string, status: number, internalCode: number, message: string) {
+/**
+ * The envelope in the time form of `family`; ISO-8601 when no request was read to tell the family
+ * (client-error.ts).
+ */
+export function familyEnvelope(family: RouteFamily | undefined, status: number, internalCode: number, message: string) {
+  const now = Date.now();
   return {
     error: {
-      time,
+      time: family === undefined || isChatFamily(family) ? isoWithOffset(now) : loginServiceTime(now),
       message,
       internalCode,
       responseStatus: responseStatusName[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST'),
