@@ -58,7 +58,7 @@ for (const target of await databaseTargets()) {
       assert.equal(live.filter((session) => session.userId === 2001).length, AGENT_SESSION_LIMITS.perLoginSession + 1);
     });
 
-    it('caps the sessions of one user across signed (OAuth 1.0) callers too', async () => {
+    it('caps the sessions of one user across callers without a login session (as OAuth 1.0 ones are)', async () => {
       const user = await server.store.users.get(accountId, 2003);
       assert.ok(user !== undefined);
       const caller = { user, loginSessionId: null };

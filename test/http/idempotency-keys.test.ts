@@ -84,8 +84,13 @@ for (const target of await databaseTargets()) {
         );
       const first = await post();
       assert.equal(first.status, 201, first.text);
-      // Without the key the same retry is refused: the chat has ended (400 / 5).
       sameAnswer(first, await post());
+      // Without the key the same retry is refused: the chat has ended (400 / 5).
+      assertJsonError(
+        await agent.request('POST', `/chat/${chatId}/events`, { event: { '@type': 'state', state: 'ended' } }),
+        400,
+        5,
+      );
       const ends = (await agent.events(chatId)).filter((event) => event.state === 'ended');
       assert.equal(ends.length, 1);
     });

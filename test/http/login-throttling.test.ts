@@ -39,6 +39,15 @@ for (const target of await databaseTargets()) {
     let server: TestServer;
     let untrusting: TestServer;
     const { accountId, key, seed } = accountSeed();
+    /** Verifications the hasher was asked for: a throttled attempt must not add one. */
+    let verifications = 0;
+    const counting = (cheap: PasswordHasher): PasswordHasher => ({
+      hash: (plain) => cheap.hash(plain),
+      verify(plain, hash) {
+        verifications += 1;
+        return cheap.verify(plain, hash);
+      },
+    });
 
     /** A login from `address`, as a trusted proxy reports it. */
     const login = (address: string, username: string, password: string, via = server) =>
@@ -48,7 +57,7 @@ for (const target of await databaseTargets()) {
       });
 
     before(async () => {
-      server = await startTestServer(target, { ...budgets, http: { trustProxy: 1 } });
+      server = await startTestServer(target, { ...budgets, http: { trustProxy: 1 }, hasher: counting });
       untrusting = await startTestServer(target, budgets);
       await applySeed(server.core, seed);
       await applySeed(untrusting.core, seed);
@@ -62,7 +71,9 @@ for (const target of await databaseTargets()) {
       for (let i = 0; i < 5; i += 1) assert.equal((await login(ATTACKER, 'alice', `guess-${i}`)).status, 401);
       assertRefused(await login(ATTACKER, 'alice', 'guess-5'), 429, 50, '30');
       // Refused before any hashing: even the right password is not tried from there now.
+      const before = verifications;
       assertRefused(await login(ATTACKER, 'alice', 'alice-pass'), 429, 50, '30');
+      assert.equal(verifications, before);
       for (let i = 0; i < 3; i += 1) assert.equal((await login(OFFICE, 'alice', 'alice-pass')).status, 200);
       // The user's own mistakes from elsewhere are counted there, apart from the attacker's.
       assert.equal((await login(OFFICE, 'alice', 'typo')).status, 401);

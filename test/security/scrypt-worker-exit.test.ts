@@ -3,7 +3,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 
 /**
@@ -20,9 +19,9 @@ function runChild(
   source: string,
 ): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
   const script = join(dir, 'child.mts');
-  writeFileSync(script, source.replaceAll('SRC/', pathToFileURL(join(process.cwd(), 'src')).href + '/'));
+  writeFileSync(script, source.replaceAll('SRC/', new URL('../../src/', import.meta.url).href));
   const result = spawnSync(process.execPath, ['--import', 'tsx', script], {
-    cwd: process.cwd(),
+    cwd: new URL('../..', import.meta.url).pathname,
     encoding: 'utf8',
     timeout: EXIT_DEADLINE_MS,
   });

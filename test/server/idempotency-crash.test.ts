@@ -13,7 +13,7 @@ import { startParley, type ParleyProcess } from '../support/parley-process.js';
 import { openRaw } from '../support/raw-socket.js';
 
 // The real `parley serve`, killed with SIGKILL right after it committed a keyed line
-// (docs/adr/0009-idempotency-keys-and-stored-nonces.md): the client never reads the answer, retries
+// (docs/adr/0009-idempotency-keys.md): the client never reads the answer, retries
 // on the restarted server with the same key, and the line is stored once.
 const DEMO_ACCOUNT = '41325501';
 const DEMO_APP_KEY = 'a7847cc4c098c5b6faaa26f2af8c4a72';

@@ -47,7 +47,7 @@ describe('a PostgreSQL store whose disk is full', { skip: postgres?.unavailable 
     assert.equal(watch.condition(), 'ok');
   });
 
-  it('keeps serving once the disk has room again', async () => {
+  it('goes on answering on the same connection after a disk_full (the pool keeps it)', async () => {
     const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db);
     assert.deepEqual(rows, [{ one: 1 }]);
   });
