@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { Core } from '../../src/core/create-core.js';
 import { requireAccount } from '../../src/core/accounts/require-account.js';
 import { createChatWriter } from '../../src/core/chats/chat-writer.js';
-import { stateEvent, systemLine } from '../../src/core/chats/chat-events.js';
+import { acceptedChange } from '../../src/core/chats/chat-events.js';
 import { ChatState } from '../../src/core/chats/chat-model.js';
 import type { RateBudget } from '../../src/core/ports.js';
 import type { LoginBudgets } from '../../src/core/auth/login-throttle.js';
@@ -200,19 +200,10 @@ export async function acceptAs(server: TestServer, accountId: string, chatId: st
   if (user === undefined) throw new Error(`no user ${userId}`);
   const account = await requireAccount(server.core.deps.store, accountId);
   const name = user.nickname || user.loginName;
+  // The change accept makes (router.ts), for a chat no session took: no ring needed first.
   await createChatWriter(server.core.deps).change(accountId, chatId, (chat, now) => {
     if (chat.state !== ChatState.WAITING) throw new Error(`chat ${chatId} is ${chat.state}, not waiting`);
-    return {
-      chat: {
-        ...chat,
-        state: ChatState.CHATTING,
-        agentUserId: user.id,
-        agentName: name,
-        acceptedAt: now,
-        waitDueAt: null,
-      },
-      events: [stateEvent(ChatState.CHATTING, now), systemLine(account, 3, now, name)],
-    };
+    return acceptedChange(account, chat, { id: user.id, name }, null, now);
   });
   return user;
 }

@@ -2,7 +2,7 @@ import { ChatError, ErrorCode } from '../errors.js';
 import type { User } from '../model.js';
 import type { Clock, EventBus, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
-import { stateEvent, systemLine, unrungChat } from '../chats/chat-events.js';
+import { acceptedChange, systemLine, unrungChat } from '../chats/chat-events.js';
 import { Availability, ChatState, type AgentSession, type Chat, type CommittedChange } from '../chats/chat-model.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
 
@@ -186,22 +186,9 @@ export function createRouter({
         const [next] = await tx.chats.listRinging(accountId, agent.id);
         if (next === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'No incoming chat request');
         const name = agent.nickname || agent.loginName;
-        return writer.changeWithin(tx, accountId, next.id, (chat, now) => ({
-          chat: {
-            ...chat,
-            state: ChatState.CHATTING,
-            agentUserId: agent.id,
-            agentName: name,
-            agentSessionId: session.id,
-            acceptedAt: now,
-            queuedAt: null,
-            waitDueAt: null,
-            ringingUserId: null,
-            ringDueAt: null,
-            targetUserId: null,
-          },
-          events: [stateEvent(ChatState.CHATTING, now), systemLine(account, 3, now, name)],
-        }));
+        return writer.changeWithin(tx, accountId, next.id, (chat, now) =>
+          acceptedChange(account, chat, { id: agent.id, name }, session.id, now),
+        );
       });
       writer.announce(accepted);
       return accepted.chat;

@@ -102,6 +102,36 @@ export function endedChat(chat: Chat, account: Account, now: number): Chat {
 }
 
 /**
+ * A waiting chat taken by an agent (chat-agent-api §3.9, server-chat §4.4): `chatting`, out of the
+ * queue and its ring, then system line 3 naming the agent. `agentSessionId` is the session that took
+ * it (null when no session did).
+ */
+export function acceptedChange(
+  account: Account,
+  chat: Chat,
+  agent: { id: number; name: string },
+  agentSessionId: string | null,
+  now: number,
+): { chat: Chat; events: NewChatEvent[] } {
+  return {
+    chat: {
+      ...chat,
+      state: ChatState.CHATTING,
+      agentUserId: agent.id,
+      agentName: agent.name,
+      agentSessionId,
+      acceptedAt: now,
+      queuedAt: null,
+      waitDueAt: null,
+      ringingUserId: null,
+      ringDueAt: null,
+      targetUserId: null,
+    },
+    events: [stateEvent(ChatState.CHATTING, now), systemLine(account, 3, now, agent.name)],
+  };
+}
+
+/**
  * The chat as it is once its ring is withdrawn: it rings someone else next, and a transfer to one
  * agent goes back to its skill (chat-agent-api §3.9).
  */
