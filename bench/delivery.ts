@@ -8,10 +8,10 @@
 import { spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { call, open, percentile, runLine, sleep } from './bench-http.js';
 import { startParley } from './parley-server.js';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,100,1000').split(',').map(Number);
@@ -27,74 +27,6 @@ interface Chat {
   visitorPath: string;
   agentPath: string;
   bearer: string;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Every request of this process goes through one keep-alive pool over node:http, which costs the
- * client far less CPU than fetch: the client shares the two cores with the server, so whatever it
- * spends shows in the latencies it measures.
- */
-const pooled = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096 });
-
-interface Answer {
-  status: number;
-  location: string | undefined;
-  json<T>(): T;
-}
-
-/** Opens a request and resolves with the response as it starts (its body still to read). */
-function open(
-  base: string,
-  method: string,
-  path: string,
-  options: { headers?: Record<string, string>; body?: unknown; signal?: AbortSignal } = {},
-): Promise<IncomingMessage> {
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        agent: pooled,
-        hostname,
-        port,
-        method,
-        path,
-        headers: {
-          ...options.headers,
-          ...(payload === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
-        },
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      },
-      resolve,
-    );
-    req.once('error', reject);
-    req.end(payload);
-  });
-}
-
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  options: { bearer?: string; body?: unknown; signal?: AbortSignal } = {},
-): Promise<Answer> {
-  const response = await open(base, method, path, {
-    ...options,
-    headers: options.bearer === undefined ? {} : { authorization: `Bearer ${options.bearer}` },
-  });
-  const text = await new Promise<string>((resolve, reject) => {
-    let body = '';
-    response.setEncoding('utf8');
-    response.on('data', (chunk: string) => (body += chunk));
-    response.once('end', () => resolve(body));
-    response.once('error', reject);
-  });
-  const location = response.headers.location;
-  return { status: response.statusCode ?? 0, location, json: <T>() => JSON.parse(text) as T };
 }
 
 /** Runs `work` over `items` with at most `limit` at a time. */
@@ -236,9 +168,6 @@ async function serverQuiet(pid: number | undefined, giveUpMs = 60_000): Promise<
   }
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
 async function measure(
   base: string,
   appKey: string,
@@ -374,7 +303,7 @@ async function main(): Promise<void> {
       }
     }
     const table = [
-      `Run ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.env.BENCH_DATABASE_URL?.split(':')[0] ?? 'sqlite'}:`,
+      runLine(process.env.BENCH_DATABASE_URL?.split(':')[0] ?? 'sqlite'),
       '',
       '| concurrent chats | delivery | lines | median ms | p99 ms | lost |',
       '| ---: | --- | ---: | ---: | ---: | ---: |',

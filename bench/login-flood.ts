@@ -8,10 +8,10 @@
  * runs in BENCHMARKS.md were copied from it). BENCH_SERVER runs another build (an older one, say).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { call, percentile, runLine, sleep } from './bench-http.js';
 import { startParley } from './parley-server.js';
 
 const ACCOUNT = '77000002';
@@ -22,58 +22,6 @@ const CHATS = 5;
 const LINE_RATE = Number(process.env.BENCH_LINE_RATE ?? 25);
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 20_000);
 const LOGIN_RATE = Number(process.env.BENCH_LOGIN_RATE ?? 18);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const pooled = new Agent({ keepAlive: true, maxSockets: Infinity });
-
-interface Answer {
-  status: number;
-  location: string | undefined;
-  json<T>(): T;
-}
-
-function call(
-  base: string,
-  method: string,
-  path: string,
-  options: { bearer?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        agent: pooled,
-        hostname,
-        port,
-        method,
-        path,
-        headers: {
-          ...options.headers,
-          ...(options.bearer === undefined ? {} : { authorization: `Bearer ${options.bearer}` }),
-          ...(payload === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
-        },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.once('error', reject);
-        response.once('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            location: response.headers.location,
-            json: <T>() => JSON.parse(text) as T,
-          }),
-        );
-      },
-    );
-    req.once('error', reject);
-    req.end(payload);
-  });
-}
 
 /** One agent logged in with a session that accepts `CHATS` chats; the visitors' paths. */
 async function openChats(base: string, appKey: string): Promise<string[]> {
@@ -100,9 +48,6 @@ async function openChats(base: string, appKey: string): Promise<string[]> {
   return visitorPaths;
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-
 /** Posts lines at LINE_RATE for PHASE_MS, round-robin over the chats; each POST's time to answer. */
 async function postLines(base: string, appKey: string, chats: string[], label: string) {
   const latencies: number[] = [];
@@ -126,7 +71,7 @@ async function postLines(base: string, appKey: string, chats: string[], label: s
   }
   await Promise.all(posting);
   const sorted = latencies.sort((a, b) => a - b);
-  return { lines: sorted.length, failed, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  return { failed, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
 /** Sends LOGIN_RATE logins a second, open-loop (a slow answer does not slow the flood), until stopped. */
@@ -200,7 +145,7 @@ async function main(): Promise<void> {
       `| ${idle.p50.toFixed(2)} / ${idle.p99.toFixed(2)} | ${busy.p50.toFixed(2)} / ${busy.p99.toFixed(2)} ` +
       `| ${ratio.toFixed(2)} | ${LOGIN_RATE} | ${flooded.answers} | ${flooded.p50.toFixed(0)} |`;
     const table = [
-      `Run ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, sqlite, ${LINE_RATE} lines/s:`,
+      runLine(`sqlite, ${LINE_RATE} lines/s`),
       '',
       '| idle line POST p50 / p99 ms | during flood p50 / p99 ms | p50 ratio | logins/s | login answers | login p50 ms |',
       '| ---: | ---: | ---: | ---: | --- | ---: |',

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sleep } from './bench-http.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const SERVER = process.env.BENCH_SERVER ?? join(root, 'dist/cli/parley.js');
@@ -30,8 +31,6 @@ export interface BenchServer {
   base: string;
   appKey: string;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startParley(options: BenchServerOptions): Promise<BenchServer> {
   const { dir } = options;
