@@ -107,6 +107,37 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
   };
 }
 
+/**
+ * Runs `work` with servers started one after another on one database of `target` (restarts): each
+ * `start` serves that database with one secret key (unless `options` give another). A server
+ * `work` leaves open is closed, and the database dropped, once `work` ends, however it ends.
+ */
+export async function withRestarts(
+  target: DatabaseTarget,
+  work: (start: (options?: TestServerOptions) => Promise<TestServer>) => Promise<void>,
+): Promise<void> {
+  const database = await target.create();
+  const secretKey = randomBytes(32);
+  const open = new Set<TestServer>();
+  try {
+    await work(async (options = {}) => {
+      const started = await startTestServer(target, { secretKey, ...options, database: database.location });
+      const server: TestServer = {
+        ...started,
+        close: async () => {
+          open.delete(server);
+          await started.close();
+        },
+      };
+      open.add(server);
+      return server;
+    });
+  } finally {
+    for (const server of [...open]) await server.close();
+    await database.drop();
+  }
+}
+
 /** A fresh account id, so tests never share data. */
 export const newAccountId = (): string => String(10_000_000 + Math.floor(Math.random() * 89_999_999));
 
