@@ -17,8 +17,6 @@ import type { KyselyStore } from '../../src/store/kysely-store.js';
 import type { DatabaseTarget } from './databases.js';
 import { createTestCore, type TestCoreOptions } from './test-core.js';
 
-export { TEST_SCRYPT_COST } from './test-core.js';
-
 export interface TestServer {
   app: FastifyInstance;
   /** The database this server uses, to start another server on it (a restart). */
@@ -68,11 +66,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
   const clock = new ManualClock(options.startTime ?? Date.UTC(2026, 10, 21, 9, 30, 0));
   const core = createTestCore(opened.store, clock, {
     ...options,
-    loginBudgets: {
-      userAtAddress: options.loginBudgets?.userAtAddress ?? generous,
-      address: options.loginBudgets?.address ?? generous,
-      user: options.loginBudgets?.user ?? generous,
-    },
+    loginBudgets: { userAtAddress: generous, address: generous, user: generous, ...options.loginBudgets },
   });
   const app = await buildApp({
     core,
