@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AGENT_SESSION_LIMITS } from '../../src/core/agents/agent-sessions.js';
 import { ChatError, ErrorCode } from '../../src/core/errors.js';
-import { agentClient } from '../support/chat-clients.js';
+import { agentClient, assertError } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
 import { send } from '../support/http-client.js';
 import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
 
 interface Envelope {
-  error: { message: string; internalCode: number; responseStatus: string };
+  error: { message: string; responseStatus: string };
 }
 
 for (const target of await databaseTargets()) {
@@ -37,9 +37,8 @@ for (const target of await databaseTargets()) {
         hrefs.push(response.header('location') ?? '');
       }
       const refused = await startSession(login.bearer);
-      assert.equal(refused.status, 409, refused.text);
+      assertError(refused, 409, 41);
       const body = refused.json() as Envelope;
-      assert.equal(body.error.internalCode, 41);
       assert.equal(body.error.responseStatus, 'CONFLICT');
       assert.match(body.error.message, new RegExp(`${AGENT_SESSION_LIMITS.perLoginSession} live agent sessions`));
       assert.equal(refused.header('retry-after'), undefined);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
 import { ChatState } from '../../src/core/chats/chat-model.js';
 import { drainAndClose } from '../../src/http/drain.js';
 import { databaseTargets } from '../support/databases.js';
-import { openRaw, parseResponses } from '../support/raw-socket.js';
+import { assertDrainRefusal, openRaw, parseResponses } from '../support/raw-socket.js';
 import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
 
 const [sqlite] = await databaseTargets();
@@ -14,8 +13,6 @@ const [sqlite] = await databaseTargets();
  * server takes to read the head written just after the drain begins, even on a busy machine.
  */
 const DRAIN_DEADLINE_MS = 5_000;
-
-const envelope = z.object({ error: z.object({ internalCode: z.number(), responseStatus: z.string() }) });
 
 /**
  * Sends `/health` and then `head` on one connection, the head's last line only once the drain has
@@ -51,11 +48,7 @@ describe('draining the app', () => {
           `Host: 127.0.0.1\r\nContent-Type: application/json\r\n`,
         `Content-Length: ${body.length}\r\n\r\n${body}`,
       );
-      assert.equal(refused.status, 503);
-      assert.equal(refused.headers.get('retry-after'), '1');
-      assert.equal(refused.headers.get('connection'), 'close');
-      const { error } = envelope.parse(JSON.parse(refused.body));
-      assert.deepEqual(error, { ...error, internalCode: 99, responseStatus: 'SERVICE_UNAVAILABLE' });
+      assertDrainRefusal(refused, refused.body);
       // Refused before its handler: no chat was started.
       for (const state of Object.values(ChatState)) {
         assert.deepEqual(await server.store.chats.listByState(account.id, state), [], `no ${state} chat`);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { agentClient, assertJsonError, visitorClient, type WireEvent } from '../support/chat-clients.js';
-import { databaseTargets, type DatabaseTarget } from '../support/databases.js';
+import { databaseTargets } from '../support/databases.js';
 import { send, type HttpResponse } from '../support/http-client.js';
-import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
+import { accountSeed, applySeed, startTestServer, withRestarts, type TestServer } from '../support/test-server.js';
 
 /**
  * Idempotency-Key on the POSTs clients retry (docs/adr/0009-idempotency-keys.md): a retry with the
@@ -24,13 +24,10 @@ async function chatInProgress(server: TestServer) {
   await agent.setAvailability('Online');
   const chatId = await visitor.start({ skill: 'Sales' });
   assert.equal(await agent.accept(), chatId);
-  const visitorPath = (path: string) => `/api/account/${accountId}${path}?v=1&NC=true&appKey=${appKey}`;
+  /** A visitor POST, with `key` as its Idempotency-Key when given. */
   const visitorPost = (path: string, body: unknown, key?: string) =>
-    send(server.baseUrl, 'POST', visitorPath(path), {
-      body,
-      ...(key === undefined ? {} : { headers: { 'Idempotency-Key': key } }),
-    });
-  return { accountId, appKey, visitor, agent, chatId, visitorPath, visitorPost };
+    visitor.post(path, body, key === undefined ? {} : { 'Idempotency-Key': key });
+  return { accountId, appKey, visitor, agent, chatId, visitorPost };
 }
 
 const line = (text: string) => ({ event: { '@type': 'line', text } });
@@ -148,53 +145,29 @@ for (const target of await databaseTargets()) {
   // The server is closed gracefully here; test/server/idempotency-crash.test.ts kills a real one.
   describe(`Idempotency-Key across a restart on ${target.name}`, { skip: target.unavailable }, () => {
     it('stores a line once when its first answer was lost after the commit and the retry reaches a restarted server', async () => {
-      await withDatabase(target, async (database, secretKey) => {
-        const first = await startTestServer(target, { database, secretKey });
-        let fixture: Awaited<ReturnType<typeof chatInProgress>>;
-        let committedEventId: number;
+      await withRestarts(target, async (start) => {
+        const first = await start();
         const key = randomUUID();
-        try {
-          fixture = await chatInProgress(first);
-          // The commit happens, the answer never leaves: the use case alone, then the server closes.
-          committedEventId = await first.core.chats.visitor.post(
-            fixture.accountId,
-            fixture.chatId,
-            line('in flight at the restart'),
-            key,
-          );
-        } finally {
-          await first.close();
-        }
-        const second = await startTestServer(target, { database, secretKey, startTime: first.clock.now() + 5_000 });
-        try {
-          const { accountId, chatId, appKey } = fixture;
-          const retry = await send(
-            second.baseUrl,
-            'POST',
-            `/api/account/${accountId}/chat/${chatId}/events.json?v=1&NC=true&appKey=${appKey}`,
-            { body: line('in flight at the restart'), headers: { 'Idempotency-Key': key } },
-          );
-          assert.equal(retry.status, 201, retry.text);
-          assert.match(retry.header('location') ?? '', new RegExp(`/events/${committedEventId}$`));
-          const events = await visitorClient(second.baseUrl, accountId, appKey).events(chatId);
-          assert.deepEqual(lineTexts(events, 'visitor'), ['in flight at the restart']);
-        } finally {
-          await second.close();
-        }
+        const fixture = await chatInProgress(first);
+        // The commit happens, the answer never leaves: the use case alone, then the server closes.
+        const committedEventId = await first.core.chats.visitor.post(
+          fixture.accountId,
+          fixture.chatId,
+          line('in flight at the restart'),
+          key,
+        );
+        await first.close();
+
+        const second = await start({ startTime: first.clock.now() + 5_000 });
+        const { accountId, chatId, appKey } = fixture;
+        const visitor = visitorClient(second.baseUrl, accountId, appKey);
+        const retry = await visitor.post(`/chat/${chatId}/events.json`, line('in flight at the restart'), {
+          'Idempotency-Key': key,
+        });
+        assert.equal(retry.status, 201, retry.text);
+        assert.match(retry.header('location') ?? '', new RegExp(`/events/${committedEventId}$`));
+        assert.deepEqual(lineTexts(await visitor.events(chatId), 'visitor'), ['in flight at the restart']);
       });
     });
   });
-}
-
-/** A database that outlives the servers started on it (restarts), removed at the end. */
-async function withDatabase(
-  target: DatabaseTarget,
-  work: (database: Awaited<ReturnType<DatabaseTarget['create']>>['location'], secretKey: Uint8Array) => Promise<void>,
-): Promise<void> {
-  const database = await target.create();
-  try {
-    await work(database.location, randomBytes(32));
-  } finally {
-    await database.drop();
-  }
 }

@@ -4,23 +4,21 @@ import { ChatError, ErrorCode } from '../../src/core/errors.js';
 import type { PasswordHasher } from '../../src/core/ports.js';
 import { knownSourceDigest } from '../../src/core/auth/login-throttle.js';
 import { createBoundedHasher } from '../../src/security/bounded-hasher.js';
+import { assertJsonError } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
 import { send, type HttpResponse } from '../support/http-client.js';
-import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
+import { accountSeed, applySeed, startTestServer, withRestarts, type TestServer } from '../support/test-server.js';
 
 interface Envelope {
   error: { time: string; message: string; internalCode: number; responseStatus: string };
 }
 
-/** The documented envelope (platform §1.5) with the Login Service's time form. */
+/** The documented envelope (platform §1.5) with Retry-After and the Login Service's time form. */
 function assertRefused(response: HttpResponse, status: number, internalCode: number, retryAfter: string): void {
-  assert.equal(response.status, status, response.text);
-  assert.equal(response.header('content-type'), 'application/json');
+  assertJsonError(response, status, internalCode);
   assert.equal(response.header('retry-after'), retryAfter);
-  const { error } = response.json() as Envelope;
-  assert.equal(error.internalCode, internalCode);
-  assert.match(error.time, /^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M$/);
+  assert.match((response.json() as Envelope).error.time, /^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M$/);
 }
 
 const ATTACKER = '203.0.113.9';
@@ -291,29 +289,17 @@ for (const target of await databaseTargets()) {
     });
 
     it('remembers a known source across a restart', async () => {
-      const database = await target.create();
-      const servers: TestServer[] = [];
-      try {
-        const first = await startTestServer(target, { ...options, database: database.location });
-        servers.push(first);
+      await withRestarts(target, async (start) => {
+        const first = await start(options);
         const accountId = await freshAccount(first);
         assert.equal((await login(accountId, OFFICE, 'alice', 'alice-pass', first)).status, 200);
         await first.close();
-        servers.pop();
 
-        const second = await startTestServer(target, {
-          ...options,
-          database: database.location,
-          startTime: first.clock.now() + DAY,
-        });
-        servers.push(second);
+        const second = await start({ ...options, startTime: first.clock.now() + DAY });
         await botnet(accountId, 'alice', 6, second);
         assertRefused(await login(accountId, ATTACKER, 'alice', 'alice-pass', second), 429, 50, '60');
         assert.equal((await login(accountId, OFFICE, 'alice', 'alice-pass', second)).status, 200);
-      } finally {
-        for (const running of servers) await running.close();
-        await database.drop();
-      }
+      });
     });
 
     it('forgets a source 30 days after its last successful login, and the sweep deletes it', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import OAuth from 'oauth-1.0a';
 import { databaseTargets } from '../support/databases.js';
 import { send, type HttpResponse } from '../support/http-client.js';
-import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
+import { accountSeed, applySeed, startTestServer, withRestarts, type TestServer } from '../support/test-server.js';
 
 /**
  * OAuth 1.0 nonces live in the database (platform §5.3.4): a signed request replayed within the
@@ -53,39 +53,24 @@ const assertNonceUsed = (response: HttpResponse) => {
 for (const target of await databaseTargets()) {
   describe(`OAuth 1.0 nonces across a restart on ${target.name}`, { skip: target.unavailable }, () => {
     it('refuses a signed request replayed at a restarted server within the window', async () => {
-      const database = await target.create();
-      const secretKey = randomBytes(32);
-      const servers: TestServer[] = [];
-      try {
-        const first = await startTestServer(target, { database: database.location, secretKey, http });
-        servers.push(first);
+      await withRestarts(target, async (start) => {
+        const first = await start({ http });
         await applySeed(first.core, seed);
         const headers = signedHeaders(first, randomUUID());
         assert.equal((await post(first, headers)).status, 201);
         assertNonceUsed(await post(first, headers));
         await first.close();
-        servers.pop();
 
         // Ten seconds later, well within the ±300 s window: the replay is still refused.
-        const second = await startTestServer(target, {
-          database: database.location,
-          secretKey,
-          http,
-          startTime: first.clock.now() + 10_000,
-        });
-        servers.push(second);
+        const second = await start({ http, startTime: first.clock.now() + 10_000 });
         assertNonceUsed(await post(second, headers));
         // A fresh nonce with the same key passes: it is the nonce that is refused, not the key.
         assert.equal((await post(second, signedHeaders(second, randomUUID()))).status, 201);
-      } finally {
-        for (const server of servers) await server.close();
-        await database.drop();
-      }
+      });
     });
 
     it('accepts a nonce again once its window has passed', async () => {
-      const database = await target.create();
-      const server = await startTestServer(target, { database: database.location, http });
+      const server = await startTestServer(target, { http });
       try {
         await applySeed(server.core, seed);
         const nonce = randomUUID();
@@ -94,7 +79,6 @@ for (const target of await databaseTargets()) {
         assert.equal((await post(server, signedHeaders(server, nonce))).status, 201);
       } finally {
         await server.close();
-        await database.drop();
       }
     });
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BODY_BOUNDS, BODY_LIMIT_BYTES } from '../../src/http/legacy/body-bounds.js';
-import { agentClient, visitorClient } from '../support/chat-clients.js';
+import { agentClient, assertError, visitorClient } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
 import { send, type HttpResponse } from '../support/http-client.js';
 import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
@@ -10,11 +10,10 @@ interface Envelope {
   error: { message: string; internalCode: number };
 }
 
+/** The 400 / 40 (or 413 / 40) envelope, and what its message names. */
 function assertRefused(response: HttpResponse, status: number, mentions?: RegExp): void {
-  assert.equal(response.status, status, response.text.slice(0, 300));
-  const body = response.json() as Envelope;
-  assert.equal(body.error.internalCode, 40);
-  if (mentions !== undefined) assert.match(body.error.message, mentions);
+  assertError(response, status, 40);
+  if (mentions !== undefined) assert.match((response.json() as Envelope).error.message, mentions);
 }
 
 for (const target of await databaseTargets()) {

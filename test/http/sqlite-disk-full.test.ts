@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DatabaseLocation } from '../../src/store/open-store.js';
 import { visitorClient, type WireEvent } from '../support/chat-clients.js';
-import { requireServices, type DatabaseTarget } from '../support/databases.js';
+import { databaseTargets, requireServices } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
 import { send } from '../support/http-client.js';
 import {
@@ -17,6 +17,9 @@ import {
   startTestServer,
   type TestServer,
 } from '../support/test-server.js';
+
+// The SQLite target, its database on this test's own disk (`database:`), which nothing creates or drops.
+const [sqlite] = await databaseTargets();
 
 /** The disk the database lives on: small, so that filling it is quick. */
 const DISK_SIZE = '16m';
@@ -63,12 +66,6 @@ function removeSmallDisk(dir: string): void {
 describe('a SQLite database on a full disk', () => {
   let dir = '';
   let location: DatabaseLocation = { kind: 'sqlite', path: '' };
-  // The database is this test's own disk: nothing to create or drop.
-  const onDisk: DatabaseTarget = {
-    name: 'sqlite',
-    unavailable: undefined,
-    create: async () => ({ location, drop: async () => undefined }),
-  };
   const { accountId, seed } = accountSeed();
   const appKey = seed.accounts[0]!.appKeys[0]!;
   let server: TestServer | undefined;
@@ -86,7 +83,7 @@ describe('a SQLite database on a full disk', () => {
       return;
     }
     location = { kind: 'sqlite', path: join(dir, 'parley.db') };
-    server = await startTestServer(onDisk, { database: location });
+    server = await startTestServer(sqlite!, { database: location });
     await applySeed(server.core, seed);
     await putAgentOnline(server, accountId, 2001);
     chatId = await visitorClient(server.baseUrl, accountId, appKey).start({ skill: 'Sales' });
@@ -101,14 +98,11 @@ describe('a SQLite database on a full disk', () => {
     if (dir !== '') removeSmallDisk(dir);
   });
 
+  const visitor = (baseUrl: string) => visitorClient(baseUrl, accountId, appKey);
   const postLine = (baseUrl: string, text: string) =>
-    send(baseUrl, 'POST', `/api/account/${accountId}/chat/${chatId}/events.json?v=1&NC=true&appKey=${appKey}`, {
-      body: { event: { '@type': 'line', text } },
-    });
-  const visitorLines = async (baseUrl: string): Promise<WireEvent[]> => {
-    const events = await visitorClient(baseUrl, accountId, appKey).events(chatId);
-    return events.filter((event) => event['@type'] === 'line' && event.source === 'visitor');
-  };
+    visitor(baseUrl).post(`/chat/${chatId}/events.json`, { event: { '@type': 'line', text } });
+  const visitorLines = (events: WireEvent[]): WireEvent[] =>
+    events.filter((event) => event['@type'] === 'line' && event.source === 'visitor');
   const health = async (baseUrl: string) => {
     const response = await send(baseUrl, 'GET', '/health');
     return { status: response.status, body: response.json() };
@@ -145,19 +139,18 @@ describe('a SQLite database on a full disk', () => {
     const afterwards = await postLine(baseUrl, 'after the disk was freed');
     assert.equal(afterwards.status, 201, afterwards.text);
     const expected = [...acknowledged, 'after the disk was freed'];
-    const lines = await visitorLines(baseUrl);
     assert.deepEqual(
-      lines.map((line) => line.text),
+      visitorLines(await visitor(baseUrl).events(chatId)).map((line) => line.text),
       expected,
     );
 
     // And after a restart on the same file.
     await server.close();
     server = undefined;
-    server = await startTestServer(onDisk, { database: location });
-    const events = await visitorClient(server.baseUrl, accountId, appKey).events(chatId);
+    server = await startTestServer(sqlite!, { database: location });
+    const events = await visitor(server.baseUrl).events(chatId);
     assert.deepEqual(
-      events.filter((event) => event['@type'] === 'line' && event.source === 'visitor').map((line) => line.text),
+      visitorLines(events).map((line) => line.text),
       expected,
     );
     // No refused change left a gap or a stray event: ids run 0, 1, 2, … without a hole.

@@ -4,7 +4,7 @@ import { ChatError, ErrorCode } from '../../src/core/errors.js';
 import type { PasswordHasher } from '../../src/core/ports.js';
 import { createBoundedHasher } from '../../src/security/bounded-hasher.js';
 import { createScryptHasher } from '../../src/security/scrypt-hasher.js';
-import { TEST_SCRYPT_COST } from '../support/test-server.js';
+import { TEST_SCRYPT_COST } from '../support/test-core.js';
 
 /** A hasher whose every call waits until the test lets it finish, counting how many run at once. */
 function gatedHasher() {

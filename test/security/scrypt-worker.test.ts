@@ -3,7 +3,7 @@ import { getPriority } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { createScryptHasher } from '../../src/security/scrypt-hasher.js';
 import { createScryptWorker } from '../../src/security/scrypt-worker.js';
-import { TEST_SCRYPT_COST } from '../support/test-server.js';
+import { TEST_SCRYPT_COST } from '../support/test-core.js';
 
 describe('scrypt in a worker thread', () => {
   const worker = createScryptWorker();

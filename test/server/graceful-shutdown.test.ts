@@ -1,39 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
-import { listOf } from '../support/chat-clients.js';
-import { startParley, type ParleyProcess } from '../support/parley-process.js';
-import { openRaw, parseResponses } from '../support/raw-socket.js';
+import { send } from '../support/http-client.js';
+import {
+  DEMO_ACCOUNT,
+  DEMO_APP_KEY,
+  demoChatAccepted,
+  demoVisitor,
+  parleyProcesses,
+} from '../support/parley-process.js';
+import { assertDrainRefusal, openRaw, parseResponses } from '../support/raw-socket.js';
 
 // The real `parley serve` as a child process, stopped with a real SIGTERM (docs/adr/0006-graceful-drain.md).
-const DEMO_ACCOUNT = '41325501';
-const DEMO_APP_KEY = 'a7847cc4c098c5b6faaa26f2af8c4a72';
 /** A hang check, far below the 72 s keep-alive timeout the exit used to wait for. */
 const EXIT_SLACK_MS = 20_000;
 
-const dirs: string[] = [];
-const processes: ParleyProcess[] = [];
-after(() => {
-  for (const running of processes) running.kill();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function freshDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-shutdown-'));
-  dirs.push(dir);
-  return dir;
-}
-
-async function start(dir: string, env: Record<string, string> = {}): Promise<ParleyProcess> {
-  const running = await startParley(dir, env);
-  processes.push(running);
-  return running;
-}
+const { freshDir, start } = parleyProcesses('parley-shutdown-');
 
 const visitorPath = (path: string) => `/api/account/${DEMO_ACCOUNT}${path}?v=1&NC=true&appKey=${DEMO_APP_KEY}`;
 const host = (url: string) => `Host: ${new URL(url).host}\r\n`;
@@ -44,7 +26,6 @@ const startChatHead = (url: string, length: number) =>
   `Content-Length: ${length}\r\n\r\n`;
 
 const healthBody = z.object({ status: z.string(), store: z.string() });
-const envelope = z.object({ error: z.object({ internalCode: z.number(), responseStatus: z.string() }) });
 
 describe('SIGTERM drains the server', () => {
   it('lets a request in flight on a keep-alive connection finish with Connection: close, says draining, and exits at once', async () => {
@@ -110,11 +91,7 @@ describe('SIGTERM drains the server', () => {
     const exit = await server.exited;
 
     const [, refused] = parseResponses(slow.received());
-    assert.equal(refused?.status, 503, slow.received());
-    assert.equal(refused.headers.get('retry-after'), '1');
-    assert.equal(refused.headers.get('connection'), 'close');
-    const error = envelope.parse(JSON.parse(refused.body)).error;
-    assert.deepEqual(error, { ...error, internalCode: 99, responseStatus: 'SERVICE_UNAVAILABLE' });
+    assertDrainRefusal(refused, slow.received());
     assert.equal(exit.code, 0);
     assert.ok(exit.at - signalledAt < 2_000 + EXIT_SLACK_MS, `exited ${exit.at - signalledAt} ms after SIGTERM`);
     assert.match(server.output(), /"refused":1,"abandoned":0/);
@@ -142,50 +119,19 @@ describe('SIGTERM drains the server', () => {
     // Far beyond the test's own steps: every request in flight at the signal gets to finish.
     const first = await start(dir, { PARLEY_DRAIN_TIMEOUT_MS: '60000' });
     const baseUrl = first.url;
-    const alice = await AgentClient.login({
-      baseUrl,
-      accountId: DEMO_ACCOUNT,
-      username: 'alice',
-      password: 'alice-demo-pass',
-    });
-    await alice.setAvailability('Online');
-    const visitor = await VisitorClient.startChat({
-      baseUrl,
-      accountId: DEMO_ACCOUNT,
-      appKey: DEMO_APP_KEY,
-      skill: 'Sales',
-      keepAliveMs: 0,
-    });
-    assert.ok((await alice.acceptNext()) !== null, 'the chat rang at alice');
-    const linesPath = visitorPath(`/chat/${visitor.id}/events.json`);
+    const chatId = await demoChatAccepted(baseUrl);
+    const linesPath = visitorPath(`/chat/${chatId}/events.json`);
 
     type Outcome = { text: string; status: number; retryAfter?: string } | { text: string; error: string };
-    const agent = new Agent({ keepAlive: true, maxSockets: 5 });
-    const postLine = (text: string) =>
-      new Promise<Outcome>((resolve) => {
-        const payload = JSON.stringify({ event: { '@type': 'line', text } });
-        const url = new URL(baseUrl);
-        request(
-          {
-            host: url.hostname,
-            port: url.port,
-            method: 'POST',
-            path: linesPath,
-            agent,
-            headers: { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) },
-          },
-          (response) => {
-            response.resume();
-            response.on('end', () => {
-              const retryAfter = response.headers['retry-after'];
-              resolve({ text, status: response.statusCode ?? 0, ...(retryAfter === undefined ? {} : { retryAfter }) });
-            });
-            response.on('error', (error) => resolve({ text, error: error.message }));
-          },
-        )
-          .on('error', (error) => resolve({ text, error: error.message }))
-          .end(payload);
-      });
+    /** A line POSTed on one of the client's keep-alive connections; a connection the server closes is an error. */
+    const postLine = (text: string): Promise<Outcome> =>
+      send(baseUrl, 'POST', linesPath, { body: { event: { '@type': 'line', text } } }).then(
+        (response) => {
+          const retryAfter = response.header('retry-after');
+          return { text, status: response.status, ...(retryAfter === undefined ? {} : { retryAfter }) };
+        },
+        (error: unknown) => ({ text, error: error instanceof Error ? error.message : String(error) }),
+      );
 
     // Three POSTs surely in flight at the signal, whatever the timing: each is pipelined behind a
     // /health, so once that is answered the server has read the POST's head; its body waits.
@@ -219,7 +165,6 @@ describe('SIGTERM drains the server', () => {
     for (const { connection, rest } of held) connection.write(rest);
     await flood;
     for (const { connection } of held) await connection.closed();
-    agent.destroy();
     const exit = await first.exited;
     assert.equal(exit.code, 0);
     assert.doesNotMatch(first.output(), /drain deadline passed/, 'every request in flight finished');
@@ -242,13 +187,7 @@ describe('SIGTERM drains the server', () => {
     assert.ok(acknowledged.length >= 3 + 20, `${acknowledged.length} acknowledged`);
 
     const second = await start(dir);
-    const read = await fetch(`${second.url}${visitorPath(`/chat/${visitor.id}/events.json`)}&from=0`);
-    assert.equal(read.status, 200);
-    const wireEvent = z.object({ source: z.string().optional(), text: z.string().optional() });
-    const { events } = z
-      .object({ events: z.object({ event: z.union([wireEvent, z.array(wireEvent)]).optional() }) })
-      .parse(await read.json());
-    const stored = listOf(events.event)
+    const stored = (await demoVisitor(second.url).events(chatId))
       .filter((event) => event.source === 'visitor')
       .map((event) => event.text ?? '');
     assert.deepEqual(

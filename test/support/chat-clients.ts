@@ -70,7 +70,8 @@ export function visitorClient(baseUrl: string, accountId: string, appKey: string
     `/api/account/${accountId}${path}${path.includes('?') ? '&' : '?'}v=1&NC=true&appKey=${appKey}`;
   return {
     get: (path: string) => send(baseUrl, 'GET', url(path)),
-    post: (path: string, body: unknown) => send(baseUrl, 'POST', url(path), { body }),
+    post: (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      send(baseUrl, 'POST', url(path), { body, headers }),
 
     /** Start Chat: 201 and the chat id from the Location header (server-chat §3.8). */
     async start(request: Record<string, unknown>): Promise<string> {

@@ -1,6 +1,12 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
+import { visitorClient } from './chat-clients.js';
 import { eventually } from './eventually.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,4 +68,58 @@ export async function startParley(dir: string, env: Record<string, string> = {})
       if (!hasExited) child.kill('SIGKILL');
     },
   };
+}
+
+/** The demo account `parley serve` creates on first run, and its visitor app key (seeds/demo.json). */
+export const DEMO_ACCOUNT = '41325501';
+export const DEMO_APP_KEY = 'a7847cc4c098c5b6faaa26f2af8c4a72';
+
+/**
+ * Fresh directories and `parley serve` processes for one test file: whatever is still running is
+ * killed and every directory removed after the file's tests.
+ */
+export function parleyProcesses(prefix: string) {
+  const dirs: string[] = [];
+  const processes: ParleyProcess[] = [];
+  after(() => {
+    for (const running of processes) running.kill();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    /** A new empty directory for a database and key file. */
+    freshDir(): string {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+    /** `parley serve` on the database in `dir` (see startParley), killed after the file if still running. */
+    async start(dir: string, env: Record<string, string> = {}): Promise<ParleyProcess> {
+      const running = await startParley(dir, env);
+      processes.push(running);
+      return running;
+    },
+  };
+}
+
+/** The visitor side of the demo account on a running `parley serve`. */
+export const demoVisitor = (baseUrl: string) => visitorClient(baseUrl, DEMO_ACCOUNT, DEMO_APP_KEY);
+
+/** On the demo account: alice logs in and goes Online, a visitor starts a Sales chat, alice accepts it. Its id. */
+export async function demoChatAccepted(baseUrl: string): Promise<string> {
+  const alice = await AgentClient.login({
+    baseUrl,
+    accountId: DEMO_ACCOUNT,
+    username: 'alice',
+    password: 'alice-demo-pass',
+  });
+  await alice.setAvailability('Online');
+  const visitor = await VisitorClient.startChat({
+    baseUrl,
+    accountId: DEMO_ACCOUNT,
+    appKey: DEMO_APP_KEY,
+    skill: 'Sales',
+    keepAliveMs: 0,
+  });
+  assert.ok((await alice.acceptNext()) !== null, 'the chat rang at alice');
+  return visitor.id;
 }

@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
+import { z } from 'zod';
 import { eventually } from './eventually.js';
 
 /** A plain TCP connection to an HTTP server, to send requests byte by byte (slow, pipelined, unfinished). */
@@ -43,9 +45,16 @@ export async function openRaw(baseUrl: string): Promise<RawConnection> {
   };
 }
 
+/** One response read off a raw connection: status, headers lower-cased, body by Content-Length. */
+export interface RawResponse {
+  status: number;
+  headers: Map<string, string>;
+  body: string;
+}
+
 /** The responses in `text` (status, headers lower-cased, body by Content-Length), in order. */
-export function parseResponses(text: string): { status: number; headers: Map<string, string>; body: string }[] {
-  const responses: { status: number; headers: Map<string, string>; body: string }[] = [];
+export function parseResponses(text: string): RawResponse[] {
+  const responses: RawResponse[] = [];
   let rest = text;
   while (rest.startsWith('HTTP/1.1 ')) {
     const headEnd = rest.indexOf('\r\n\r\n');
@@ -62,4 +71,19 @@ export function parseResponses(text: string): { status: number; headers: Map<str
     rest = rest.slice(headEnd + 4 + length);
   }
   return responses;
+}
+
+const drainEnvelope = z.object({ error: z.object({ internalCode: z.number(), responseStatus: z.string() }) });
+
+/**
+ * Asserts the answer of a draining server to a request it refuses (docs/adr/0006-graceful-drain.md):
+ * 503, Retry-After 1, Connection: close and the 99 / SERVICE_UNAVAILABLE envelope. `received`, all
+ * the connection got, is the message when there is no 503.
+ */
+export function assertDrainRefusal(response: RawResponse | undefined, received: string): void {
+  assert.equal(response?.status, 503, received);
+  assert.equal(response.headers.get('retry-after'), '1');
+  assert.equal(response.headers.get('connection'), 'close');
+  const { error } = drainEnvelope.parse(JSON.parse(response.body));
+  assert.deepEqual(error, { ...error, internalCode: 99, responseStatus: 'SERVICE_UNAVAILABLE' });
 }

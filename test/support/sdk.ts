@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { AgentClient, VisitorClient, type AgentChat, type ChatEvent } from '../../packages/sdk/src/index.js';
 import type { DatabaseTarget } from './databases.js';
+import { eventually } from './eventually.js';
 import { accountSeed, applySeed, startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
 
 /** The demo account's surveys (pre-chat, offline, exit, agent), reused by the SDK tests. */
@@ -78,13 +78,22 @@ export function collect<T>(iterable: AsyncIterable<T>) {
     items,
     done,
     state,
-    /** Resolves once `check` holds for what arrived; fails after `timeoutMs` with what did. */
+    /**
+     * Resolves once `check` holds for what arrived (polled by eventually()); fails at once with the
+     * iteration's error, or after `timeoutMs` with what did arrive.
+     */
     async until(check: (items: T[]) => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!check(items)) {
+      const arrived = (): boolean => {
+        if (check(items)) return true;
         if (state.error !== undefined) throw state.error;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(items)}`);
-        await sleep(10);
+        return false;
+      };
+      try {
+        await eventually(what, arrived, { timeoutMs, intervalMs: 10 });
+      } catch (error) {
+        if (error === state.error) throw error;
+        const gaveUp = error instanceof Error ? error.message : String(error);
+        throw new Error(`${gaveUp}; got ${JSON.stringify(items)}`, { cause: error });
       }
     },
   };

@@ -17,8 +17,6 @@ import type { KyselyStore } from '../../src/store/kysely-store.js';
 import type { DatabaseTarget } from './databases.js';
 import { createTestCore, type TestCoreOptions } from './test-core.js';
 
-export { TEST_SCRYPT_COST } from './test-core.js';
-
 export interface TestServer {
   app: FastifyInstance;
   /** The database this server uses, to start another server on it (a restart). */
@@ -68,11 +66,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
   const clock = new ManualClock(options.startTime ?? Date.UTC(2026, 10, 21, 9, 30, 0));
   const core = createTestCore(opened.store, clock, {
     ...options,
-    loginBudgets: {
-      userAtAddress: options.loginBudgets?.userAtAddress ?? generous,
-      address: options.loginBudgets?.address ?? generous,
-      user: options.loginBudgets?.user ?? generous,
-    },
+    loginBudgets: { userAtAddress: generous, address: generous, user: generous, ...options.loginBudgets },
   });
   const app = await buildApp({
     core,
@@ -105,6 +99,37 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
       await database.drop();
     },
   };
+}
+
+/**
+ * Runs `work` with servers started one after another on one database of `target` (restarts): each
+ * `start` serves that database with one secret key (unless `options` give another). A server
+ * `work` leaves open is closed, and the database dropped, once `work` ends, however it ends.
+ */
+export async function withRestarts(
+  target: DatabaseTarget,
+  work: (start: (options?: TestServerOptions) => Promise<TestServer>) => Promise<void>,
+): Promise<void> {
+  const database = await target.create();
+  const secretKey = randomBytes(32);
+  const open = new Set<TestServer>();
+  try {
+    await work(async (options = {}) => {
+      const started = await startTestServer(target, { secretKey, ...options, database: database.location });
+      const server: TestServer = {
+        ...started,
+        close: async () => {
+          open.delete(server);
+          await started.close();
+        },
+      };
+      open.add(server);
+      return server;
+    });
+  } finally {
+    for (const server of [...open]) await server.close();
+    await database.drop();
+  }
 }
 
 /** A fresh account id, so tests never share data. */
