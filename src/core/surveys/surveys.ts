@@ -15,16 +15,7 @@ import {
   type SurveyQuestion,
 } from './survey-model.js';
 
-export {
-  asList,
-  isTextType,
-  readId,
-  SELECTION_TYPES,
-  TEXT_TYPES,
-  type Survey,
-  type SurveyEntry,
-  type SurveyQuestion,
-} from './survey-model.js';
+export * from './survey-model.js';
 export { isRecord };
 export { renderSurvey, type SurveyResource } from './render-survey.js';
 export { parseSubmission, type ParseSubmissionOptions } from './parse-submission.js';
