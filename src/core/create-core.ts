@@ -107,6 +107,8 @@ export function createCore(given: CoreDeps) {
       },
     }),
     oauth1: createOAuth1Verifier(deps),
+    /** Request budgets per account and caller (platform §6.3), spent by the transports per request. */
+    requestBudgets: deps.rateLimiter,
     services: createServiceResolver(deps.store),
     seeds: createSeedApplier({ ...deps, sessions }),
     administration: createAdministration({ ...deps, sessions }),

@@ -1,41 +1,25 @@
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyRequest,
-  type FastifyServerOptions,
-} from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Core } from '../core/create-core.js';
-import { ChatError, ErrorCode, isChatError, UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
 import type { RateBudget } from '../core/ports.js';
-import { digest } from '../core/tokens.js';
+import { answerError, answerNotFound } from './legacy/answer-error.js';
 import { parseLegacyBody } from './legacy/body-parser.js';
-import { answerPreflight, applyCors } from './legacy/cors.js';
-import { mappingFor } from './legacy/error-table.js';
+import { answerPreflight } from './legacy/cors.js';
 import { parseLenientQuery, stripFormatSuffix } from './legacy/lenient-query.js';
-import {
-  legacyContextOf,
-  queryParam,
-  rememberSuffixFormat,
-  retryAfterSeconds,
-  sendError,
-  type LegacyContext,
-} from './legacy/respond.js';
-import { RouteFamily } from './legacy/route-family.js';
-import { LegacyBodyError } from './legacy/xml-codec.js';
+import type { EdgeRules } from './legacy/mount-api.js';
+import { legacyContextOf, rememberRouted, rememberSuffixFormat, type LegacyContext } from './legacy/respond.js';
 import { publicScheme, type PublicOriginConfig } from './public-origin.js';
 import { ServerClosing } from './realtime/server-closing.js';
 import { answerClientError, DEFAULT_REQUEST_TIMEOUT_MS } from './client-error.js';
 import { fastifyTrustProxy, type TrustProxy } from './trust-proxy.js';
 import { registerDrain } from './drain.js';
 import { OneLinePerRequest } from './request-log.js';
-import { registerDomainRoutes } from './domain/domain-routes.js';
-import { registerLoginRoutes } from './login/login-routes.js';
 import { registerHealthRoute } from './health.js';
-import { registerVisitorAccountRoutes } from './visitor-api/account-routes.js';
-import { registerVisitorChatRoutes } from './visitor-api/chat-routes.js';
-import { registerAgentSessionRoutes } from './agent-api/session-routes.js';
-import { registerAgentChatRoutes } from './agent-api/chat-routes.js';
+import { registerDomainApi } from './domain/plugin.js';
+import { registerLoginApi } from './login/plugin.js';
+import { registerConfigurationApi } from './configuration/plugin.js';
+import { registerServerChatApiPlugin } from './visitor-api/plugin.js';
+import { registerChatAgentApiPlugin } from './agent-api/plugin.js';
 import { registerWebApps } from './web/web-routes.js';
 
 export interface HttpConfig extends PublicOriginConfig {
@@ -59,6 +43,8 @@ export interface AppOptions {
   http: HttpConfig;
   logger?: FastifyServerOptions['logger'];
   https?: { cert: Buffer; key: Buffer };
+  /** Mounts further resources or APIs with the rules every API shares (tests mount probes this way). */
+  extend?: (app: FastifyInstance, edge: EdgeRules) => void | Promise<void>;
 }
 
 declare module 'fastify' {
@@ -85,8 +71,7 @@ const requestTimeouts = (requestTimeout: number) => ({
 });
 
 /** Builds the HTTP application; never listens (src/server.ts and tests decide how it is served). */
-export async function buildApp({ core, http, logger = false, https }: AppOptions): Promise<FastifyInstance> {
-  const allowedOrigins = new Set(http.corsOrigins);
+export async function buildApp({ core, http, logger = false, https, extend }: AppOptions): Promise<FastifyInstance> {
   const timeouts = requestTimeouts(http.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const app = Fastify({
     logger,
@@ -117,8 +102,8 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
   app.addHook('preClose', async () => closing.begin());
 
   await app.register(cookie);
-  // Decided once per request from its path and headers, on first use (also in hooks and handlers
-  // that run before or without a route).
+  // Decided once per request from the API its route belongs to, on first use (also in hooks and
+  // handlers that run before or without a route).
   const contexts = new WeakMap<object, LegacyContext>();
   app.decorateRequest('legacy', {
     getter(this: FastifyRequest): LegacyContext {
@@ -146,6 +131,7 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
   // logins throttle everybody's: said once, so that the operator sets PARLEY_TRUST_PROXY.
   let toldOfUntrustedProxy = false;
   app.addHook('onRequest', async (request, reply) => {
+    rememberRouted(request);
     if (http.trustProxy === false && !toldOfUntrustedProxy && request.headers['x-forwarded-for'] !== undefined) {
       toldOfUntrustedProxy = true;
       request.log.warn(
@@ -157,71 +143,28 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
     // TLS no plain-HTTP visit for a year (docs/adr/0007-bounded-edge.md).
     reply.header('X-Content-Type-Options', 'nosniff');
     if (publicScheme(request, http) === 'https') reply.header('Strict-Transport-Security', 'max-age=31536000');
-    applyCors(request, reply, allowedOrigins);
-    if (request.legacy.family !== RouteFamily.OTHER) reply.header('Cache-Control', 'no-cache, no-store');
-    if (request.method !== 'OPTIONS') takeBudget(request.legacy.accountId, request);
   });
   registerDrain(app);
 
-  /** One token from the account's bucket and one from the caller's (429 + Retry-After when empty). */
-  function takeBudget(accountId: string | undefined, request: FastifyRequest): void {
-    if (accountId === undefined) return;
-    const limiter = core.deps.rateLimiter;
-    // Every visitor of a site shares its public app key, so visitors are told apart by address.
-    const credential =
-      request.legacy.family === RouteFamily.VISITOR
-        ? `visitor:${request.ip}`
-        : (request.headers.authorization ?? queryParam(request, 'appKey') ?? request.ip);
-    for (const [key, budget] of [
-      [`account:${accountId}`, http.rateLimits.account],
-      [`credential:${accountId}:${digest(credential)}`, http.rateLimits.credential],
-    ] as const) {
-      const decision = limiter.take(key, budget);
-      if (!decision.allowed) {
-        throw new ChatError(ErrorCode.RATE_LIMITED, 'Too many requests', { retryAfterMs: decision.retryAfterMs });
-      }
-    }
-  }
+  // Paths outside every API (web pages, /health, unknown roots): the envelope, no CORS.
+  app.setErrorHandler(answerError);
+  app.setNotFoundHandler(answerNotFound);
+  app.options('/*', async (request, reply) => answerPreflight(request, reply, edge.allowedOrigins));
 
-  app.options('/*', async (request, reply) => answerPreflight(request, reply, allowedOrigins));
-
-  app.setErrorHandler(async (error: FastifyError | ChatError | LegacyBodyError, request, reply) => {
-    if (isChatError(error)) {
-      const mapping = mappingFor(error.code, request.legacy.family);
-      if (mapping.kind === 'text') return reply.code(mapping.status).type('text/plain').send(Buffer.from(mapping.body));
-      if (mapping.kind === 'oauth') {
-        // OAuth 1.0 failures use the problem-reporting form, not the envelope (platform §5.3.6).
-        return reply
-          .code(401)
-          .type('application/x-www-form-urlencoded')
-          .send(`oauth_problem=${mapping.problem}&oauth_problem_advice=${mapping.advice}`);
-      }
-      // The client gets the catalogue's message; the operator needs the cause (a reset, a timeout).
-      if (mapping.status >= 500) request.log.warn({ err: error.cause ?? error, reqId: request.id }, error.message);
-      // A 503 always says when to come back (platform §6.3: 5xx is retried): the default unless the error knows better.
-      const retryAfterMs = error.retryAfterMs ?? (mapping.status === 503 ? UNAVAILABLE_RETRY_AFTER_MS : undefined);
-      if (retryAfterMs !== undefined) {
-        reply.header('Retry-After', retryAfterSeconds(retryAfterMs));
-      }
-      return sendError(reply, mapping.status, mapping.internalCode, error.message);
-    }
-    if (error instanceof LegacyBodyError) return sendError(reply, 400, 40, error.message);
-    const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
-    if (status === 413) return sendError(reply, 413, 40, 'The request body is too large');
-    if (status >= 400 && status < 500) return sendError(reply, status, 40, 'The request is malformed');
-    request.log.error({ err: error, reqId: request.id }, 'unhandled error');
-    return sendError(reply, 500, 99, 'Internal server error');
-  });
-
-  app.setNotFoundHandler(async (request, reply) => sendError(reply, 404, 42, 'No such resource'));
-
+  // One encapsulated plugin per API, each with its prefixes, rules and error answers
+  // (docs/ARCHITECTURE.md, "One plugin per API").
+  const edge: EdgeRules = {
+    allowedOrigins: new Set(http.corsOrigins),
+    rateLimits: http.rateLimits,
+    rateLimiter: core.requestBudgets,
+  };
   registerHealthRoute(app, core);
-  registerDomainRoutes(app, core, http);
-  registerLoginRoutes(app, core, http);
-  registerVisitorAccountRoutes(app, core, http);
-  registerVisitorChatRoutes(app, core, http);
-  registerAgentSessionRoutes(app, core, http);
-  registerAgentChatRoutes(app, core, http);
-  await registerWebApps(app, http.webAppsRoot);
+  await registerDomainApi(app, core, http, edge);
+  await registerLoginApi(app, core, http, edge);
+  await registerConfigurationApi(app, edge);
+  await registerServerChatApiPlugin(app, core, http, edge);
+  await registerChatAgentApiPlugin(app, core, http, edge);
+  await app.register(async (scope) => registerWebApps(scope, http.webAppsRoot));
+  await extend?.(app, edge);
   return app;
 }

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { ServerResponse, STATUS_CODES } from 'node:http';
-import { familyEnvelope, rawLegacyContext, renderLegacy } from './legacy/respond.js';
+import { envelopeOf, renderLegacy, routedContextOf } from './legacy/respond.js';
 
 const answers: Record<string, { status: number; message: string }> = {
   ERR_HTTP_REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time' },
@@ -36,10 +36,10 @@ export function answerClientError(error: Error, socket: Socket): void {
   const { status, message } = answers[code] ?? malformed;
   const response = responseOf(socket);
   if (socket.writable && response?.headersSent !== true) {
-    const context = response === undefined ? undefined : rawLegacyContext(response.req);
+    const context = response === undefined ? undefined : routedContextOf(response.req);
     const { type, body } = renderLegacy(
       context?.format ?? 'json',
-      familyEnvelope(context?.family, status, 40, message),
+      envelopeOf(context?.api.errorTime ?? 'iso-8601', status, 40, message),
     );
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: ${type}\r\n` +

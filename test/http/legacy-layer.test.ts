@@ -7,6 +7,8 @@ import type { Core } from '../../src/core/create-core.js';
 import { authenticateAgentCaller, UNKNOWN_AUTHORIZATION_MESSAGE } from '../../src/http/auth/agent-auth.js';
 import { sendLegacy } from '../../src/http/legacy/respond.js';
 import { registerResource } from '../../src/http/legacy/resource.js';
+import { mountLegacyApi, type EdgeRules } from '../../src/http/legacy/mount-api.js';
+import { CHAT_AGENT_API } from '../../src/http/agent-api/plugin.js';
 import { databaseTargets } from '../support/databases.js';
 import { send, type HttpResponse } from '../support/http-client.js';
 import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
@@ -17,8 +19,8 @@ interface Envelope {
   error: { time: string; message: string; internalCode: number; responseStatus: string };
 }
 
-/** A probe resource on the agent path space that authenticates like every Chat Agent API route. */
-function probeRoutes(app: FastifyInstance, core: Core): void {
+/** A probe resource of the Chat Agent API that authenticates like every route of it. */
+async function probeRoutes(app: FastifyInstance, core: Core, edge: EdgeRules): Promise<void> {
   const origin = { publicHost: undefined, fallbackAuthority: '127.0.0.1:8080', isTls: false };
   const handler = async (
     request: Parameters<typeof authenticateAgentCaller>[0],
@@ -28,7 +30,12 @@ function probeRoutes(app: FastifyInstance, core: Core): void {
     const who = caller.kind === 'bearer' ? caller.user.loginName : caller.apiKey.appKey;
     return sendLegacy(reply, 200, { probe: { '@kind': caller.kind, who, method: request.method } });
   };
-  registerResource(app, '/api/account/:accountId/agentSession/probe', { GET: handler, PUT: handler });
+  await mountLegacyApi(app, CHAT_AGENT_API, edge, [
+    {
+      prefix: '/api/account/:accountId/agentSession/probe',
+      routes: (scope) => registerResource(scope, '', { GET: handler, PUT: handler }),
+    },
+  ]);
 }
 
 function assertChatEnvelope(response: HttpResponse, status: number, internalCode: number): Envelope {

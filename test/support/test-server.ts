@@ -11,6 +11,7 @@ import type { LoginBudgets } from '../../src/core/auth/login-throttle.js';
 import type { DatabaseLocation } from '../../src/store/open-store.js';
 import { parseSeed } from '../../src/core/seed/parse-seed.js';
 import { buildApp, type HttpConfig } from '../../src/http/app.js';
+import type { EdgeRules } from '../../src/http/legacy/mount-api.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { PostgresTimeouts } from '../../src/store/open-postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
@@ -44,8 +45,11 @@ export interface TestServerOptions extends TestCoreOptions {
   postgresTimeouts?: PostgresTimeouts;
   /** The request log (none by default). */
   logger?: FastifyServerOptions['logger'];
-  /** Extra routes registered before the server listens (to exercise transport plugins). */
-  routes?: (app: FastifyInstance, core: Core) => void;
+  /**
+   * Extra routes registered before the server listens (to exercise transport plugins); an API's
+   * rules (`edge`) let them be mounted as part of one (mountLegacyApi).
+   */
+  routes?: (app: FastifyInstance, core: Core, edge: EdgeRules) => unknown;
 }
 
 const generous: RateBudget = { burst: 100_000, perSecond: 100_000 };
@@ -81,8 +85,10 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
       trustProxy: false,
       ...options.http,
     },
+    ...(options.routes === undefined
+      ? {}
+      : { extend: async (app, edge) => void (await options.routes?.(app, core, edge)) }),
   });
-  options.routes?.(app, core);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

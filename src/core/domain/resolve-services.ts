@@ -34,6 +34,14 @@ export function createServiceResolver(store: Store) {
       }
       return { service: serviceName, account: accountId, baseURI: authority };
     },
+
+    /**
+     * The JSONP lookup of LivePerson's browser chat SDK (platform §1.6). It asks for `adminArea`,
+     * which names this same server: answered as the conversation service.
+     */
+    async forBrowserSdk(accountId: string, serviceName: string, authority: string): Promise<BaseUri> {
+      return this.one(accountId, serviceName === 'adminArea' ? 'conversationVep' : serviceName, authority);
+    },
   };
 }
 

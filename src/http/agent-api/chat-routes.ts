@@ -21,7 +21,7 @@ export function registerAgentChatRoutes(
   origin: PublicOriginConfig & { keepAliveMs?: number },
 ): void {
   const chats = core.agents.chats;
-  const base = '/api/account/:accountId/agentSession/:sessionId/chat/:chatId';
+  const base = '/:sessionId/chat/:chatId';
 
   async function target(request: FastifyRequest) {
     const context = await agentSessionOf(request, core, origin);

@@ -32,10 +32,10 @@ export function registerAgentSessionRoutes(
   core: Core,
   origin: PublicOriginConfig & { keepAliveMs?: number },
 ): void {
-  const base = '/api/account/:accountId/agentSession/:sessionId';
+  const base = '/:sessionId';
 
   // §3.1: 201 with the session's location; the body is ignored (identity comes from the bearer).
-  registerResource(app, '/api/account/:accountId/agentSession', {
+  registerResource(app, '', {
     POST: async (request, reply) => {
       const identity = await agentIdentity(request, core, origin);
       const session = await core.agents.sessions.start(pathParam(request, 'accountId'), identity);

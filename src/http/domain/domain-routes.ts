@@ -1,52 +1,52 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/create-core.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
-import { pathParam, queryParam, sendLegacy } from '../legacy/respond.js';
+import { parseInput } from '../legacy/input.js';
+import { pathParam, sendLegacy } from '../legacy/respond.js';
 import { registerResource } from '../legacy/resource.js';
 import { publicAuthority, type PublicOriginConfig } from '../public-origin.js';
+import { jsonpQuerySchema } from './domain-schemas.js';
 
-/** A JavaScript identifier path such as `lpTag.csds.cb`: nothing else may become script. */
-const CALLBACK_PATTERN = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/;
+/** D1–D2 (platform §3): every service's host, or one service's. `.json` and `version` optional. */
+function registerBaseUriResources(app: FastifyInstance, core: Core, origin: PublicOriginConfig, under: string): void {
+  registerResource(app, `${under}/baseURI`, {
+    GET: async (request, reply) => {
+      const baseURIs = await core.services.all(pathParam(request, 'accountId'), publicAuthority(request, origin));
+      return sendLegacy(reply, 200, { baseURIs });
+    },
+  });
+  registerResource(app, `${under}/:serviceName/baseURI`, {
+    GET: async (request, reply) => {
+      const found = await core.services.one(
+        pathParam(request, 'accountId'),
+        pathParam(request, 'serviceName'),
+        publicAuthority(request, origin),
+      );
+      return sendLegacy(reply, 200, { service: found.service, account: found.account, baseURI: found.baseURI });
+    },
+  });
+}
 
 /**
- * Domain API (platform §3): D1–D5 on `/api/…` and `/csdr/…`, `.json` optional (stripped before
- * routing), `version` optional, no authentication (any Authorization header is ignored).
+ * The Domain API under `/api/account/{a}/service`: no authentication (any Authorization header is
+ * ignored).
  */
-export function registerDomainRoutes(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
-  for (const prefix of ['/api', '/csdr']) {
-    registerResource(app, `${prefix}/account/:accountId/service/baseURI`, {
-      GET: async (request, reply) => {
-        const baseURIs = await core.services.all(pathParam(request, 'accountId'), publicAuthority(request, origin));
-        return sendLegacy(reply, 200, { baseURIs });
-      },
-    });
-    registerResource(app, `${prefix}/account/:accountId/service/:serviceName/baseURI`, {
-      GET: async (request, reply) => {
-        const found = await core.services.one(
-          pathParam(request, 'accountId'),
-          pathParam(request, 'serviceName'),
-          publicAuthority(request, origin),
-        );
-        return sendLegacy(reply, 200, { service: found.service, account: found.account, baseURI: found.baseURI });
-      },
-    });
-  }
+export function registerServiceRoutes(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
+  registerBaseUriResources(app, core, origin, '');
+}
 
-  // JSONP form read by LivePerson's browser chat SDK as data.ResultSet.lpData[0].lpServer (platform
-  // §1.6). It asks for `adminArea`, which names this same server.
-  registerResource(app, '/csdr/account/:accountId/service/:serviceName/baseURI.lpCsds', {
+/** The same under `/csdr`, plus the JSONP form LivePerson's browser chat SDK reads. */
+export function registerCsdrRoutes(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
+  registerBaseUriResources(app, core, origin, '/account/:accountId/service');
+
+  // JSONP form read by LivePerson's browser chat SDK as data.ResultSet.lpData[0].lpServer (platform §1.6).
+  registerResource(app, '/account/:accountId/service/:serviceName/baseURI.lpCsds', {
     GET: async (request, reply) => {
-      const callback = queryParam(request, 'cb') ?? queryParam(request, 'callback');
-      if (callback === undefined || !CALLBACK_PATTERN.test(callback)) {
-        throw new ChatError(ErrorCode.VALIDATION, 'The cb parameter must be a JavaScript identifier', { field: 'cb' });
-      }
-      const serviceName = pathParam(request, 'serviceName');
-      const accountId = pathParam(request, 'accountId');
-      const authority = publicAuthority(request, origin);
-      const found =
-        serviceName === 'adminArea'
-          ? await core.services.one(accountId, 'conversationVep', authority)
-          : await core.services.one(accountId, serviceName, authority);
+      const callback = parseInput(jsonpQuerySchema, request.query);
+      const found = await core.services.forBrowserSdk(
+        pathParam(request, 'accountId'),
+        pathParam(request, 'serviceName'),
+        publicAuthority(request, origin),
+      );
       const data = { ResultSet: { lpData: [{ lpServer: found.baseURI }] } };
       return reply.type('application/javascript').send(`${callback}(${JSON.stringify(data)});`);
     },

@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RouteFamily } from './route-family.js';
 
 const MINIMUM_ALLOWED_HEADERS = [
   'Authorization',
@@ -10,20 +9,16 @@ const MINIMUM_ALLOWED_HEADERS = [
   'If-Match',
 ];
 
-/**
- * The shared CORS table (platform §1.6): the Domain API answers any origin with `*`; the Server
- * Chat API reflects any origin without credentials; the Login Service, Chat Agent API and account
- * configuration reflect only allow-listed origins, with credentials (the session cookie travels).
- */
+/** The CORS headers of the request's API (its CorsRule, platform §1.6). */
 export function applyCors(request: FastifyRequest, reply: FastifyReply, allowedOrigins: ReadonlySet<string>): void {
   const origin = request.headers.origin;
-  const family = request.legacy.family;
-  if (family === RouteFamily.OTHER) return;
-  if (family === RouteFamily.DOMAIN) {
+  const rule = request.legacy.api.cors;
+  if (rule === 'none') return;
+  if (rule === 'any-origin') {
     reply.header('Access-Control-Allow-Origin', '*');
   } else if (origin === undefined) {
     return;
-  } else if (family === RouteFamily.VISITOR) {
+  } else if (rule === 'reflect-origin') {
     reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin');
   } else if (allowedOrigins.has(origin)) {
     reply
@@ -36,7 +31,7 @@ export function applyCors(request: FastifyRequest, reply: FastifyReply, allowedO
   reply.header('Access-Control-Expose-Headers', 'Location, ETag, ac-revision, Retry-After');
 }
 
-/** Answers an OPTIONS preflight: 204, no authentication, the CORS headers of the route's family. */
+/** Answers an OPTIONS preflight: 204, no authentication, the CORS headers of the path's API. */
 export function answerPreflight(request: FastifyRequest, reply: FastifyReply, allowedOrigins: ReadonlySet<string>) {
   applyCors(request, reply, allowedOrigins);
   if (reply.hasHeader('Access-Control-Allow-Origin')) {

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../core/errors.js';
-import { RouteFamily } from './route-family.js';
+import type { LegacyApi } from './legacy-api.js';
 
 /** How one core error code is answered: the shared envelope, or an OAuth 1.0 problem body. */
 export type ErrorMapping =
@@ -7,7 +7,11 @@ export type ErrorMapping =
   | { kind: 'oauth'; status: 401; problem: string; advice: string }
   | { kind: 'text'; status: number; body: string };
 
-const envelope = (status: number, internalCode: number): ErrorMapping => ({ kind: 'envelope', status, internalCode });
+export const envelope = (status: number, internalCode: number): ErrorMapping => ({
+  kind: 'envelope',
+  status,
+  internalCode,
+});
 const oauth = (problem: string, advice: string): ErrorMapping => ({ kind: 'oauth', status: 401, problem, advice });
 
 /**
@@ -50,14 +54,9 @@ export const errorTable: Record<ErrorCode, ErrorMapping> = {
   OAUTH_SIGNATURE_INVALID: oauth('signature_invalid', 'the oauth_signature is invalid'),
 };
 
-/** Where an API answers differently from the shared table. */
-const familyOverrides: Partial<Record<RouteFamily, Partial<Record<ErrorCode, ErrorMapping>>>> = {
-  // The Domain API answers an unknown account with 404, never 401 (platform §3.5, A6).
-  [RouteFamily.DOMAIN]: { ACCOUNT_INVALID: envelope(404, 6) },
-};
-
-export function mappingFor(code: ErrorCode, family: RouteFamily): ErrorMapping {
-  return familyOverrides[family]?.[code] ?? errorTable[code];
+/** How `api` answers `code`: its own override (LegacyApi.errorOverrides), else the shared table. */
+export function mappingFor(code: ErrorCode, api: LegacyApi): ErrorMapping {
+  return api.errorOverrides?.[code] ?? errorTable[code];
 }
 
 /** Java-style enum names of the statuses we send (`responseStatus`, platform §1.5). */

@@ -26,6 +26,23 @@ export function effectiveMethod(
   return undefined;
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The methods of the legacy resource a route serves (absent on not-found answers). */
+    resourceMethods?: ReadonlySet<ResourceMethod>;
+  }
+}
+
+/**
+ * Whether the request names a method its resource has: an API's authentication hook lets the
+ * others through unauthenticated, to be answered 405 (or 404 where no resource is) as before any
+ * credential is looked at.
+ */
+export function reachesResource(request: FastifyRequest): boolean {
+  const available = request.routeOptions.config.resourceMethods;
+  return available !== undefined && effectiveMethod(request, available) !== undefined;
+}
+
 /**
  * Registers one legacy resource: every method goes to one route, so that method override and the
  * 405 answer (with `Allow`) are decided here, the same way for every resource.
@@ -39,6 +56,7 @@ export function registerResource(
   app.route({
     method: ALL_METHODS,
     url,
+    config: { resourceMethods: available },
     handler: async (request, reply) => {
       const method = effectiveMethod(request, available);
       const handler = method === undefined ? undefined : handlers[method];

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { isChatFamily, routeFamily, accountIdOf, type RouteFamily } from './route-family.js';
+import { apiOf, type LegacyApi } from './legacy-api.js';
 import { renderXml } from './xml-codec.js';
 import { isoWithOffset, loginServiceTime } from './time-format.js';
 import { responseStatusName } from './error-table.js';
@@ -9,7 +9,7 @@ export type LegacyFormat = 'json' | 'xml';
 
 /** What the representation layer decided about a request before its handler runs. */
 export interface LegacyContext {
-  family: RouteFamily;
+  api: LegacyApi;
   format: LegacyFormat;
   accountId: string | undefined;
 }
@@ -22,34 +22,39 @@ declare module 'fastify' {
 
 /** The `.json`/`.xml` suffix found by rewriteUrl, kept per raw request until routing is done. */
 const suffixFormats = new WeakMap<IncomingMessage, LegacyFormat>();
+/** Each routed request's context, for answers written below Fastify (client-error.ts). */
+const rawContexts = new WeakMap<IncomingMessage, LegacyContext>();
 
 export const rememberSuffixFormat = (raw: IncomingMessage, format: LegacyFormat | undefined): void => {
   if (format !== undefined) suffixFormats.set(raw, format);
 };
 
 /**
- * Format selection (Chat Agent API §1.3, Server Chat API §1.5): the suffix wins, then Accept,
- * else JSON. The Login Service and the Domain API speak JSON only (a client sending no Accept must
- * still get JSON, platform §3.2).
+ * Decided once per request from the API of its route: format selection (Chat Agent API §1.3,
+ * Server Chat API §1.5) — the suffix wins, then Accept, else JSON; the Login Service and the Domain
+ * API speak JSON only (a client sending no Accept must still get JSON, platform §3.2).
  */
 export function legacyContextOf(request: FastifyRequest): LegacyContext {
-  return rawLegacyContext(request.raw);
+  const api = apiOf(request);
+  const accountId = pathParamOrUndefined(request, 'accountId');
+  return { api, format: api.negotiatesXml ? negotiatedFormat(request.raw) : 'json', accountId };
 }
 
 /**
- * The same decision from the raw request alone (its URL as rewriteUrl left it), for answers written
- * below Fastify's routing (client-error.ts).
+ * Keeps a routed request's context with its raw request: a body that never arrives is answered
+ * below Fastify (client-error.ts), in the form of the API the request was routed to.
  */
-export function rawLegacyContext(raw: IncomingMessage): LegacyContext {
-  const path = (raw.url ?? '/').split('?')[0] ?? '';
-  const family = routeFamily(path);
-  const accountId = accountIdOf(path);
-  if (!isChatFamily(family)) return { family, format: 'json', accountId };
+export const rememberRouted = (request: FastifyRequest): void => void rawContexts.set(request.raw, request.legacy);
+
+/** The context of a raw request Fastify has routed, if any. */
+export const routedContextOf = (raw: IncomingMessage): LegacyContext | undefined => rawContexts.get(raw);
+
+function negotiatedFormat(raw: IncomingMessage): LegacyFormat {
   const suffix = suffixFormats.get(raw);
-  if (suffix !== undefined) return { family, format: suffix, accountId };
+  if (suffix !== undefined) return suffix;
   const accept = (raw.headers.accept ?? '').toLowerCase();
   const wantsXml = /\b(application|text)\/xml\b/.test(accept) && !accept.includes('application/json');
-  return { family, format: wantsXml ? 'xml' : 'json', accountId };
+  return wantsXml ? 'xml' : 'json';
 }
 
 /**
@@ -86,20 +91,17 @@ export function sendEmpty(reply: FastifyReply, status = 200): FastifyReply {
   return reply.code(status).send();
 }
 
-/** The shared error envelope (platform §1.5), with the time form of the route's family. */
+/** The shared error envelope (platform §1.5), with the time form of the request's API. */
 export function errorEnvelope(request: FastifyRequest, status: number, internalCode: number, message: string) {
-  return familyEnvelope(request.legacy.family, status, internalCode, message);
+  return envelopeOf(request.legacy.api.errorTime, status, internalCode, message);
 }
 
-/**
- * The envelope in the time form of `family`; ISO-8601 when no request was read to tell the family
- * (client-error.ts).
- */
-export function familyEnvelope(family: RouteFamily | undefined, status: number, internalCode: number, message: string) {
+/** The envelope in a given time form (ISO-8601 when no request was read to tell the API: client-error.ts). */
+export function envelopeOf(errorTime: LegacyApi['errorTime'], status: number, internalCode: number, message: string) {
   const now = Date.now();
   return {
     error: {
-      time: family === undefined || isChatFamily(family) ? isoWithOffset(now) : loginServiceTime(now),
+      time: errorTime === 'iso-8601' ? isoWithOffset(now) : loginServiceTime(now),
       message,
       internalCode,
       responseStatus: responseStatusName[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST'),
@@ -122,10 +124,12 @@ export function queryParam(request: FastifyRequest, name: string): string | unde
   return typeof value === 'string' ? value : undefined;
 }
 
-/** One path parameter as a string. */
-export function pathParam(request: FastifyRequest, name: string): string {
+const pathParamOrUndefined = (request: FastifyRequest, name: string): string | undefined => {
   const params: unknown = request.params;
-  if (typeof params !== 'object' || params === null) return '';
+  if (typeof params !== 'object' || params === null) return undefined;
   const value: unknown = Reflect.get(params, name);
-  return typeof value === 'string' ? value : '';
-}
+  return typeof value === 'string' ? value : undefined;
+};
+
+/** One path parameter as a string ('' when absent). */
+export const pathParam = (request: FastifyRequest, name: string): string => pathParamOrUndefined(request, name) ?? '';

@@ -23,12 +23,9 @@ function csrfOf(body: unknown): string {
   return csrf;
 }
 
-/**
- * Login Service (platform §4): login (user or API key), refresh and logout, on the agentVep host.
- * Any `v` is accepted (A2); success of login is 200, not 201.
- */
-export function registerLoginRoutes(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
-  registerResource(app, '/api/account/:accountId/login', {
+/** Login (platform §4.2–4.4), by user or API key; success is 200, not 201. Any `v` is accepted (A2). */
+export function registerLoginResource(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
+  registerResource(app, '', {
     POST: async (request, reply) => {
       const accountId = pathParam(request, 'accountId');
       // request.ip is the proxy's report only with PARLEY_TRUST_PROXY, so a client cannot pick its own.
@@ -44,16 +41,22 @@ export function registerLoginRoutes(app: FastifyInstance, core: Core, origin: Pu
       return sendLegacy(reply, 200, presentLogin(login, baseURIs, core.deps.clock.now()));
     },
   });
+}
 
-  registerResource(app, '/api/account/:accountId/refresh', {
+/** Refresh (platform §4.8): keeps the login session alive. */
+export function registerRefreshResource(app: FastifyInstance, core: Core): void {
+  registerResource(app, '', {
     POST: async (request, reply) => {
       const csrf = csrfOf(request.body);
       await core.sessions.refresh(pathParam(request, 'accountId'), sessionCookie(request), csrf);
       return sendEmpty(reply);
     },
   });
+}
 
-  registerResource(app, '/api/account/:accountId/logout', {
+/** Logout (platform §4.9): ends the login session and clears its cookie. */
+export function registerLogoutResource(app: FastifyInstance, core: Core): void {
+  registerResource(app, '', {
     POST: async (request, reply) => {
       const csrf = csrfOf(request.body);
       await core.sessions.logout(pathParam(request, 'accountId'), sessionCookie(request), csrf);

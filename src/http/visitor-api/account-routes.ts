@@ -47,7 +47,7 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
     `${publicBaseUrl(request, origin)}/api/account/${account.id}`;
 
   // Row 0: the entry point SDKs resolve every account-level call from, by relation name (§3.0).
-  registerResource(app, '/api/account/:accountId', {
+  registerResource(app, '', {
     GET: async (request, reply) => {
       const account = await visitorAccount(request, core);
       const url = base(request, account);
@@ -68,7 +68,7 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
     },
   });
 
-  registerResource(app, '/api/account/:accountId/chat/availability', {
+  registerResource(app, '/chat/availability', {
     GET: async (request, reply) => {
       const account = await visitorAccount(request, core);
       const serviceQueue = optionalQuery(request, 'serviceQueue');
@@ -99,7 +99,7 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
     },
   });
 
-  registerResource(app, '/api/account/:accountId/chat/availableSlots', {
+  registerResource(app, '/chat/availableSlots', {
     GET: async (request, reply) => {
       const account = await visitorAccount(request, core);
       maxWaitTimeOf(request);
@@ -108,7 +108,7 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
     },
   });
 
-  registerResource(app, '/api/account/:accountId/chat/estimatedWaitTime', {
+  registerResource(app, '/chat/estimatedWaitTime', {
     GET: async (request, reply) => {
       const account = await visitorAccount(request, core);
       const audience = await audienceOf(request, core, account, { allowAgent: false });
@@ -120,7 +120,7 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
 
   // Parley's addition (docs/LEGACY-QUIRKS.md): the skills a visitor may choose from, each with
   // §3.1's availability, so a chat window can offer a choice without knowing the names beforehand.
-  registerResource(app, '/api/account/:accountId/chat/skills', {
+  registerResource(app, '/chat/skills', {
     GET: async (request, reply) => {
       const account = await visitorAccount(request, core);
       const skill = oneOrMany(await core.chats.capacity.skillAvailability(account));
@@ -128,14 +128,14 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
     },
   });
 
-  registerResource(app, '/api/account/:accountId/chat/preSurvey', {
+  registerResource(app, '/chat/preSurvey', {
     GET: async (request, reply) => {
       const account = await visitorAccount(request, core);
       return sendLegacy(reply, 200, renderSurvey(await core.chats.surveys.preChat(account.id), 'pre-chat'));
     },
   });
 
-  registerResource(app, '/api/account/:accountId/chat/offlineSurvey', {
+  registerResource(app, '/chat/offlineSurvey', {
     GET: async (request, reply) => {
       const account = await visitorAccount(request, core);
       return sendLegacy(reply, 200, renderSurvey(await core.chats.surveys.offline(account.id), 'offline'));
@@ -148,7 +148,7 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
   });
 
   // Row 7: visitor authentication before an authenticated chat request (§3.7, §9 item 2: 200 + JSON).
-  registerResource(app, '/api/account/:accountId/conversation', {
+  registerResource(app, '/conversation', {
     POST: async (request, reply) => {
       const account = await visitorAccount(request, core);
       const pair = await core.chats.visitorAuthentication.authenticate(account.id, request.body);
@@ -162,7 +162,7 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
   });
 
   // Row 8: 201, empty body, the chat's absolute URL in Location (§3.8, §9 item 1).
-  registerResource(app, '/api/account/:accountId/chat/request', {
+  registerResource(app, '/chat/request', {
     POST: async (request, reply) => {
       const account = await visitorAccount(request, core);
       const chat = await core.chats.start.start(

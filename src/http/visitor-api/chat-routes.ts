@@ -23,7 +23,7 @@ export function registerVisitorChatRoutes(
   origin: PublicOriginConfig & { keepAliveMs?: number },
 ): void {
   const visitor = core.chats.visitor;
-  const chatPath = '/api/account/:accountId/chat/:chatId';
+  const chatPath = '/chat/:chatId';
 
   /** The account (app key checked) and a chat id of the right shape (anything else cannot exist). */
   async function target(request: FastifyRequest): Promise<{ account: Account; chatId: string; baseUrl: string }> {

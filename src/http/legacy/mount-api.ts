@@ -1,0 +1,90 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import type { RateBudget, RateLimiter } from '../../core/ports.js';
+import { digest } from '../../core/tokens.js';
+import { answerError, answerNotFound } from './answer-error.js';
+import { answerPreflight, applyCors } from './cors.js';
+import type { LegacyApi } from './legacy-api.js';
+import { queryParam } from './respond.js';
+
+/** What every API's edge shares: the CORS allow-list and the request budgets (platform §1.6, §6.3). */
+export interface EdgeRules {
+  allowedOrigins: ReadonlySet<string>;
+  rateLimits: { account: RateBudget; credential: RateBudget };
+  rateLimiter: RateLimiter;
+}
+
+/** One prefix an API answers under, and the routes it registers there (URLs relative to it). */
+export interface ApiMount {
+  prefix: string;
+  routes: (scope: FastifyInstance) => void | Promise<void>;
+}
+
+/**
+ * Registers one legacy API as an encapsulated Fastify plugin (docs/ARCHITECTURE.md, "One plugin
+ * per API"): its routes under each prefix carry the API in their config; its hook sets the API's
+ * CORS and cache headers and spends its request budget; its error handler, not-found answer and
+ * OPTIONS preflight follow its rules. `authenticate`, when given, runs before each of its handlers
+ * and puts the caller on the request.
+ */
+export async function mountLegacyApi(
+  app: FastifyInstance,
+  api: LegacyApi,
+  edge: EdgeRules,
+  mounts: readonly ApiMount[],
+  authenticate?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
+): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...route.config, api };
+    });
+    scope.addHook('onRequest', async (request, reply) => {
+      applyApiHeaders(request, reply, edge);
+      if (request.method !== 'OPTIONS') takeBudget(request, api, edge);
+    });
+    if (authenticate !== undefined) scope.addHook('preHandler', authenticate);
+    // A hook registered outside the API (the drain's refusal) may fail before this API's own hook
+    // ran: its answer still carries the API's headers, or a browser could not read it.
+    scope.setErrorHandler(async (error: FastifyError | ChatError, request, reply) => {
+      applyApiHeaders(request, reply, edge);
+      return answerError(error, request, reply);
+    });
+    for (const mount of mounts) {
+      await scope.register(
+        async (inner) => {
+          inner.setNotFoundHandler({ config: { api } } as object, answerNotFound);
+          const preflight = async (request: FastifyRequest, reply: FastifyReply) =>
+            answerPreflight(request, reply, edge.allowedOrigins);
+          inner.options('', preflight);
+          inner.options('/*', preflight);
+          await mount.routes(inner);
+        },
+        { prefix: mount.prefix },
+      );
+    }
+  });
+}
+
+function applyApiHeaders(request: FastifyRequest, reply: FastifyReply, edge: EdgeRules): void {
+  applyCors(request, reply, edge.allowedOrigins);
+  reply.header('Cache-Control', 'no-cache, no-store');
+}
+
+/** One token from the account's bucket and one from the caller's (429 + Retry-After when empty). */
+function takeBudget(request: FastifyRequest, api: LegacyApi, edge: EdgeRules): void {
+  const accountId = request.legacy.accountId;
+  if (api.budget === 'none' || accountId === undefined) return;
+  const credential =
+    api.budget === 'by-visitor-address'
+      ? `visitor:${request.ip}`
+      : (request.headers.authorization ?? queryParam(request, 'appKey') ?? request.ip);
+  for (const [key, budget] of [
+    [`account:${accountId}`, edge.rateLimits.account],
+    [`credential:${accountId}:${digest(credential)}`, edge.rateLimits.credential],
+  ] as const) {
+    const decision = edge.rateLimiter.take(key, budget);
+    if (!decision.allowed) {
+      throw new ChatError(ErrorCode.RATE_LIMITED, 'Too many requests', { retryAfterMs: decision.retryAfterMs });
+    }
+  }
+}

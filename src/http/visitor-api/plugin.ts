@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../core/create-core.js';
+import type { LegacyApi } from '../legacy/legacy-api.js';
+import { mountLegacyApi, type EdgeRules } from '../legacy/mount-api.js';
+import type { PublicOriginConfig } from '../public-origin.js';
+import { registerVisitorAccountRoutes } from './account-routes.js';
+import { registerVisitorChatRoutes } from './chat-routes.js';
+
+/**
+ * Server Chat API (server-chat §1): JSON or XML, any origin reflected without credentials (a chat
+ * window runs on the customer's site), ISO times. Visitors of a site share its public app key, so
+ * their request budget is counted by address.
+ */
+export const SERVER_CHAT_API: LegacyApi = {
+  name: 'Server Chat API',
+  errorTime: 'iso-8601',
+  negotiatesXml: true,
+  cors: 'reflect-origin',
+  budget: 'by-visitor-address',
+};
+
+/**
+ * The account root and everything under it that no other API claims (`/chat/…`, `/conversation`,
+ * and unknown paths): the Login Service, Domain API, Chat Agent API and account configuration
+ * mount more specific prefixes beside it.
+ */
+export const registerServerChatApiPlugin = (
+  app: FastifyInstance,
+  core: Core,
+  origin: PublicOriginConfig & { keepAliveMs?: number },
+  edge: EdgeRules,
+) =>
+  mountLegacyApi(app, SERVER_CHAT_API, edge, [
+    {
+      prefix: '/api/account/:accountId',
+      routes: (scope) => {
+        registerVisitorAccountRoutes(scope, core, origin);
+        registerVisitorChatRoutes(scope, core, origin);
+      },
+    },
+  ]);
