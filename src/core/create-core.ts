@@ -1,4 +1,5 @@
 import { createAdministration } from './accounts/administration.js';
+import { requireAccount } from './accounts/require-account.js';
 import { createCachedStore } from './cached-store.js';
 import { createLogin } from './auth/login.js';
 import { createLoginSessions } from './auth/login-sessions.js';
@@ -112,6 +113,10 @@ export function createCore(given: CoreDeps) {
     services: createServiceResolver(deps.store),
     seeds: createSeedApplier({ ...deps, sessions }),
     administration: createAdministration({ ...deps, sessions }),
+    accounts: {
+      /** The account a request names: 400 / 40 for an id of the wrong shape, ACCOUNT_INVALID when unknown. */
+      require: (accountId: string) => requireAccount(deps.store, accountId),
+    },
     chats: {
       capacity,
       visitor: visitorChat,

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Core } from '../../src/core/create-core.js';
 import type { AgentSession } from '../../src/core/chats/chat-model.js';
+import { DEFAULT_INTERACTION_TIMEOUT_SECONDS, type ChatRequest } from '../../src/core/chats/chat-request.js';
 import { openStore, type OpenedStore } from '../../src/store/open-store.js';
 import { databaseTargets } from '../support/databases.js';
 import { createTestCore } from '../support/test-core.js';
@@ -53,8 +54,20 @@ for (const target of await databaseTargets()) {
         await opened.store.agentSessions.save(session);
         sessions.set(userId, session);
       }
-      const start = async (request: Record<string, unknown>) =>
-        (await core.chats.start.start(accountId, { request }, origin)).id;
+      const start = async (request: Partial<ChatRequest>) =>
+        (
+          await core.chats.start.start(
+            accountId,
+            {
+              preChatLines: [],
+              interactionTimeout: DEFAULT_INTERACTION_TIMEOUT_SECONDS,
+              echo: {},
+              customVariables: [],
+              ...request,
+            },
+            origin,
+          )
+        ).id;
       return { accountId, sessions, start };
     }
 
@@ -62,7 +75,7 @@ for (const target of await databaseTargets()) {
       const { accountId, sessions, start } = await accountWithOnline(ALICE);
       const firstAt = clock.now();
       const first = await start({ skill: 'Sales' });
-      await core.chats.visitor.setVisitorName(accountId, first, { visitorName: '  Phil ' });
+      await core.chats.visitor.setVisitorName(accountId, first, 'Phil');
       clock.advance(30_000);
       const secondAt = clock.now();
       // Two chats in the same millisecond still have one order, the one accept follows.
@@ -114,7 +127,7 @@ for (const target of await databaseTargets()) {
       const mine = await accountWithOnline(ALICE);
       const theirs = await accountWithOnline(ALICE);
       const theirChat = await theirs.start({ skill: 'Sales' });
-      await core.chats.visitor.setVisitorName(theirs.accountId, theirChat, { visitorName: 'Eve' });
+      await core.chats.visitor.setVisitorName(theirs.accountId, theirChat, 'Eve');
 
       assert.deepEqual(await core.agents.router.ringing(mine.accountId, ALICE), []);
       assert.deepEqual(

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { agentClient, assertJsonError, visitorClient, type WireEvent } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
+import { parseInput } from '../../src/http/legacy/input.js';
+import { postedEventBody } from '../../src/http/visitor-api/chat-schemas.js';
 import { send, type HttpResponse } from '../support/http-client.js';
 import { accountSeed, applySeed, startTestServer, withRestarts, type TestServer } from '../support/test-server.js';
 
@@ -153,7 +155,7 @@ for (const target of await databaseTargets()) {
         const committedEventId = await first.core.chats.visitor.post(
           fixture.accountId,
           fixture.chatId,
-          line('in flight at the restart'),
+          parseInput(postedEventBody, line('in flight at the restart')),
           key,
         );
         await first.close();

@@ -3,13 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 
 import { ChatError, ErrorCode } from '../../src/core/errors.js';
-import {
-  normalizeSurvey,
-  parseSubmission,
-  parseSurveyForSeed,
-  renderSurvey,
-  type Survey,
-} from '../../src/core/surveys/surveys.js';
+import { checkAnswers, normalizeSurvey, parseSurveyForSeed, type Survey } from '../../src/core/surveys/surveys.js';
+import { renderSurvey } from '../../src/http/legacy/survey-presenter.js';
+import { readSurveySubmission, type ReadSubmissionOptions } from '../../src/http/legacy/survey-submission.js';
+
+/** A body as the transport reads it, checked against the survey as the use cases do. */
+const parseSubmission = (body: unknown, survey: Survey, now: number, options?: ReadSubmissionOptions) =>
+  checkAnswers(readSurveySubmission(body, options), survey, now);
 
 // The spec's own examples, copied verbatim (server-chat §3.4, §3.5, §3.16; chat-agent §3.24).
 const preChatExample = {

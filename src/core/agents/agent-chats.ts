@@ -16,7 +16,7 @@ import {
 import type { AgentChatActions } from '../chats/agent-chat-actions.js';
 import type { ChangeAnswer, ChatWriter } from '../chats/chat-writer.js';
 import { keyedRequest } from '../idempotency.js';
-import { normalizeSurvey, parseSubmission, type Survey } from '../surveys/surveys.js';
+import { checkAnswers, normalizeSurvey, type Survey, type SurveySubmission } from '../surveys/surveys.js';
 import { availabilityByUser, effectiveAvailability, type Router } from './router.js';
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
 import { attribute, isRecord } from '../guards.js';
@@ -345,10 +345,10 @@ export function createAgentChats(deps: {
     },
 
     /** Keeps the agent survey's answers with the chat (§3.25), in any state. */
-    async submitSurvey(session: AgentSession, chatId: string, body: unknown): Promise<void> {
+    async submitSurvey(session: AgentSession, chatId: string, submission: SurveySubmission): Promise<void> {
       await held(session, chatId);
       const account = await requireAccount(store, session.accountId);
-      const answers = parseSubmission(body, configuredSurvey(account), clock.now());
+      const answers = checkAnswers(submission, configuredSurvey(account), clock.now());
       await writer.change(session.accountId, chatId, (chat) => ({
         chat: { ...chat, agentSurvey: answers },
         events: [],

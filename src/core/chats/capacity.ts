@@ -5,6 +5,9 @@ import { Availability, ChatState, type Chat } from './chat-model.js';
 /** Which agents a question is about: a skill (by id; null = any), or one agent by login name. */
 export type Audience = { kind: 'skill'; skillId: number | null } | { kind: 'agent'; loginName: string };
 
+/** An audience as a request names it: one agent by login name, or a skill by name (any skill when none). */
+export type AudienceQuery = { kind: 'agent'; loginName: string } | { kind: 'skill'; skillName: string | undefined };
+
 interface EligibleAgent {
   user: User;
   /** Chats this agent can still take now; Infinity when unlimited. */
@@ -106,7 +109,7 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
     return estimatedWait(account, audience, queued(waiting, audience, chat).length, agents);
   }
 
-  return {
+  const capacity = {
     /** Whether a chat could be served (server-chat §3.1): online; free now (0); within N seconds. */
     async isAvailable(account: Account, audience: Audience, maxWaitTime: number | undefined): Promise<boolean> {
       if (maxWaitTime === undefined)
@@ -153,6 +156,25 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
         .map((skill) => ({ name: skill.name, isAvailable: online.some((user) => user.skillIds.includes(skill.id)) }));
     },
 
+    /** The audience a request names, its skill resolved by skillAudience. */
+    async audience(account: Account, query: AudienceQuery): Promise<Audience> {
+      return query.kind === 'agent' ? query : capacity.skillAudience(account, query.skillName);
+    },
+
+    /** Each named skill's availability, in the order named (the SDK's multi-skill form, server-chat §3.1). */
+    async availabilityOfSkills(
+      account: Account,
+      skillNames: string[],
+      maxWaitTime: number | undefined,
+    ): Promise<{ skill: string; isAvailable: boolean }[]> {
+      const availability = [];
+      for (const skill of skillNames) {
+        const audience = await capacity.skillAudience(account, skill);
+        availability.push({ skill, isAvailable: await capacity.isAvailable(account, audience, maxWaitTime) });
+      }
+      return availability;
+    },
+
     /** Resolves a skill name (exact, then case-insensitive); a skill nobody holds is unknown. */
     async skillAudience(account: Account, skillName: string | undefined): Promise<Audience> {
       if (skillName === undefined) return { kind: 'skill', skillId: null };
@@ -160,6 +182,7 @@ export function createCapacity({ store, clock }: { store: Store; clock: Clock })
       return { kind: 'skill', skillId: skill?.id ?? UNKNOWN_SKILL_ID };
     },
   };
+  return capacity;
 }
 
 export type Capacity = ReturnType<typeof createCapacity>;

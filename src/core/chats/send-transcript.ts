@@ -2,17 +2,14 @@ import { ChatError, ErrorCode } from '../errors.js';
 import type { Mailer, Store } from '../ports.js';
 import { isValidEmailAddress, renderTranscript } from './transcript.js';
 import type { VisitorChat } from './visitor-chat.js';
-import { isRecord } from '../guards.js';
 
-/**
- * The flat JSON body, also from XML, where it arrives under its root element
- * (`<transcriptRequest><email>…</email></transcriptRequest>`).
- */
-function unwrap(body: unknown): Record<string, unknown> {
-  if (!isRecord(body)) return {};
-  const keys = Object.keys(body);
-  const only = keys.length === 1 && keys[0] !== undefined ? body[keys[0]] : undefined;
-  return body.email === undefined && isRecord(only) ? only : body;
+/** A transcript request as the transport read it (server-chat §3.18). */
+export interface TranscriptRequest {
+  /** The address as given, trimmed; checked here. */
+  email: string;
+  /** The visitor's offset from UTC; NaN when the request's was not a number. */
+  timezoneOffsetMs: number;
+  subject?: string;
 }
 
 /** ±14 hours: every time zone there is. */
@@ -27,24 +24,23 @@ const MAX_OFFSET_MS = 14 * 3_600_000;
 export function createSendTranscript(deps: { store: Store; visitorChat: VisitorChat; mailer: Mailer | undefined }) {
   const { store, visitorChat, mailer } = deps;
   return {
-    async send(accountId: string, chatId: string, body: unknown, options: { withSubject: boolean }): Promise<void> {
+    async send(
+      accountId: string,
+      chatId: string,
+      request: TranscriptRequest,
+      options: { withSubject: boolean },
+    ): Promise<void> {
       const { account, chat } = await visitorChat.touch(accountId, chatId);
-      const input = unwrap(body);
-      const email = typeof input.email === 'string' ? input.email.trim() : '';
+      const { email, timezoneOffsetMs } = request;
       if (!isValidEmailAddress(email)) {
         throw new ChatError(ErrorCode.VALIDATION, 'email must be a valid e-mail address', { field: 'email' });
       }
-      const offset = input.timezoneOffset;
-      const timezoneOffsetMs = offset === undefined || offset === null || offset === '' ? 0 : Number(offset);
       if (!Number.isFinite(timezoneOffsetMs) || Math.abs(timezoneOffsetMs) > MAX_OFFSET_MS) {
         throw new ChatError(ErrorCode.VALIDATION, 'timezoneOffset must be milliseconds from UTC', {
           field: 'timezoneOffset',
         });
       }
-      const subject =
-        options.withSubject && typeof input.subject === 'string' && input.subject.trim() !== ''
-          ? input.subject.trim().slice(0, 200)
-          : undefined;
+      const subject = options.withSubject ? request.subject : undefined;
       if (mailer === undefined)
         throw new ChatError(ErrorCode.NOT_FOUND, 'Transcripts by e-mail are not configured on this server');
       const events = await store.chats.events(accountId, chatId, 0);

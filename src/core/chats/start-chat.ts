@@ -2,12 +2,12 @@ import { ChatError, ErrorCode } from '../errors.js';
 import type { Account } from '../model.js';
 import type { Clock, Random, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
-import { normalizeSurvey, parseSubmission } from '../surveys/surveys.js';
+import { checkAnswers, normalizeSurvey, type SurveySubmission } from '../surveys/surveys.js';
 import type { Capacity } from './capacity.js';
 import { newChatId, newRtSessionId, newVisitorId } from './chat-ids.js';
 import { numberEvents, preChatEcho, stateEvent, systemLine, endedChat } from './chat-events.js';
 import { ChatState, type Chat, type NewChatEvent, type SurveyAnswers } from './chat-model.js';
-import { parseChatRequest, type ChatRequest } from './chat-request.js';
+import type { ChatRequest } from './chat-request.js';
 import { keyedRequest, onceMore, recordAnswer, recordedAnswer, type KeyedRequest } from '../idempotency.js';
 import type { ChatWriter } from './chat-writer.js';
 import type { VisitorAuthentication } from './visitor-authentication.js';
@@ -36,10 +36,10 @@ export function createStartChat(deps: {
 }) {
   const { store, clock, random, capacity, writer, visitorAuthentication, route } = deps;
 
-  async function preChatAnswers(account: Account, survey: unknown, now: number): Promise<SurveyAnswers | null> {
+  function preChatAnswers(account: Account, survey: SurveySubmission | undefined, now: number): SurveyAnswers | null {
     const definition = account.surveys.preChat;
     if (survey === undefined || definition === undefined) return null;
-    return parseSubmission({ survey }, normalizeSurvey(definition), now);
+    return checkAnswers(survey, normalizeSurvey(definition), now);
   }
 
   async function resolveSkill(account: Account, name: string | undefined, id: number | undefined) {
@@ -58,8 +58,12 @@ export function createStartChat(deps: {
      * Starts a chat. A retry with the same Idempotency-Key from the same address answers the chat
      * the first request started; the key is recorded in the transaction that stores the chat.
      */
-    async start(accountId: string, body: unknown, origin: VisitorOrigin, idempotencyKey?: string): Promise<Chat> {
-      const request = parseChatRequest(body);
+    async start(
+      accountId: string,
+      request: ChatRequest,
+      origin: VisitorOrigin,
+      idempotencyKey?: string,
+    ): Promise<Chat> {
       // Every visitor of a site shares its app key: the address tells them apart (as for rate budgets).
       const keyed = keyedRequest(idempotencyKey, { accountId, scope: `chat-request:${origin.ip}` }, 'chat-request', {
         request,
@@ -89,7 +93,7 @@ export function createStartChat(deps: {
     }
     visitorAuthentication.checkChatRequest(account, request.echo.participantId, request.echo.conversationId);
     const now = clock.now();
-    const preChatSurvey = await preChatAnswers(account, request.survey, now);
+    const preChatSurvey = preChatAnswers(account, request.survey, now);
     const skill = await resolveSkill(account, request.skill, request.skillId);
     if (request.agent !== undefined && (await store.users.findByLoginName(account.id, request.agent)) === undefined) {
       throw new ChatError(ErrorCode.VALIDATION, `Unknown agent: ${request.agent.slice(0, 80)}`, { field: 'agent' });

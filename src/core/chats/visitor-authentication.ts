@@ -53,12 +53,18 @@ export function createVisitorAuthentication({ store, clock, random }: { store: S
   }
 
   return {
-    async authenticate(accountId: string, body: unknown): Promise<{ participantId: string; conversationId: string }> {
+    /**
+     * Exchanges the visitor's `ssoKey` for a participant and conversation pair. A missing key
+     * (undefined) is refused only after the account is known to use visitor authentication.
+     */
+    async authenticate(
+      accountId: string,
+      ssoKey: string | undefined,
+    ): Promise<{ participantId: string; conversationId: string }> {
       const account = await requireAccount(store, accountId);
       const settings = account.settings.visitorAuthentication;
       if (settings === null) throw refuse('Visitor authentication is not enabled for this account');
-      const ssoKey = isRecord(body) ? body.ssoKey : undefined;
-      if (typeof ssoKey !== 'string' || ssoKey === '') {
+      if (ssoKey === undefined) {
         throw new ChatError(ErrorCode.VALIDATION, 'ssoKey is required', { field: 'ssoKey' });
       }
       const claims = verifyJwt(ssoKey, settings.jwtSecret, clock.now());

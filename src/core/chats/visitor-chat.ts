@@ -14,11 +14,10 @@ import {
 } from './chat-events.js';
 import { ChatState, LineSource, type Chat, type ChatEvent, type CommittedChange } from './chat-model.js';
 import type { ChangeAnswer, ChatWriter } from './chat-writer.js';
-import { attribute, isRecord } from '../guards.js';
 import { keyedRequest } from '../idempotency.js';
 
-const MAX_LINE_LENGTH = 10_000;
-const MAX_NAME_LENGTH = 100;
+/** How many custom variables a chat keeps: the newest. */
+const MAX_CUSTOM_VARIABLES = 100;
 
 /** A visitor's post answers the id of the (first) event it appended: the Location of §3.11. */
 const eventIdAnswer: ChangeAnswer<number> = {
@@ -34,22 +33,10 @@ const eventIdAnswer: ChangeAnswer<number> = {
 /** A posted event: a visitor line, or the end of the chat (server-chat §3.11). */
 export type PostedEvent = { kind: 'line'; text: string } | { kind: 'end' };
 
-export function parsePostedEvent(body: unknown): PostedEvent {
-  const event = isRecord(body) && isRecord(body.event) ? body.event : undefined;
-  const invalid = (message: string, field = 'event') => new ChatError(ErrorCode.VALIDATION, message, { field });
-  if (event === undefined) throw invalid('The body must be {"event": {"@type": "line", "text": "…"}}');
-  const type = attribute(event, 'type');
-  if (type === 'line') {
-    const text = event.text;
-    if (typeof text !== 'string') throw invalid('A line needs a text', 'event.text');
-    if (text.length > MAX_LINE_LENGTH) throw invalid(`A line has at most ${MAX_LINE_LENGTH} characters`, 'event.text');
-    return { kind: 'line', text };
-  }
-  if (type === 'state') {
-    if (event.state !== ChatState.ENDED) throw invalid('The only state a visitor can set is "ended"', 'event.state');
-    return { kind: 'end' };
-  }
-  throw invalid('event @type must be "line" or "state"', 'event.@type');
+/** A custom variable as kept with the chat (server-chat §3.19). */
+export interface CustomVariable {
+  name: string;
+  value: string;
 }
 
 /**
@@ -152,8 +139,7 @@ export function createVisitorChat({
      * Adds a visitor line (only while chatting: 400 / 5) or ends the chat; returns the new event id.
      * A retry with the same Idempotency-Key answers the first event id and changes nothing.
      */
-    async post(accountId: string, chatId: string, body: unknown, idempotencyKey?: string): Promise<number> {
-      const posted = parsePostedEvent(body);
+    async post(accountId: string, chatId: string, posted: PostedEvent, idempotencyKey?: string): Promise<number> {
       const keyed = keyedRequest(idempotencyKey, { accountId, scope: `visitor:${chatId}` }, 'visitor-event', posted);
       const account = await requireAccount(store, accountId);
       const eventId = await writer.changeOnce(
@@ -186,19 +172,13 @@ export function createVisitorChat({
     },
 
     /** Sets the visitor's name (waiting or chatting; 400 / 5 once ended, §3.13). */
-    async setVisitorName(accountId: string, chatId: string, body: unknown): Promise<void> {
-      const name = isRecord(body) ? body.visitorName : undefined;
-      if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME_LENGTH) {
-        throw new ChatError(ErrorCode.VALIDATION, `visitorName must be 1-${MAX_NAME_LENGTH} characters`, {
-          field: 'visitorName',
-        });
-      }
+    async setVisitorName(accountId: string, chatId: string, name: string): Promise<void> {
       await writer.change(accountId, chatId, (chat, now) => {
         if (chat.state === ChatState.ENDED) throw notInChat("Cannot set visitor's name. Chat was ended");
         return {
           chat: {
             ...chat,
-            visitorName: name.trim(),
+            visitorName: name,
             lastUpdate: now,
             idleDueAt: now + chat.interactionTimeoutSeconds * 1000,
           },
@@ -208,20 +188,14 @@ export function createVisitorChat({
     },
 
     /** Sets typing (only while chatting: the real service refused it while waiting, §3.14). */
-    async setVisitorTyping(accountId: string, chatId: string, body: unknown): Promise<void> {
-      const value = isRecord(body) ? body.visitorTyping : undefined;
-      if (value !== 'typing' && value !== 'not-typing') {
-        throw new ChatError(ErrorCode.VALIDATION, 'visitorTyping must be "typing" or "not-typing"', {
-          field: 'visitorTyping',
-        });
-      }
+    async setVisitorTyping(accountId: string, chatId: string, typing: boolean): Promise<void> {
       await writer.change(accountId, chatId, (chat, now) => {
         // Verbatim what the real service answered, also while waiting (issue #112).
         if (chat.state !== ChatState.CHATTING) throw notInChat("Cannot set visitor's typing status. Chat was ended");
         return {
           chat: {
             ...chat,
-            visitorTyping: value === 'typing',
+            visitorTyping: typing,
             lastUpdate: now,
             idleDueAt: now + chat.interactionTimeoutSeconds * 1000,
           },
@@ -231,16 +205,13 @@ export function createVisitorChat({
     },
 
     /** Stores custom variables (deprecated but linked, §3.19): 200, kept with the chat. */
-    async setCustomVariables(accountId: string, chatId: string, body: unknown): Promise<void> {
-      const container = isRecord(body) && isRecord(body.customVariables) ? body.customVariables : {};
-      const list = container.customVariable;
-      const variables = (Array.isArray(list) ? list : [list]).flatMap((entry) =>
-        isRecord(entry) && typeof entry.name === 'string' && entry.value !== undefined
-          ? [{ name: entry.name.slice(0, 200), value: String(entry.value).slice(0, 4_000) }]
-          : [],
-      );
+    async setCustomVariables(accountId: string, chatId: string, variables: CustomVariable[]): Promise<void> {
       await writer.change(accountId, chatId, (chat, now) => ({
-        chat: { ...chat, customVariables: [...chat.customVariables, ...variables].slice(-100), lastUpdate: now },
+        chat: {
+          ...chat,
+          customVariables: [...chat.customVariables, ...variables].slice(-MAX_CUSTOM_VARIABLES),
+          lastUpdate: now,
+        },
         events: [],
       }));
     },

@@ -3,14 +3,23 @@ import type { Account, SurveyDefinition } from '../model.js';
 import type { Clock, Random, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
 import { randomHex } from '../tokens.js';
-import { normalizeSurvey, parseSubmission, type Survey } from '../surveys/surveys.js';
+import { checkAnswers, normalizeSurvey, type Survey, type SurveySubmission } from '../surveys/surveys.js';
 import type { ChatWriter } from './chat-writer.js';
 import type { VisitorChat } from './visitor-chat.js';
 import type { VisitorOrigin } from './start-chat.js';
-import { isRecord } from '../guards.js';
 
-/** Context fields of an offline submission, looked for inside `survey` and at the top (§3.6, §9 item 12). */
-const OFFLINE_CONTEXT_FIELDS = ['LETagVisitorId', 'LETagSessionId', 'LETagContextId', 'visitorSessionId', 'visitorId'];
+/** An offline message as the transport read it (server-chat §3.6, §9 item 12). */
+export interface OfflineSubmission {
+  answers: SurveySubmission;
+  /** The skill the visitor asked for, if the body named one. */
+  skill?: string;
+  /** The visitor as the body describes it; the request's own address and agent stand in. */
+  visitorIp?: string;
+  userAgent?: string;
+  referrer?: string;
+  /** The visit's context (`LETag*`, `visitorSessionId`, `visitorId`), kept as given. */
+  context: Record<string, string>;
+}
 
 /**
  * The visitor's surveys (server-chat §3.4–3.6, §3.16–3.17, §5): pre-chat and offline structures,
@@ -42,35 +51,23 @@ export function createVisitorSurveys(deps: {
     },
 
     /** Keeps an offline message; answers are validated like every survey. */
-    async submitOffline(accountId: string, body: unknown, origin: VisitorOrigin): Promise<string> {
+    async submitOffline(accountId: string, submission: OfflineSubmission, origin: VisitorOrigin): Promise<string> {
       const account = await requireAccount(store, accountId);
       const survey = configured(account, 'offline', 'offline');
       const now = clock.now();
-      const answers = parseSubmission(body, survey, now);
-      const top = isRecord(body) ? body : {};
-      const inner = isRecord(top.survey) ? top.survey : {};
-      const field = (name: string): string | undefined => {
-        const value = inner[name] ?? top[name];
-        return typeof value === 'string' || typeof value === 'number' ? String(value).slice(0, 2_000) : undefined;
-      };
-      const context = Object.fromEntries(
-        OFFLINE_CONTEXT_FIELDS.flatMap((name) => {
-          const value = field(name);
-          return value === undefined ? [] : [[name, value]];
-        }),
-      );
+      const answers = checkAnswers(submission.answers, survey, now);
       const id = randomHex(random, 12);
       await store.offlineMessages.save({
         accountId,
         id,
-        skill: field('skill') ?? null,
+        skill: submission.skill ?? null,
         survey: answers,
         visitor: {
-          visitorIp: field('visitorIp') ?? origin.ip,
-          userAgent: field('userAgent') ?? origin.userAgent,
-          referrer: field('chatReferrer') ?? field('chatRefferer') ?? field('referrer') ?? '',
+          visitorIp: submission.visitorIp ?? origin.ip,
+          userAgent: submission.userAgent ?? origin.userAgent,
+          referrer: submission.referrer ?? '',
         },
-        context,
+        context: submission.context,
         createdAt: now,
       });
       return id;
@@ -88,10 +85,10 @@ export function createVisitorSurveys(deps: {
     },
 
     /** Keeps the exit survey's answers with the chat; allowed in any state (§3.17). */
-    async submitExit(accountId: string, chatId: string, body: unknown): Promise<void> {
+    async submitExit(accountId: string, chatId: string, submission: SurveySubmission): Promise<void> {
       const { account } = await visitorChat.touch(accountId, chatId);
       const survey = configured(account, 'exit', 'exit');
-      const answers = parseSubmission(body, survey, clock.now());
+      const answers = checkAnswers(submission, survey, clock.now());
       await writer.change(accountId, chatId, (chat, now) => ({
         chat: { ...chat, exitSurvey: answers, lastUpdate: now },
         events: [],

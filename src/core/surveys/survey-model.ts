@@ -1,7 +1,7 @@
 /**
- * The survey types and the small readers shared by the survey model (surveys.ts), its renderer
- * (render-survey.ts) and the answer reader (parse-submission.ts); a module of its own so that
- * surveys.ts can re-export the other two without an import cycle.
+ * The survey types and the small readers shared by the survey model (surveys.ts), the answer check
+ * (check-answers.ts) and the transport's presenter and submission reader; a module of its own so
+ * that surveys.ts can re-export check-answers.ts without an import cycle.
  */
 
 /** A survey as the core holds it: ids and values as strings, questions sorted by display order. */

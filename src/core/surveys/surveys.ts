@@ -1,7 +1,8 @@
 /**
  * The survey model shared by the pre-chat, offline, exit and agent surveys (server-chat §5, chat-agent
- * §3.24): one structure, read leniently from a stored definition. Rendering lives in render-survey.ts,
- * reading answers in parse-submission.ts, the shared types in survey-model.ts; all re-exported here.
+ * §3.24): one structure, read leniently from a stored definition. Checking posted answers against it
+ * lives in check-answers.ts, the shared types in survey-model.ts; both re-exported here. Reading a
+ * submission from a body and rendering a survey are the transport's (src/http/legacy).
  */
 import { isRecord } from '../guards.js';
 import {
@@ -16,9 +17,7 @@ import {
 } from './survey-model.js';
 
 export * from './survey-model.js';
-export { isRecord };
-export { renderSurvey, type SurveyResource } from './render-survey.js';
-export { parseSubmission, type ParseSubmissionOptions } from './parse-submission.js';
+export * from './check-answers.js';
 
 const VALIDATION_TYPES: Record<string, SurveyQuestion['validationType']> = {
   alpha_numeric: 'alpha_numeric',

@@ -4,7 +4,9 @@ import type { Core } from '../../core/create-core.js';
 import { TransferError } from '../../core/agents/agent-chats.js';
 import { CHAT_ID_PATTERN } from '../../core/chats/chat-ids.js';
 import { ChatError, ErrorCode } from '../../core/errors.js';
-import { renderSurvey } from '../../core/surveys/surveys.js';
+import { renderSurvey } from '../legacy/survey-presenter.js';
+import { surveySubmissionBody } from '../legacy/survey-submission.js';
+import { parseInput } from '../legacy/input.js';
 import { parseLeadingDigits } from '../legacy/lenient-query.js';
 import { pathParam, sendEmpty, sendLegacy } from '../legacy/respond.js';
 import { registerResource } from '../legacy/resource.js';
@@ -161,7 +163,7 @@ export function registerAgentChatRoutes(
     },
     PUT: async (request, reply) => {
       const { session, chatId } = await target(request);
-      await chats.submitSurvey(session, chatId, request.body);
+      await chats.submitSurvey(session, chatId, parseInput(surveySubmissionBody, request.body));
       return sendEmpty(reply);
     },
   });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/create-core.js';
 import { ChatState } from '../../core/chats/chat-model.js';
 import { effectiveAvailability, sessionsByUser } from '../../core/agents/router.js';
-import { wholeNumber } from '../../core/chats/chat-request.js';
+import { wholeNumber } from '../legacy/whole-number.js';
 import { ChatError, ErrorCode, isChatError } from '../../core/errors.js';
 import { parseLeadingDigits } from '../legacy/lenient-query.js';
 import { pathParam, queryParam, sendEmpty, sendLegacy } from '../legacy/respond.js';

@@ -55,6 +55,13 @@ export const typingOf = (chat: Chat, side: 'agent' | 'visitor'): 'typing' | 'not
     ? 'typing'
     : 'not-typing';
 
+/** The visitor's name as the visitor sees it: `You` until one is set (§3.13). */
+export const visitorNameOf = (chat: Chat): string => chat.visitorName ?? 'You';
+
+/** The agent's typing flag; `unknown` while no agent holds the chat (§3.15). */
+export const agentTypingOf = (chat: Chat): 'typing' | 'not-typing' | 'unknown' =>
+  chat.agentUserId === null ? 'unknown' : typingOf(chat, 'agent');
+
 /** `next` is one past the highest event id, or the request's `from` when nothing is newer (§3.9). */
 export const nextFrom = (chat: Chat, from: number) => Math.max(from, chat.nextEventId);
 
@@ -113,7 +120,7 @@ export function presentInfo(chat: Chat, account: Account, baseUrl: string, form:
     ['visitorId', chat.visitorId],
     ['agentTyping', typingOf(chat, 'agent')],
     ['visitorTyping', typingOf(chat, 'visitor')],
-    ['visitorName', chat.visitorName ?? 'You'],
+    ['visitorName', visitorNameOf(chat)],
     ['rtSessionId', chat.rtSessionId],
     ['sharkVisitorId', chat.echo.LETagVisitorId],
     ['sharkSessionId', chat.echo.LETagSessionId],

@@ -4,6 +4,9 @@ import type { LegacyApi } from '../legacy/legacy-api.js';
 import { mountLegacyApi, type EdgeRules } from '../legacy/mount-api.js';
 import type { PublicOriginConfig } from '../public-origin.js';
 import { registerVisitorAccountRoutes } from './account-routes.js';
+import { registerAfterChatRoutes } from './after-chat-routes.js';
+import { registerAvailabilityRoutes } from './availability-routes.js';
+import { registerChatInfoRoutes } from './chat-info-routes.js';
 import { registerVisitorChatRoutes } from './chat-routes.js';
 
 /**
@@ -33,9 +36,13 @@ export const registerServerChatApiPlugin = (
   mountLegacyApi(app, SERVER_CHAT_API, edge, [
     {
       prefix: '/api/account/:accountId',
+      // The account's resources (server-chat §3, rows 0–8), then a chat's (rows 9–23).
       routes: (scope) => {
         registerVisitorAccountRoutes(scope, core, origin);
+        registerAvailabilityRoutes(scope, core);
         registerVisitorChatRoutes(scope, core, origin);
+        registerChatInfoRoutes(scope, core, origin);
+        registerAfterChatRoutes(scope, core, origin);
       },
     },
   ]);

@@ -1,18 +1,35 @@
 import type { FastifyRequest } from 'fastify';
 import type { Core } from '../../core/create-core.js';
-import { requireAccount } from '../../core/accounts/require-account.js';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Account } from '../../core/model.js';
 import type { VisitorOrigin } from '../../core/chats/start-chat.js';
+import { CHAT_ID_PATTERN } from '../../core/chats/chat-ids.js';
 import { lenientQueryPairs, parseLeadingDigits } from '../legacy/lenient-query.js';
 import { pathParam, queryParam } from '../legacy/respond.js';
+import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
+import { isRecord } from '../legacy/wire.js';
 import { checkAppKey } from './app-key.js';
 
 /** The account of a Server Chat API request, once its app key is accepted. */
 export async function visitorAccount(request: FastifyRequest, core: Core): Promise<Account> {
-  const account = await requireAccount(core.deps.store, pathParam(request, 'accountId'));
+  const account = await core.accounts.require(pathParam(request, 'accountId'));
   checkAppKey(request, account);
   return account;
+}
+
+/** The target of a request on a chat: its account (app key checked), the chat id, the public base URL. */
+export interface ChatTarget {
+  account: Account;
+  chatId: string;
+  baseUrl: string;
+}
+
+/** The account (app key checked) and a chat id of the right shape (anything else cannot exist). */
+export async function chatTarget(request: FastifyRequest, core: Core, origin: PublicOriginConfig): Promise<ChatTarget> {
+  const account = await visitorAccount(request, core);
+  const chatId = pathParam(request, 'chatId');
+  if (!CHAT_ID_PATTERN.test(chatId)) throw new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
+  return { account, chatId, baseUrl: publicBaseUrl(request, origin) };
 }
 
 export const visitorOrigin = (request: FastifyRequest): VisitorOrigin => ({
@@ -44,3 +61,9 @@ export const optionalQuery = (request: FastifyRequest, name: string): string | u
   const value = queryParam(request, name);
   return value === undefined || value === '' ? undefined : value;
 };
+
+/** The query with every `skill` given as `skills` (the availability resources' input, §3.1). */
+export const availabilityParams = (request: FastifyRequest): Record<string, unknown> => ({
+  ...(isRecord(request.query) ? request.query : {}),
+  skills: queryAll(request, 'skill'),
+});

@@ -1,4 +1,4 @@
-import { isTextType, type Survey, type SurveyEntry, type SurveyQuestion } from './survey-model.js';
+import { isTextType, type Survey, type SurveyEntry, type SurveyQuestion } from '../../core/surveys/survey-model.js';
 
 /** The four resources that serve a survey structure; each has its own typing and key order. */
 export type SurveyResource = 'pre-chat' | 'offline' | 'exit' | 'agent';
