@@ -6,6 +6,7 @@ import { answerError, answerNotFound } from './answer-error.js';
 import { answerPreflight, applyCors } from './cors.js';
 import type { LegacyApi } from './legacy-api.js';
 import { queryParam } from './respond.js';
+import { reachesResource } from './resource.js';
 
 /** What every API's edge shares: the CORS allow-list and the request budgets (platform §1.6, §6.3). */
 export interface EdgeRules {
@@ -25,14 +26,14 @@ export interface ApiMount {
  * per API"): its routes under each prefix carry the API in their config; its hook sets the API's
  * CORS and cache headers and spends its request budget; its error handler, not-found answer and
  * OPTIONS preflight follow its rules. `authenticate`, when given, runs before each of its handlers
- * and puts the caller on the request.
+ * and leaves the caller in the API's CallerSlot (caller.ts).
  */
 export async function mountLegacyApi(
   app: FastifyInstance,
   api: LegacyApi,
   edge: EdgeRules,
   mounts: readonly ApiMount[],
-  authenticate?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
+  authenticate?: (request: FastifyRequest) => Promise<void>,
 ): Promise<void> {
   await app.register(async (scope) => {
     scope.addHook('onRoute', (route) => {
@@ -42,7 +43,13 @@ export async function mountLegacyApi(
       applyApiHeaders(request, reply, edge);
       if (request.method !== 'OPTIONS') takeBudget(request, api, edge);
     });
-    if (authenticate !== undefined) scope.addHook('preHandler', authenticate);
+    if (authenticate !== undefined) {
+      // Only a request its resource will serve: one with a method the resource lacks is answered
+      // 405, and a path with no resource 404, before any credential is looked at.
+      scope.addHook('preHandler', async (request) => {
+        if (reachesResource(request)) await authenticate(request);
+      });
+    }
     // A hook registered outside the API (the drain's refusal) may fail before this API's own hook
     // ran: its answer still carries the API's headers, or a browser could not read it.
     scope.setErrorHandler(async (error: FastifyError | ChatError, request, reply) => {

@@ -10,7 +10,7 @@ import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
 import { presentAccount } from './account-presenter.js';
 import { conversationBody, offlineSubmissionBody } from './account-schemas.js';
 import { chatRequestBody } from './chat-request-body.js';
-import { visitorAccount, visitorOrigin } from './visitor-request.js';
+import { visitorAccounts, visitorOrigin } from './visitor-request.js';
 
 /**
  * Server Chat API resources of the account (server-chat §3.0, §3.4–3.8, rows 0 and 4–8); the
@@ -22,25 +22,25 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
 
   registerResource(app, '', {
     GET: async (request, reply) => {
-      const account = await visitorAccount(request, core);
+      const account = visitorAccounts.of(request);
       return sendLegacy(reply, 200, presentAccount(account, base(request, account)));
     },
   });
 
   registerResource(app, '/chat/preSurvey', {
     GET: async (request, reply) => {
-      const account = await visitorAccount(request, core);
+      const account = visitorAccounts.of(request);
       return sendLegacy(reply, 200, renderSurvey(await core.chats.surveys.preChat(account.id), 'pre-chat'));
     },
   });
 
   registerResource(app, '/chat/offlineSurvey', {
     GET: async (request, reply) => {
-      const account = await visitorAccount(request, core);
+      const account = visitorAccounts.of(request);
       return sendLegacy(reply, 200, renderSurvey(await core.chats.surveys.offline(account.id), 'offline'));
     },
     PUT: async (request, reply) => {
-      const account = await visitorAccount(request, core);
+      const account = visitorAccounts.of(request);
       const submission = parseInput(offlineSubmissionBody, request.body);
       await core.chats.surveys.submitOffline(account.id, submission, visitorOrigin(request));
       return sendEmpty(reply);
@@ -50,7 +50,7 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
   // Row 7: visitor authentication before an authenticated chat request (§3.7, §9 item 2: 200 + JSON).
   registerResource(app, '/conversation', {
     POST: async (request, reply) => {
-      const account = await visitorAccount(request, core);
+      const account = visitorAccounts.of(request);
       const ssoKey = parseInput(conversationBody, request.body);
       const pair = await core.chats.visitorAuthentication.authenticate(account.id, ssoKey);
       return sendLegacy(
@@ -65,7 +65,7 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
   // Row 8: 201, empty body, the chat's absolute URL in Location (§3.8, §9 item 1).
   registerResource(app, '/chat/request', {
     POST: async (request, reply) => {
-      const account = await visitorAccount(request, core);
+      const account = visitorAccounts.of(request);
       const chatRequest = parseInput(chatRequestBody, request.body);
       const chat = await core.chats.start.start(
         account.id,

@@ -14,11 +14,11 @@ import { chatTarget } from './visitor-request.js';
 export function registerAfterChatRoutes(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
   registerResource(app, `${CHAT_PATH}/exitSurvey`, {
     GET: async (request, reply) => {
-      const { account, chatId } = await chatTarget(request, core, origin);
+      const { account, chatId } = chatTarget(request, origin);
       return sendLegacy(reply, 200, renderSurvey(await core.chats.surveys.exit(account.id, chatId), 'exit'));
     },
     PUT: async (request, reply) => {
-      const { account, chatId } = await chatTarget(request, core, origin);
+      const { account, chatId } = chatTarget(request, origin);
       await core.chats.surveys.submitExit(account.id, chatId, parseInput(surveySubmissionBody, request.body));
       return sendEmpty(reply);
     },
@@ -30,7 +30,7 @@ export function registerAfterChatRoutes(app: FastifyInstance, core: Core, origin
   ] as const) {
     registerResource(app, `${CHAT_PATH}/${resource}`, {
       PUT: async (request, reply) => {
-        const { account, chatId } = await chatTarget(request, core, origin);
+        const { account, chatId } = chatTarget(request, origin);
         const transcript = parseInput(transcriptBody, request.body);
         await core.chats.transcripts.send(account.id, chatId, transcript, { withSubject });
         return sendEmpty(reply);

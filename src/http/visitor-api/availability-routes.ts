@@ -5,7 +5,7 @@ import { sendLegacy } from '../legacy/respond.js';
 import { registerResource } from '../legacy/resource.js';
 import { presentSkills, presentSkillsAvailability } from './account-presenter.js';
 import { availabilityQuery, availableSlotsQuery, estimatedWaitTimeQuery } from './account-schemas.js';
-import { availabilityParams, visitorAccount } from './visitor-request.js';
+import { availabilityParams, visitorAccounts } from './visitor-request.js';
 
 /** Whether and when an account can take a chat (server-chat §3.1–3.3, rows 1–3), and its skills. */
 export function registerAvailabilityRoutes(app: FastifyInstance, core: Core): void {
@@ -13,7 +13,7 @@ export function registerAvailabilityRoutes(app: FastifyInstance, core: Core): vo
 
   registerResource(app, '/chat/availability', {
     GET: async (request, reply) => {
-      const account = await visitorAccount(request, core);
+      const account = visitorAccounts.of(request);
       const query = parseInput(availabilityQuery, availabilityParams(request));
       if ('skills' in query) {
         const skills = await capacity.availabilityOfSkills(account, query.skills, query.maxWaitTime);
@@ -26,7 +26,7 @@ export function registerAvailabilityRoutes(app: FastifyInstance, core: Core): vo
 
   registerResource(app, '/chat/availableSlots', {
     GET: async (request, reply) => {
-      const account = await visitorAccount(request, core);
+      const account = visitorAccounts.of(request);
       const audience = await capacity.audience(account, parseInput(availableSlotsQuery, availabilityParams(request)));
       return sendLegacy(reply, 200, { availableSlots: await capacity.availableSlots(account, audience) });
     },
@@ -34,7 +34,7 @@ export function registerAvailabilityRoutes(app: FastifyInstance, core: Core): vo
 
   registerResource(app, '/chat/estimatedWaitTime', {
     GET: async (request, reply) => {
-      const account = await visitorAccount(request, core);
+      const account = visitorAccounts.of(request);
       const query = parseInput(estimatedWaitTimeQuery, availabilityParams(request));
       const audience = await capacity.audience(account, query);
       return sendLegacy(reply, 200, { estimatedWaitTime: await capacity.estimatedWaitTime(account, audience) });
@@ -45,7 +45,7 @@ export function registerAvailabilityRoutes(app: FastifyInstance, core: Core): vo
   // §3.1's availability, so a chat window can offer a choice without knowing the names beforehand.
   registerResource(app, '/chat/skills', {
     GET: async (request, reply) => {
-      const account = await visitorAccount(request, core);
+      const account = visitorAccounts.of(request);
       return sendLegacy(reply, 200, presentSkills(await capacity.skillAvailability(account)));
     },
   });

@@ -15,7 +15,7 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
 
   registerResource(app, `${CHAT_PATH}/info`, {
     GET: async (request, reply) => {
-      const { account, chatId, baseUrl } = await chatTarget(request, core, origin);
+      const { account, chatId, baseUrl } = chatTarget(request, origin);
       const { chat } = await visitor.touch(account.id, chatId);
       return sendLegacy(reply, 200, { info: presentInfo(chat, account, baseUrl, 'standalone') });
     },
@@ -24,7 +24,7 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
   // A Parley addition: the wait of this chat, counting only the chats queued ahead of it.
   registerResource(app, `${CHAT_PATH}/estimatedWaitTime`, {
     GET: async (request, reply) => {
-      const { account, chatId } = await chatTarget(request, core, origin);
+      const { account, chatId } = chatTarget(request, origin);
       const { chat } = await visitor.touch(account.id, chatId);
       return sendLegacy(reply, 200, {
         estimatedWaitTime: await core.chats.capacity.estimatedWaitTimeOf(account, chat),
@@ -34,13 +34,13 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
 
   registerResource(app, `${CHAT_PATH}/info/visitorName`, {
     GET: async (request, reply) => {
-      const { account, chatId } = await chatTarget(request, core, origin);
+      const { account, chatId } = chatTarget(request, origin);
       const { chat } = await visitor.touch(account.id, chatId);
       return sendLegacy(reply, 200, { visitorName: visitorNameOf(chat) });
     },
     // 200, not the documented 201: a real client fails on anything else (§9 item 3).
     PUT: async (request, reply) => {
-      const { account, chatId } = await chatTarget(request, core, origin);
+      const { account, chatId } = chatTarget(request, origin);
       await visitor.setVisitorName(account.id, chatId, parseInput(visitorNameBody, request.body));
       return sendEmpty(reply);
     },
@@ -48,12 +48,12 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
 
   registerResource(app, `${CHAT_PATH}/info/visitorTyping`, {
     GET: async (request, reply) => {
-      const { account, chatId } = await chatTarget(request, core, origin);
+      const { account, chatId } = chatTarget(request, origin);
       const { chat } = await visitor.touch(account.id, chatId);
       return sendLegacy(reply, 200, { visitorTyping: typingOf(chat, 'visitor') });
     },
     PUT: async (request, reply) => {
-      const { account, chatId } = await chatTarget(request, core, origin);
+      const { account, chatId } = chatTarget(request, origin);
       await visitor.setVisitorTyping(account.id, chatId, parseInput(visitorTypingBody, request.body));
       return sendEmpty(reply);
     },
@@ -61,7 +61,7 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
 
   registerResource(app, `${CHAT_PATH}/info/agentTyping`, {
     GET: async (request, reply) => {
-      const { account, chatId } = await chatTarget(request, core, origin);
+      const { account, chatId } = chatTarget(request, origin);
       const { chat } = await visitor.touch(account.id, chatId);
       return sendLegacy(reply, 200, { agentTyping: agentTypingOf(chat) });
     },
@@ -69,7 +69,7 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
 
   registerResource(app, `${CHAT_PATH}/customVariables`, {
     PUT: async (request, reply) => {
-      const { account, chatId } = await chatTarget(request, core, origin);
+      const { account, chatId } = chatTarget(request, origin);
       await visitor.setCustomVariables(account.id, chatId, parseInput(customVariablesBody, request.body));
       return sendEmpty(reply);
     },

@@ -46,7 +46,7 @@ export function registerVisitorChatRoutes(
 
   registerResource(app, CHAT_PATH, {
     GET: async (request, reply) => {
-      const target = await chatTarget(request, core, origin);
+      const target = chatTarget(request, origin);
       const read = await readOrStream(request, reply, target);
       if (read === undefined) return reply;
       return sendLegacy(reply, 200, presentChat(read.chat, read.events, target.account, target.baseUrl, read.from));
@@ -55,7 +55,7 @@ export function registerVisitorChatRoutes(
 
   registerResource(app, `${CHAT_PATH}/events`, {
     GET: async (request, reply) => {
-      const target = await chatTarget(request, core, origin);
+      const target = chatTarget(request, origin);
       const read = await readOrStream(request, reply, target);
       if (read === undefined) return reply;
       return sendLegacy(reply, 200, {
@@ -65,7 +65,7 @@ export function registerVisitorChatRoutes(
     // Add a line or end the chat: 201, empty, Location of the new event (§3.11). The event is
     // committed before the answer is sent.
     POST: async (request, reply) => {
-      const { account, chatId, baseUrl } = await chatTarget(request, core, origin);
+      const { account, chatId, baseUrl } = chatTarget(request, origin);
       const posted = parseInput(postedEventBody, request.body);
       const eventId = await visitor.post(account.id, chatId, posted, idempotencyKeyOf(request));
       reply.header('Location', `${baseUrl}/api/account/${account.id}/chat/${chatId}/events/${eventId}`);
@@ -75,7 +75,7 @@ export function registerVisitorChatRoutes(
 
   registerResource(app, `${CHAT_PATH}/events/:eventId`, {
     GET: async (request, reply) => {
-      const { account, chatId } = await chatTarget(request, core, origin);
+      const { account, chatId } = chatTarget(request, origin);
       const eventId = parseLeadingDigits(pathParam(request, 'eventId'));
       if (eventId === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Event not found');
       const event = await visitor.event(account.id, chatId, eventId);

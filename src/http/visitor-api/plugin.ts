@@ -8,6 +8,7 @@ import { registerAfterChatRoutes } from './after-chat-routes.js';
 import { registerAvailabilityRoutes } from './availability-routes.js';
 import { registerChatInfoRoutes } from './chat-info-routes.js';
 import { registerVisitorChatRoutes } from './chat-routes.js';
+import { authenticateVisitor } from './visitor-request.js';
 
 /**
  * Server Chat API (server-chat §1): JSON or XML, any origin reflected without credentials (a chat
@@ -33,16 +34,22 @@ export const registerServerChatApiPlugin = (
   origin: PublicOriginConfig & { keepAliveMs?: number },
   edge: EdgeRules,
 ) =>
-  mountLegacyApi(app, SERVER_CHAT_API, edge, [
-    {
-      prefix: '/api/account/:accountId',
-      // The account's resources (server-chat §3, rows 0–8), then a chat's (rows 9–23).
-      routes: (scope) => {
-        registerVisitorAccountRoutes(scope, core, origin);
-        registerAvailabilityRoutes(scope, core);
-        registerVisitorChatRoutes(scope, core, origin);
-        registerChatInfoRoutes(scope, core, origin);
-        registerAfterChatRoutes(scope, core, origin);
+  mountLegacyApi(
+    app,
+    SERVER_CHAT_API,
+    edge,
+    [
+      {
+        prefix: '/api/account/:accountId',
+        // The account's resources (server-chat §3, rows 0–8), then a chat's (rows 9–23).
+        routes: (scope) => {
+          registerVisitorAccountRoutes(scope, core, origin);
+          registerAvailabilityRoutes(scope, core);
+          registerVisitorChatRoutes(scope, core, origin);
+          registerChatInfoRoutes(scope, core, origin);
+          registerAfterChatRoutes(scope, core, origin);
+        },
       },
-    },
-  ]);
+    ],
+    authenticateVisitor(core),
+  );

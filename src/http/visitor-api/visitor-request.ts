@@ -9,13 +9,17 @@ import { pathParam, queryParam } from '../legacy/respond.js';
 import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
 import { isRecord } from '../legacy/wire.js';
 import { checkAppKey } from './app-key.js';
+import { callerSlot } from '../legacy/caller.js';
 
-/** The account of a Server Chat API request, once its app key is accepted. */
-export async function visitorAccount(request: FastifyRequest, core: Core): Promise<Account> {
+/** The Server Chat API's caller: the account of the request, once its app key is accepted. */
+export const visitorAccounts = callerSlot<Account>('visitor account');
+
+/** The Server Chat API's authentication hook (mount-api.ts): the account, its app key checked. */
+export const authenticateVisitor = (core: Core) => async (request: FastifyRequest) => {
   const account = await core.accounts.require(pathParam(request, 'accountId'));
   checkAppKey(request, account);
-  return account;
-}
+  visitorAccounts.set(request, account);
+};
 
 /** The target of a request on a chat: its account (app key checked), the chat id, the public base URL. */
 export interface ChatTarget {
@@ -25,8 +29,8 @@ export interface ChatTarget {
 }
 
 /** The account (app key checked) and a chat id of the right shape (anything else cannot exist). */
-export async function chatTarget(request: FastifyRequest, core: Core, origin: PublicOriginConfig): Promise<ChatTarget> {
-  const account = await visitorAccount(request, core);
+export function chatTarget(request: FastifyRequest, origin: PublicOriginConfig): ChatTarget {
+  const account = visitorAccounts.of(request);
   const chatId = pathParam(request, 'chatId');
   if (!CHAT_ID_PATTERN.test(chatId)) throw new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
   return { account, chatId, baseUrl: publicBaseUrl(request, origin) };
