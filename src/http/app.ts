@@ -19,6 +19,7 @@ import {
   rememberSuffixFormat,
   retryAfterSeconds,
   sendError,
+  sendLegacy,
   type LegacyContext,
 } from './legacy/respond.js';
 import { RouteFamily } from './legacy/route-family.js';
@@ -34,8 +35,7 @@ import { registerLoginRoutes } from './login/login-routes.js';
 import { registerHealthRoute } from './health.js';
 import { registerVisitorAccountRoutes } from './visitor-api/account-routes.js';
 import { registerVisitorChatRoutes } from './visitor-api/chat-routes.js';
-import { registerAgentSessionRoutes } from './agent-api/session-routes.js';
-import { registerAgentChatRoutes } from './agent-api/chat-routes.js';
+import { registerChatAgentApi } from './agent-api/routes.js';
 import { registerWebApps } from './web/web-routes.js';
 
 export interface HttpConfig extends PublicOriginConfig {
@@ -189,6 +189,7 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
     if (isChatError(error)) {
       const mapping = mappingFor(error.code, request.legacy.family);
       if (mapping.kind === 'text') return reply.code(mapping.status).type('text/plain').send(Buffer.from(mapping.body));
+      if (mapping.kind === 'document') return sendLegacy(reply, mapping.status, mapping.document(error.message));
       if (mapping.kind === 'oauth') {
         // OAuth 1.0 failures use the problem-reporting form, not the envelope (platform §5.3.6).
         return reply
@@ -220,8 +221,7 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
   registerLoginRoutes(app, core, http);
   registerVisitorAccountRoutes(app, core, http);
   registerVisitorChatRoutes(app, core, http);
-  registerAgentSessionRoutes(app, core, http);
-  registerAgentChatRoutes(app, core, http);
+  registerChatAgentApi(app, core, http);
   await registerWebApps(app, http.webAppsRoot);
   return app;
 }

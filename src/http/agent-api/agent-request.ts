@@ -6,7 +6,9 @@ import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Account } from '../../core/model.js';
 import { authenticateAgentCaller } from '../auth/agent-auth.js';
 import { pathParam } from '../legacy/respond.js';
-import type { PublicOriginConfig } from '../public-origin.js';
+import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
+import { CHAT_ID_PATTERN } from '../../core/chats/chat-ids.js';
+import { agentChatUrl } from './agent-presenter.js';
 
 /** The cookie named in LivePerson's cookie inventory for agent sessions (platform §5.7). */
 export const AGENT_SESSION_COOKIE = 'agentSessionKey';
@@ -48,4 +50,26 @@ export async function agentSessionOf(
   }
   const { account, session } = await core.agents.sessions.use(pathParam(request, 'accountId'), sessionId, identity);
   return { account, session, identity };
+}
+
+/** What the Chat Agent API's routes need of the server's configuration. */
+export type AgentApiConfig = PublicOriginConfig & { keepAliveMs?: number };
+
+/**
+ * The session cookie set for unsigned requests, never required (platform §5.7); Secure when the
+ * public origin is https.
+ */
+export const agentSessionCookie = (session: AgentSession, isSecure: boolean): string =>
+  `${AGENT_SESSION_COOKIE}=${session.id}; Path=/api/account/${session.accountId}/agentSession; HttpOnly${isSecure ? '; Secure' : ''}`;
+
+/** The chat a chat resource's path names, with its URLs; an id of the wrong shape is no chat. */
+export function chatPath(
+  request: FastifyRequest,
+  session: AgentSession,
+  origin: PublicOriginConfig,
+): { chatId: string; baseUrl: string; url: string } {
+  const chatId = pathParam(request, 'chatId');
+  if (!CHAT_ID_PATTERN.test(chatId)) throw new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
+  const baseUrl = publicBaseUrl(request, origin);
+  return { chatId, baseUrl, url: agentChatUrl(baseUrl, session, chatId) };
 }
