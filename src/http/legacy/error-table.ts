@@ -1,7 +1,10 @@
 import { ErrorCode } from '../../core/errors.js';
 import { RouteFamily } from './route-family.js';
 
-/** How one core error code is answered: the shared envelope, or an OAuth 1.0 problem body. */
+/**
+ * How one core error code is answered: the shared envelope, an OAuth 1.0 problem body, a fixed
+ * text, or a resource's own document (a refused transfer's `errormsg`).
+ */
 export type ErrorMapping =
   | { kind: 'envelope'; status: number; internalCode: number }
   | { kind: 'oauth'; status: 401; problem: string; advice: string }
