@@ -19,6 +19,8 @@ import { createVisitorChat } from './chats/visitor-chat.js';
 import { createVisitorSurveys } from './chats/visitor-surveys.js';
 import { createChatWatch } from './chats/chat-watch.js';
 import { createAgentChats } from './agents/agent-chats.js';
+import { createAgentDirectory } from './agents/agent-directory.js';
+import { createAgentNotifications } from './agents/agent-notifications.js';
 import { createAgentSessions } from './agents/agent-sessions.js';
 import { createRouter } from './agents/router.js';
 
@@ -60,6 +62,7 @@ export function createCore(given: CoreDeps) {
   const agentActions = createAgentChatActions({ store: deps.store, writer });
   const timers = createChatTimers({ ...deps, writer, route });
   const agentSessions = createAgentSessions({ ...deps, writer, router });
+  const watch = createChatWatch(deps.bus);
   return {
     deps,
     sessions: {
@@ -126,12 +129,14 @@ export function createCore(given: CoreDeps) {
       visitorAuthentication,
       timers,
       agentActions,
-      watch: createChatWatch(deps.bus),
+      watch,
     },
     agents: {
       router,
       sessions: agentSessions,
       chats: createAgentChats({ ...deps, writer, router, actions: agentActions }),
+      directory: createAgentDirectory({ ...deps, capacity }),
+      notifications: createAgentNotifications({ ...deps, router, watch }),
     },
   };
 }

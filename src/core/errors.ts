@@ -42,6 +42,11 @@ export const ErrorCode = {
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   /** Over the request budget; carries retryAfterMs. internalCode 50. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * A transfer the target cannot take (unknown or unavailable agent or skill, the holder itself):
+   * 400 with the transfer resource's own `errormsg` body, not the envelope (chat-agent-api §3.23).
+   */
+  TRANSFER_REFUSED: 'TRANSFER_REFUSED',
   /** The store or another dependency is down. internalCode 99, 503. */
   UNAVAILABLE: 'UNAVAILABLE',
   /** OAuth 1.0 failures (platform spec §5.3.4); rendered as oauth_problem bodies, not envelopes. */

@@ -19,7 +19,7 @@ import { registerDomainApi } from './domain/plugin.js';
 import { registerLoginApi } from './login/plugin.js';
 import { registerConfigurationApi } from './configuration/plugin.js';
 import { registerServerChatApiPlugin } from './visitor-api/plugin.js';
-import { registerChatAgentApiPlugin } from './agent-api/plugin.js';
+import { registerChatAgentApi } from './agent-api/plugin.js';
 import { registerWebApps } from './web/web-routes.js';
 
 export interface HttpConfig extends PublicOriginConfig {
@@ -163,7 +163,7 @@ export async function buildApp({ core, http, logger = false, https, extend }: Ap
   await registerLoginApi(app, core, http, edge);
   await registerConfigurationApi(app, edge);
   await registerServerChatApiPlugin(app, core, http, edge);
-  await registerChatAgentApiPlugin(app, core, http, edge);
+  await registerChatAgentApi(app, core, http, edge);
   await app.register(async (scope) => registerWebApps(scope, http.webAppsRoot));
   await extend?.(app, edge);
   return app;

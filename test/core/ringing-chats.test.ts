@@ -114,7 +114,10 @@ for (const target of await databaseTargets()) {
       await core.agents.router.accept(accountId, sessions.get(ALICE)!, alice);
       clock.advance(60_000);
       const transferredAt = clock.now();
-      await core.agents.chats.transfer(sessions.get(ALICE)!, chatId, { transfer: { skill: { '@id': '1002' } } });
+      await core.agents.chats.transfer(sessions.get(ALICE)!, chatId, {
+        target: { kind: 'skill', skillId: '1002' },
+        note: '',
+      });
 
       assert.deepEqual(await core.agents.router.ringing(accountId, ALICE), []);
       assert.deepEqual(await core.agents.router.ringing(accountId, BOSS), [

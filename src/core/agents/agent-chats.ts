@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { ChatError, ErrorCode, isChatError } from '../errors.js';
 import type { Account, Skill, User } from '../model.js';
 import type { Clock, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
@@ -19,22 +19,15 @@ import { keyedRequest } from '../idempotency.js';
 import { checkAnswers, normalizeSurvey, type Survey, type SurveySubmission } from '../surveys/surveys.js';
 import { availabilityByUser, effectiveAvailability, type Router } from './router.js';
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
-import { attribute, isRecord } from '../guards.js';
 import { visitIdOf } from '../chats/chat-ids.js';
 
 /** How many earlier chats of a visitor the agent is shown. */
 const PREVIOUS_CHATS = 10;
 
 const chatNotFound = () => new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
-const invalid = (message: string, field: string) => new ChatError(ErrorCode.VALIDATION, message, { field });
-
-/** A failed transfer: answered as `{"transfer": {"errormsg": …}}` with 400 (chat-agent-api §3.23). */
-export class TransferError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TransferError';
-  }
-}
+/** A chat a session may not see: unknown or gone, or held by someone else (chat-agent-api §3.11). */
+const isUnseen = (error: unknown): boolean =>
+  isChatError(error) && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.FORBIDDEN);
 
 /** What a post answers: a line's event, or the last event of the chat it ended (§3.15–3.16). */
 export interface AgentPostAnswer {
@@ -53,34 +46,17 @@ const agentPostAnswer = (kind: AgentPostAnswer['kind']): ChangeAnswer<AgentPostA
 export type AgentPost =
   { kind: 'line'; text: string; textType: TextType; subType: SubType; json?: unknown } | { kind: 'end' };
 
-const MAX_LINE = 30_000;
-
-export function parseAgentPost(body: unknown): AgentPost {
-  const event = isRecord(body) && isRecord(body.event) ? body.event : undefined;
-  if (event === undefined) throw invalid('The body must be {"event": {…}}', 'event');
-  const type = attribute(event, 'type');
-  if (type === 'state') {
-    if (event.state !== ChatState.ENDED) throw invalid('The only state an agent can set is "ended"', 'event.state');
-    return { kind: 'end' };
-  }
-  if (type !== 'line') throw invalid('event @type must be "line" or "state"', 'event.@type');
-  const textType = event.textType ?? 'plain';
-  if (textType !== 'plain' && textType !== 'html' && textType !== 'rich-content') {
-    throw invalid('textType must be plain, html or rich-content', 'event.textType');
-  }
-  const subType = event.subType ?? SubType.REGULAR;
-  if (subType !== SubType.REGULAR && subType !== SubType.ONLY_TO_REP)
-    throw invalid('subType must be REGULAR or ONLY_TO_REP', 'event.subType');
-  if (textType === 'rich-content') {
-    if (!isRecord(event.json)) throw invalid('A rich-content line needs a json object', 'event.json');
-    // The text is optional or a placeholder for structured content (§6 item 38).
-    const text = typeof event.text === 'string' ? event.text : '';
-    return { kind: 'line', text, textType, subType, json: event.json };
-  }
-  if (typeof event.text !== 'string') throw invalid('A line needs a text', 'event.text');
-  if (event.text.length > MAX_LINE) throw invalid(`A line has at most ${MAX_LINE} characters`, 'event.text');
-  return { kind: 'line', text: event.text, textType, subType };
+/**
+ * What an agent asks a transfer for (chat-agent-api §3.23): an agent or a skill, by the id as sent
+ * (it is echoed in the refusal), and a note that becomes an agent-only line.
+ */
+export interface TransferRequest {
+  target: { kind: 'agent'; agentId: string } | { kind: 'skill'; skillId: string };
+  note: string;
 }
+
+/** A transfer refused for its target: the transfer resource's `errormsg` (chat-agent-api §3.23). */
+const transferRefused = (message: string) => new ChatError(ErrorCode.TRANSFER_REFUSED, message);
 
 /**
  * What an agent does with chats through its session (chat-agent-api §3.10–3.25): only chats its
@@ -146,23 +122,65 @@ export function createAgentChats(deps: {
     return normalizeSurvey(account.surveys.agent);
   };
 
+  /** The chat and every event from `from`, agent-only lines included (§3.13–3.14). */
+  async function read(
+    session: AgentSession,
+    chatId: string,
+    from: number,
+    options: { touch?: boolean } = {},
+  ): Promise<{ chat: Chat; events: ChatEvent[] }> {
+    const chat = await held(session, chatId, options);
+    // Nothing at or past `from` yet (a poll or a long-poll asking for what comes next): no query.
+    const events =
+      from >= chat.nextEventId
+        ? []
+        : await store.chats.events(session.accountId, chatId, from, { includeAgentOnly: true });
+    return { chat, events };
+  }
+
+  /** The chat behind a visit (§3.26), if this agent holds it: only those visits are visible. */
+  async function visit(session: AgentSession, visitId: string): Promise<Chat> {
+    const chats = await store.chats.heldByUser(session.accountId, session.userId);
+    const chat = chats.find((candidate) => visitIdOf(candidate.id) === visitId);
+    if (chat === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Visit not found');
+    return chat;
+  }
+
+  /** The visitor's earlier chats, newest first, so the agent sees who is asking. */
+  function previousChats(chat: Chat): Promise<Chat[]> {
+    return store.chats.byVisitor(chat.accountId, chat.visitorId, chat.id, PREVIOUS_CHATS);
+  }
+
   return {
     held,
+    read,
 
-    /** The chat and every event from `from`, agent-only lines included (§3.13–3.14). */
-    async read(
+    /**
+     * Several chats at once (§3.11), each from its own event: only the chats this session cannot
+     * see (unknown or gone, or another agent's) are left out; any other failure is not hidden.
+     */
+    async readSeen(
       session: AgentSession,
-      chatId: string,
-      from: number,
-      options: { touch?: boolean } = {},
-    ): Promise<{ chat: Chat; events: ChatEvent[] }> {
-      const chat = await held(session, chatId, options);
-      // Nothing at or past `from` yet (a poll or a long-poll asking for what comes next): no query.
-      const events =
-        from >= chat.nextEventId
-          ? []
-          : await store.chats.events(session.accountId, chatId, from, { includeAgentOnly: true });
-      return { chat, events };
+      reads: { chatId: string; from: number }[],
+    ): Promise<{ chat: Chat; events: ChatEvent[]; from: number }[]> {
+      const found = [];
+      for (const { chatId, from } of reads) {
+        const seen = await read(session, chatId, from).catch((error: unknown) => {
+          if (isUnseen(error)) return undefined;
+          throw error;
+        });
+        if (seen !== undefined) found.push({ ...seen, from });
+      }
+      return found;
+    },
+
+    /** One event of the chat by its id (§3.14); 404 / 42 for an id it does not have. */
+    async event(session: AgentSession, chatId: string, eventId: number | undefined): Promise<ChatEvent> {
+      const { events } = await read(session, chatId, eventId ?? Number.MAX_SAFE_INTEGER);
+      const event = events[0];
+      if (eventId === undefined || event === undefined || event.id !== eventId)
+        throw new ChatError(ErrorCode.NOT_FOUND, 'Event not found');
+      return event;
     },
 
     /**
@@ -189,10 +207,9 @@ export function createAgentChats(deps: {
     async post(
       session: AgentSession,
       chatId: string,
-      body: unknown,
+      posted: AgentPost,
       idempotencyKey?: string,
     ): Promise<AgentPostAnswer> {
-      const posted = parseAgentPost(body);
       // Keys are the agent's in this chat, whichever of its sessions sends the retry.
       const keyed = keyedRequest(
         idempotencyKey,
@@ -229,12 +246,10 @@ export function createAgentChats(deps: {
       );
     },
 
-    async setTyping(session: AgentSession, chatId: string, body: unknown): Promise<void> {
-      const value = isRecord(body) ? body.agentTyping : undefined;
-      if (value !== 'typing' && value !== 'not-typing')
-        throw invalid('agentTyping must be "typing" or "not-typing"', 'agentTyping');
+    /** The agent's typing indicator (§3.20). */
+    async setTyping(session: AgentSession, chatId: string, isTyping: boolean): Promise<void> {
       await held(session, chatId, { touch: false });
-      await actions.setTyping(session.accountId, chatId, await userOf(session), value === 'typing');
+      await actions.setTyping(session.accountId, chatId, await userOf(session), isTyping);
     },
 
     /** Skills with an online agent other than this one, for a transfer (§3.22). */
@@ -260,49 +275,37 @@ export function createAgentChats(deps: {
      * agent-only line, system line 13 or 15 follows, the chat waits again and rings the target;
      * the transferring agent loses the chat.
      */
-    async transfer(session: AgentSession, chatId: string, body: unknown): Promise<void> {
-      const outer = isRecord(body) ? body : {};
-      const transfer = isRecord(outer.transfer) ? outer.transfer : outer;
-      const idOf = (target: unknown): string | undefined => {
-        if (!isRecord(target)) return undefined;
-        const id = attribute(target, 'id');
-        return typeof id === 'number' || (typeof id === 'string' && id.trim() !== '') ? String(id).trim() : undefined;
-      };
-      const agentId = idOf(transfer.agent);
-      const skillId = idOf(transfer.skill);
-      if (agentId === undefined && skillId === undefined)
-        throw invalid('A transfer names an agent or a skill', 'transfer');
-      const noteValue = transfer.text ?? outer.text;
-      const note = typeof noteValue === 'string' ? noteValue.slice(0, MAX_LINE) : '';
+    async transfer(session: AgentSession, chatId: string, request: TransferRequest): Promise<void> {
+      const { target: wanted, note } = request;
       await held(session, chatId);
       const user = await userOf(session);
       const account = await requireAccount(store, session.accountId);
       const live = await store.agentSessions.listLive(session.accountId);
 
       let target: { kind: 'agent'; user: User } | { kind: 'skill'; skill: Skill };
-      if (agentId !== undefined) {
+      if (wanted.kind === 'agent') {
+        const { agentId } = wanted;
         const targetUser = /^\d+$/.test(agentId)
           ? await store.users.get(session.accountId, Number(agentId))
           : undefined;
         if (targetUser === undefined || !targetUser.enabled || targetUser.deleted)
-          throw new TransferError(`Unknown agent ${agentId}`);
-        if (targetUser.id === user.id) throw new TransferError('A chat cannot be transferred to the agent holding it');
+          throw transferRefused(`Unknown agent ${agentId}`);
+        if (targetUser.id === user.id) throw transferRefused('A chat cannot be transferred to the agent holding it');
         const availability = effectiveAvailability(live.filter((s) => s.userId === targetUser.id));
         if (availability === null || availability === 'Away')
-          throw new TransferError(`Agent ${agentId} is not available`);
+          throw transferRefused(`Agent ${agentId} is not available`);
         target = { kind: 'agent', user: targetUser };
       } else {
-        const skill = /^\d+$/.test(skillId ?? '')
-          ? await store.skills.get(session.accountId, Number(skillId))
-          : undefined;
-        if (skill === undefined || skill.deleted) throw new TransferError(`Unknown skill ${skillId ?? ''}`);
+        const { skillId } = wanted;
+        const skill = /^\d+$/.test(skillId) ? await store.skills.get(session.accountId, Number(skillId)) : undefined;
+        if (skill === undefined || skill.deleted) throw transferRefused(`Unknown skill ${skillId}`);
         const users = await store.users.list(session.accountId);
         const availabilities = availabilityByUser(live);
         const someone = users.some(
           (other) =>
             other.id !== user.id && other.skillIds.includes(skill.id) && availabilities.get(other.id) === 'Online',
         );
-        if (!someone) throw new TransferError(`No agent with skill ${skill.name} is available`);
+        if (!someone) throw transferRefused(`No agent with skill ${skill.name} is available`);
         target = { kind: 'skill', skill };
       }
 
@@ -355,17 +358,19 @@ export function createAgentChats(deps: {
       }));
     },
 
-    /** The chat behind a visit (§3.26), if this agent holds it: only those visits are visible. */
-    async visit(session: AgentSession, visitId: string): Promise<Chat> {
-      const chats = await store.chats.heldByUser(session.accountId, session.userId);
-      const chat = chats.find((candidate) => visitIdOf(candidate.id) === visitId);
-      if (chat === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Visit not found');
-      return chat;
+    visit,
+
+    /** The chat behind a visit and the visitor's earlier chats, for the visit's info (§3.26). */
+    async visitInfo(session: AgentSession, visitId: string): Promise<{ chat: Chat; previousChats: Chat[] }> {
+      const chat = await visit(session, visitId);
+      return { chat, previousChats: await previousChats(chat) };
     },
 
-    /** The visitor's earlier chats, newest first, so the agent sees who is asking. */
-    previousChats(chat: Chat): Promise<Chat[]> {
-      return store.chats.byVisitor(chat.accountId, chat.visitorId, chat.id, PREVIOUS_CHATS);
+    previousChats,
+
+    /** Chats this session holds (the session resource with `cs=1`, §3.2). */
+    sessionChats(session: AgentSession): Promise<Chat[]> {
+      return store.chats.heldBySession(session.accountId, session.id);
     },
 
     /** Chats the agent holds through its other live sessions (continuity, §3.10). */

@@ -23,19 +23,6 @@ export interface AgentIdentity {
  */
 export const AGENT_SESSION_LIMITS = { perLoginSession: 20, perUser: 100 } as const;
 
-const AVAILABILITY_BY_NAME = new Map(Object.values(Availability).map((value) => [value.toLowerCase(), value]));
-
-/** `Online`, `Away` or `Occupied`, matched case-insensitively (chat-agent-api §3.4). */
-export function parseAvailability(value: unknown): Availability {
-  const found = typeof value === 'string' ? AVAILABILITY_BY_NAME.get(value.trim().toLowerCase()) : undefined;
-  if (found === undefined) {
-    throw new ChatError(ErrorCode.VALIDATION, 'availability.chat must be Online, Away or Occupied', {
-      field: 'availability.chat',
-    });
-  }
-  return found;
-}
-
 /**
  * Agent sessions (chat-agent-api §3.1–3.4, §1.7): created for the caller's user, owned by it alone
  * (403 / 43 for anyone else), kept alive by requests (400 s idle ends one), ended by DELETE or by
@@ -243,8 +230,7 @@ export function createAgentSessions(deps: {
      * which ring elsewhere at once (chat-agent-api §3.4: "ringing requests are re-routed"); an
      * Occupied agent keeps only transfers addressed to it.
      */
-    async setAvailability(session: AgentSession, value: unknown): Promise<AgentSession> {
-      const availability = parseAvailability(value);
+    async setAvailability(session: AgentSession, availability: Availability): Promise<AgentSession> {
       const now = clock.now();
       const { updated, released } = await store.transaction(async (tx) => {
         await tx.lockAccount(session.accountId);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ListedAgent } from '../../core/agents/agent-directory.js';
 import type { Account, Skill, User } from '../../core/model.js';
 import type { AgentSession, Chat, ChatEvent } from '../../core/chats/chat-model.js';
 import { isoWithOffset } from '../legacy/time-format.js';
@@ -163,13 +164,6 @@ export function presentAgentInfoResource(
   };
 }
 
-export interface ListedAgent {
-  user: User;
-  state: keyof typeof CHAT_STATE_CODE;
-  chats: number;
-  sinceMs: number;
-}
-
 /** One entry of the agent list (§3.5): attributes as strings, `chats` omitted when none. */
 export function presentListedAgent(agent: ListedAgent, skills: Map<number, Skill>): Document {
   const { user } = agent;
@@ -188,4 +182,34 @@ export function presentListedAgent(agent: ListedAgent, skills: Map<number, Skill
     agentGroupId: '-1',
     elapsedTimeInState: String(Math.max(0, agent.sinceMs)),
   };
+}
+
+/** Where a posted event lives (§3.15–3.16): a line answers chatEventLocation, the end chatLocation. */
+export const presentEventLocation = (href: string, kind: 'line' | 'end'): Document => ({
+  [kind === 'line' ? 'chatEventLocation' : 'chatLocation']: { link: link(href, 'location') },
+});
+
+/** Skills a chat can be transferred to (§3.22): ids and counts as strings. */
+export function presentTransferSkills(skills: { skill: Skill; onlineAgents: number }[]): Document {
+  const skill = oneOrMany(
+    skills.map((entry) => ({
+      id: String(entry.skill.id),
+      name: entry.skill.name,
+      onlineAgents: String(entry.onlineAgents),
+    })),
+  );
+  return { transfer: skill === undefined ? {} : { skill } };
+}
+
+/** Several chats at once (§3.11), each from its own event, with both link and event key spellings. */
+export function presentAgentChats(
+  baseUrl: string,
+  session: AgentSession,
+  reads: { chat: Chat; events: ChatEvent[]; from: number }[],
+  account: Account,
+): Document {
+  const chat = oneOrMany(
+    reads.map((read) => presentAgentChat(baseUrl, session, read.chat, read.events, account, read.from, true)),
+  );
+  return { chats: chat === undefined ? {} : { chat } };
 }

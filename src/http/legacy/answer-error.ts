@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isChatError, UNAVAILABLE_RETRY_AFTER_MS, type ChatError } from '../../core/errors.js';
 import { mappingFor } from './error-table.js';
-import { retryAfterSeconds, sendError } from './respond.js';
+import { retryAfterSeconds, sendError, sendLegacy } from './respond.js';
 import { LegacyBodyError } from './xml-codec.js';
 
 /**
@@ -15,6 +15,7 @@ export async function answerError(
 ) {
   if (isChatError(error)) {
     const mapping = mappingFor(error.code, request.legacy.api);
+    if (mapping.kind === 'document') return sendLegacy(reply, mapping.status, mapping.document(error.message));
     if (mapping.kind === 'text') return reply.code(mapping.status).type('text/plain').send(Buffer.from(mapping.body));
     if (mapping.kind === 'oauth') {
       // OAuth 1.0 failures use the problem-reporting form, not the envelope (platform §5.3.6).

@@ -1,11 +1,15 @@
 import { ErrorCode } from '../../core/errors.js';
 import type { LegacyApi } from './legacy-api.js';
 
-/** How one core error code is answered: the shared envelope, or an OAuth 1.0 problem body. */
+/**
+ * How one core error code is answered: the shared envelope, an OAuth 1.0 problem body, a fixed
+ * text, or a resource's own document (a refused transfer's `errormsg`).
+ */
 export type ErrorMapping =
   | { kind: 'envelope'; status: number; internalCode: number }
   | { kind: 'oauth'; status: 401; problem: string; advice: string }
-  | { kind: 'text'; status: number; body: string };
+  | { kind: 'text'; status: number; body: string }
+  | { kind: 'document'; status: number; document: (message: string) => Record<string, unknown> };
 
 export const envelope = (status: number, internalCode: number): ErrorMapping => ({
   kind: 'envelope',
@@ -44,6 +48,8 @@ export const errorTable: Record<ErrorCode, ErrorMapping> = {
   METHOD_NOT_ALLOWED: envelope(405, 44),
   RATE_LIMITED: envelope(429, 50),
   UNAVAILABLE: envelope(503, 99),
+  // A failed transfer answers in the transfer resource's shape (chat-agent-api §1.8, §3.23).
+  TRANSFER_REFUSED: { kind: 'document', status: 400, document: (message) => ({ transfer: { errormsg: message } }) },
   // Observed texts reused verbatim where known (platform §5.3.6); the rest follow the pattern.
   OAUTH_PARAMETER_ABSENT: oauth('parameter_absent', 'a required oauth parameter is missing'),
   OAUTH_SIGNATURE_METHOD_REJECTED: oauth('signature_method_rejected', 'the oauth_signature_method is not supported'),

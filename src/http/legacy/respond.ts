@@ -131,5 +131,9 @@ const pathParamOrUndefined = (request: FastifyRequest, name: string): string | u
   return typeof value === 'string' ? value : undefined;
 };
 
+/** Whether the route has the path parameter (and the request a value for it). */
+export const hasPathParam = (request: FastifyRequest, name: string): boolean =>
+  pathParamOrUndefined(request, name) !== undefined;
+
 /** One path parameter as a string ('' when absent). */
 export const pathParam = (request: FastifyRequest, name: string): string => pathParamOrUndefined(request, name) ?? '';
