@@ -1,5 +1,4 @@
 import { createAdministration } from './accounts/administration.js';
-import { createCachedStore } from './cached-store.js';
 import { createLogin } from './auth/login.js';
 import { createLoginSessions } from './auth/login-sessions.js';
 import { defaultLoginBudgets, KNOWN_SOURCE_WINDOW_MS, type LoginBudgets } from './auth/login-throttle.js';
@@ -22,6 +21,10 @@ import { createAgentSessions } from './agents/agent-sessions.js';
 import { createRouter } from './agents/router.js';
 
 export interface CoreDeps {
+  /**
+   * Every request looks up its account, caller and agent session: the wiring hands the core the
+   * store behind its cache (src/store/cached-store.ts), which the core cannot import.
+   */
   store: Store;
   clock: Clock;
   random: Random;
@@ -44,9 +47,7 @@ export interface CoreDeps {
 }
 
 /** The domain core: every use case, wired over the ports it is given. */
-export function createCore(given: CoreDeps) {
-  // Every request looks up its account, caller and agent session: those are kept in memory.
-  const deps: CoreDeps = { ...given, store: createCachedStore(given.store) };
+export function createCore(deps: CoreDeps) {
   const sessions = createLoginSessions(deps);
   const writer = createChatWriter(deps);
   const router = createRouter({ ...deps, writer });

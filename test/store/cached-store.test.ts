@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCachedStore } from '../../src/core/cached-store.js';
+import { createCachedStore } from '../../src/store/cached-store.js';
 import { defaultAccountSettings, type Account, type User } from '../../src/core/model.js';
 import type { Store } from '../../src/core/ports.js';
 import { openStore, type OpenedStore } from '../../src/store/open-store.js';

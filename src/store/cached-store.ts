@@ -1,6 +1,6 @@
-import type { Account, LoginSession, User } from './model.js';
-import type { AgentSession } from './chats/chat-model.js';
-import type { Store } from './ports.js';
+import type { Account, LoginSession, User } from '../core/model.js';
+import type { AgentSession } from '../core/chats/chat-model.js';
+import type { Store } from '../core/ports.js';
 
 /**
  * The store with the lookups every request repeats kept in memory: accounts, users (one by one and
