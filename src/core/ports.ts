@@ -17,8 +17,11 @@ export interface Random {
 
 /** Durable state. Every method is atomic; `transaction` groups several into one. */
 export interface Store {
-  /** Runs `work` in one transaction: all its writes commit together or none do. */
-  transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction: all its writes commit together or none do. Called inside one
+   * (on its `tx`), `work` joins it: its writes and after-commit callbacks are the outer one's.
+   */
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /**
    * Inside a transaction: waits until no other transaction holds this account's routing lock, and
    * holds it until commit, so that two routers or two accepts never interleave (also across nodes).
@@ -50,6 +53,19 @@ export interface Store {
   nonces: NonceRepository;
   idempotencyKeys: IdempotencyKeyRepository;
   knownLoginSources: KnownLoginSourceRepository;
+}
+
+/**
+ * The store inside a transaction. What must follow a commit is registered on it, so that no use
+ * case can announce a change that then rolls back, or forget to announce one that committed.
+ */
+export interface Transaction extends Store {
+  /**
+   * Runs `callback` once the transaction has committed, after the callbacks registered before it;
+   * never when it rolls back. A callback that throws is reported and skipped: the transaction has
+   * committed, so it still succeeds, and the callbacks after it still run.
+   */
+  afterCommit(callback: () => void): void;
 }
 
 /** `ok`, or why writes are refused while the database may still answer reads. */

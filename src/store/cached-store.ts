@@ -1,6 +1,6 @@
 import type { Account, LoginSession, User } from '../core/model.js';
 import type { AgentSession } from '../core/chats/chat-model.js';
-import type { Store } from '../core/ports.js';
+import type { Store, Transaction } from '../core/ports.js';
 
 /**
  * The store with the lookups every request repeats kept in memory: accounts, users (one by one and
@@ -75,10 +75,11 @@ export function createCachedStore(inner: Store): Store {
    * must be dropped once the transaction is over (other readers may meanwhile keep what it is
    * about to change).
    */
-  function inTransaction(tx: Store, onWrite: () => void): Store {
-    const view: Store = {
+  function inTransaction(tx: Transaction, onWrite: () => void): Transaction {
+    const view: Transaction = {
       ...storeShape(tx),
       transaction: (work) => tx.transaction(() => work(view)),
+      afterCommit: (callback) => tx.afterCommit(callback),
       accounts: {
         ...tx.accounts,
         save: (account) => written(tx.accounts.save(account)),
@@ -111,14 +112,18 @@ export function createCachedStore(inner: Store): Store {
     async transaction(work) {
       let wrote = false;
       try {
-        return await inner.transaction((tx) =>
-          work(
+        return await inner.transaction((tx) => {
+          // The first thing the commit runs: whoever is told of the change next reads it afresh.
+          tx.afterCommit(() => {
+            if (wrote) dropAll();
+          });
+          return work(
             inTransaction(tx, () => {
               wrote = true;
               dropAll();
             }),
-          ),
-        );
+          );
+        });
       } finally {
         if (wrote) dropAll();
       }
