@@ -22,7 +22,6 @@ import {
   type LegacyContext,
 } from './legacy/respond.js';
 import { RouteFamily } from './legacy/route-family.js';
-import { LegacyBodyError } from './legacy/xml-codec.js';
 import { publicScheme, type PublicOriginConfig } from './public-origin.js';
 import { ServerClosing } from './realtime/server-closing.js';
 import { answerClientError, DEFAULT_REQUEST_TIMEOUT_MS } from './client-error.js';
@@ -185,7 +184,7 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
 
   app.options('/*', async (request, reply) => answerPreflight(request, reply, allowedOrigins));
 
-  app.setErrorHandler(async (error: FastifyError | ChatError | LegacyBodyError, request, reply) => {
+  app.setErrorHandler(async (error: FastifyError | ChatError, request, reply) => {
     if (isChatError(error)) {
       const mapping = mappingFor(error.code, request.legacy.family);
       if (mapping.kind === 'text') return reply.code(mapping.status).type('text/plain').send(Buffer.from(mapping.body));
@@ -205,7 +204,6 @@ export async function buildApp({ core, http, logger = false, https }: AppOptions
       }
       return sendError(reply, mapping.status, mapping.internalCode, error.message);
     }
-    if (error instanceof LegacyBodyError) return sendError(reply, 400, 40, error.message);
     const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status === 413) return sendError(reply, 413, 40, 'The request body is too large');
     if (status >= 400 && status < 500) return sendError(reply, status, 40, 'The request is malformed');
