@@ -4,6 +4,7 @@ import { createLoginSessions } from './auth/login-sessions.js';
 import { defaultLoginBudgets, KNOWN_SOURCE_WINDOW_MS, type LoginBudgets } from './auth/login-throttle.js';
 import { createOAuth1Verifier } from './auth/verify-oauth1.js';
 import { createServiceResolver } from './domain/resolve-services.js';
+import { createHealthCheck } from './health/check-health.js';
 import type { Clock, EventBus, Mailer, PasswordHasher, Random, RateLimiter, SecretBox, Store } from './ports.js';
 import { createSeedApplier } from './seed/apply-seed.js';
 import { createAgentChatActions } from './chats/agent-chat-actions.js';
@@ -108,6 +109,7 @@ export function createCore(deps: CoreDeps) {
       },
     }),
     oauth1: createOAuth1Verifier(deps),
+    health: createHealthCheck(deps),
     services: createServiceResolver(deps.store),
     seeds: createSeedApplier({ ...deps, sessions }),
     administration: createAdministration({ ...deps, sessions }),
