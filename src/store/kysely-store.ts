@@ -28,6 +28,7 @@ import {
   type User,
 } from '../core/model.js';
 import type { Database } from './schema.js';
+import { runAfterCommit, warnOfAfterCommitError, type AfterCommitErrorReporter } from './after-commit.js';
 import {
   agentSessionRepository,
   chatRepository,
@@ -78,12 +79,8 @@ export interface KyselyStoreOptions {
    * Told of an after-commit callback that threw (default: a process warning). The transaction has
    * committed regardless, so the error cannot be its caller's.
    */
-  onAfterCommitError?: (error: unknown) => void;
+  onAfterCommitError?: AfterCommitErrorReporter;
 }
-
-const warnOfAfterCommitError = (error: unknown): void => {
-  process.emitWarning(error instanceof Error ? error : String(error), 'AfterCommitWarning');
-};
 
 export class KyselyStore implements Store {
   readonly accounts: AccountRepository;
@@ -139,13 +136,7 @@ export class KyselyStore implements Store {
       .transaction()
       .execute((trx: KyselyTransaction<Database>) => work(new KyselyStore(trx, this.dialect, this.options, callbacks)));
     // Reached only once the commit has succeeded: a rollback (or a failed commit) threw above.
-    for (const callback of callbacks) {
-      try {
-        callback();
-      } catch (error) {
-        (this.options.onAfterCommitError ?? warnOfAfterCommitError)(error);
-      }
-    }
+    runAfterCommit(callbacks, this.options.onAfterCommitError ?? warnOfAfterCommitError);
     return result;
   }
 
