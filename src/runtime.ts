@@ -15,6 +15,7 @@ import { createAesSecretBox } from './security/aes-secret-box.js';
 import { createScryptHasher, type ScryptCost } from './security/scrypt-hasher.js';
 import { createBoundedHasher } from './security/bounded-hasher.js';
 import { createScryptWorker } from './security/scrypt-worker.js';
+import { createCachedStore } from './store/cached-store.js';
 import { openStore } from './store/open-store.js';
 import { createSmtpMailer } from './mail/smtp-mailer.js';
 import { sanitizeAgentHtml } from './security/html-sanitizer.js';
@@ -69,7 +70,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   const mailer = config.smtp === undefined ? undefined : createSmtpMailer(config.smtp);
   const scryptWorker = createScryptWorker();
   const core = createCore({
-    store: opened.store,
+    // Every request looks up its account, caller and agent session: those are kept in memory.
+    store: createCachedStore(opened.store),
     clock,
     random: secureRandom,
     bus: createMemoryEventBus(),

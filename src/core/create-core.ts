@@ -1,11 +1,11 @@
 import { createAdministration } from './accounts/administration.js';
 import { requireAccount } from './accounts/require-account.js';
-import { createCachedStore } from './cached-store.js';
 import { createLogin } from './auth/login.js';
 import { createLoginSessions } from './auth/login-sessions.js';
 import { defaultLoginBudgets, KNOWN_SOURCE_WINDOW_MS, type LoginBudgets } from './auth/login-throttle.js';
 import { createOAuth1Verifier } from './auth/verify-oauth1.js';
 import { createServiceResolver } from './domain/resolve-services.js';
+import { createHealthCheck } from './health/check-health.js';
 import type { Clock, EventBus, Mailer, PasswordHasher, Random, RateLimiter, SecretBox, Store } from './ports.js';
 import { createSeedApplier } from './seed/apply-seed.js';
 import { createAgentChatActions } from './chats/agent-chat-actions.js';
@@ -25,6 +25,10 @@ import { createAgentSessions } from './agents/agent-sessions.js';
 import { createRouter } from './agents/router.js';
 
 export interface CoreDeps {
+  /**
+   * Every request looks up its account, caller and agent session: the wiring hands the core the
+   * store behind its cache (src/store/cached-store.ts), which the core cannot import.
+   */
   store: Store;
   clock: Clock;
   random: Random;
@@ -47,9 +51,7 @@ export interface CoreDeps {
 }
 
 /** The domain core: every use case, wired over the ports it is given. */
-export function createCore(given: CoreDeps) {
-  // Every request looks up its account, caller and agent session: those are kept in memory.
-  const deps: CoreDeps = { ...given, store: createCachedStore(given.store) };
+export function createCore(deps: CoreDeps) {
   const sessions = createLoginSessions(deps);
   const writer = createChatWriter(deps);
   const router = createRouter({ ...deps, writer });
@@ -113,6 +115,7 @@ export function createCore(given: CoreDeps) {
     oauth1: createOAuth1Verifier(deps),
     /** Request budgets per account and caller (platform §6.3), spent by the transports per request. */
     requestBudgets: deps.rateLimiter,
+    health: createHealthCheck(deps),
     services: createServiceResolver(deps.store),
     seeds: createSeedApplier({ ...deps, sessions }),
     administration: createAdministration({ ...deps, sessions }),

@@ -25,6 +25,11 @@ export const ErrorCode = {
   SESSION_INVALID: 'SESSION_INVALID',
   /** Malformed body, query or path value. internalCode 40. */
   VALIDATION: 'VALIDATION',
+  /**
+   * A request body that cannot be read at all: not JSON or XML, malformed XML, a DOCTYPE or entity
+   * declaration, other than one root element, more structure than the server accepts. internalCode 40.
+   */
+  BODY_MALFORMED: 'BODY_MALFORMED',
   /** Body larger than the server accepts. internalCode 40, 413. */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** Revision mismatch, duplicate unique name, still referenced. internalCode 41. */

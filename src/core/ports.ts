@@ -3,7 +3,7 @@
  * every adapter of a port passes that port's contract tests.
  */
 import type { Account, ApiKey, LoginSession, Skill, User } from './model.js';
-import type { AgentSession, Chat, ChatEvent, ChatState, OfflineMessage } from './chats/chat-model.js';
+import type { AgentSession, Chat, ChatEvent, OfflineMessage } from './chats/chat-model.js';
 
 /** Wall-clock time as epoch milliseconds; tests drive a manual clock instead of sleeping. */
 export interface Clock {
@@ -17,8 +17,11 @@ export interface Random {
 
 /** Durable state. Every method is atomic; `transaction` groups several into one. */
 export interface Store {
-  /** Runs `work` in one transaction: all its writes commit together or none do. */
-  transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction: all its writes commit together or none do. Called inside one
+   * (on its `tx`), `work` joins it: its writes and after-commit callbacks are the outer one's.
+   */
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /**
    * Inside a transaction: waits until no other transaction holds this account's routing lock, and
    * holds it until commit, so that two routers or two accepts never interleave (also across nodes).
@@ -50,6 +53,19 @@ export interface Store {
   nonces: NonceRepository;
   idempotencyKeys: IdempotencyKeyRepository;
   knownLoginSources: KnownLoginSourceRepository;
+}
+
+/**
+ * The store inside a transaction. What must follow a commit is registered on it, so that no use
+ * case can announce a change that then rolls back, or forget to announce one that committed.
+ */
+export interface Transaction extends Store {
+  /**
+   * Runs `callback` once the transaction has committed, after the callbacks registered before it;
+   * never when it rolls back. A callback that throws is reported and skipped: the transaction has
+   * committed, so it still succeeds, and the callbacks after it still run.
+   */
+  afterCommit(callback: () => void): void;
 }
 
 /** `ok`, or why writes are refused while the database may still answer reads. */
@@ -135,11 +151,10 @@ export interface ChatRepository {
   ): Promise<void>;
   /** Live chats whose idle or wait due time has come, oldest first. */
   due(now: number, limit: number): Promise<Chat[]>;
-  /** Chats of the account in one state, oldest in the queue first. */
-  listByState(accountId: string, state: ChatState): Promise<Chat[]>;
   /**
-   * The account's waiting chats in queue order (that of `listByState`), with only what routing and
-   * wait estimates look at: read by every routing pass and every availability or wait question.
+   * The account's waiting chats in queue order (by queued time, then start time, then id), with
+   * only what routing and wait estimates look at: read by every routing pass and every
+   * availability or wait question.
    */
   queue(accountId: string): Promise<QueuedChat[]>;
   /** Chats each agent is chatting in now, by user id. */
@@ -153,9 +168,9 @@ export interface ChatRepository {
   /** How many waiting chats ring at this agent now (polled by every agent every few seconds). */
   countRinging(accountId: string, userId: number): Promise<number>;
   /**
-   * The waiting chats ringing at this agent, oldest in the queue first (the order `listByState`
-   * gives, so the first is the one accept takes), with only what an agent's ring shows of them and
-   * whether it is a transfer to this agent.
+   * The waiting chats ringing at this agent, oldest in the queue first (the order of `queue`, so
+   * the first is the one accept takes), with only what an agent's ring shows of them and whether
+   * it is a transfer to this agent.
    */
   listRinging(
     accountId: string,

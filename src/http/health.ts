@@ -1,16 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../core/create-core.js';
 import { UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
+import type { StoreHealth } from '../core/health/check-health.js';
 import { retryAfterSeconds } from './legacy/respond.js';
-import { settlesWithin } from './with-deadline.js';
-
-const PING_TIMEOUT_MS = 2_000;
 
 /** What `GET /health` answers: `status` is `ok` (200) only when this node should take traffic. */
 export interface HealthReport {
   /** `draining` once shutdown has begun; `unavailable` while the store cannot take writes. */
   status: 'ok' | 'draining' | 'unavailable';
-  store: 'ok' | 'unreachable' | 'disk-full';
+  store: StoreHealth;
 }
 
 /**
@@ -26,16 +24,7 @@ export function registerHealthRoute(app: FastifyInstance, core: Core): void {
 }
 
 async function healthOf(app: FastifyInstance, core: Core): Promise<HealthReport> {
-  const store = await storeHealth(core);
+  const store = await core.health.store();
   if (app.closing.isClosing) return { status: 'draining', store };
   return { status: store === 'ok' ? 'ok' : 'unavailable', store };
-}
-
-async function storeHealth(core: Core): Promise<HealthReport['store']> {
-  try {
-    if (!(await settlesWithin(core.deps.store.ping(), PING_TIMEOUT_MS))) return 'unreachable';
-  } catch {
-    return 'unreachable';
-  }
-  return core.deps.store.condition() === 'disk-full' ? 'disk-full' : 'ok';
 }

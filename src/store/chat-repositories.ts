@@ -226,19 +226,6 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         .execute();
       return rows.map(toChat);
     },
-    async listByState(accountId, state) {
-      const rows = await db
-        .selectFrom('chats')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .where('state', '=', state)
-        .orderBy('queued_at')
-        .orderBy('start_time')
-        // Chats queued in the same millisecond: one order for accept and the ring list alike.
-        .orderBy('id')
-        .execute();
-      return rows.map(toChat);
-    },
     async queue(accountId) {
       const rows = await db
         .selectFrom('chats')
@@ -247,6 +234,7 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         .where('state', '=', 'waiting')
         .orderBy('queued_at')
         .orderBy('start_time')
+        // Chats queued in the same millisecond: one order for accept and the ring list alike.
         .orderBy('id')
         .execute();
       return rows.map((row) => ({

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction as KyselyTransaction } from 'kysely';
 import type {
   AccountRepository,
   AgentSessionRepository,
@@ -13,6 +13,7 @@ import type {
   SkillRepository,
   Store,
   StoreCondition,
+  Transaction,
   UserRepository,
 } from '../core/ports.js';
 import {
@@ -27,6 +28,7 @@ import {
   type User,
 } from '../core/model.js';
 import type { Database } from './schema.js';
+import { runAfterCommit, warnOfAfterCommitError, type AfterCommitErrorReporter } from './after-commit.js';
 import {
   agentSessionRepository,
   chatRepository,
@@ -73,6 +75,11 @@ export interface KyselyStoreOptions {
   condition?: () => StoreCondition;
   /** Rows a key sweep deletes per statement (default DEFAULT_SWEEP_BATCH_SIZE). */
   sweepBatchSize?: number;
+  /**
+   * Told of an after-commit callback that threw (default: a process warning). The transaction has
+   * committed regardless, so the error cannot be its caller's.
+   */
+  onAfterCommitError?: AfterCommitErrorReporter;
 }
 
 export class KyselyStore implements Store {
@@ -94,6 +101,8 @@ export class KyselyStore implements Store {
     private readonly dialect: Dialect,
     /** What the store and every transaction's store share. */
     private readonly options: KyselyStoreOptions = {},
+    /** Inside a transaction: what runs once it commits, in order. */
+    private readonly commitCallbacks?: (() => void)[],
   ) {
     const sweepBatchSize = options.sweepBatchSize ?? DEFAULT_SWEEP_BATCH_SIZE;
     this.accounts = accountRepository(db);
@@ -119,12 +128,22 @@ export class KyselyStore implements Store {
     }
   }
 
-  async transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     // Already inside one: join it (SQLite has one connection, so a second would deadlock).
     if (this.db.isTransaction) return work(this);
-    return this.db
+    const callbacks: (() => void)[] = [];
+    const result = await this.db
       .transaction()
-      .execute((trx: Transaction<Database>) => work(new KyselyStore(trx, this.dialect, this.options)));
+      .execute((trx: KyselyTransaction<Database>) => work(new KyselyStore(trx, this.dialect, this.options, callbacks)));
+    // Reached only once the commit has succeeded: a rollback (or a failed commit) threw above.
+    runAfterCommit(callbacks, this.options.onAfterCommitError ?? warnOfAfterCommitError);
+    return result;
+  }
+
+  /** See Transaction.afterCommit; only a transaction's store has one. */
+  afterCommit(callback: () => void): void {
+    if (this.commitCallbacks === undefined) throw new Error('afterCommit needs a transaction');
+    this.commitCallbacks.push(callback);
   }
 
   externalVersion(): number | undefined {

@@ -50,6 +50,8 @@ export interface StoreOptions {
   postgresTimeouts?: PostgresTimeouts;
   /** Rows a sweep of expired keys deletes per statement (default 1,000; tests use fewer). */
   sweepBatchSize?: number;
+  /** See KyselyStoreOptions.onAfterCommitError. */
+  onAfterCommitError?: (error: unknown) => void;
 }
 
 /** Opens the store over SQLite or PostgreSQL; the schema is migrated by `migrate()`. */
@@ -78,6 +80,7 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
       ...(opened.externalVersion === undefined ? {} : { externalVersion: opened.externalVersion }),
       ...(opened.condition === undefined ? {} : { condition: opened.condition }),
       ...(options.sweepBatchSize === undefined ? {} : { sweepBatchSize: options.sweepBatchSize }),
+      ...(options.onAfterCommitError === undefined ? {} : { onAfterCommitError: options.onAfterCommitError }),
     }),
     async migrate() {
       const migrationDb = opened.openMigrationDb?.() ?? db;

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
 import { browserUnavailable, launchBrowser, openContext, screenshot } from '../support/browser.js';
+import { chatsInState } from '../support/chats-in-state.js';
 import { databaseTargets } from '../support/databases.js';
 import { busyAlice, startSdkServer } from '../support/sdk.js';
 
@@ -155,7 +156,7 @@ describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, 
     await agentSurvey.waitFor({ state: 'hidden' });
 
     // What the server stored: the chat ended with both surveys, every line in order.
-    const chats = await fixture.server.store.chats.listByState(accountId, 'ended');
+    const chats = await chatsInState(fixture.server, accountId, 'ended');
     assert.equal(chats.length, 1);
     const chat = chats[0]!;
     assert.equal(chat.agentName, 'Boss');
@@ -295,9 +296,7 @@ describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, 
     assert.deepEqual(await answersShown(agent.page), answered);
     await wrapUp.click();
     await agent.page.getByText('Survey submitted').waitFor();
-    const benChat = (await fixture.server.store.chats.listByState(accountId, 'ended')).find(
-      (chat) => chat.visitorName === 'Ben',
-    );
+    const benChat = (await chatsInState(fixture.server, accountId, 'ended')).find((chat) => chat.visitorName === 'Ben');
     assert.ok(benChat?.agentSurvey !== null && benChat?.agentSurvey !== undefined, "Ben's wrap-up stored");
 
     await agent.page.getByRole('button', { name: 'Sign out' }).click();

@@ -247,12 +247,12 @@ for (const target of await databaseTargets()) {
       const bossHash = (await server.store.users.get(accountId, 2002))?.passwordHash;
       const alice = await server.core.login.login(
         accountId,
-        { username: 'alice', password: 'alice-pass' },
+        { kind: 'password', username: 'alice', password: 'alice-pass' },
         { address: '127.0.0.1' },
       );
       const boss = await server.core.login.login(
         accountId,
-        { username: 'boss', password: 'boss-pass' },
+        { kind: 'password', username: 'boss', password: 'boss-pass' },
         { address: '127.0.0.1' },
       );
       await server.core.sessions.authenticateBearer(accountId, alice.tokens.bearer);
@@ -277,12 +277,16 @@ for (const target of await databaseTargets()) {
       assert.equal(stillBoss.user.loginName, 'boss');
 
       await assert.rejects(
-        server.core.login.login(accountId, { username: 'alice', password: 'alice-pass' }, { address: '127.0.0.1' }),
+        server.core.login.login(
+          accountId,
+          { kind: 'password', username: 'alice', password: 'alice-pass' },
+          { address: '127.0.0.1' },
+        ),
         isChatError(ErrorCode.CREDENTIALS_INVALID),
       );
       const again = await server.core.login.login(
         accountId,
-        { username: 'alice', password: 'alice-new-pass' },
+        { kind: 'password', username: 'alice', password: 'alice-new-pass' },
         { address: '127.0.0.1' },
       );
       assert.equal(again.user.id, 2001);
@@ -293,7 +297,7 @@ for (const target of await databaseTargets()) {
       await applySeed(server.core, seed);
       const alice = await server.core.login.login(
         accountId,
-        { username: 'alice', password: 'alice-pass' },
+        { kind: 'password', username: 'alice', password: 'alice-pass' },
         { address: '127.0.0.1' },
       );
 
@@ -317,7 +321,7 @@ for (const target of await databaseTargets()) {
       await applySeed(server.core, existing.seed);
       const alice = await server.core.login.login(
         existing.accountId,
-        { username: 'alice', password: 'alice-pass' },
+        { kind: 'password', username: 'alice', password: 'alice-pass' },
         { address: '127.0.0.1' },
       );
       const before = await snapshot(server.store, existing.accountId);

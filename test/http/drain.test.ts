@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChatState } from '../../src/core/chats/chat-model.js';
 import { drainAndClose } from '../../src/http/drain.js';
+import { chatsInState } from '../support/chats-in-state.js';
 import { databaseTargets } from '../support/databases.js';
 import { assertDrainRefusal, openRaw, parseResponses } from '../support/raw-socket.js';
 import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
@@ -51,7 +52,7 @@ describe('draining the app', () => {
       assertDrainRefusal(refused, refused.body);
       // Refused before its handler: no chat was started.
       for (const state of Object.values(ChatState)) {
-        assert.deepEqual(await server.store.chats.listByState(account.id, state), [], `no ${state} chat`);
+        assert.deepEqual(await chatsInState(server, account.id, state), [], `no ${state} chat`);
       }
     } finally {
       await server.close();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { agentClient, assertJsonError, visitorClient, type WireEvent } from '../support/chat-clients.js';
+import { chatsInState } from '../support/chats-in-state.js';
 import { databaseTargets } from '../support/databases.js';
 import { parseInput } from '../../src/http/legacy/input.js';
 import { postedEventBody } from '../../src/http/visitor-api/chat-schemas.js';
@@ -105,7 +106,7 @@ for (const target of await databaseTargets()) {
       assert.equal(first.status, 201, first.text);
       const retry = await send(server.baseUrl, 'POST', path, { body: request, headers: { 'Idempotency-Key': key } });
       sameAnswer(first, retry);
-      assert.equal((await server.store.chats.listByState(accountId, 'waiting')).length, 1);
+      assert.equal((await chatsInState(server, accountId, 'waiting')).length, 1);
     });
 
     it('refuses the same key with another line (422 / 41) and stores nothing for it', async () => {

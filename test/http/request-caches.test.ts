@@ -6,7 +6,7 @@ import { send } from '../support/http-client.js';
 import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
 
 // The lookups every request repeats (account, bearer, user, agent session) are kept in memory
-// (src/core/cached-store.ts). Each test warms them with a request, changes what they hold, here or
+// (src/store/cached-store.ts). Each test warms them with a request, changes what they hold, here or
 // through another connection to the same database (what the `parley` CLI is), and expects the very
 // next request to see the change.
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ChatState } from '../../src/core/chats/chat-model.js';
+import { chatsInState } from '../support/chats-in-state.js';
 import { databaseTargets } from '../support/databases.js';
 import { assertGolden } from '../support/golden.js';
 import { send, type HttpResponse } from '../support/http-client.js';
@@ -394,9 +395,9 @@ for (const target of await databaseTargets()) {
           assert.equal(response.status, 400, JSON.stringify(request));
           assert.equal(envelope(response).error.internalCode, 40);
         }
-        const before = (await server.store.chats.listByState(accountId, ChatState.WAITING)).length;
+        const before = (await chatsInState(server, accountId, ChatState.WAITING)).length;
         assert.equal((await post('{"request": {')).status, 400);
-        assert.equal((await server.store.chats.listByState(accountId, ChatState.WAITING)).length, before);
+        assert.equal((await chatsInState(server, accountId, ChatState.WAITING)).length, before);
       });
 
       it('treats a plain POST to a PUT-only resource as the PUT, and an unknown override as 405 / 44', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AgentClient, VisitorClient, type Sleep } from '../../packages/sdk/src/index.js';
+import { chatsInState } from '../support/chats-in-state.js';
 import { databaseTargets } from '../support/databases.js';
 import { describeRequest, hasLine, startSdkServer } from '../support/sdk.js';
 
@@ -64,7 +65,7 @@ describe('the SDK names each change it may retry with an Idempotency-Key', () =>
     assert.equal(more.length, 0);
     assert.match(first ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.equal(retry, first);
-    const waiting = await fixture.server.store.chats.listByState(fixture.accountId, 'waiting');
+    const waiting = await chatsInState(fixture.server, fixture.accountId, 'waiting');
     assert.deepEqual(
       waiting.map((chat) => chat.id),
       [visitor.id],

@@ -135,6 +135,8 @@ const byAccountId = (a: { accountId: string }, b: { accountId: string }): number
 for (const target of await databaseTargets()) {
   describe(`Store contract on ${target.name}`, { skip: target.unavailable }, () => {
     let store: Store;
+    /** What after-commit callbacks threw, as the store reported it. */
+    const afterCommitErrors: unknown[] = [];
     let location: DatabaseLocation;
     let drop: () => Promise<void> = async () => undefined;
 
@@ -142,7 +144,7 @@ for (const target of await databaseTargets()) {
       const database = await target.create();
       location = database.location;
       drop = database.drop;
-      const opened = openStore(location);
+      const opened = openStore(location, { onAfterCommitError: (error) => afterCommitErrors.push(error) });
       await opened.migrate();
       store = opened.store;
     });
@@ -586,6 +588,80 @@ for (const target of await databaseTargets()) {
         );
         assert.equal(await store.accounts.get(accountId), undefined);
         assert.equal(await store.skills.get(accountId, 1), undefined);
+      });
+
+      it('runs after-commit callbacks once the writes are committed, in the order registered', async () => {
+        const accountId = freshAccountId();
+        const log: string[] = [];
+        let seenAtCallback: Promise<Account | undefined> | undefined;
+        const result = await store.transaction(async (tx) => {
+          await tx.accounts.save(anAccount(accountId));
+          tx.afterCommit(() => {
+            log.push('first');
+            // Read outside the transaction: only a committed write is there to be found.
+            seenAtCallback = store.accounts.get(accountId);
+          });
+          tx.afterCommit(() => log.push('second'));
+          await tx.skills.save(aSkill(accountId, 1));
+          assert.equal(log.length, 0, 'nothing runs before the commit');
+          return 'done';
+        });
+        assert.equal(result, 'done');
+        assert.deepEqual(log, ['first', 'second']);
+        assert.deepEqual(await seenAtCallback, anAccount(accountId));
+      });
+
+      it('runs no after-commit callback of a transaction that rolls back, nested ones included', async () => {
+        const accountId = freshAccountId();
+        const log: string[] = [];
+        const failure = new Error('work failed');
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.accounts.save(anAccount(accountId));
+            tx.afterCommit(() => log.push('outer'));
+            await tx.transaction(async (nested) => {
+              nested.afterCommit(() => log.push('nested'));
+            });
+            throw failure;
+          }),
+          (error) => error === failure,
+        );
+        assert.deepEqual(log, []);
+        assert.equal(await store.accounts.get(accountId), undefined);
+      });
+
+      it("runs a nested transaction's after-commit callbacks when the outer one commits", async () => {
+        const accountId = freshAccountId();
+        const log: string[] = [];
+        await store.transaction(async (tx) => {
+          tx.afterCommit(() => log.push('outer, first'));
+          await tx.transaction(async (nested) => {
+            await nested.accounts.save(anAccount(accountId));
+            nested.afterCommit(() => log.push('nested'));
+          });
+          assert.equal(log.length, 0, 'the nested transaction does not commit on its own');
+          tx.afterCommit(() => log.push('outer, last'));
+        });
+        assert.deepEqual(log, ['outer, first', 'nested', 'outer, last']);
+      });
+
+      it('keeps a committed transaction committed when an after-commit callback throws, and runs the rest', async () => {
+        const accountId = freshAccountId();
+        const thrown = new Error('subscriber failed');
+        const log: string[] = [];
+        afterCommitErrors.length = 0;
+        const result = await store.transaction(async (tx) => {
+          await tx.accounts.save(anAccount(accountId));
+          tx.afterCommit(() => {
+            throw thrown;
+          });
+          tx.afterCommit(() => log.push('after the failure'));
+          return 'committed';
+        });
+        assert.equal(result, 'committed');
+        assert.deepEqual(log, ['after the failure']);
+        assert.deepEqual(afterCommitErrors, [thrown]);
+        assert.deepEqual(await store.accounts.get(accountId), anAccount(accountId));
       });
     });
 

@@ -9,6 +9,7 @@ import { secureRandom } from '../../src/runtime.js';
 import { createAesSecretBox } from '../../src/security/aes-secret-box.js';
 import { sanitizeAgentHtml } from '../../src/security/html-sanitizer.js';
 import { createScryptHasher } from '../../src/security/scrypt-hasher.js';
+import { createCachedStore } from '../../src/store/cached-store.js';
 
 /** Cheap scrypt for tests: the production cost would make every login take ~100 ms. */
 export const TEST_SCRYPT_COST = { N: 1024, r: 8, p: 1 };
@@ -28,7 +29,7 @@ export interface TestCoreOptions {
 /** The core over `store` as the server wires it, with in-memory bus and limiters, a cheap hasher and `clock`. */
 export function createTestCore(store: Store, clock: ManualClock, options: TestCoreOptions = {}): Core {
   return createCore({
-    store,
+    store: createCachedStore(store),
     clock,
     random: secureRandom,
     bus: createMemoryEventBus(),

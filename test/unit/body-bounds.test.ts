@@ -5,14 +5,14 @@ import {
   assertJsonWithinBounds,
   assertXmlWithinBounds,
 } from '../../src/http/legacy/body-bounds.js';
-import { LegacyBodyError } from '../../src/http/legacy/xml-codec.js';
+import { isBodyMalformed } from '../support/body-errors.js';
 
 const small = { maxNodes: 5, maxDepth: 3 };
 
 describe('XML bounds', () => {
   it('counts elements and attributes, and refuses one more than the limit', () => {
     assert.doesNotThrow(() => assertXmlWithinBounds('<a x="1"><b/><c y="2"/></a>', small));
-    assert.throws(() => assertXmlWithinBounds('<a x="1"><b/><c y="2"/><d/></a>', small), LegacyBodyError);
+    assert.throws(() => assertXmlWithinBounds('<a x="1"><b/><c y="2"/><d/></a>', small), isBodyMalformed);
   });
 
   it('measures depth by open elements, not by self-closing or closed ones', () => {

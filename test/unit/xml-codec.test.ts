@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { LegacyBodyError, parseXml, renderXml } from '../../src/http/legacy/xml-codec.js';
+import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { parseXml, renderXml } from '../../src/http/legacy/xml-codec.js';
+import { isBodyMalformed } from '../support/body-errors.js';
 
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>';
 
@@ -230,7 +232,7 @@ describe('parseXml', () => {
       '<1a/>',
       '<!-- only a comment -->',
     ]) {
-      assert.throws(() => parseXml(text), LegacyBodyError, `accepted ${JSON.stringify(text)}`);
+      assert.throws(() => parseXml(text), isBodyMalformed, `accepted ${JSON.stringify(text)}`);
     }
   });
 
@@ -239,30 +241,30 @@ describe('parseXml', () => {
       '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><lolz>&lol2;</lolz>';
     const external = '<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>';
     for (const text of [billionLaughs, external, '<!DOCTYPE a><a/>', '<!doctype a><a/>', '<a><!ENTITY x "y"></a>']) {
-      assert.throws(() => parseXml(text), LegacyBodyError, `accepted ${JSON.stringify(text)}`);
+      assert.throws(() => parseXml(text), isBodyMalformed, `accepted ${JSON.stringify(text)}`);
     }
   });
 
   it('refuses more than one root element', () => {
     for (const text of ['<a/><b/>', '<a/><a/>', '<a>1</a><b>2</b>', '<a>1</a><a>2</a>']) {
-      assert.throws(() => parseXml(text), LegacyBodyError, `accepted ${JSON.stringify(text)}`);
+      assert.throws(() => parseXml(text), isBodyMalformed, `accepted ${JSON.stringify(text)}`);
     }
   });
 
   it('refuses names that would pollute prototypes and absurd nesting', () => {
-    assert.throws(() => parseXml('<__proto__><x>1</x></__proto__>'), LegacyBodyError);
-    assert.throws(() => parseXml('<a><constructor>1</constructor></a>'), LegacyBodyError);
-    assert.throws(() => parseXml(`${'<a>'.repeat(500)}${'</a>'.repeat(500)}`), LegacyBodyError);
+    assert.throws(() => parseXml('<__proto__><x>1</x></__proto__>'), isBodyMalformed);
+    assert.throws(() => parseXml('<a><constructor>1</constructor></a>'), isBodyMalformed);
+    assert.throws(() => parseXml(`${'<a>'.repeat(500)}${'</a>'.repeat(500)}`), isBodyMalformed);
   });
 
-  it('reports LegacyBodyError as an Error with its own name', () => {
+  it("reports a body it will not read as the catalogue's BODY_MALFORMED error", () => {
     try {
       parseXml('<a>');
       assert.fail('parsed an unclosed element');
     } catch (caught) {
-      assert.ok(caught instanceof LegacyBodyError);
+      assert.ok(caught instanceof ChatError);
       assert.ok(caught instanceof Error);
-      assert.equal(caught.name, 'LegacyBodyError');
+      assert.equal(caught.code, ErrorCode.BODY_MALFORMED);
     }
   });
 });

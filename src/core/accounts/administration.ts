@@ -91,15 +91,14 @@ export function createAdministration({ store, clock, hasher, sessions }: Adminis
     /** Disables a user and ends its login sessions at once (platform §4.7). */
     async disableUser(accountId: string, loginName: string): Promise<User> {
       await requireAccount(store, accountId);
-      const { user, ended } = await store.transaction(async (tx) => {
+      return store.transaction(async (tx) => {
         const found = await tx.users.findByLoginName(accountId, loginName);
         if (found === undefined) throw new ChatError(ErrorCode.NOT_FOUND, `no user "${loginName}"`);
         const disabled = { ...found, enabled: false, updatedAt: clock.now() };
         await tx.users.save(disabled);
-        return { user: disabled, ended: await sessions.endAllForUser(accountId, found.id, tx) };
+        await sessions.endAllForUser(accountId, found.id, tx);
+        return disabled;
       });
-      sessions.announceUserDisabled(ended);
-      return user;
     },
 
     async listSkills(accountId: string): Promise<Skill[]> {

@@ -1,6 +1,6 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { Account, User } from '../model.js';
-import type { Clock, EventBus, Random, Store } from '../ports.js';
+import type { Clock, EventBus, Random, Store, Transaction } from '../ports.js';
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
 import { requireAccount } from '../accounts/require-account.js';
 import { endedChat, requeuedChat, stateEvent, systemLine, unrungChat } from '../chats/chat-events.js';
@@ -65,9 +65,9 @@ export function createAgentSessions(deps: {
     }
   }
 
-  /** Withdraws the rings at an agent, except those `keep` keeps; returns the changes to announce. */
+  /** Withdraws the rings at an agent, except those `keep` keeps; returns the changes made. */
   async function withdrawRings(
-    tx: Store,
+    tx: Transaction,
     accountId: string,
     userId: number,
     keep: (chat: Pick<Chat, 'targetUserId'>) => boolean = () => false,
@@ -125,7 +125,6 @@ export function createAgentSessions(deps: {
       if (sameAgent === undefined) results.push(...(await withdrawRings(tx, accountId, session.userId)));
       return results;
     });
-    for (const change of changed) writer.announce(change);
     if (changed.length > 0) await router.route(accountId);
   }
 
@@ -232,7 +231,7 @@ export function createAgentSessions(deps: {
      */
     async setAvailability(session: AgentSession, availability: Availability): Promise<AgentSession> {
       const now = clock.now();
-      const { updated, released } = await store.transaction(async (tx) => {
+      const updated = await store.transaction(async (tx) => {
         await tx.lockAccount(session.accountId);
         // Read again under the lock: a ring timeout may have set the agent Away meanwhile.
         const current = await tx.agentSessions.get(session.accountId, session.id);
@@ -243,16 +242,16 @@ export function createAgentSessions(deps: {
           (s) => s.userId === session.userId,
         );
         const overall = effectiveAvailability(sessions);
-        if (overall === Availability.ONLINE) return { updated: saved, released: [] };
-        const released = await withdrawRings(
-          tx,
-          session.accountId,
-          session.userId,
-          (chat) => overall === Availability.OCCUPIED && chat.targetUserId === session.userId,
-        );
-        return { updated: saved, released };
+        if (overall !== Availability.ONLINE) {
+          await withdrawRings(
+            tx,
+            session.accountId,
+            session.userId,
+            (chat) => overall === Availability.OCCUPIED && chat.targetUserId === session.userId,
+          );
+        }
+        return saved;
       });
-      for (const change of released) writer.announce(change);
       bus.publish({
         type: 'agent.availability',
         accountId: updated.accountId,

@@ -3,7 +3,7 @@ import type { User } from '../model.js';
 import type { Clock, EventBus, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
 import { acceptedChange, systemLine, unrungChat } from '../chats/chat-events.js';
-import { Availability, ChatState, type AgentSession, type Chat, type CommittedChange } from '../chats/chat-model.js';
+import { Availability, ChatState, type AgentSession, type Chat } from '../chats/chat-model.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
 
 /** An agent's availability across its live sessions: Online beats Occupied beats Away. */
@@ -82,13 +82,13 @@ export function createRouter({
   const again = new Set<string>();
 
   async function pass(accountId: string): Promise<void> {
-    const changed = await store.transaction(async (tx) => {
+    await store.transaction(async (tx) => {
       await tx.lockAccount(accountId);
       const account = await tx.accounts.get(accountId);
-      if (account === undefined) return [];
+      if (account === undefined) return;
       const waiting = await tx.chats.queue(accountId);
       const unrouted = waiting.filter((chat) => chat.ringingUserId === null);
-      if (unrouted.length === 0) return [];
+      if (unrouted.length === 0) return;
       const sessions = await tx.agentSessions.listLive(accountId);
       const users = await tx.users.list(accountId);
       const active = await tx.chats.activeCountByAgent(accountId);
@@ -105,7 +105,6 @@ export function createRouter({
         loads.set(user.id, { user, availability, active: active.get(user.id) ?? 0, ringing });
       }
       const now = clock.now();
-      const rung: CommittedChange[] = [];
       for (const chat of unrouted) {
         const candidates = [...loads.values()].filter((agent) => {
           if (!hasRoom(agent)) return false;
@@ -123,15 +122,12 @@ export function createRouter({
         if (chosen === undefined) continue;
         chosen.ringing += 1;
         const ringDueAt = now + account.settings.ringTimeoutSeconds * 1000;
-        const result = await writer.changeWithin(tx, accountId, chat.id, (current) => ({
+        await writer.changeWithin(tx, accountId, chat.id, (current) => ({
           chat: { ...current, ringingUserId: chosen.user.id, ringDueAt },
           events: [],
         }));
-        rung.push(result);
       }
-      return rung;
     });
-    for (const change of changed) writer.announce(change);
   }
 
   /** Routes the account's waiting chats; concurrent calls coalesce into one more pass. */
@@ -190,7 +186,6 @@ export function createRouter({
           acceptedChange(account, chat, { id: agent.id, name }, session.id, now),
         );
       });
-      writer.announce(accepted);
       return accepted.chat;
     },
 
@@ -238,7 +233,6 @@ export function createRouter({
           })
           .catch(() => undefined);
         if (result !== undefined && result.events.length > 0) {
-          writer.announce(result);
           for (const away of madeAway) {
             bus.publish({
               type: 'agent.availability',

@@ -1,6 +1,6 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import { AuthMethod, type Account, type LoginSession, type User } from '../model.js';
-import type { Clock, EventBus, Random, Store } from '../ports.js';
+import type { Clock, EventBus, Random, Store, Transaction } from '../ports.js';
 import { digest, digestsEqual, randomHex, randomUint63, randomUrlSafe } from '../tokens.js';
 import { requireAccount } from '../accounts/require-account.js';
 
@@ -111,16 +111,16 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
         lastRefreshAt: now,
         expiresAt: now + account.settings.loginSessionTtlMs,
       };
-      const evicted = await store.transaction(async (tx) => {
+      await store.transaction(async (tx) => {
         await tx.loginSessions.create(session);
         const all = await tx.loginSessions.listForUser(account.id, user.id);
         const excess = all.slice(0, Math.max(0, all.length - account.settings.maxLoginSessionsPerUser));
-        for (const old of excess) await tx.loginSessions.delete(old.id);
+        for (const old of excess) {
+          await tx.loginSessions.delete(old.id);
+          tx.afterCommit(() => announceEnded(old, 'evicted'));
+        }
         await alsoInTransaction?.(tx);
-        return excess;
       });
-      // Publish after commit (docs/ARCHITECTURE.md): subscribers must never see a session that rolled back.
-      for (const old of evicted) announceEnded(old, 'evicted');
       return { account, user, session, tokens };
     },
 
@@ -163,16 +163,17 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
       return { account, user, session };
     },
 
-    /** Ends every session of a user (disabled, deleted or password changed: platform §4.7). */
-    async endAllForUser(accountId: string, userId: number, tx: Store = store): Promise<LoginSession[]> {
+    /**
+     * Ends every session of a user (disabled, deleted or password changed: platform §4.7) in the
+     * caller's transaction; each end is announced once it commits.
+     */
+    async endAllForUser(accountId: string, userId: number, tx: Transaction): Promise<LoginSession[]> {
       const sessions = await tx.loginSessions.listForUser(accountId, userId);
-      for (const session of sessions) await tx.loginSessions.delete(session.id);
+      for (const session of sessions) {
+        await tx.loginSessions.delete(session.id);
+        tx.afterCommit(() => announceEnded(session, 'user-disabled'));
+      }
       return sessions;
-    },
-
-    /** Announces sessions ended inside a caller's transaction, once it has committed. */
-    announceUserDisabled(sessions: LoginSession[]): void {
-      for (const session of sessions) announceEnded(session, 'user-disabled');
     },
 
     /** Deletes expired sessions and announces each; the server runs it periodically. */

@@ -3,7 +3,6 @@ import { AuthMethod, Permission, type Account, type User } from '../model.js';
 import type { Clock, PasswordHasher, RateLimiter, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
 import type { LoginSessions, StartedLogin } from './login-sessions.js';
-import { isRecord } from '../guards.js';
 import {
   createLoginThrottle,
   KNOWN_SOURCE_WINDOW_MS,
@@ -32,18 +31,26 @@ export interface LoginClient {
   address: string;
 }
 
-const nonEmptyString = (body: Record<string, unknown>, field: string): string => {
-  const value = body[field];
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new ChatError(ErrorCode.VALIDATION, `Missing or empty field: ${field}`, { field });
-  }
-  return value;
-};
+/** What a login is given (platform §4.1–4.3): which login the body asked for, and its credentials. */
+export type LoginInput =
+  | { kind: 'password'; username: string; password: string }
+  /** A SAML assertion (L3). */
+  | { kind: 'saml' }
+  | {
+      kind: 'api-key';
+      username: string;
+      appKey: string;
+      secret: string;
+      accessToken: string;
+      accessTokenSecret: string;
+    };
 
-/**
- * User Login (L1) and Application Login (L2), platform §4.1–4.3. The body decides which, as
- * node-agent-sdk does: username + password → user login; assertion → SAML; otherwise API key.
- */
+/** A session started, and the server's time then (the login object tells the client both). */
+export interface LoggedIn extends StartedLogin {
+  now: number;
+}
+
+/** User Login (L1) and Application Login (L2), platform §4.1–4.3. */
 export function createLogin({ store, clock, hasher, sessions, loginLimiter, loginBudgets }: LoginDeps) {
   // A hash of a value nobody knows, verified when the user or key is unknown so that the time an
   // answer takes does not tell which part of the credentials was wrong. A refused hash (the hasher's
@@ -134,14 +141,9 @@ export function createLogin({ store, clock, hasher, sessions, loginLimiter, logi
 
   async function applicationLogin(
     account: Account,
-    body: Record<string, unknown>,
+    { username, appKey, secret, accessToken, accessTokenSecret }: Extract<LoginInput, { kind: 'api-key' }>,
     client: LoginClient,
   ): Promise<StartedLogin> {
-    const username = nonEmptyString(body, 'username');
-    const appKey = nonEmptyString(body, 'appKey');
-    const secret = nonEmptyString(body, 'secret');
-    const accessToken = nonEmptyString(body, 'accessToken');
-    const accessTokenSecret = nonEmptyString(body, 'accessTokenSecret');
     const key = await throttled(account, username, client, async (failed) => {
       const found = await store.apiKeys.get(account.id, appKey);
       // Both hashes are always checked, so a wrong first value costs the same as a wrong second.
@@ -164,23 +166,36 @@ export function createLogin({ store, clock, hasher, sessions, loginLimiter, logi
     return startSession(account, user, AuthMethod.API_KEY, client);
   }
 
+  /** The session `input` starts, if its credentials are right. */
+  async function start(account: Account, input: LoginInput, client: LoginClient): Promise<StartedLogin> {
+    switch (input.kind) {
+      case 'password':
+        return passwordLogin(account, input.username, input.password, client);
+      case 'saml':
+        // SAML login (L3) is optional and not configured in this deployment (platform §4.3).
+        throw notAllowed('SAML login is not configured for this account');
+      case 'api-key':
+        return applicationLogin(account, input, client);
+    }
+  }
+
   return {
+    /**
+     * Refuses an account id that is malformed (400 / 40) or unknown (401 / 6). The Login Service
+     * checks the account before it reads the body, so a bad body on an unknown account answers 401.
+     */
+    async checkAccount(accountId: string): Promise<void> {
+      await requireAccount(store, accountId);
+    },
+
     /**
      * Logs in from `client`; failed attempts are throttled per user and address, per address, and
      * per user name (where a source the user logged in from lately is exempt).
      */
-    async login(accountId: string, body: unknown, client: LoginClient): Promise<StartedLogin> {
+    async login(accountId: string, input: LoginInput, client: LoginClient): Promise<LoggedIn> {
       const account = await requireAccount(store, accountId);
-      if (!isRecord(body))
-        throw new ChatError(ErrorCode.VALIDATION, 'The body must be a JSON object', { field: 'body' });
-      if (body.username !== undefined && body.password !== undefined) {
-        return passwordLogin(account, nonEmptyString(body, 'username'), nonEmptyString(body, 'password'), client);
-      }
-      if (body.assertion !== undefined) {
-        // SAML login (L3) is optional and not configured in this deployment (platform §4.3).
-        throw notAllowed('SAML login is not configured for this account');
-      }
-      return applicationLogin(account, body, client);
+      const started = await start(account, input, client);
+      return { ...started, now: clock.now() };
     },
   };
 }

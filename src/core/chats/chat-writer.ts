@@ -1,6 +1,6 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import { recordAnswer, recordedAnswer, type KeyedRequest } from '../idempotency.js';
-import type { Clock, EventBus, Store } from '../ports.js';
+import type { Clock, EventBus, Store, Transaction } from '../ports.js';
 import { isGone, numberEvents } from './chat-events.js';
 import type { Chat, CommittedChange, NewChatEvent } from './chat-model.js';
 
@@ -21,8 +21,8 @@ export interface ChangeAnswer<R> {
 
 /**
  * The one way chats change: read under a lock, apply, append events with consecutive ids, save,
- * commit, then announce (publish after commit). Two writers of one chat never interleave, so event
- * ids have no gaps and no duplicates.
+ * and announce once the transaction commits (its after-commit hook; never on rollback). Two writers
+ * of one chat never interleave, so event ids have no gaps and no duplicates.
  */
 export function createChatWriter({ store, clock, bus }: { store: Store; clock: Clock; bus: EventBus }) {
   const notFound = () => new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
@@ -34,34 +34,42 @@ export function createChatWriter({ store, clock, bus }: { store: Store; clock: C
     return current;
   }
 
-  async function applyTo(tx: Store, current: Chat, now: number, apply: ApplyChange): Promise<CommittedChange> {
+  /** Publishes the change once `tx` commits: the chat as it is then and the events it appended. */
+  function announceOnCommit(tx: Transaction, change: CommittedChange): void {
+    tx.afterCommit(() => bus.publish({ type: 'chat.changed', chat: change.chat, events: change.events }));
+  }
+
+  async function applyTo(tx: Transaction, current: Chat, now: number, apply: ApplyChange): Promise<CommittedChange> {
     const change = await apply(current, now, tx);
     const numbered = numberEvents(change.chat, change.events);
     await tx.chats.appendEvents(current.accountId, current.id, numbered.events);
     await tx.chats.save(numbered.chat);
+    // A change that handed the chat back as it was, with no events, has nothing to tell anyone.
+    if (change.chat !== current || change.events.length > 0) announceOnCommit(tx, numbered);
     return numbered;
   }
 
-  /** Applies a change inside the caller's transaction; the caller announces after its commit. */
-  async function changeWithin(tx: Store, accountId: string, chatId: string, apply: ApplyChange) {
+  /** Applies a change inside the caller's transaction; it is announced once that commits. */
+  async function changeWithin(tx: Transaction, accountId: string, chatId: string, apply: ApplyChange) {
     const now = clock.now();
     return applyTo(tx, await locked(tx, accountId, chatId, now), now, apply);
   }
 
-  /** Publishes a committed change: the chat as it is now and the events the change appended. */
-  function announce(change: CommittedChange): void {
-    bus.publish({ type: 'chat.changed', chat: change.chat, events: change.events });
+  /** Stores a new chat with its first events (ids from 0) in the caller's transaction; announced on commit. */
+  async function createWithin(tx: Transaction, chat: Chat, events: NewChatEvent[]): Promise<CommittedChange> {
+    const numbered = numberEvents(chat, events);
+    await tx.chats.create(numbered.chat, numbered.events);
+    announceOnCommit(tx, numbered);
+    return numbered;
   }
 
-  async function change(accountId: string, chatId: string, apply: ApplyChange): Promise<CommittedChange> {
-    const result = await store.transaction((tx) => changeWithin(tx, accountId, chatId, apply));
-    announce(result);
-    return result;
+  function change(accountId: string, chatId: string, apply: ApplyChange): Promise<CommittedChange> {
+    return store.transaction((tx) => changeWithin(tx, accountId, chatId, apply));
   }
 
   return {
     changeWithin,
-    announce,
+    createWithin,
     change,
 
     /**
@@ -78,18 +86,15 @@ export function createChatWriter({ store, clock, bus }: { store: Store; clock: C
       answer: ChangeAnswer<R>,
     ): Promise<R> {
       if (request === undefined) return answer.of(await change(accountId, chatId, apply));
-      const outcome = await store.transaction(async (tx) => {
+      return store.transaction(async (tx) => {
         const now = clock.now();
         const current = await locked(tx, accountId, chatId, now);
         const recorded = await recordedAnswer(tx, request, now);
-        if (recorded !== undefined) return { result: answer.decode(recorded), committed: undefined };
-        const committed = await applyTo(tx, current, now, apply);
-        const result = answer.of(committed);
+        if (recorded !== undefined) return answer.decode(recorded);
+        const result = answer.of(await applyTo(tx, current, now, apply));
         await recordAnswer(tx, request, answer.encode(result), now);
-        return { result, committed };
+        return result;
       });
-      if (outcome.committed !== undefined) announce(outcome.committed);
-      return outcome.result;
     },
   };
 }

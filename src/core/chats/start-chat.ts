@@ -5,7 +5,7 @@ import { requireAccount } from '../accounts/require-account.js';
 import { checkAnswers, normalizeSurvey, type SurveySubmission } from '../surveys/surveys.js';
 import type { Capacity } from './capacity.js';
 import { newChatId, newRtSessionId, newVisitorId } from './chat-ids.js';
-import { numberEvents, preChatEcho, stateEvent, systemLine, endedChat } from './chat-events.js';
+import { preChatEcho, stateEvent, systemLine, endedChat } from './chat-events.js';
 import { ChatState, type Chat, type NewChatEvent, type SurveyAnswers } from './chat-model.js';
 import type { ChatRequest } from './chat-request.js';
 import { keyedRequest, onceMore, recordAnswer, recordedAnswer, type KeyedRequest } from '../idempotency.js';
@@ -157,14 +157,13 @@ export function createStartChat(deps: {
         stored = endedChat(chat, account, now);
       }
     }
-    const numbered = numberEvents(stored, events);
     // The chat, its first events and the key's answer commit together, or none of them does.
-    await store.transaction(async (tx) => {
-      await tx.chats.create(numbered.chat, numbered.events);
-      if (keyed !== undefined) await recordAnswer(tx, keyed, numbered.chat.id, now);
+    const created = await store.transaction(async (tx) => {
+      const change = await writer.createWithin(tx, stored, events);
+      if (keyed !== undefined) await recordAnswer(tx, keyed, change.chat.id, now);
+      return change;
     });
-    writer.announce(numbered);
-    if (numbered.chat.state === ChatState.WAITING) await route(account.id);
-    return numbered.chat;
+    if (created.chat.state === ChatState.WAITING) await route(account.id);
+    return created.chat;
   }
 }

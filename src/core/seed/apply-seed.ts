@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ChatError, ErrorCode } from '../errors.js';
-import {
-  defaultAccountSettings,
-  type Account,
-  type ApiKey,
-  type LoginSession,
-  type Skill,
-  type User,
-} from '../model.js';
-import type { Clock, PasswordHasher, SecretBox, Store } from '../ports.js';
+import { defaultAccountSettings, type Account, type ApiKey, type Skill, type User } from '../model.js';
+import type { Clock, PasswordHasher, SecretBox, Store, Transaction } from '../ports.js';
 import type { LoginSessions } from '../auth/login-sessions.js';
 import type { Seed, SeedAccount, SeedUser } from './seed-schema.js';
 
@@ -39,7 +32,7 @@ async function rehashIfChanged(hasher: PasswordHasher, plain: string, current: s
  * All accounts commit together or not at all.
  */
 export function createSeedApplier({ store, clock, hasher, secrets, sessions }: SeedDeps) {
-  async function applyAccount(tx: Store, seed: SeedAccount): Promise<{ summary: SeedSummary; ended: LoginSession[] }> {
+  async function applyAccount(tx: Transaction, seed: SeedAccount): Promise<SeedSummary> {
     const now = clock.now();
     const existing = await tx.accounts.get(seed.id);
     const account: Account = {
@@ -76,28 +69,22 @@ export function createSeedApplier({ store, clock, hasher, secrets, sessions }: S
       skillIdByName.set(entry.name.toLowerCase(), skill.id);
     }
 
-    const ended: LoginSession[] = [];
-    for (const entry of seed.users) {
-      ended.push(...(await applyUser(tx, account, entry, skillIdByName, now)));
-    }
+    for (const entry of seed.users) await applyUser(tx, account, entry, skillIdByName, now);
     return {
-      summary: {
-        accountId: seed.id,
-        created: existing === undefined,
-        skills: seed.skills.length,
-        users: seed.users.length,
-      },
-      ended,
+      accountId: seed.id,
+      created: existing === undefined,
+      skills: seed.skills.length,
+      users: seed.users.length,
     };
   }
 
   async function applyUser(
-    tx: Store,
+    tx: Transaction,
     account: Account,
     entry: SeedUser,
     skillIdByName: Map<string, number>,
     now: number,
-  ): Promise<LoginSession[]> {
+  ): Promise<void> {
     const byLogin = await tx.users.findByLoginName(account.id, entry.loginName);
     const byId = entry.id === undefined ? undefined : await tx.users.get(account.id, entry.id);
     if (byLogin !== undefined && entry.id !== undefined && byLogin.id !== entry.id) {
@@ -164,18 +151,16 @@ export function createSeedApplier({ store, clock, hasher, secrets, sessions }: S
 
     // A changed password or a disabled user ends the user's login sessions (platform §4.7).
     const mustEnd = existing !== undefined && (password.changed || (existing.enabled && !user.enabled));
-    return mustEnd ? sessions.endAllForUser(account.id, user.id, tx) : [];
+    if (mustEnd) await sessions.endAllForUser(account.id, user.id, tx);
   }
 
   return {
     async apply(seed: Seed): Promise<SeedSummary[]> {
-      const results = await store.transaction(async (tx) => {
+      return store.transaction(async (tx) => {
         const out = [];
         for (const account of seed.accounts) out.push(await applyAccount(tx, account));
         return out;
       });
-      sessions.announceUserDisabled(results.flatMap((result) => result.ended));
-      return results.map((result) => result.summary);
     },
   };
 }

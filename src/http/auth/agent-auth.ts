@@ -1,8 +1,10 @@
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { AuthenticatedSession } from '../../core/auth/login-sessions.js';
 import type { Core } from '../../core/create-core.js';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { ApiKey } from '../../core/model.js';
+import { parseInput } from '../legacy/input.js';
 import { pathParam } from '../legacy/respond.js';
 import { publicScheme, signedAuthority, type PublicOriginConfig } from '../public-origin.js';
 
@@ -22,14 +24,20 @@ function rawQueryPairs(request: FastifyRequest): [string, string][] {
   return queryAt === -1 ? [] : [...new URLSearchParams(url.slice(queryAt + 1))];
 }
 
+/** A form body's fields (the legacy layer parsed it flat); a body of another shape has none to sign. */
+const formFields = z
+  .record(z.string(), z.unknown())
+  .transform((fields) =>
+    Object.entries(fields).flatMap(([name, value]) =>
+      typeof value === 'string' ? [[name, value] as [string, string]] : [],
+    ),
+  )
+  .catch([]);
+
 function formPairs(request: FastifyRequest): [string, string][] {
   const type = request.headers['content-type'] ?? '';
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) return [];
-  const body: unknown = request.body;
-  if (typeof body !== 'object' || body === null) return [];
-  return Object.entries(body).flatMap(([name, value]) =>
-    typeof value === 'string' ? [[name, value] as [string, string]] : [],
-  );
+  return parseInput(formFields, request.body);
 }
 
 /**

@@ -2,17 +2,12 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isChatError, UNAVAILABLE_RETRY_AFTER_MS, type ChatError } from '../../core/errors.js';
 import { mappingFor } from './error-table.js';
 import { retryAfterSeconds, sendError, sendLegacy } from './respond.js';
-import { LegacyBodyError } from './xml-codec.js';
 
 /**
  * The error handler of every API (and of paths outside them): a core error as the request's API
  * maps it (error-table.ts), a framework error as the envelope with its 4xx, anything else 500.
  */
-export async function answerError(
-  error: FastifyError | ChatError | LegacyBodyError,
-  request: FastifyRequest,
-  reply: FastifyReply,
-) {
+export async function answerError(error: FastifyError | ChatError, request: FastifyRequest, reply: FastifyReply) {
   if (isChatError(error)) {
     const mapping = mappingFor(error.code, request.legacy.api);
     if (mapping.kind === 'document') return sendLegacy(reply, mapping.status, mapping.document(error.message));
@@ -31,7 +26,6 @@ export async function answerError(
     if (retryAfterMs !== undefined) reply.header('Retry-After', retryAfterSeconds(retryAfterMs));
     return sendError(reply, mapping.status, mapping.internalCode, error.message);
   }
-  if (error instanceof LegacyBodyError) return sendError(reply, 400, 40, error.message);
   const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
   if (status === 413) return sendError(reply, 413, 40, 'The request body is too large');
   if (status >= 400 && status < 500) return sendError(reply, status, 40, 'The request is malformed');

@@ -1,4 +1,4 @@
-import { LegacyBodyError } from './xml-codec.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
 
 /**
  * How much structure a request body may carry before it is parsed (docs/adr/0007-bounded-edge.md).
@@ -42,9 +42,12 @@ const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 
 const tooMany = (what: string, bounds: BodyBounds) =>
-  new LegacyBodyError(`The request body has more than ${bounds.maxNodes} ${what} (the limit)`);
+  new ChatError(ErrorCode.BODY_MALFORMED, `The request body has more than ${bounds.maxNodes} ${what} (the limit)`);
 const tooDeep = (what: string, bounds: BodyBounds) =>
-  new LegacyBodyError(`The request body nests ${what} deeper than ${bounds.maxDepth} levels (the limit)`);
+  new ChatError(
+    ErrorCode.BODY_MALFORMED,
+    `The request body nests ${what} deeper than ${bounds.maxDepth} levels (the limit)`,
+  );
 
 /**
  * Refuses JSON with more than `maxNodes` values or nested deeper than `maxDepth`, in one pass

@@ -1,5 +1,6 @@
 import { assertFormWithinBounds, assertJsonWithinBounds, assertXmlWithinBounds } from './body-bounds.js';
-import { LegacyBodyError, parseXml } from './xml-codec.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import { parseXml } from './xml-codec.js';
 
 const isJsonType = (type: string) => type === 'application/json' || type.endsWith('+json');
 const isXmlType = (type: string) => type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml');
@@ -9,7 +10,7 @@ const isFormType = (type: string) => type === 'application/x-www-form-urlencoded
  * Reads a request body whatever its declared type (Chat Agent API §1.3, Server Chat API §1.5):
  * JSON and XML by Content-Type (charset allowed); a missing, `text/plain` or misspelt type is
  * sniffed — `{`/`[` JSON, `<` XML, blank no body. Form bodies become a flat object. Throws
- * LegacyBodyError for a body that is none of these, or that carries more structure than
+ * BODY_MALFORMED for a body that is none of these, or that carries more structure than
  * BODY_BOUNDS allows (checked in one linear pass before any parser sees it).
  */
 export function parseLegacyBody(contentType: string | undefined, text: string): unknown {
@@ -34,6 +35,6 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new LegacyBodyError('The request body is not valid JSON');
+    throw new ChatError(ErrorCode.BODY_MALFORMED, 'The request body is not valid JSON');
   }
 }

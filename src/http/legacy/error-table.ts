@@ -39,6 +39,8 @@ export const errorTable: Record<ErrorCode, ErrorMapping> = {
   PASSWORD_EXPIRED: envelope(401, 22),
   SESSION_INVALID: envelope(401, 30),
   VALIDATION: envelope(400, 40),
+  // Chat Agent API spec §1.8: an unreadable body is a validation failure, whichever API it was sent to.
+  BODY_MALFORMED: envelope(400, 40),
   PAYLOAD_TOO_LARGE: envelope(413, 40),
   CONFLICT: envelope(409, 41),
   // The IETF httpapi idempotency-key draft's status for a key reused with another request.

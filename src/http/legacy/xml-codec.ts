@@ -1,13 +1,9 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { ChatError, ErrorCode } from '../../core/errors.js';
 
-/**
- * A request body that is not acceptable XML: malformed, carrying a DOCTYPE or entity declaration,
- * or with other than one root element. The transport answers it as a validation failure (400,
- * internalCode 40; Chat Agent API spec §1.8).
- */
-export class LegacyBodyError extends Error {
-  override name = 'LegacyBodyError';
-}
+/** XML the server will not read: the catalogue's BODY_MALFORMED (400 / 40, Chat Agent API spec §1.8). */
+const bodyMalformed = (message: string, options: { cause?: unknown } = {}): ChatError =>
+  new ChatError(ErrorCode.BODY_MALFORMED, message, options);
 
 /** The XML declaration LivePerson's Java hosts put before every XML body. */
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>';
@@ -164,7 +160,7 @@ function refuseDeclarations(text: string): void {
     if (next !== undefined) {
       index = text.indexOf('<', next);
     } else if (text.startsWith('<!', index)) {
-      throw new LegacyBodyError('XML body must not contain a DOCTYPE or entity declaration');
+      throw bodyMalformed('XML body must not contain a DOCTYPE or entity declaration');
     } else {
       index = text.indexOf('<', index + 1);
     }
@@ -185,7 +181,7 @@ function attributesFirst(value: unknown): unknown {
  * Parses an XML request body into the legacy JSON shape: attributes become `@name` keys, an
  * element with attributes and text gets its text as `$`, an element that occurs once is a bare
  * object or string and one that repeats an array, and every leaf stays a string (an empty element
- * is `""`). Entities are decoded and text trimmed. Throws LegacyBodyError on malformed XML, on a
+ * is `""`). Entities are decoded and text trimmed. Throws BODY_MALFORMED on malformed XML, on a
  * DOCTYPE or entity declaration, and on more or fewer than one root element.
  *
  * Why: one client posts XML bodies while asking for JSON back, and clients may send XML wherever
@@ -198,23 +194,23 @@ export function parseXml(text: string): Record<string, unknown> {
   const verdict = XMLValidator.validate(text);
   if (verdict !== true) {
     const { msg, line, col } = verdict.err;
-    throw new LegacyBodyError(`malformed XML body: ${msg} (line ${line}, column ${col})`);
+    throw bodyMalformed(`malformed XML body: ${msg} (line ${line}, column ${col})`);
   }
   let parsed: unknown;
   try {
     parsed = parser.parse(text);
   } catch (error) {
     // e.g. nesting deeper than the parser's limit, or an element named __proto__.
-    throw new LegacyBodyError('malformed XML body', { cause: error });
+    throw bodyMalformed('malformed XML body', { cause: error });
   }
-  if (!isRecord(parsed)) throw new LegacyBodyError('malformed XML body');
+  if (!isRecord(parsed)) throw bodyMalformed('malformed XML body');
   const rootNames = Object.keys(parsed);
   const rootName = rootNames[0];
   // The validator lets several self-closing roots through (`<a/><b/>`, `<a/><a/>`); the parser
   // gives them as several keys or as an array.
   const root = rootName === undefined ? undefined : parsed[rootName];
   if (rootNames.length !== 1 || rootName === undefined || Array.isArray(root)) {
-    throw new LegacyBodyError('XML body must have exactly one root element');
+    throw bodyMalformed('XML body must have exactly one root element');
   }
   return Object.fromEntries([[rootName, attributesFirst(root)]]);
 }

@@ -1,4 +1,4 @@
-import type { StartedLogin } from '../../core/auth/login-sessions.js';
+import type { LoggedIn } from '../../core/auth/login.js';
 import type { BaseUri } from '../../core/domain/resolve-services.js';
 import { roleTypeId } from '../../core/model.js';
 import { offsetMs } from '../legacy/time-format.js';
@@ -10,7 +10,8 @@ const serverTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().tim
  * `config.userPid` and `sessionId`, which clients read although the example omits them.
  * `sessionTTl` is a string, with its odd casing, as documented.
  */
-export function presentLogin(login: StartedLogin, baseURIs: BaseUri[], now: number) {
+export function presentLogin(login: LoggedIn, baseURIs: BaseUri[]) {
+  const { now } = login;
   const zone = serverTimeZone();
   return {
     csrf: login.tokens.csrf,

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/create-core.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { parseInput } from '../legacy/input.js';
 import { pathParam, sendEmpty, sendLegacy } from '../legacy/respond.js';
 import { registerResource } from '../legacy/resource.js';
 import { publicAuthority, publicScheme, type PublicOriginConfig } from '../public-origin.js';
 import { presentLogin } from './login-presenter.js';
+import { csrfBody, parseLoginBody } from './login-schemas.js';
 
 const SESSION_COOKIE = 'session_id';
 
@@ -14,22 +15,15 @@ function sessionCookie(request: FastifyRequest): string | undefined {
   return entry?.[1];
 }
 
-/** The `csrf` of a refresh or logout body; 400 / 40 when the body does not carry one. */
-function csrfOf(body: unknown): string {
-  const csrf: unknown = typeof body === 'object' && body !== null ? Reflect.get(body, 'csrf') : undefined;
-  if (typeof csrf !== 'string' || csrf === '') {
-    throw new ChatError(ErrorCode.VALIDATION, 'The body must be {"csrf": "<token from login>"}', { field: 'csrf' });
-  }
-  return csrf;
-}
-
 /** Login (platform §4.2–4.4), by user or API key; success is 200, not 201. Any `v` is accepted (A2). */
 export function registerLoginResource(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
   registerResource(app, '', {
     POST: async (request, reply) => {
       const accountId = pathParam(request, 'accountId');
+      await core.login.checkAccount(accountId);
+      const input = parseLoginBody(request.body);
       // request.ip is the proxy's report only with PARLEY_TRUST_PROXY, so a client cannot pick its own.
-      const login = await core.login.login(accountId, request.body, { address: request.ip });
+      const login = await core.login.login(accountId, input, { address: request.ip });
       const baseURIs = await core.services.all(accountId, publicAuthority(request, origin));
       const isSecure = publicScheme(request, origin) === 'https';
       // No Secure flag over plain HTTP: cookie jars would never send it back (platform §4.6).
@@ -38,7 +32,7 @@ export function registerLoginResource(app: FastifyInstance, core: Core, origin: 
         'Set-Cookie',
         `${SESSION_COOKIE}=${login.tokens.cookie}; Path=/; HttpOnly${isSecure ? '; Secure; SameSite=None' : ''}`,
       );
-      return sendLegacy(reply, 200, presentLogin(login, baseURIs, core.deps.clock.now()));
+      return sendLegacy(reply, 200, presentLogin(login, baseURIs));
     },
   });
 }
@@ -47,7 +41,7 @@ export function registerLoginResource(app: FastifyInstance, core: Core, origin: 
 export function registerRefreshResource(app: FastifyInstance, core: Core): void {
   registerResource(app, '', {
     POST: async (request, reply) => {
-      const csrf = csrfOf(request.body);
+      const { csrf } = parseInput(csrfBody, request.body);
       await core.sessions.refresh(pathParam(request, 'accountId'), sessionCookie(request), csrf);
       return sendEmpty(reply);
     },
@@ -58,7 +52,7 @@ export function registerRefreshResource(app: FastifyInstance, core: Core): void 
 export function registerLogoutResource(app: FastifyInstance, core: Core): void {
   registerResource(app, '', {
     POST: async (request, reply) => {
-      const csrf = csrfOf(request.body);
+      const { csrf } = parseInput(csrfBody, request.body);
       await core.sessions.logout(pathParam(request, 'accountId'), sessionCookie(request), csrf);
       reply.header('Set-Cookie', `${SESSION_COOKIE}=; Max-Age=0; Path=/`);
       return sendEmpty(reply);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCachedStore } from '../../src/core/cached-store.js';
+import { createCachedStore } from '../../src/store/cached-store.js';
 import { defaultAccountSettings, type Account, type User } from '../../src/core/model.js';
 import type { Store } from '../../src/core/ports.js';
 import { openStore, type OpenedStore } from '../../src/store/open-store.js';
@@ -101,6 +101,42 @@ for (const target of await databaseTargets()) {
         }),
       );
       assert.equal((await cached.accounts.get(id))?.name, 'inside');
+    });
+
+    it('runs after-commit callbacks once the transaction is over and its changes dropped, never after a rollback', async () => {
+      const id = newAccountId();
+      await opened.store.accounts.save(account(id, 'before'));
+      const thrown = new Error('subscriber failed');
+      const reported: unknown[] = [];
+      const cached = createCachedStore(opened.store, { onAfterCommitError: (error) => reported.push(error) });
+      assert.equal((await cached.accounts.get(id))?.name, 'before');
+      const seen: (Promise<Account | undefined> | string)[] = [];
+      const result = await cached.transaction(async (tx) => {
+        await tx.accounts.save(account(id, 'inside'));
+        tx.afterCommit(() => {
+          throw thrown;
+        });
+        await tx.transaction(async (nested) => {
+          nested.afterCommit(() => seen.push(cached.accounts.get(id)));
+        });
+        tx.afterCommit(() => seen.push('last'));
+        assert.equal(seen.length, 0, 'nothing runs before the commit');
+        return 'committed';
+      });
+      assert.equal(result, 'committed');
+      assert.deepEqual(reported, [thrown]);
+      assert.equal(seen.length, 2);
+      const readThen = await seen[0];
+      assert.ok(typeof readThen === 'object');
+      assert.equal(readThen.name, 'inside', 'the callback reads the change, not a cached entry');
+      assert.equal(seen[1], 'last');
+      await assert.rejects(
+        cached.transaction(async (tx) => {
+          tx.afterCommit(() => seen.push('rolled back'));
+          throw new Error('no');
+        }),
+      );
+      assert.equal(seen.length, 2);
     });
 
     it('keeps an account’s user list until a user is written, and hands out copies of it', async () => {

@@ -1,6 +1,7 @@
-import type { Account, LoginSession, User } from './model.js';
-import type { AgentSession } from './chats/chat-model.js';
-import type { Store } from './ports.js';
+import type { Account, LoginSession, User } from '../core/model.js';
+import type { AgentSession } from '../core/chats/chat-model.js';
+import type { Store, Transaction } from '../core/ports.js';
+import { runAfterCommit, warnOfAfterCommitError, type AfterCommitErrorReporter } from './after-commit.js';
 
 /**
  * The store with the lookups every request repeats kept in memory: accounts, users (one by one and
@@ -10,9 +11,13 @@ import type { Store } from './ports.js';
  * the very next request. Reads inside a transaction always go to the store.
  *
  * An entry read while something changed (a write, another process) is not kept: it may predate
- * the change.
+ * the change. A transaction's after-commit callbacks run once it is over and its changes have been
+ * dropped, so whoever they tell of a change reads it afresh.
  */
-export function createCachedStore(inner: Store): Store {
+export function createCachedStore(
+  inner: Store,
+  options: { onAfterCommitError?: AfterCommitErrorReporter } = {},
+): Store {
   const accounts = new Map<string, Account>();
   const users = new Map<string, User>();
   /** An account's users: the agent behind an API key is found among them on every signed request. */
@@ -75,10 +80,11 @@ export function createCachedStore(inner: Store): Store {
    * must be dropped once the transaction is over (other readers may meanwhile keep what it is
    * about to change).
    */
-  function inTransaction(tx: Store, onWrite: () => void): Store {
-    const view: Store = {
+  function inTransaction(tx: Transaction, onWrite: () => void, committed: (() => void)[]): Transaction {
+    const view: Transaction = {
       ...storeShape(tx),
       transaction: (work) => tx.transaction(() => work(view)),
+      afterCommit: (callback) => committed.push(callback),
       accounts: {
         ...tx.accounts,
         save: (account) => written(tx.accounts.save(account)),
@@ -110,18 +116,27 @@ export function createCachedStore(inner: Store): Store {
     ...storeShape(inner),
     async transaction(work) {
       let wrote = false;
+      const committed: (() => void)[] = [];
+      let result;
       try {
-        return await inner.transaction((tx) =>
+        result = await inner.transaction((tx) =>
           work(
-            inTransaction(tx, () => {
-              wrote = true;
-              dropAll();
-            }),
+            inTransaction(
+              tx,
+              () => {
+                wrote = true;
+                dropAll();
+              },
+              committed,
+            ),
           ),
         );
       } finally {
         if (wrote) dropAll();
       }
+      // Reached only once the inner transaction has committed.
+      runAfterCommit(committed, options.onAfterCommitError ?? warnOfAfterCommitError);
+      return result;
     },
     accounts: {
       ...inner.accounts,
