@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
 import { systemClock } from './core/clock.js';
-import { createCore, type Core } from './core/create-core.js';
+import { createCore, type Core, type CoreDeps } from './core/create-core.js';
 import type { Clock, Random } from './core/ports.js';
 import { parseSeed } from './core/seed/parse-seed.js';
 import type { Seed } from './core/seed/seed-schema.js';
@@ -27,6 +27,8 @@ export const secureRandom: Random = { bytes: (length) => randomBytes(length) };
 
 export interface Runtime {
   core: Core;
+  /** The adapters the core runs over (the store behind its cache, the secret box, …). */
+  deps: CoreDeps;
   close(): Promise<void>;
 }
 
@@ -69,7 +71,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   const clock = options.clock ?? systemClock;
   const mailer = config.smtp === undefined ? undefined : createSmtpMailer(config.smtp);
   const scryptWorker = createScryptWorker();
-  const core = createCore({
+  const deps: CoreDeps = {
     // Every request looks up its account, caller and agent session: those are kept in memory.
     store: createCachedStore(opened.store),
     clock,
@@ -84,9 +86,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     loginLimiter: createMemoryRateLimiter(clock),
     sanitizeHtml: sanitizeAgentHtml,
     ...(mailer === undefined ? {} : { mailer }),
-  });
+  };
   return {
-    core,
+    core: createCore(deps),
+    deps,
     close: async () => {
       mailer?.close();
       await scryptWorker.close();

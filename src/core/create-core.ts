@@ -66,7 +66,6 @@ export function createCore(deps: CoreDeps) {
   const agentSessions = createAgentSessions({ ...deps, writer, router });
   const watch = createChatWatch(deps.bus);
   return {
-    deps,
     sessions: {
       ...sessions,
       /** Logout (L5), answered once the agent sessions created with its bearer have ended too. */

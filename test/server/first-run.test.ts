@@ -135,9 +135,9 @@ describe('starting the server', () => {
       assert.equal((await server.runtime.core.administration.listUsers(DEMO_ACCOUNT)).length, 4);
       assert.equal((await login(server, DEMO_ACCOUNT, 'alice', 'alice-demo-pass')).status, 200);
       // The key file written on the first start is reused: the bot's sealed secrets still open.
-      const [botKey] = await server.runtime.core.deps.store.apiKeys.list(DEMO_ACCOUNT);
+      const [botKey] = await server.runtime.deps.store.apiKeys.list(DEMO_ACCOUNT);
       assert.ok(botKey);
-      assert.notEqual(server.runtime.core.deps.secrets.open(botKey.sealedSecrets), undefined);
+      assert.notEqual(server.runtime.deps.secrets.open(botKey.sealedSecrets), undefined);
     });
   });
 

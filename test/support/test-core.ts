@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LoginBudgets } from '../../src/core/auth/login-throttle.js';
 import type { ManualClock } from '../../src/core/clock.js';
-import { createCore, type Core } from '../../src/core/create-core.js';
+import { createCore, type Core, type CoreDeps } from '../../src/core/create-core.js';
 import type { Mailer, PasswordHasher, Store } from '../../src/core/ports.js';
 import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
 import { createMemoryRateLimiter } from '../../src/memory/memory-rate-limiter.js';
@@ -26,9 +26,12 @@ export interface TestCoreOptions {
   mailer?: Mailer;
 }
 
+/** A core with the adapters it runs over, for tests that observe or use them directly. */
+export type TestCore = Core & { deps: CoreDeps };
+
 /** The core over `store` as the server wires it, with in-memory bus and limiters, a cheap hasher and `clock`. */
-export function createTestCore(store: Store, clock: ManualClock, options: TestCoreOptions = {}): Core {
-  return createCore({
+export function createTestCore(store: Store, clock: ManualClock, options: TestCoreOptions = {}): TestCore {
+  const deps: CoreDeps = {
     store: createCachedStore(store),
     clock,
     random: secureRandom,
@@ -40,5 +43,6 @@ export function createTestCore(store: Store, clock: ManualClock, options: TestCo
     sanitizeHtml: sanitizeAgentHtml,
     ...(options.loginBudgets === undefined ? {} : { loginBudgets: options.loginBudgets }),
     ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
-  });
+  };
+  return { ...createCore(deps), deps };
 }

@@ -16,7 +16,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { PostgresTimeouts } from '../../src/store/open-postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import type { DatabaseTarget } from './databases.js';
-import { createTestCore, type TestCoreOptions } from './test-core.js';
+import { createTestCore, type TestCore, type TestCoreOptions } from './test-core.js';
 
 export interface TestServer {
   app: FastifyInstance;
@@ -24,7 +24,7 @@ export interface TestServer {
   location: DatabaseLocation;
   /** `http://127.0.0.1:<port>` of the real listening server. */
   baseUrl: string;
-  core: Core;
+  core: TestCore;
   store: KyselyStore;
   clock: ManualClock;
   close(): Promise<void>;

@@ -6,7 +6,7 @@ import { requireAccount } from '../accounts/require-account.js';
 import { endedChat, requeuedChat, stateEvent, systemLine, unrungChat } from '../chats/chat-events.js';
 import { Availability, ChatState, type AgentSession, type Chat, type CommittedChange } from '../chats/chat-model.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
-import { effectiveAvailability, type Router } from './router.js';
+import { availabilityChanged, effectiveAvailability, type Router } from './router.js';
 
 /** The caller of an agent-side route, already authenticated (bearer or OAuth 1.0 key). */
 export interface AgentIdentity {
@@ -250,14 +250,8 @@ export function createAgentSessions(deps: {
             (chat) => overall === Availability.OCCUPIED && chat.targetUserId === session.userId,
           );
         }
+        tx.afterCommit(() => bus.publish(availabilityChanged(saved)));
         return saved;
-      });
-      bus.publish({
-        type: 'agent.availability',
-        accountId: updated.accountId,
-        sessionId: updated.id,
-        userId: updated.userId,
-        availability: updated.availability,
       });
       await router.route(session.accountId);
       return updated;

@@ -1,6 +1,6 @@
 import { ChatError, ErrorCode } from '../errors.js';
 import type { User } from '../model.js';
-import type { Clock, EventBus, Store } from '../ports.js';
+import type { Clock, DomainEvent, EventBus, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
 import { acceptedChange, systemLine, unrungChat } from '../chats/chat-events.js';
 import { Availability, ChatState, type AgentSession, type Chat } from '../chats/chat-model.js';
@@ -204,7 +204,7 @@ export function createRouter({
         const result = await store
           .transaction(async (tx) => {
             await tx.lockAccount(candidate.accountId);
-            return writer.changeWithin(tx, candidate.accountId, candidate.id, async (chat, now) => {
+            const change = await writer.changeWithin(tx, candidate.accountId, candidate.id, async (chat, now) => {
               if (
                 chat.state !== ChatState.WAITING ||
                 chat.ringDueAt === null ||
@@ -230,18 +230,12 @@ export function createRouter({
                 events: [systemLine(account, 23, now)],
               };
             });
+            // After the chat's own announcement, as the agent's clients expect the ring's end first.
+            for (const away of madeAway) tx.afterCommit(() => bus.publish(availabilityChanged(away)));
+            return change;
           })
           .catch(() => undefined);
         if (result !== undefined && result.events.length > 0) {
-          for (const away of madeAway) {
-            bus.publish({
-              type: 'agent.availability',
-              accountId: away.accountId,
-              sessionId: away.id,
-              userId: away.userId,
-              availability: away.availability,
-            });
-          }
           accounts.add(candidate.accountId);
           expired += 1;
         }
@@ -253,3 +247,12 @@ export function createRouter({
 }
 
 export type Router = ReturnType<typeof createRouter>;
+
+/** What an agent session's new availability announces (the agent stream tells the agent's clients). */
+export const availabilityChanged = (session: AgentSession): DomainEvent => ({
+  type: 'agent.availability',
+  accountId: session.accountId,
+  sessionId: session.id,
+  userId: session.userId,
+  availability: session.availability,
+});
