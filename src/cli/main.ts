@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { isChatError } from '../core/errors.js';
+import { isAppError } from '../core/errors.js';
 import { Role } from '../core/model.js';
 import { SeedError } from '../core/seed/parse-seed.js';
 import { openRuntime, readSeedFile, type Runtime } from '../runtime.js';
@@ -276,7 +276,7 @@ export async function runCli(
       err(`parley: ${error.message}`);
       return ExitCode.USAGE;
     }
-    if (error instanceof SeedError || isChatError(error)) {
+    if (error instanceof SeedError || isAppError(error)) {
       err(`parley: ${error.message}`);
       return ExitCode.FAILED;
     }

@@ -73,8 +73,12 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
  */
 export const UNAVAILABLE_RETRY_AFTER_MS = 1_000;
 
-/** A failure the core expects and reports to the caller; anything else is a server fault. */
-export class ChatError extends Error {
+/**
+ * A failure expected and reported to the caller by a code of the catalogue above — a chat's
+ * state, a login, an OAuth signature, a malformed body, a spent budget — whichever layer finds it;
+ * anything else is a server fault (500).
+ */
+export class AppError extends Error {
   readonly code: ErrorCode;
   /** The request field at fault, for validation failures. */
   readonly field: string | undefined;
@@ -87,11 +91,11 @@ export class ChatError extends Error {
     options: { field?: string; retryAfterMs?: number; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ChatError';
+    this.name = 'AppError';
     this.code = code;
     this.field = options.field;
     this.retryAfterMs = options.retryAfterMs;
   }
 }
 
-export const isChatError = (error: unknown): error is ChatError => error instanceof ChatError;
+export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from './errors.js';
+import { AppError, ErrorCode } from './errors.js';
 import type { Store } from './ports.js';
 import { digest } from './tokens.js';
 
@@ -48,7 +48,7 @@ export function keyedRequest(
 ): KeyedRequest | undefined {
   if (key === undefined) return undefined;
   if (!KEY_SHAPE.test(key)) {
-    throw new ChatError(ErrorCode.VALIDATION, 'Idempotency-Key must be 1 to 255 visible ASCII characters', {
+    throw new AppError(ErrorCode.VALIDATION, 'Idempotency-Key must be 1 to 255 visible ASCII characters', {
       field: 'Idempotency-Key',
     });
   }
@@ -63,7 +63,7 @@ export async function recordedAnswer(tx: Store, request: KeyedRequest, now: numb
   const record = await tx.idempotencyKeys.get(request.accountId, request.scope, request.key, now);
   if (record === undefined) return undefined;
   if (record.fingerprint !== request.fingerprint) {
-    throw new ChatError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was sent with another request', {
+    throw new AppError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was sent with another request', {
       field: 'Idempotency-Key',
     });
   }

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ChatError, ErrorCode, UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
+import { AppError, ErrorCode, UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
 import { settlesWithin } from './with-deadline.js';
 
 /** After the deadline, how long the 503s of cut requests get to reach their clients. */
@@ -22,7 +22,7 @@ interface InFlight {
 const trackedOf = new WeakMap<FastifyInstance, Tracked>();
 
 const shuttingDown = () =>
-  new ChatError(ErrorCode.UNAVAILABLE, 'The server is shutting down; try again', {
+  new AppError(ErrorCode.UNAVAILABLE, 'The server is shutting down; try again', {
     retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS,
   });
 

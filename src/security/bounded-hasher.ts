@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../core/errors.js';
+import { AppError, ErrorCode } from '../core/errors.js';
 import type { PasswordHasher } from '../core/ports.js';
 
 export interface HashingBound {
@@ -35,7 +35,7 @@ export function createBoundedHasher(inner: PasswordHasher, bound: HashingBound =
       return;
     }
     if (waiting.length >= bound.maxQueued) {
-      throw new ChatError(ErrorCode.UNAVAILABLE, 'Too many logins at once; try again shortly', {
+      throw new AppError(ErrorCode.UNAVAILABLE, 'Too many logins at once; try again shortly', {
         retryAfterMs: bound.retryAfterMs,
       });
     }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ChatError, ErrorCode, UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
+import { AppError, ErrorCode, UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
 import type { StoreCondition } from '../core/ports.js';
 
 // SQLSTATE classes and codes that say "the database could not serve this now; the same request may
@@ -80,8 +80,8 @@ export function isNetworkError(error: unknown): boolean {
 }
 
 /** The retryable 503 (internalCode 99) a database fault is reported as; the cause is kept for logs. */
-export function databaseUnavailable(cause: unknown): ChatError {
-  return new ChatError(ErrorCode.UNAVAILABLE, 'The database is unavailable; try again shortly', {
+export function databaseUnavailable(cause: unknown): AppError {
+  return new AppError(ErrorCode.UNAVAILABLE, 'The database is unavailable; try again shortly', {
     retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS,
     cause,
   });

@@ -7,7 +7,7 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from 'kysely';
-import { ChatError, ErrorCode } from '../core/errors.js';
+import { AppError, ErrorCode } from '../core/errors.js';
 import { RETRY_AFTER_DISK_MS } from './sqlite-faults.js';
 
 /** Distinct statements kept prepared; past this the cache starts again (IN lists vary in length). */
@@ -133,7 +133,7 @@ class PreparedSqliteDriver implements Driver {
   private readonly walBound: SqliteDriverOptions['walBound'];
   /** See SqliteDriverOptions.translateError. */
   readonly translate: (error: unknown) => unknown;
-  private stopped: ChatError | undefined;
+  private stopped: AppError | undefined;
 
   constructor(
     readonly database: SqliteDatabase,
@@ -238,10 +238,10 @@ class PreparedSqliteDriver implements Driver {
    * Why no statement may run any more (a flush has failed), or undefined. One error for all of
    * them, worded for the operator who finds it in the log of every refused request.
    */
-  stoppedBy(): ChatError | undefined {
+  stoppedBy(): AppError | undefined {
     const failure = this.groupFlush?.failure;
     if (failure === undefined) return undefined;
-    this.stopped ??= new ChatError(
+    this.stopped ??= new AppError(
       ErrorCode.UNAVAILABLE,
       'The SQLite store stopped after a failed flush of its WAL to disk; restart the server to recover from what is on disk',
       { retryAfterMs: RETRY_AFTER_DISK_MS, cause: failure.error },

@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import { ChatError, ErrorCode, UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
+import { AppError, ErrorCode, UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
 import type { StoreCondition } from '../core/ports.js';
 
 /**
@@ -57,7 +57,7 @@ export class SqliteFaults {
   }
 
   /**
-   * The error to report for `error`: a ChatError UNAVAILABLE for a full disk, an I/O fault or a
+   * The error to report for `error`: a AppError UNAVAILABLE for a full disk, an I/O fault or a
    * lock still held after the busy timeout; anything else (a constraint, a bug) unchanged.
    */
   translate(error: unknown): unknown {
@@ -65,19 +65,19 @@ export class SqliteFaults {
     if (code === undefined) return error;
     if (isNoSpace(code)) {
       this.markDiskFull();
-      return new ChatError(ErrorCode.UNAVAILABLE, 'The store is out of disk space', {
+      return new AppError(ErrorCode.UNAVAILABLE, 'The store is out of disk space', {
         retryAfterMs: RETRY_AFTER_DISK_MS,
         cause: error,
       });
     }
     if (isIoFault(code)) {
-      return new ChatError(ErrorCode.UNAVAILABLE, 'The store could not reach its disk', {
+      return new AppError(ErrorCode.UNAVAILABLE, 'The store could not reach its disk', {
         retryAfterMs: RETRY_AFTER_DISK_MS,
         cause: error,
       });
     }
     if (isBusy(code)) {
-      return new ChatError(ErrorCode.UNAVAILABLE, 'The store is busy', {
+      return new AppError(ErrorCode.UNAVAILABLE, 'The store is busy', {
         retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS,
         cause: error,
       });

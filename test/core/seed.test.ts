@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { AppError, ErrorCode } from '../../src/core/errors.js';
 import { defaultAccountSettings, defaultSystemMessages } from '../../src/core/model.js';
 import { parseSeed, SeedError } from '../../src/core/seed/parse-seed.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
@@ -22,8 +22,8 @@ function seedErrorOf(seed: unknown): string {
 /** A one-account seed with the given skills and users (everything else defaulted). */
 const oneAccount = (account: Record<string, unknown>) => ({ accounts: [{ id: '41325501', ...account }] });
 
-const isChatError = (code: ErrorCode) => (error: unknown) => {
-  assert.ok(error instanceof ChatError, `expected a ChatError, got ${String(error)}`);
+const isAppError = (code: ErrorCode) => (error: unknown) => {
+  assert.ok(error instanceof AppError, `expected a AppError, got ${String(error)}`);
   assert.equal(error.code, code, error.message);
   return true;
 };
@@ -270,7 +270,7 @@ for (const target of await databaseTargets()) {
       assert.equal((await server.store.users.get(accountId, 2002))?.passwordHash, bossHash);
       await assert.rejects(
         server.core.sessions.authenticateBearer(accountId, alice.tokens.bearer),
-        isChatError(ErrorCode.SESSION_INVALID),
+        isAppError(ErrorCode.SESSION_INVALID),
       );
       assert.deepEqual(await server.store.loginSessions.listForUser(accountId, 2001), []);
       const stillBoss = await server.core.sessions.authenticateBearer(accountId, boss.tokens.bearer);
@@ -282,7 +282,7 @@ for (const target of await databaseTargets()) {
           { kind: 'password', username: 'alice', password: 'alice-pass' },
           { address: '127.0.0.1' },
         ),
-        isChatError(ErrorCode.CREDENTIALS_INVALID),
+        isAppError(ErrorCode.CREDENTIALS_INVALID),
       );
       const again = await server.core.login.login(
         accountId,
@@ -312,7 +312,7 @@ for (const target of await databaseTargets()) {
       assert.deepEqual(await server.store.loginSessions.listForUser(accountId, 2001), []);
       await assert.rejects(
         server.core.sessions.authenticateBearer(accountId, alice.tokens.bearer),
-        isChatError(ErrorCode.SESSION_INVALID),
+        isAppError(ErrorCode.SESSION_INVALID),
       );
     });
 
@@ -343,7 +343,7 @@ for (const target of await databaseTargets()) {
       await assert.rejects(
         applySeed(server.core, { accounts: [...fresh.seed.accounts, conflicting] }),
         (error: unknown) => {
-          isChatError(ErrorCode.CONFLICT)(error);
+          isAppError(ErrorCode.CONFLICT)(error);
           assert.ok(error instanceof Error);
           assert.match(error.message, /loginName "alice" belongs to user 2001, the seed gives 2999/);
           return true;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AGENT_SESSION_LIMITS } from '../../src/core/agents/agent-sessions.js';
-import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { AppError, ErrorCode } from '../../src/core/errors.js';
 import { agentClient, assertError } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
 import { send } from '../support/http-client.js';
@@ -66,7 +66,7 @@ for (const target of await databaseTargets()) {
       }
       await assert.rejects(
         server.core.agents.sessions.start(accountId, caller),
-        (error: unknown) => error instanceof ChatError && error.code === ErrorCode.CONFLICT,
+        (error: unknown) => error instanceof AppError && error.code === ErrorCode.CONFLICT,
       );
       const live = await server.store.agentSessions.listLive(accountId);
       assert.equal(live.filter((session) => session.userId === 2003).length, AGENT_SESSION_LIMITS.perUser);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { AppError, ErrorCode } from '../../src/core/errors.js';
 import { digest } from '../../src/core/tokens.js';
 import { databaseTargets } from '../support/databases.js';
 import { assertGolden, normalizedJson } from '../support/golden.js';
@@ -420,5 +420,5 @@ for (const target of await databaseTargets()) {
 }
 
 function isCode(code: string) {
-  return (error: unknown) => error instanceof ChatError && error.code === code;
+  return (error: unknown) => error instanceof AppError && error.code === code;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { AppError, ErrorCode } from '../../src/core/errors.js';
 import type { PasswordHasher } from '../../src/core/ports.js';
 import { knownSourceDigest } from '../../src/core/auth/login-throttle.js';
 import { createBoundedHasher } from '../../src/security/bounded-hasher.js';
@@ -343,7 +343,7 @@ for (const target of await databaseTargets()) {
           hash(plain) {
             if (!refuseNextHash) return cheap.hash(plain);
             refuseNextHash = false;
-            return Promise.reject(new ChatError(ErrorCode.UNAVAILABLE, 'Too many logins at once'));
+            return Promise.reject(new AppError(ErrorCode.UNAVAILABLE, 'Too many logins at once'));
           },
           verify: (plain, hash) => cheap.verify(plain, hash),
         }),

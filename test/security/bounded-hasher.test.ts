@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { AppError, ErrorCode } from '../../src/core/errors.js';
 import type { PasswordHasher } from '../../src/core/ports.js';
 import { createBoundedHasher } from '../../src/security/bounded-hasher.js';
 import { createScryptHasher } from '../../src/security/scrypt-hasher.js';
@@ -55,7 +55,7 @@ describe('the bounded password hasher', () => {
     const bounded = createBoundedHasher(gated.hasher, { concurrency: 1, maxQueued: 2, retryAfterMs: 3_000 });
     const admitted = [bounded.verify('a', 's'), bounded.verify('b', 's'), bounded.hash('c')];
     await assert.rejects(bounded.verify('d', 's'), (error: unknown) => {
-      assert.ok(error instanceof ChatError);
+      assert.ok(error instanceof AppError);
       assert.equal(error.code, ErrorCode.UNAVAILABLE);
       assert.equal(error.retryAfterMs, 3_000);
       return true;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { z } from 'zod';
 import { ConfigError, loadConfig, type Config } from '../../src/config.js';
-import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { AppError, ErrorCode } from '../../src/core/errors.js';
 import { SeedError } from '../../src/core/seed/parse-seed.js';
 import { openRuntime } from '../../src/runtime.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -203,7 +203,7 @@ describe('starting the server', () => {
       }),
     );
     await assert.rejects(start(env.config({ PARLEY_SEED: seedPath })), (error: unknown) => {
-      assert.ok(error instanceof ChatError, String(error));
+      assert.ok(error instanceof AppError, String(error));
       assert.equal(error.code, ErrorCode.CONFLICT);
       return true;
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { ErrorCode, isChatError } from '../../src/core/errors.js';
+import { ErrorCode, isAppError } from '../../src/core/errors.js';
 import { DISK_FULL_MEMORY_MS, PostgresDiskWatch } from '../../src/store/postgres-faults.js';
 import { SchemaScopedPostgresDialect } from '../../src/store/postgres-introspector.js';
 import { databaseTargets, POSTGRES_URL } from '../support/databases.js';
@@ -31,7 +31,7 @@ describe('a PostgreSQL store whose disk is full', { skip: postgres?.unavailable 
 
   it('answers disk_full with a retryable UNAVAILABLE and reports disk-full for a while', async () => {
     assert.equal(watch.condition(), 'ok');
-    await assert.rejects(raise('disk_full'), (error) => isChatError(error) && error.code === ErrorCode.UNAVAILABLE);
+    await assert.rejects(raise('disk_full'), (error) => isAppError(error) && error.code === ErrorCode.UNAVAILABLE);
     assert.equal(watch.condition(), 'disk-full');
     now += DISK_FULL_MEMORY_MS - 1;
     assert.equal(watch.condition(), 'disk-full');
@@ -42,7 +42,7 @@ describe('a PostgreSQL store whose disk is full', { skip: postgres?.unavailable 
   it('does not report a full disk for other retryable failures', async () => {
     await assert.rejects(
       raise('serialization_failure'),
-      (error) => isChatError(error) && error.code === ErrorCode.UNAVAILABLE,
+      (error) => isAppError(error) && error.code === ErrorCode.UNAVAILABLE,
     );
     assert.equal(watch.condition(), 'ok');
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { ErrorCode, isChatError } from '../../src/core/errors.js';
+import { ErrorCode, isAppError } from '../../src/core/errors.js';
 import type { PostgresTimeouts } from '../../src/store/open-postgres.js';
 import { openStore } from '../../src/store/open-store.js';
 import { visitorClient, type WireEvent } from '../support/chat-clients.js';
@@ -146,7 +146,7 @@ describe('PostgreSQL backends terminated under traffic', { skip: postgres?.unava
         return undefined;
       })
       .catch((error: unknown) => error);
-    assert.ok(isChatError(failure), String(failure));
+    assert.ok(isAppError(failure), String(failure));
     assert.equal(failure.code, ErrorCode.UNAVAILABLE);
     assert.ok((failure.retryAfterMs ?? 0) > 0);
     // PostgreSQL rolled the transaction back with its session, and the pool serves again.
@@ -181,7 +181,7 @@ describe('PostgreSQL backends terminated under traffic', { skip: postgres?.unava
       .finally(() => short.store.close());
     release();
     await holder;
-    assert.ok(isChatError(waited), String(waited));
+    assert.ok(isAppError(waited), String(waited));
     assert.equal(waited.code, ErrorCode.UNAVAILABLE);
     await server.store.transaction((tx) => tx.lockAccount(accountId));
   });

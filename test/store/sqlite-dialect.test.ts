@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
-import { ErrorCode, isChatError } from '../../src/core/errors.js';
+import { ErrorCode, isAppError } from '../../src/core/errors.js';
 import { PreparedSqliteDialect, type SqliteDriverOptions } from '../../src/store/sqlite-dialect.js';
 import { SqliteFaults } from '../../src/store/sqlite-faults.js';
 
@@ -306,8 +306,8 @@ describe('the SQLite driver keeping the WAL bounded and faults retryable', () =>
       }
       await tx.insertInto('lines').values({ id: 12, text: 'twelve' }).execute();
     });
-    await assert.rejects(refused, (error) => isChatError(error) && error.code === ErrorCode.UNAVAILABLE);
-    assert.ok(isChatError(inside) && inside.code === ErrorCode.UNAVAILABLE && inside.retryAfterMs !== undefined);
+    await assert.rejects(refused, (error) => isAppError(error) && error.code === ErrorCode.UNAVAILABLE);
+    assert.ok(isAppError(inside) && inside.code === ErrorCode.UNAVAILABLE && inside.retryAfterMs !== undefined);
     assert.deepEqual(ids(), [1, 2, 3]);
     database.pragma('max_page_count = 1073741823');
     await db.insertInto('lines').values({ id: 13, text: 'thirteen' }).execute();
@@ -317,14 +317,14 @@ describe('the SQLite driver keeping the WAL bounded and faults retryable', () =>
   it('leaves a refusal that is no fault of the disk as SQLite reported it', async () => {
     await assert.rejects(
       db.insertInto('lines').values({ id: 13, text: 'again' }).execute(),
-      (error) => !isChatError(error) && /UNIQUE constraint failed/.test(String(error)),
+      (error) => !isAppError(error) && /UNIQUE constraint failed/.test(String(error)),
     );
   });
 });
 
 describe('the SQLite driver after a flush fails', () => {
   const diskFault = () => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
-  const isUnavailable = (error: unknown) => isChatError(error) && error.code === ErrorCode.UNAVAILABLE;
+  const isUnavailable = (error: unknown) => isAppError(error) && error.code === ErrorCode.UNAVAILABLE;
   const isStopped = (error: unknown) => isUnavailable(error) && /restart the server/.test(String(error));
 
   /** A driver whose flushes wait for `release(failing)` and then succeed or fail. */

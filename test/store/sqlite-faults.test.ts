@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { AppError, ErrorCode } from '../../src/core/errors.js';
 import { SqliteFaults } from '../../src/store/sqlite-faults.js';
 
 /** An error as better-sqlite3 (SqliteError) or node:fs reports it: a message and a code. */
@@ -16,7 +16,7 @@ describe('SQLite faults', () => {
       assert.equal(faults.condition(), 'ok');
       for (const code of ['SQLITE_FULL', 'ENOSPC', 'EDQUOT']) {
         const error = faults.translate(fault(code));
-        assert.ok(error instanceof ChatError);
+        assert.ok(error instanceof AppError);
         assert.equal(error.code, ErrorCode.UNAVAILABLE);
         assert.equal(error.retryAfterMs, 5_000);
         assert.equal(faults.condition(), 'disk-full');
@@ -43,7 +43,7 @@ describe('SQLite faults', () => {
       ['SQLITE_BUSY_SNAPSHOT', 1_000],
     ] as const) {
       const error = faults.translate(fault(code));
-      assert.ok(error instanceof ChatError, code);
+      assert.ok(error instanceof AppError, code);
       assert.equal(error.code, ErrorCode.UNAVAILABLE);
       assert.equal(error.retryAfterMs, retryAfterMs);
       // The original stays attached for the log; the message sent to clients is our own.

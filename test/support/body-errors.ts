@@ -1,5 +1,5 @@
-import { ErrorCode, isChatError } from '../../src/core/errors.js';
+import { ErrorCode, isAppError } from '../../src/core/errors.js';
 
 /** Whether `error` is the catalogue's refusal of a body the server will not read (400 / 40). */
 export const isBodyMalformed = (error: unknown): boolean =>
-  isChatError(error) && error.code === ErrorCode.BODY_MALFORMED;
+  isAppError(error) && error.code === ErrorCode.BODY_MALFORMED;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { AppError, ErrorCode } from '../../src/core/errors.js';
 import { parseInput } from '../../src/http/legacy/input.js';
 import {
   agentPostBody,
@@ -17,7 +17,7 @@ function refusal(read: () => unknown): { message: string; field: string | undefi
   try {
     read();
   } catch (error) {
-    assert.ok(error instanceof ChatError && error.code === ErrorCode.VALIDATION, String(error));
+    assert.ok(error instanceof AppError && error.code === ErrorCode.VALIDATION, String(error));
     return { message: error.message, field: error.field };
   }
   assert.fail('expected a validation failure');

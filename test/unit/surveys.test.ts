@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 
-import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { AppError, ErrorCode } from '../../src/core/errors.js';
 import { checkAnswers, normalizeSurvey, parseSurveyForSeed, type Survey } from '../../src/core/surveys/surveys.js';
 import { renderSurvey } from '../../src/http/legacy/survey-presenter.js';
 import { readSurveySubmission, type ReadSubmissionOptions } from '../../src/http/legacy/survey-submission.js';
@@ -164,16 +164,16 @@ const formSurvey: Survey = normalizeSurvey({
 
 const NOW = 1_700_000_000_000;
 
-/** Runs fn, expecting a VALIDATION ChatError; returns it for further checks. */
-function validationError(fn: () => unknown): ChatError {
+/** Runs fn, expecting a VALIDATION AppError; returns it for further checks. */
+function validationError(fn: () => unknown): AppError {
   try {
     fn();
   } catch (error) {
-    assert.ok(error instanceof ChatError, `expected a ChatError, got ${String(error)}`);
+    assert.ok(error instanceof AppError, `expected a AppError, got ${String(error)}`);
     assert.equal(error.code, ErrorCode.VALIDATION);
     return error;
   }
-  assert.fail('expected a VALIDATION ChatError');
+  assert.fail('expected a VALIDATION AppError');
 }
 
 /** Deep equality and identical JSON text, so the key order is pinned too. */

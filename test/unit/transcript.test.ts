@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import type { ChatEvent } from '../../src/core/chats/chat-model.js';
 import { isValidEmailAddress, renderTranscript } from '../../src/core/chats/transcript.js';
-import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { AppError, ErrorCode } from '../../src/core/errors.js';
 import { SAMPLE_CHAT_START as START, sampleChat as chat } from '../support/chat-fixture.js';
 
 const SECOND = 1000;
@@ -183,7 +183,7 @@ describe('renderTranscript', () => {
   it('refuses an invalid recipient with a validation error on email', () => {
     assert.throws(
       () => renderTranscript({ chat: chat(), events: [], accountName: 'Acme', to: 'a@b.com\r\nBcc: c@d.com' }),
-      (error: unknown) => error instanceof ChatError && error.code === ErrorCode.VALIDATION && error.field === 'email',
+      (error: unknown) => error instanceof AppError && error.code === ErrorCode.VALIDATION && error.field === 'email',
     );
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import { AppError, ErrorCode } from '../../src/core/errors.js';
 import { parseXml, renderXml } from '../../src/http/legacy/xml-codec.js';
 import { isBodyMalformed } from '../support/body-errors.js';
 
@@ -262,7 +262,7 @@ describe('parseXml', () => {
       parseXml('<a>');
       assert.fail('parsed an unclosed element');
     } catch (caught) {
-      assert.ok(caught instanceof ChatError);
+      assert.ok(caught instanceof AppError);
       assert.ok(caught instanceof Error);
       assert.equal(caught.code, ErrorCode.BODY_MALFORMED);
     }

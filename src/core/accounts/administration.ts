@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Role, Skill, User } from '../model.js';
 import type { Clock, PasswordHasher, Store } from '../ports.js';
 import type { LoginSessions } from '../auth/login-sessions.js';
@@ -29,7 +29,7 @@ export function createAdministration({ store, clock, hasher, sessions }: Adminis
     const ids: number[] = [];
     for (const name of names) {
       const skill = await store.skills.findByName(accountId, name);
-      if (skill === undefined) throw new ChatError(ErrorCode.NOT_FOUND, `unknown skill "${name}"`);
+      if (skill === undefined) throw new AppError(ErrorCode.NOT_FOUND, `unknown skill "${name}"`);
       ids.push(skill.id);
     }
     return ids;
@@ -48,10 +48,10 @@ export function createAdministration({ store, clock, hasher, sessions }: Adminis
     async addUser(accountId: string, given: NewUser): Promise<User> {
       await requireAccount(store, accountId);
       const input = { ...given, loginName: given.loginName.trim() };
-      if (input.loginName === '') throw new ChatError(ErrorCode.VALIDATION, 'the login name is empty');
-      if (input.password === '') throw new ChatError(ErrorCode.VALIDATION, 'the password is empty');
+      if (input.loginName === '') throw new AppError(ErrorCode.VALIDATION, 'the login name is empty');
+      if (input.password === '') throw new AppError(ErrorCode.VALIDATION, 'the password is empty');
       if (!Number.isInteger(input.maxChats) || input.maxChats < -1) {
-        throw new ChatError(ErrorCode.VALIDATION, 'maxChats must be -1 (unlimited) or a whole number ≥ 0');
+        throw new AppError(ErrorCode.VALIDATION, 'maxChats must be -1 (unlimited) or a whole number ≥ 0');
       }
       const skillIds = await resolveSkills(
         accountId,
@@ -60,7 +60,7 @@ export function createAdministration({ store, clock, hasher, sessions }: Adminis
       const passwordHash = await hasher.hash(input.password);
       return store.transaction(async (tx) => {
         if ((await tx.users.findByLoginName(accountId, input.loginName)) !== undefined) {
-          throw new ChatError(ErrorCode.CONFLICT, `login name "${input.loginName}" is taken`);
+          throw new AppError(ErrorCode.CONFLICT, `login name "${input.loginName}" is taken`);
         }
         const now = clock.now();
         const user: User = {
@@ -93,7 +93,7 @@ export function createAdministration({ store, clock, hasher, sessions }: Adminis
       await requireAccount(store, accountId);
       return store.transaction(async (tx) => {
         const found = await tx.users.findByLoginName(accountId, loginName);
-        if (found === undefined) throw new ChatError(ErrorCode.NOT_FOUND, `no user "${loginName}"`);
+        if (found === undefined) throw new AppError(ErrorCode.NOT_FOUND, `no user "${loginName}"`);
         const disabled = { ...found, enabled: false, updatedAt: clock.now() };
         await tx.users.save(disabled);
         await sessions.endAllForUser(accountId, found.id, tx);
@@ -109,13 +109,13 @@ export function createAdministration({ store, clock, hasher, sessions }: Adminis
     async addSkill(accountId: string, givenName: string, id?: number): Promise<Skill> {
       await requireAccount(store, accountId);
       const name = givenName.trim();
-      if (name === '') throw new ChatError(ErrorCode.VALIDATION, 'the skill name is empty');
+      if (name === '') throw new AppError(ErrorCode.VALIDATION, 'the skill name is empty');
       return store.transaction(async (tx) => {
         if ((await tx.skills.findByName(accountId, name)) !== undefined) {
-          throw new ChatError(ErrorCode.CONFLICT, `skill "${name}" exists`);
+          throw new AppError(ErrorCode.CONFLICT, `skill "${name}" exists`);
         }
         if (id !== undefined && (await tx.skills.get(accountId, id)) !== undefined) {
-          throw new ChatError(ErrorCode.CONFLICT, `skill id ${id} is taken`);
+          throw new AppError(ErrorCode.CONFLICT, `skill id ${id} is taken`);
         }
         const skill: Skill = { accountId, id: id ?? (await tx.skills.nextId(accountId)), name, deleted: false };
         await tx.skills.save(skill);

@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Account } from '../model.js';
 import type { Store } from '../ports.js';
 import { ACCOUNT_ID_PATTERN } from '../tokens.js';
@@ -6,7 +6,7 @@ import { ACCOUNT_ID_PATTERN } from '../tokens.js';
 /** Checks the id's shape (400 / 40) before looking the account up (ACCOUNT_INVALID when unknown). */
 export function validateAccountId(accountId: string): void {
   if (!ACCOUNT_ID_PATTERN.test(accountId)) {
-    throw new ChatError(ErrorCode.VALIDATION, `Invalid account id format: ${accountId.slice(0, 40)}`, {
+    throw new AppError(ErrorCode.VALIDATION, `Invalid account id format: ${accountId.slice(0, 40)}`, {
       field: 'accountId',
     });
   }
@@ -15,6 +15,6 @@ export function validateAccountId(accountId: string): void {
 export async function requireAccount(store: Store, accountId: string): Promise<Account> {
   validateAccountId(accountId);
   const account = await store.accounts.get(accountId);
-  if (account === undefined) throw new ChatError(ErrorCode.ACCOUNT_INVALID, `Invalid Account id: ${accountId}`);
+  if (account === undefined) throw new AppError(ErrorCode.ACCOUNT_INVALID, `Invalid Account id: ${accountId}`);
   return account;
 }

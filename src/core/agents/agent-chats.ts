@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode, isChatError } from '../errors.js';
+import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { Account, Skill, User } from '../model.js';
 import type { Clock, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
@@ -24,10 +24,10 @@ import { visitIdOf } from '../chats/chat-ids.js';
 /** How many earlier chats of a visitor the agent is shown. */
 const PREVIOUS_CHATS = 10;
 
-const chatNotFound = () => new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
+const chatNotFound = () => new AppError(ErrorCode.NOT_FOUND, 'Chat not found');
 /** A chat a session may not see: unknown or gone, or held by someone else (chat-agent-api §3.11). */
 const isUnseen = (error: unknown): boolean =>
-  isChatError(error) && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.FORBIDDEN);
+  isAppError(error) && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.FORBIDDEN);
 
 /** What a post answers: a line's event, or the last event of the chat it ended (§3.15–3.16). */
 export interface AgentPostAnswer {
@@ -56,7 +56,7 @@ export interface TransferRequest {
 }
 
 /** A transfer refused for its target: the transfer resource's `errormsg` (chat-agent-api §3.23). */
-const transferRefused = (message: string) => new ChatError(ErrorCode.TRANSFER_REFUSED, message);
+const transferRefused = (message: string) => new AppError(ErrorCode.TRANSFER_REFUSED, message);
 
 /**
  * What an agent does with chats through its session (chat-agent-api §3.10–3.25): only chats its
@@ -77,10 +77,10 @@ export function createAgentChats(deps: {
    * What a session may do with a chat as it stands: read it, take it over first (another session of
    * the same agent holds it, §3.10), or nothing (404 / 42 gone, 403 / 43 another agent's).
    */
-  function access(session: AgentSession, chat: Chat, now: number): ChatError | 'read' | 'take-over' {
+  function access(session: AgentSession, chat: Chat, now: number): AppError | 'read' | 'take-over' {
     if (isGone(chat, now)) return chatNotFound();
     if (chat.agentUserId !== session.userId)
-      return new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
+      return new AppError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
     return chat.agentSessionId !== session.id && chat.state === ChatState.CHATTING ? 'take-over' : 'read';
   }
 
@@ -90,7 +90,7 @@ export function createAgentChats(deps: {
     const chat = await store.chats.get(session.accountId, chatId);
     if (chat === undefined) throw chatNotFound();
     const verdict = access(session, chat, now);
-    if (verdict instanceof ChatError) throw verdict;
+    if (verdict instanceof AppError) throw verdict;
     if (verdict === 'take-over') {
       const moved = await writer.change(session.accountId, chatId, (current) => ({
         chat: { ...current, agentSessionId: session.id },
@@ -113,12 +113,12 @@ export function createAgentChats(deps: {
 
   async function userOf(session: AgentSession): Promise<User> {
     const user = await store.users.get(session.accountId, session.userId);
-    if (user === undefined) throw new ChatError(ErrorCode.SESSION_INVALID, 'The agent no longer exists');
+    if (user === undefined) throw new AppError(ErrorCode.SESSION_INVALID, 'The agent no longer exists');
     return user;
   }
 
   const configuredSurvey = (account: Account): Survey => {
-    if (account.surveys.agent === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'No agent survey is configured');
+    if (account.surveys.agent === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'No agent survey is configured');
     return normalizeSurvey(account.surveys.agent);
   };
 
@@ -142,7 +142,7 @@ export function createAgentChats(deps: {
   async function visit(session: AgentSession, visitId: string): Promise<Chat> {
     const chats = await store.chats.heldByUser(session.accountId, session.userId);
     const chat = chats.find((candidate) => visitIdOf(candidate.id) === visitId);
-    if (chat === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Visit not found');
+    if (chat === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'Visit not found');
     return chat;
   }
 
@@ -179,7 +179,7 @@ export function createAgentChats(deps: {
       const { events } = await read(session, chatId, eventId ?? Number.MAX_SAFE_INTEGER);
       const event = events[0];
       if (eventId === undefined || event === undefined || event.id !== eventId)
-        throw new ChatError(ErrorCode.NOT_FOUND, 'Event not found');
+        throw new AppError(ErrorCode.NOT_FOUND, 'Event not found');
       return event;
     },
 
@@ -311,9 +311,9 @@ export function createAgentChats(deps: {
 
       await writer.change(session.accountId, chatId, (chat, now) => {
         if (chat.agentUserId !== user.id)
-          throw new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
+          throw new AppError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
         if (chat.state !== ChatState.CHATTING)
-          throw new ChatError(ErrorCode.STATE_CONFLICT, 'Only a chat in progress can be transferred');
+          throw new AppError(ErrorCode.STATE_CONFLICT, 'Only a chat in progress can be transferred');
         const events = [];
         if (note.trim() !== '') {
           events.push({
@@ -383,9 +383,9 @@ export function createAgentChats(deps: {
     async participant(session: AgentSession, participantId: string): Promise<Record<string, unknown>> {
       const chats = await store.chats.heldByUser(session.accountId, session.userId);
       if (!chats.some((chat) => chat.echo.participantId === participantId))
-        throw new ChatError(ErrorCode.NOT_FOUND, 'Participant not found');
+        throw new AppError(ErrorCode.NOT_FOUND, 'Participant not found');
       const claims = await store.visitorIdentities.get(session.accountId, participantId);
-      if (claims === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Participant not found');
+      if (claims === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'Participant not found');
       return claims;
     },
   };

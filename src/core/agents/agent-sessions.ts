@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Account, User } from '../model.js';
 import type { Clock, EventBus, Random, Store, Transaction } from '../ports.js';
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
@@ -51,7 +51,7 @@ export function createAgentSessions(deps: {
     const now = clock.now();
     if (now - session.lastRequestAt < TOUCH_RESOLUTION_MS) return session;
     const touched = await store.agentSessions.touch(account.id, session.id, now, idleDue(account, now));
-    if (touched === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+    if (touched === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'Agent session not found');
     return touched;
   }
 
@@ -160,7 +160,7 @@ export function createAgentSessions(deps: {
             ofLogin.length >= AGENT_SESSION_LIMITS.perLoginSession
               ? [AGENT_SESSION_LIMITS.perLoginSession, 'This login']
               : [AGENT_SESSION_LIMITS.perUser, 'This user'];
-          throw new ChatError(
+          throw new AppError(
             ErrorCode.CONFLICT,
             `${holder} already has ${limit} live agent sessions (the limit): end one before starting another`,
           );
@@ -197,9 +197,9 @@ export function createAgentSessions(deps: {
       const account = await requireAccount(store, accountId);
       const session = await store.agentSessions.get(accountId, sessionId);
       if (session === undefined || session.endedAt !== null)
-        throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+        throw new AppError(ErrorCode.NOT_FOUND, 'Agent session not found');
       if (session.userId !== caller.user.id)
-        throw new ChatError(ErrorCode.FORBIDDEN, 'This agent session belongs to another user');
+        throw new AppError(ErrorCode.FORBIDDEN, 'This agent session belongs to another user');
       return { account, session: await recordRequest(account, session) };
     },
 
@@ -217,7 +217,7 @@ export function createAgentSessions(deps: {
         if (account === undefined) return;
         const current = await store.agentSessions.get(session.accountId, session.id);
         if (current === undefined || current.endedAt !== null)
-          throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+          throw new AppError(ErrorCode.NOT_FOUND, 'Agent session not found');
         await recordRequest(account, current);
       })().finally(() => keepingAlive.delete(k));
       keepingAlive.set(k, work);
@@ -237,7 +237,7 @@ export function createAgentSessions(deps: {
         const current = await tx.agentSessions.get(session.accountId, session.id);
         const since = current?.availability === availability ? current.availabilitySince : now;
         const saved = await tx.agentSessions.setAvailability(session.accountId, session.id, availability, since);
-        if (saved === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+        if (saved === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'Agent session not found');
         const sessions = (await tx.agentSessions.listLive(session.accountId)).filter(
           (s) => s.userId === session.userId,
         );

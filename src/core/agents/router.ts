@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { User } from '../model.js';
 import type { Clock, DomainEvent, EventBus, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
@@ -177,10 +177,10 @@ export function createRouter({
         // The session may have ended since the request began (logout, idle): it takes nothing then.
         const live = await tx.agentSessions.get(accountId, session.id);
         if (live === undefined || live.endedAt !== null)
-          throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+          throw new AppError(ErrorCode.NOT_FOUND, 'Agent session not found');
         // The oldest ringing here, in the queue order every list of waiting chats follows.
         const [next] = await tx.chats.listRinging(accountId, agent.id);
-        if (next === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'No incoming chat request');
+        if (next === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'No incoming chat request');
         const name = agent.nickname || agent.loginName;
         return writer.changeWithin(tx, accountId, next.id, (chat, now) =>
           acceptedChange(account, chat, { id: agent.id, name }, session.id, now),

@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import { AuthMethod, type Account, type LoginSession, type User } from '../model.js';
 import type { Clock, EventBus, Random, Store, Transaction } from '../ports.js';
 import { digest, digestsEqual, randomHex, randomUint63, randomUrlSafe } from '../tokens.js';
@@ -58,7 +58,7 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
 
   /** Finds the live session behind a cookie value, or fails with 401 / 30 (platform §4.8). */
   const sessionFromCookie = async (accountId: string, cookie: string | undefined): Promise<AuthenticatedSession> => {
-    const gone = new ChatError(ErrorCode.SESSION_INVALID, 'Login session is missing or expired');
+    const gone = new AppError(ErrorCode.SESSION_INVALID, 'Login session is missing or expired');
     if (cookie === undefined || cookie.length === 0) throw gone;
     const session = await store.loginSessions.findByCookieHash(digest(cookie));
     if (session === undefined || session.accountId !== accountId) throw gone;
@@ -74,7 +74,7 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
 
   const checkCsrf = (session: LoginSession, csrf: string): void => {
     if (!digestsEqual(digest(csrf), session.csrfHash)) {
-      throw new ChatError(
+      throw new AppError(
         ErrorCode.CSRF_INVALID,
         'CSRF token invalid! The CSRF token on request does not match the CSRF token on the session',
       );
@@ -146,7 +146,7 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
      */
     async authenticateBearer(accountId: string, bearer: string): Promise<AuthenticatedSession> {
       // Made only when refused: an error records its stack, and this runs on every agent request.
-      const gone = () => new ChatError(ErrorCode.SESSION_INVALID, 'Bearer token is missing, expired or logged out');
+      const gone = () => new AppError(ErrorCode.SESSION_INVALID, 'Bearer token is missing, expired or logged out');
       const session = await store.loginSessions.findByBearerHash(digest(bearer));
       if (session === undefined) throw gone();
       const account = await store.accounts.get(session.accountId);
@@ -156,7 +156,7 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
         throw gone();
       }
       if (session.accountId !== accountId) {
-        throw new ChatError(ErrorCode.ACCOUNT_INVALID, `Invalid Account id: ${accountId}`);
+        throw new AppError(ErrorCode.ACCOUNT_INVALID, `Invalid Account id: ${accountId}`);
       }
       const user = await store.users.get(accountId, session.userId);
       if (user === undefined || !user.enabled || user.deleted) throw gone();

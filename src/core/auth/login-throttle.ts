@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { RateBudget, RateLimiter } from '../ports.js';
 import { digest } from '../tokens.js';
 import { addressGroup } from './address-group.js';
@@ -76,7 +76,7 @@ export function createLoginThrottle(rateLimiter: RateLimiter, budgets: LoginBudg
       };
       const refused = (retryAfterMs: number) => {
         giveBack();
-        return new ChatError(ErrorCode.RATE_LIMITED, 'Too many failed login attempts', { retryAfterMs });
+        return new AppError(ErrorCode.RATE_LIMITED, 'Too many failed login attempts', { retryAfterMs });
       };
       for (const bucket of buckets) {
         const decision = rateLimiter.take(...bucket);

@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import { AuthMethod, Permission, type Account, type User } from '../model.js';
 import type { Clock, PasswordHasher, RateLimiter, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
@@ -63,8 +63,8 @@ export function createLogin({ store, clock, hasher, sessions, loginLimiter, logi
       throw error;
     }));
 
-  const invalid = () => new ChatError(ErrorCode.CREDENTIALS_INVALID, 'Invalid site or agent credentials');
-  const notAllowed = (why: string) => new ChatError(ErrorCode.USER_NOT_ALLOWED, why);
+  const invalid = () => new AppError(ErrorCode.CREDENTIALS_INVALID, 'Invalid site or agent credentials');
+  const notAllowed = (why: string) => new AppError(ErrorCode.USER_NOT_ALLOWED, why);
 
   const throttle = createLoginThrottle(loginLimiter, loginBudgets);
 
@@ -111,7 +111,7 @@ export function createLogin({ store, clock, hasher, sessions, loginLimiter, logi
 
   const checkUsable = (user: User): void => {
     if (!user.enabled) throw notAllowed('User is disabled');
-    if (user.changePwdNextLogin) throw new ChatError(ErrorCode.PASSWORD_EXPIRED, 'Password expired');
+    if (user.changePwdNextLogin) throw new AppError(ErrorCode.PASSWORD_EXPIRED, 'Password expired');
   };
 
   async function passwordLogin(

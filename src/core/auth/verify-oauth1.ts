@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { ApiKey } from '../model.js';
 import type { Clock, SecretBox, Store } from '../ports.js';
 import { digest } from '../tokens.js';
@@ -45,7 +45,7 @@ export const OAUTH_TIMESTAMP_WINDOW_MS = 300_000;
  * The checks run in the spec's order, each failing with its own oauth_problem.
  */
 export function createOAuth1Verifier({ store, clock, secrets }: { store: Store; clock: Clock; secrets: SecretBox }) {
-  const problem = (code: ErrorCode, message: string) => new ChatError(code, message);
+  const problem = (code: ErrorCode, message: string) => new AppError(code, message);
 
   const openSecrets = (key: ApiKey): { secret: string; accessTokenSecret: string } | undefined => {
     const opened = secrets.open(key.sealedSecrets);

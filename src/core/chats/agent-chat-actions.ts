@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Account, User } from '../model.js';
 import type { Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
@@ -12,7 +12,7 @@ import type { ApplyChange, ChatWriter } from './chat-writer.js';
  * router's (`agents/router.ts`): it picks the chat and changes it in one transaction. Agent requests never keep a chat alive (server-chat §4.5).
  */
 export function createAgentChatActions({ store, writer }: { store: Store; writer: ChatWriter }) {
-  const notHeld = () => new ChatError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
+  const notHeld = () => new AppError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
   const displayName = (user: User) => user.nickname || user.loginName;
 
   /** The change `sendLine` makes, for a caller that writes it itself (with an idempotency key). */
@@ -26,7 +26,7 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
     (chat, now) => {
       if (chat.agentUserId !== agent.id) throw notHeld();
       if (chat.state !== ChatState.CHATTING)
-        throw new ChatError(ErrorCode.STATE_CONFLICT, 'Cannot add line while not in chat');
+        throw new AppError(ErrorCode.STATE_CONFLICT, 'Cannot add line while not in chat');
       const event = line(LineSource.AGENT, displayName(agent), text, now, textType);
       return {
         chat: { ...chat, agentTyping: false, lastUpdate: now },
@@ -45,7 +45,7 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
     (account: Account, agent: User): ApplyChange =>
     (chat, now) => {
       if (chat.agentUserId !== agent.id) throw notHeld();
-      if (chat.state === ChatState.ENDED) throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat has already ended');
+      if (chat.state === ChatState.ENDED) throw new AppError(ErrorCode.STATE_CONFLICT, 'The chat has already ended');
       return {
         chat: endedChat(chat, account, now),
         events: [systemLine(account, 5, now, displayName(agent)), stateEvent(ChatState.ENDED, now)],
@@ -72,7 +72,7 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
       return writer.change(accountId, chatId, (chat, now) => {
         if (chat.agentUserId !== agent.id) throw notHeld();
         if (chat.state !== ChatState.CHATTING)
-          throw new ChatError(ErrorCode.STATE_CONFLICT, 'The chat is not in progress');
+          throw new AppError(ErrorCode.STATE_CONFLICT, 'The chat is not in progress');
         return { chat: { ...chat, agentTyping: isTyping, lastUpdate: now }, events: [] };
       });
     },

@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import { recordAnswer, recordedAnswer, type KeyedRequest } from '../idempotency.js';
 import type { Clock, EventBus, Store, Transaction } from '../ports.js';
 import { isGone, numberEvents } from './chat-events.js';
@@ -25,7 +25,7 @@ export interface ChangeAnswer<R> {
  * of one chat never interleave, so event ids have no gaps and no duplicates.
  */
 export function createChatWriter({ store, clock, bus }: { store: Store; clock: Clock; bus: EventBus }) {
-  const notFound = () => new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
+  const notFound = () => new AppError(ErrorCode.NOT_FOUND, 'Chat not found');
 
   /** Reads the chat under its lock (404 once gone). */
   async function locked(tx: Store, accountId: string, chatId: string, now: number): Promise<Chat> {

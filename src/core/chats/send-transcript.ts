@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Mailer, Store } from '../ports.js';
 import { isValidEmailAddress, renderTranscript } from './transcript.js';
 import type { VisitorChat } from './visitor-chat.js';
@@ -33,16 +33,16 @@ export function createSendTranscript(deps: { store: Store; visitorChat: VisitorC
       const { account, chat } = await visitorChat.touch(accountId, chatId);
       const { email, timezoneOffsetMs } = request;
       if (!isValidEmailAddress(email)) {
-        throw new ChatError(ErrorCode.VALIDATION, 'email must be a valid e-mail address', { field: 'email' });
+        throw new AppError(ErrorCode.VALIDATION, 'email must be a valid e-mail address', { field: 'email' });
       }
       if (!Number.isFinite(timezoneOffsetMs) || Math.abs(timezoneOffsetMs) > MAX_OFFSET_MS) {
-        throw new ChatError(ErrorCode.VALIDATION, 'timezoneOffset must be milliseconds from UTC', {
+        throw new AppError(ErrorCode.VALIDATION, 'timezoneOffset must be milliseconds from UTC', {
           field: 'timezoneOffset',
         });
       }
       const subject = options.withSubject ? request.subject : undefined;
       if (mailer === undefined)
-        throw new ChatError(ErrorCode.NOT_FOUND, 'Transcripts by e-mail are not configured on this server');
+        throw new AppError(ErrorCode.NOT_FOUND, 'Transcripts by e-mail are not configured on this server');
       const events = await store.chats.events(accountId, chatId, 0);
       const message = renderTranscript({
         chat,
@@ -55,7 +55,7 @@ export function createSendTranscript(deps: { store: Store; visitorChat: VisitorC
       try {
         await mailer.send(message);
       } catch (error) {
-        throw new ChatError(ErrorCode.UNAVAILABLE, 'The mail server did not accept the transcript', { cause: error });
+        throw new AppError(ErrorCode.UNAVAILABLE, 'The mail server did not accept the transcript', { cause: error });
       }
     },
   };

@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Account } from '../model.js';
 import type { Clock, Random, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
@@ -74,7 +74,7 @@ export function createStartChat(deps: {
         const recorded = await recordedAnswer(store, keyed, clock.now());
         if (recorded === undefined) return startNew(accountId, request, origin, keyed);
         const chat = await store.chats.get(accountId, recorded);
-        if (chat === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
+        if (chat === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'Chat not found');
         return chat;
       });
     },
@@ -89,14 +89,14 @@ export function createStartChat(deps: {
     const account = await requireAccount(store, accountId);
     const visitorIp = request.visitorIp ?? origin.ip;
     if (account.settings.blockedIps.includes(visitorIp) || account.settings.blockedIps.includes(origin.ip)) {
-      throw new ChatError(ErrorCode.FORBIDDEN, 'This visitor may not start a chat');
+      throw new AppError(ErrorCode.FORBIDDEN, 'This visitor may not start a chat');
     }
     visitorAuthentication.checkChatRequest(account, request.echo.participantId, request.echo.conversationId);
     const now = clock.now();
     const preChatSurvey = preChatAnswers(account, request.survey, now);
     const skill = await resolveSkill(account, request.skill, request.skillId);
     if (request.agent !== undefined && (await store.users.findByLoginName(account.id, request.agent)) === undefined) {
-      throw new ChatError(ErrorCode.VALIDATION, `Unknown agent: ${request.agent.slice(0, 80)}`, { field: 'agent' });
+      throw new AppError(ErrorCode.VALIDATION, `Unknown agent: ${request.agent.slice(0, 80)}`, { field: 'agent' });
     }
 
     const chat: Chat = {

@@ -2,7 +2,7 @@
  * The chat transcript e-mail (server-chat §3.18): the visitor's lines in order, each with its time in
  * the visitor's time zone, its author and its text, as a plain-text and an HTML part.
  */
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { MailMessage } from '../ports.js';
 import { LineSource, SubType, type Chat, type ChatEvent } from './chat-model.js';
 
@@ -40,11 +40,11 @@ const RICH_CONTENT_PLACEHOLDER = '[structured content]';
  * Renders the transcript mail for a chat.
  * Only `line` events reach it, never `ONLY_TO_REP` lines (server-chat §4.2: the visitor never sees
  * them). Every text is escaped in the HTML part, agent HTML included, since it is mailed to a visitor.
- * Throws ChatError VALIDATION (field `email`) when `to` is not a single plain address.
+ * Throws AppError VALIDATION (field `email`) when `to` is not a single plain address.
  */
 export function renderTranscript(input: TranscriptInput): MailMessage {
   if (!isValidEmailAddress(input.to)) {
-    throw new ChatError(ErrorCode.VALIDATION, 'email must be a single valid e-mail address', { field: 'email' });
+    throw new AppError(ErrorCode.VALIDATION, 'email must be a single valid e-mail address', { field: 'email' });
   }
   const offsetMs = normaliseOffset(input.timezoneOffsetMs);
   const zone = zoneLabel(offsetMs);

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Account } from '../model.js';
 import type { Clock, Random, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
@@ -24,7 +24,7 @@ function uuidFrom(bytes: Uint8Array): string {
  * Start Chat refuses visitors without a valid pair.
  */
 export function createVisitorAuthentication({ store, clock, random }: { store: Store; clock: Clock; random: Random }) {
-  const refuse = (message: string) => new ChatError(ErrorCode.ACCOUNT_FEATURE_BLOCKED, message);
+  const refuse = (message: string) => new AppError(ErrorCode.ACCOUNT_FEATURE_BLOCKED, message);
 
   const conversationIdFor = (secret: string, participantId: string) =>
     uuidFrom(createHmac('sha256', secret).update(`conversation:${participantId}`).digest());
@@ -65,7 +65,7 @@ export function createVisitorAuthentication({ store, clock, random }: { store: S
       const settings = account.settings.visitorAuthentication;
       if (settings === null) throw refuse('Visitor authentication is not enabled for this account');
       if (ssoKey === undefined) {
-        throw new ChatError(ErrorCode.VALIDATION, 'ssoKey is required', { field: 'ssoKey' });
+        throw new AppError(ErrorCode.VALIDATION, 'ssoKey is required', { field: 'ssoKey' });
       }
       const claims = verifyJwt(ssoKey, settings.jwtSecret, clock.now());
       const participantId = uuidFrom(random.bytes(16));

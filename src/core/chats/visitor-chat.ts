@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Account } from '../model.js';
 import type { Clock, Store } from '../ports.js';
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
@@ -56,8 +56,8 @@ export function createVisitorChat({
   /** Re-routes the account once a chat frees an agent's slot. */
   route: (accountId: string) => Promise<void>;
 }) {
-  const notFound = () => new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
-  const notInChat = (message = 'Cannot add line while not in chat') => new ChatError(ErrorCode.STATE_CONFLICT, message);
+  const notFound = () => new AppError(ErrorCode.NOT_FOUND, 'Chat not found');
+  const notInChat = (message = 'Cannot add line while not in chat') => new AppError(ErrorCode.STATE_CONFLICT, message);
 
   /**
    * Loads a readable chat and records the visitor's request on it. `holdMs`: the request will wait

@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Account, SurveyDefinition } from '../model.js';
 import type { Clock, Random, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
@@ -37,7 +37,7 @@ export function createVisitorSurveys(deps: {
 
   const configured = (account: Account, kind: 'preChat' | 'offline' | 'exit', label: string): Survey => {
     const definition: SurveyDefinition | undefined = account.surveys[kind];
-    if (definition === undefined) throw new ChatError(ErrorCode.NOT_FOUND, `No ${label} survey is configured`);
+    if (definition === undefined) throw new AppError(ErrorCode.NOT_FOUND, `No ${label} survey is configured`);
     return normalizeSurvey(definition);
   };
 

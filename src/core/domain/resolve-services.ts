@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
 
@@ -30,7 +30,7 @@ export function createServiceResolver(store: Store) {
     async one(accountId: string, serviceName: string, authority: string): Promise<BaseUri> {
       await requireAccount(store, accountId);
       if (!advertisedServices.some((service) => service === serviceName)) {
-        throw new ChatError(ErrorCode.NOT_FOUND, `Unknown service: ${serviceName.slice(0, 60)}`);
+        throw new AppError(ErrorCode.NOT_FOUND, `Unknown service: ${serviceName.slice(0, 60)}`);
       }
       return { service: serviceName, account: accountId, baseURI: authority };
     },

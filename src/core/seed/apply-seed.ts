@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import { defaultAccountSettings, type Account, type ApiKey, type Skill, type User } from '../model.js';
 import type { Clock, PasswordHasher, SecretBox, Store, Transaction } from '../ports.js';
 import type { LoginSessions } from '../auth/login-sessions.js';
@@ -54,7 +54,7 @@ export function createSeedApplier({ store, clock, hasher, secrets, sessions }: S
     for (const entry of seed.skills) {
       const byName = await tx.skills.findByName(seed.id, entry.name);
       if (entry.id !== undefined && byName !== undefined && byName.id !== entry.id) {
-        throw new ChatError(
+        throw new AppError(
           ErrorCode.CONFLICT,
           `skill "${entry.name}" exists with id ${byName.id}, the seed gives ${entry.id}`,
         );
@@ -88,7 +88,7 @@ export function createSeedApplier({ store, clock, hasher, secrets, sessions }: S
     const byLogin = await tx.users.findByLoginName(account.id, entry.loginName);
     const byId = entry.id === undefined ? undefined : await tx.users.get(account.id, entry.id);
     if (byLogin !== undefined && entry.id !== undefined && byLogin.id !== entry.id) {
-      throw new ChatError(
+      throw new AppError(
         ErrorCode.CONFLICT,
         `loginName "${entry.loginName}" belongs to user ${byLogin.id}, the seed gives ${entry.id}`,
       );

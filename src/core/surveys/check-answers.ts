@@ -1,5 +1,5 @@
 import type { SurveyAnswers } from '../chats/chat-model.js';
-import { ChatError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import { isTextType, type Survey, type SurveyQuestion } from './survey-model.js';
 
 /**
@@ -56,7 +56,7 @@ const EMAIL_MAX_LENGTH = 254;
  * Checks a submission against its survey (server-chat §5, §3.17; chat-agent §3.25). A problem the
  * transport found, a survey id of another survey, a question with an unknown id or posted twice, a
  * visible mandatory question unanswered, an answer that is not an option, not a number or not an
- * address all throw ChatError VALIDATION with the field at fault, in that order. Answers to
+ * address all throw AppError VALIDATION with the field at fault, in that order. Answers to
  * questions hidden by logic are dropped; the rest come back in survey order, a Checkbox answer
  * always as a list.
  */
@@ -195,7 +195,7 @@ function clip(text: string): string {
 }
 
 function fail(message: string, field: string): never {
-  throw new ChatError(ErrorCode.VALIDATION, message, { field });
+  throw new AppError(ErrorCode.VALIDATION, message, { field });
 }
 
 function raise(problem: InputProblem): never {

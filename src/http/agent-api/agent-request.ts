@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AgentIdentity } from '../../core/agents/agent-sessions.js';
 import type { AgentSession } from '../../core/chats/chat-model.js';
 import type { Core } from '../../core/create-core.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 import type { Account } from '../../core/model.js';
 import { authenticateAgentCaller } from '../auth/agent-auth.js';
 import { callerSlot } from '../legacy/caller.js';
@@ -29,7 +29,7 @@ async function agentIdentity(
   const user = users.find(
     (candidate) => candidate.isApiUser && candidate.enabled && candidate.allowedAppKeys.includes(caller.apiKey.appKey),
   );
-  if (user === undefined) throw new ChatError(ErrorCode.FORBIDDEN, 'This API key is not bound to an agent');
+  if (user === undefined) throw new AppError(ErrorCode.FORBIDDEN, 'This API key is not bound to an agent');
   return { user, loginSessionId: null, signed: true };
 }
 
@@ -44,10 +44,10 @@ async function agentSessionOf(
 ): Promise<AgentSessionCaller> {
   const identity = await agentIdentity(request, core, origin);
   const sessionId = pathParam(request, 'sessionId');
-  if (!/^\d{1,20}$/.test(sessionId)) throw new ChatError(ErrorCode.NOT_FOUND, 'Agent session not found');
+  if (!/^\d{1,20}$/.test(sessionId)) throw new AppError(ErrorCode.NOT_FOUND, 'Agent session not found');
   const cookie = request.cookies[AGENT_SESSION_COOKIE];
   if (cookie !== undefined && cookie !== '' && cookie !== sessionId) {
-    throw new ChatError(ErrorCode.FORBIDDEN, 'The agentSessionKey cookie names another agent session');
+    throw new AppError(ErrorCode.FORBIDDEN, 'The agentSessionKey cookie names another agent session');
   }
   const { account, session } = await core.agents.sessions.use(pathParam(request, 'accountId'), sessionId, identity);
   return { account, session, identity };
@@ -90,7 +90,7 @@ export function chatPath(
   origin: PublicOriginConfig,
 ): { chatId: string; baseUrl: string; url: string } {
   const chatId = pathParam(request, 'chatId');
-  if (!CHAT_ID_PATTERN.test(chatId)) throw new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
+  if (!CHAT_ID_PATTERN.test(chatId)) throw new AppError(ErrorCode.NOT_FOUND, 'Chat not found');
   const baseUrl = publicBaseUrl(request, origin);
   return { chatId, baseUrl, url: agentChatUrl(baseUrl, session, chatId) };
 }

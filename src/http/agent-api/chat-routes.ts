@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/create-core.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 import { sendLegacy } from '../legacy/respond.js';
 import { registerResource } from '../legacy/resource.js';
 import { agentSessions, chatPath, type AgentApiConfig } from './agent-request.js';
@@ -29,7 +29,7 @@ export function registerAgentChatRoutes(app: FastifyInstance, core: Core, origin
       GET: async (request) => {
         const { session } = agentSessions.of(request);
         chatPath(request, session, origin);
-        throw new ChatError(ErrorCode.NOT_FOUND, `${name} is not available`);
+        throw new AppError(ErrorCode.NOT_FOUND, `${name} is not available`);
       },
     });
   }

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AuthenticatedSession } from '../../core/auth/login-sessions.js';
 import type { Core } from '../../core/create-core.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 import type { ApiKey } from '../../core/model.js';
 import { parseInput } from '../legacy/input.js';
 import { pathParam } from '../legacy/respond.js';
@@ -74,5 +74,5 @@ export async function authenticateAgentCaller(
     );
     return { kind: 'api-key', apiKey };
   }
-  throw new ChatError(ErrorCode.AUTH_SCHEME_UNKNOWN, UNKNOWN_AUTHORIZATION_MESSAGE);
+  throw new AppError(ErrorCode.AUTH_SCHEME_UNKNOWN, UNKNOWN_AUTHORIZATION_MESSAGE);
 }

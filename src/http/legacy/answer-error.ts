@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isChatError, UNAVAILABLE_RETRY_AFTER_MS, type ChatError } from '../../core/errors.js';
+import { isAppError, UNAVAILABLE_RETRY_AFTER_MS, type AppError } from '../../core/errors.js';
 import { mappingFor } from './error-table.js';
 import { retryAfterSeconds, sendError, sendLegacy } from './respond.js';
 
@@ -7,8 +7,8 @@ import { retryAfterSeconds, sendError, sendLegacy } from './respond.js';
  * The error handler of every API (and of paths outside them): a core error as the request's API
  * maps it (error-table.ts), a framework error as the envelope with its 4xx, anything else 500.
  */
-export async function answerError(error: FastifyError | ChatError, request: FastifyRequest, reply: FastifyReply) {
-  if (isChatError(error)) {
+export async function answerError(error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
+  if (isAppError(error)) {
     const mapping = mappingFor(error.code, request.legacy.api);
     if (mapping.kind === 'document') return sendLegacy(reply, mapping.status, mapping.document(error.message));
     if (mapping.kind === 'text') return reply.code(mapping.status).type('text/plain').send(Buffer.from(mapping.body));

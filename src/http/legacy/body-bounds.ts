@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 
 /**
  * How much structure a request body may carry before it is parsed (docs/adr/0007-bounded-edge.md).
@@ -42,9 +42,9 @@ const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 
 const tooMany = (what: string, bounds: BodyBounds) =>
-  new ChatError(ErrorCode.BODY_MALFORMED, `The request body has more than ${bounds.maxNodes} ${what} (the limit)`);
+  new AppError(ErrorCode.BODY_MALFORMED, `The request body has more than ${bounds.maxNodes} ${what} (the limit)`);
 const tooDeep = (what: string, bounds: BodyBounds) =>
-  new ChatError(
+  new AppError(
     ErrorCode.BODY_MALFORMED,
     `The request body nests ${what} deeper than ${bounds.maxDepth} levels (the limit)`,
   );

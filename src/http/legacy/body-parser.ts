@@ -1,5 +1,5 @@
 import { assertFormWithinBounds, assertJsonWithinBounds, assertXmlWithinBounds } from './body-bounds.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 import { parseXml } from './xml-codec.js';
 
 const isJsonType = (type: string) => type === 'application/json' || type.endsWith('+json');
@@ -35,6 +35,6 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new ChatError(ErrorCode.BODY_MALFORMED, 'The request body is not valid JSON');
+    throw new AppError(ErrorCode.BODY_MALFORMED, 'The request body is not valid JSON');
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 import type { RateBudget, RateLimiter } from '../../core/ports.js';
 import { digest } from '../../core/tokens.js';
 import { answerError, answerNotFound } from './answer-error.js';
@@ -52,7 +52,7 @@ export async function mountLegacyApi(
     }
     // A hook registered outside the API (the drain's refusal) may fail before this API's own hook
     // ran: its answer still carries the API's headers, or a browser could not read it.
-    scope.setErrorHandler(async (error: FastifyError | ChatError, request, reply) => {
+    scope.setErrorHandler(async (error: FastifyError | AppError, request, reply) => {
       applyApiHeaders(request, reply, edge);
       return answerError(error, request, reply);
     });
@@ -91,7 +91,7 @@ function takeBudget(request: FastifyRequest, api: LegacyApi, edge: EdgeRules): v
   ] as const) {
     const decision = edge.rateLimiter.take(key, budget);
     if (!decision.allowed) {
-      throw new ChatError(ErrorCode.RATE_LIMITED, 'Too many requests', { retryAfterMs: decision.retryAfterMs });
+      throw new AppError(ErrorCode.RATE_LIMITED, 'Too many requests', { retryAfterMs: decision.retryAfterMs });
     }
   }
 }

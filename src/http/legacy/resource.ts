@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 
 export type ResourceMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type ResourceHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -62,7 +62,7 @@ export function registerResource(
       const handler = method === undefined ? undefined : handlers[method];
       if (handler === undefined) {
         reply.header('Allow', [...available].join(', '));
-        throw new ChatError(ErrorCode.METHOD_NOT_ALLOWED, `Method not allowed on this resource`);
+        throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, `Method not allowed on this resource`);
       }
       return handler(request, reply);
     },

@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 
 /**
  * A whole number given as a number or numeric string (Postman sends ids as strings), in a body or a
@@ -8,7 +8,7 @@ export function wholeNumber(value: unknown, field: string, min: number, max: num
   if (value === undefined || value === null || value === '') return undefined;
   const number = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-    throw new ChatError(ErrorCode.VALIDATION, `${field} must be a whole number from ${min} to ${max}`, { field });
+    throw new AppError(ErrorCode.VALIDATION, `${field} must be a whole number from ${min} to ${max}`, { field });
   }
   return number;
 }

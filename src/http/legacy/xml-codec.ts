@@ -1,9 +1,9 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 
 /** XML the server will not read: the catalogue's BODY_MALFORMED (400 / 40, Chat Agent API spec §1.8). */
-const bodyMalformed = (message: string, options: { cause?: unknown } = {}): ChatError =>
-  new ChatError(ErrorCode.BODY_MALFORMED, message, options);
+const bodyMalformed = (message: string, options: { cause?: unknown } = {}): AppError =>
+  new AppError(ErrorCode.BODY_MALFORMED, message, options);
 
 /** The XML declaration LivePerson's Java hosts put before every XML body. */
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>';

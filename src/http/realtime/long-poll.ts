@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Chat, ChatEvent, CommittedChange } from '../../core/chats/chat-model.js';
 import type { ChatWatch } from '../../core/chats/chat-watch.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 import { queryParam } from '../legacy/respond.js';
 
 /** The longest a long-poll may be held (seconds). */
@@ -13,7 +13,7 @@ export function waitParam(request: FastifyRequest): number {
   if (raw === undefined || raw === '') return 0;
   const seconds = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(seconds) || seconds > MAX_WAIT_SECONDS) {
-    throw new ChatError(ErrorCode.VALIDATION, `wait must be 0-${MAX_WAIT_SECONDS} seconds`, { field: 'wait' });
+    throw new AppError(ErrorCode.VALIDATION, `wait must be 0-${MAX_WAIT_SECONDS} seconds`, { field: 'wait' });
   }
   return seconds;
 }

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { AudienceQuery } from '../../core/chats/capacity.js';
 import type { OfflineSubmission } from '../../core/chats/visitor-surveys.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 import { readSurveySubmission } from '../legacy/survey-submission.js';
 import { wholeNumber } from '../legacy/whole-number.js';
 import { isRecord } from '../legacy/wire.js';
 
-const invalid = (field: string, message: string) => new ChatError(ErrorCode.VALIDATION, message, { field });
+const invalid = (field: string, message: string) => new AppError(ErrorCode.VALIDATION, message, { field });
 const COMBINED = 'agent cannot be combined with skill, serviceQueue or maxWaitTime';
 
 /** A query parameter: a string, with '' (and anything the lenient parser did not make a string) absent (§3.1). */

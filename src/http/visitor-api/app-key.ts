@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Account } from '../../core/model.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 import { UNKNOWN_AUTHORIZATION_MESSAGE } from '../auth/agent-auth.js';
 import { queryParam } from '../legacy/respond.js';
 
@@ -25,6 +25,6 @@ export function checkAppKey(request: FastifyRequest, account: Account): void {
     account.appKeys.includes(key) || (account.settings.acceptGlobalAppKey && key === GLOBAL_APP_KEY);
   if (candidates.some(accepted)) return;
   const hasKey = queryParam(request, 'appKey') !== undefined || (header !== undefined && HEADER_FORM.test(header));
-  if (hasKey) throw new ChatError(ErrorCode.APP_KEY_REJECTED, 'The appKey is not accepted');
-  throw new ChatError(ErrorCode.AUTH_SCHEME_UNKNOWN, UNKNOWN_AUTHORIZATION_MESSAGE);
+  if (hasKey) throw new AppError(ErrorCode.APP_KEY_REJECTED, 'The appKey is not accepted');
+  throw new AppError(ErrorCode.AUTH_SCHEME_UNKNOWN, UNKNOWN_AUTHORIZATION_MESSAGE);
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_INTERACTION_TIMEOUT_SECONDS, type ChatRequest } from '../../core/chats/chat-request.js';
 import type { ChatRequestEcho } from '../../core/chats/chat-model.js';
 import type { CustomVariable } from '../../core/chats/visitor-chat.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 import { readSurveySubmission } from '../legacy/survey-submission.js';
 import { wholeNumber } from '../legacy/whole-number.js';
 import { isRecord } from '../legacy/wire.js';
@@ -10,7 +10,7 @@ import { isRecord } from '../legacy/wire.js';
 const MAX_PRE_CHAT_LINES = 20;
 const MAX_TEXT = 4_000;
 
-const invalid = (field: string, message: string) => new ChatError(ErrorCode.VALIDATION, message, { field });
+const invalid = (field: string, message: string) => new AppError(ErrorCode.VALIDATION, message, { field });
 
 /** A string field; numbers are accepted as their decimal text; '' counts as absent. */
 function text(body: Record<string, unknown>, field: string, max = 1_000): string | undefined {

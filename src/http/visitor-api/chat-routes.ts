@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readEventsOrStream } from '../realtime/events-request.js';
 import type { Core } from '../../core/create-core.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 import { idempotencyKeyOf } from '../legacy/idempotency-key.js';
 import { parseInput } from '../legacy/input.js';
 import { parseLeadingDigits } from '../legacy/lenient-query.js';
@@ -77,7 +77,7 @@ export function registerVisitorChatRoutes(
     GET: async (request, reply) => {
       const { account, chatId } = chatTarget(request, origin);
       const eventId = parseLeadingDigits(pathParam(request, 'eventId'));
-      if (eventId === undefined) throw new ChatError(ErrorCode.NOT_FOUND, 'Event not found');
+      if (eventId === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'Event not found');
       const event = await visitor.event(account.id, chatId, eventId);
       return sendLegacy(reply, 200, { event: presentEvent(event, account, 'string') });
     },

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Core } from '../../core/create-core.js';
-import { ChatError, ErrorCode } from '../../core/errors.js';
+import { AppError, ErrorCode } from '../../core/errors.js';
 import type { Account } from '../../core/model.js';
 import type { VisitorOrigin } from '../../core/chats/start-chat.js';
 import { CHAT_ID_PATTERN } from '../../core/chats/chat-ids.js';
@@ -32,7 +32,7 @@ export interface ChatTarget {
 export function chatTarget(request: FastifyRequest, origin: PublicOriginConfig): ChatTarget {
   const account = visitorAccounts.of(request);
   const chatId = pathParam(request, 'chatId');
-  if (!CHAT_ID_PATTERN.test(chatId)) throw new ChatError(ErrorCode.NOT_FOUND, 'Chat not found');
+  if (!CHAT_ID_PATTERN.test(chatId)) throw new AppError(ErrorCode.NOT_FOUND, 'Chat not found');
   return { account, chatId, baseUrl: publicBaseUrl(request, origin) };
 }
 
@@ -47,7 +47,7 @@ export function fromParam(request: FastifyRequest): number {
   if (raw === undefined) return 0;
   const from = parseLeadingDigits(raw);
   if (from === undefined)
-    throw new ChatError(ErrorCode.VALIDATION, 'from must be a non-negative number', { field: 'from' });
+    throw new AppError(ErrorCode.VALIDATION, 'from must be a non-negative number', { field: 'from' });
   return from;
 }
 
