@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { LoginInput } from '../../core/auth/login.js';
-import { isRecord } from '../../core/guards.js';
+import { isRecord } from '../legacy/wire.js';
 import { parseInput } from '../legacy/input.js';
 
 const missing = (field: string) => `Missing or empty field: ${field}`;

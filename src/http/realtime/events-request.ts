@@ -1,10 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Chat, ChatEvent } from '../../core/chats/chat-model.js';
 import type { ChatWatch } from '../../core/chats/chat-watch.js';
-import { fromParam } from '../visitor-api/visitor-request.js';
+import { parseInput } from '../legacy/input.js';
 import { streamChatEvents } from './chat-event-stream.js';
 import { wantsEventStream } from './event-stream.js';
-import { longPoll, waitParam, type RepeatedReads } from './long-poll.js';
+import { fromQuery, waitQuery } from './events-query.js';
+import { longPoll, type RepeatedReads } from './long-poll.js';
 
 export interface EventsRequest {
   request: FastifyRequest;
@@ -36,7 +37,7 @@ export async function readEventsOrStream(
   options: EventsRequest,
 ): Promise<{ chat: Chat; events: ChatEvent[]; from: number } | undefined> {
   const { request, reply, watch, accountId, chatId, read, readChange } = options;
-  const from = fromParam(request);
+  const from = parseInput(fromQuery, request.query);
   const again = { read: (cursor: number) => read(cursor, { touch: false, holdMs: 0 }), readChange };
   if (wantsEventStream(request)) {
     await options.open();
@@ -54,7 +55,8 @@ export async function readEventsOrStream(
     });
     return undefined;
   }
-  const wait = waitParam(request);
+  // Read only for a long-poll: a stream has no wait.
+  const wait = parseInput(waitQuery, request.query);
   const result = await longPoll({
     watch,
     reply,

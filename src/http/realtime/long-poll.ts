@@ -1,22 +1,6 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { Chat, ChatEvent, CommittedChange } from '../../core/chats/chat-model.js';
 import type { ChatWatch } from '../../core/chats/chat-watch.js';
-import { AppError, ErrorCode } from '../../core/errors.js';
-import { queryParam } from '../legacy/respond.js';
-
-/** The longest a long-poll may be held (seconds). */
-export const MAX_WAIT_SECONDS = 60;
-
-/** `wait=S`: 0 when absent (the spec's behaviour, unchanged); 1–60 seconds; anything else 400 / 40. */
-export function waitParam(request: FastifyRequest): number {
-  const raw = queryParam(request, 'wait');
-  if (raw === undefined || raw === '') return 0;
-  const seconds = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(seconds) || seconds > MAX_WAIT_SECONDS) {
-    throw new AppError(ErrorCode.VALIDATION, `wait must be 0-${MAX_WAIT_SECONDS} seconds`, { field: 'wait' });
-  }
-  return seconds;
-}
 
 /** A read repeated while a long-poll or stream waits: from a change the bus carried, or the store. */
 export interface RepeatedReads {

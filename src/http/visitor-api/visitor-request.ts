@@ -4,8 +4,8 @@ import { AppError, ErrorCode } from '../../core/errors.js';
 import type { Account } from '../../core/model.js';
 import type { VisitorOrigin } from '../../core/chats/start-chat.js';
 import { CHAT_ID_PATTERN } from '../../core/chats/chat-ids.js';
-import { lenientQueryPairs, parseLeadingDigits } from '../legacy/lenient-query.js';
-import { pathParam, queryParam } from '../legacy/respond.js';
+import { lenientQueryPairs } from '../legacy/lenient-query.js';
+import { pathParam } from '../legacy/respond.js';
 import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
 import { isRecord } from '../legacy/wire.js';
 import { checkAppKey } from './app-key.js';
@@ -41,16 +41,6 @@ export const visitorOrigin = (request: FastifyRequest): VisitorOrigin => ({
   userAgent: request.headers['user-agent'] ?? '',
 });
 
-/** `from` by its leading digits (server-chat §1.3); absent → 0; no leading digit → 400 / 40. */
-export function fromParam(request: FastifyRequest): number {
-  const raw = queryParam(request, 'from');
-  if (raw === undefined) return 0;
-  const from = parseLeadingDigits(raw);
-  if (from === undefined)
-    throw new AppError(ErrorCode.VALIDATION, 'from must be a non-negative number', { field: 'from' });
-  return from;
-}
-
 /** Every non-empty value of a repeated query parameter (request.query keeps the first only). */
 export function queryAll(request: FastifyRequest, name: string): string[] {
   const queryAt = request.originalUrl.indexOf('?');
@@ -59,12 +49,6 @@ export function queryAll(request: FastifyRequest, name: string): string[] {
     key === name && value !== '' ? [value] : [],
   );
 }
-
-/** A query parameter, with '' treated as absent (server-chat §3.1). */
-export const optionalQuery = (request: FastifyRequest, name: string): string | undefined => {
-  const value = queryParam(request, name);
-  return value === undefined || value === '' ? undefined : value;
-};
 
 /** The query with every `skill` given as `skills` (the availability resources' input, §3.1). */
 export const availabilityParams = (request: FastifyRequest): Record<string, unknown> => ({
