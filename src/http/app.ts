@@ -18,7 +18,7 @@ import { registerHealthRoute } from './health.js';
 import { registerDomainApi } from './domain/plugin.js';
 import { registerLoginApi } from './login/plugin.js';
 import { registerConfigurationApi } from './configuration/plugin.js';
-import { registerServerChatApiPlugin } from './visitor-api/plugin.js';
+import { registerServerChatApi } from './visitor-api/plugin.js';
 import { registerChatAgentApi } from './agent-api/plugin.js';
 import { registerWebApps } from './web/web-routes.js';
 
@@ -146,6 +146,11 @@ export async function buildApp({ core, http, logger = false, https, extend }: Ap
   });
   registerDrain(app);
 
+  const edge: EdgeRules = {
+    allowedOrigins: new Set(http.corsOrigins),
+    rateLimits: http.rateLimits,
+    rateLimiter: core.requestBudgets,
+  };
   // Paths outside every API (web pages, /health, unknown roots): the envelope, no CORS.
   app.setErrorHandler(answerError);
   app.setNotFoundHandler(answerNotFound);
@@ -153,16 +158,11 @@ export async function buildApp({ core, http, logger = false, https, extend }: Ap
 
   // One encapsulated plugin per API, each with its prefixes, rules and error answers
   // (docs/ARCHITECTURE.md, "One plugin per API").
-  const edge: EdgeRules = {
-    allowedOrigins: new Set(http.corsOrigins),
-    rateLimits: http.rateLimits,
-    rateLimiter: core.requestBudgets,
-  };
   registerHealthRoute(app, core);
   await registerDomainApi(app, core, http, edge);
   await registerLoginApi(app, core, http, edge);
   await registerConfigurationApi(app, edge);
-  await registerServerChatApiPlugin(app, core, http, edge);
+  await registerServerChatApi(app, core, http, edge);
   await registerChatAgentApi(app, core, http, edge);
   await app.register(async (scope) => registerWebApps(scope, http.webAppsRoot));
   await extend?.(app, edge);

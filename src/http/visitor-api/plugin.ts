@@ -28,7 +28,7 @@ export const SERVER_CHAT_API: LegacyApi = {
  * and unknown paths): the Login Service, Domain API, Chat Agent API and account configuration
  * mount more specific prefixes beside it.
  */
-export const registerServerChatApiPlugin = (
+export const registerServerChatApi = (
   app: FastifyInstance,
   core: Core,
   origin: PublicOriginConfig & { keepAliveMs?: number },
