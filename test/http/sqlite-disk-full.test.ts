@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -25,6 +25,33 @@ const [sqlite] = await databaseTargets();
 const DISK_SIZE = '16m';
 /** Left free by the filler file: room for a few lines' pages before the disk refuses. */
 const LEFT_FREE_BYTES = 160 * 1024;
+
+/**
+ * Fills the disk of `dir` with a file at `path` until about `leaveFree` bytes are left. In chunks,
+ * watching the free space as it goes: the server writes to the same disk meanwhile (a checkpoint),
+ * so a size computed once could run out of room. Should the disk fill up all the same, the file
+ * gives `leaveFree` back.
+ */
+function fillDisk(dir: string, path: string, leaveFree: number): void {
+  const chunk = Buffer.alloc(64 * 1024);
+  const fd = openSync(path, 'w');
+  let written = 0;
+  try {
+    for (;;) {
+      const stats = statfsSync(dir);
+      if (stats.bavail * stats.bsize - chunk.length < leaveFree) return;
+      try {
+        written += writeSync(fd, chunk);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+        ftruncateSync(fd, Math.max(0, written - leaveFree));
+        return;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** The gist of an error (a command's output follows its first line). */
 const firstLine = (error: unknown) => (error instanceof Error ? error.message.split('\n')[0] : String(error));
@@ -114,8 +141,7 @@ describe('a SQLite database on a full disk', () => {
     const { baseUrl } = server;
     // Most of the disk goes to a filler file; lines take the rest.
     const fillerPath = join(dir, 'filler');
-    const stats = statfsSync(dir);
-    writeFileSync(fillerPath, Buffer.alloc(Math.max(0, stats.bavail * stats.bsize - LEFT_FREE_BYTES)));
+    fillDisk(dir, fillerPath, LEFT_FREE_BYTES);
     const acknowledged: string[] = [];
     const padding = 'p'.repeat(2_000);
     let refusal: Awaited<ReturnType<typeof send>> | undefined;
