@@ -2,15 +2,14 @@ import { z } from 'zod';
 import type { AgentPost, TransferRequest } from '../../core/agents/agent-chats.js';
 import { Availability, SubType } from '../../core/chats/chat-model.js';
 import { parseLeadingDigits } from '../legacy/lenient-query.js';
+import { wholeNumber } from '../legacy/whole-number.js';
+import { attribute, isRecord } from '../legacy/wire.js';
 
 /**
  * Bodies and queries of the Chat Agent API, read at the edge (docs/ARCHITECTURE.md, "Input at the
  * edge") after the legacy layer has turned XML into JSON. Messages are the ones clients have always
  * been told; a missing wrapper reads as empty, so its field is named as the one at fault.
  */
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Anything but an object (an absent body, a string, an array) reads as `{}`. */
 const lenientObject = <T extends z.ZodType>(schema: T) =>
@@ -23,16 +22,8 @@ const queryText = z
   .transform((value) => (typeof value === 'string' && value !== '' ? value : undefined));
 
 /** A whole number given as digits, within bounds (`maxWaitTime=…`). */
-const wholeNumber = (field: string, min: number, max: number) =>
-  queryText.transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    const number = /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
-    if (!Number.isInteger(number) || number < min || number > max) {
-      ctx.addIssue({ code: 'custom', message: `${field} must be a whole number from ${min} to ${max}` });
-      return z.NEVER;
-    }
-    return number;
-  });
+const wholeNumberQuery = (field: string, min: number, max: number) =>
+  queryText.transform((value) => wholeNumber(value, field, min, max));
 
 /** The longest line an agent may post, and the longest transfer note kept. */
 const MAX_LINE = 30_000;
@@ -73,7 +64,7 @@ export const availableAgentsQuery = lenientObject(z.object({ skill: queryText, c
 
 /** One agent by login name, or a skill (with the wait it would accept): never both. */
 export const availableSlotsQuery = lenientObject(
-  z.object({ agent: queryText, skill: queryText, maxWaitTime: wholeNumber('maxWaitTime', 0, 86_400) }),
+  z.object({ agent: queryText, skill: queryText, maxWaitTime: wholeNumberQuery('maxWaitTime', 0, 86_400) }),
 ).superRefine((query, ctx) => {
   if (query.agent !== undefined && (query.skill !== undefined || query.maxWaitTime !== undefined)) {
     ctx.addIssue({ code: 'custom', message: 'agent cannot be combined with skill or maxWaitTime', path: ['agent'] });
@@ -162,8 +153,7 @@ export const agentPostBody = lenientObject(
   z.object({
     event: z
       .custom<Record<string, unknown>>(isRecord, { error: 'The body must be {"event": {…}}' })
-      // `@type` or `type` (server-chat §3.11: JSON may spell it either way; XML gives `@type`).
-      .transform((event) => ({ ...event, '@type': event['@type'] ?? event.type }))
+      .transform((event) => ({ ...event, '@type': attribute(event, 'type') }))
       .pipe(z.discriminatedUnion('@type', [lineEvent, stateEvent], { error: 'event @type must be "line" or "state"' })),
   }),
 ).transform((body) => body.event);
