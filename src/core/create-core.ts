@@ -1,3 +1,4 @@
+import type { LoginSession } from './model.js';
 import { createAdministration } from './accounts/administration.js';
 import { requireAccount } from './accounts/require-account.js';
 import { createLogin } from './auth/login.js';
@@ -69,8 +70,8 @@ export function createCore(deps: CoreDeps) {
     sessions: {
       ...sessions,
       /** Logout (L5), answered once the agent sessions created with its bearer have ended too. */
-      async logout(accountId: string, cookie: string | undefined, csrf: string) {
-        const ended = await sessions.logout(accountId, cookie, csrf);
+      async logout(session: LoginSession) {
+        const ended = await sessions.logout(session);
         await agentSessions.endCreatedBy(ended.id);
         return ended;
       },

@@ -124,18 +124,24 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
       return { account, user, session, tokens };
     },
 
-    /** L4: slides the expiry; 401 / 30 when the session is gone, 401 / 10 on a csrf mismatch. */
-    async refresh(accountId: string, cookie: string | undefined, csrf: string): Promise<void> {
-      const { account, session } = await sessionFromCookie(accountId, cookie);
-      checkCsrf(session, csrf);
+    /**
+     * The caller of refresh and logout (L4–L5): the live session behind the cookie, its csrf
+     * checked; 401 / 30 when the session is gone, 401 / 10 on a csrf mismatch.
+     */
+    async authenticateCookie(accountId: string, cookie: string | undefined, csrf: string): Promise<AuthenticatedSession> {
+      const authenticated = await sessionFromCookie(accountId, cookie);
+      checkCsrf(authenticated.session, csrf);
+      return authenticated;
+    },
+
+    /** L4: slides the expiry of an authenticated session. */
+    async refresh({ account, session }: AuthenticatedSession): Promise<void> {
       const now = clock.now();
       await store.loginSessions.refresh(session.id, now, now + account.settings.loginSessionTtlMs);
     },
 
     /** L5: ends the session at once; its bearer and cookie are refused from then on. */
-    async logout(accountId: string, cookie: string | undefined, csrf: string): Promise<LoginSession> {
-      const { session } = await sessionFromCookie(accountId, cookie);
-      checkCsrf(session, csrf);
+    async logout(session: LoginSession): Promise<LoginSession> {
       if (await store.loginSessions.delete(session.id)) announceEnded(session, 'logout');
       return session;
     },

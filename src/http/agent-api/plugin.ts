@@ -34,31 +34,26 @@ export const CHAT_AGENT_API: LegacyApi = {
  * in the plugin's hook (agent-request.ts).
  */
 export const registerChatAgentApi = (app: FastifyInstance, core: Core, origin: AgentApiConfig, edge: EdgeRules) =>
-  mountLegacyApi(
-    app,
-    CHAT_AGENT_API,
-    edge,
-    [
-      {
-        prefix: '/api/account/:accountId/agentSession',
-        routes: (scope) => {
-          registerAgentSessionRoutes(scope, core, origin);
-          registerAvailabilityRoutes(scope, core);
-          registerAvailableAgentsRoutes(scope, core, origin);
-          registerAvailableSlotsRoutes(scope, core);
-          registerAgentInfoRoutes(scope, core, origin);
-          registerIncomingRequestsRoutes(scope, core, origin);
-          registerAgentStreamRoutes(scope, core, origin);
-          registerChatSessionsRoutes(scope, core, origin);
-          registerParticipantRoutes(scope, core);
-          registerVisitRoutes(scope, core, origin);
-          registerAgentChatRoutes(scope, core, origin);
-          registerChatEventRoutes(scope, core, origin);
-          registerChatInfoRoutes(scope, core, origin);
-          registerTransferRoutes(scope, core, origin);
-          registerAgentSurveyRoutes(scope, core, origin);
-        },
+  mountLegacyApi(app, CHAT_AGENT_API, edge, [
+    {
+      prefix: '/api/account/:accountId/agentSession',
+      authenticate: authenticateAgent(core, origin),
+      routes: (scope) => {
+        registerAgentSessionRoutes(scope, core, origin);
+        registerAvailabilityRoutes(scope, core);
+        registerAvailableAgentsRoutes(scope, core, origin);
+        registerAvailableSlotsRoutes(scope, core);
+        registerAgentInfoRoutes(scope, core, origin);
+        registerIncomingRequestsRoutes(scope, core, origin);
+        registerAgentStreamRoutes(scope, core, origin);
+        registerChatSessionsRoutes(scope, core, origin);
+        registerParticipantRoutes(scope, core);
+        registerVisitRoutes(scope, core, origin);
+        registerAgentChatRoutes(scope, core, origin);
+        registerChatEventRoutes(scope, core, origin);
+        registerChatInfoRoutes(scope, core, origin);
+        registerTransferRoutes(scope, core, origin);
+        registerAgentSurveyRoutes(scope, core, origin);
       },
-    ],
-    authenticateAgent(core, origin),
-  );
+    },
+  ]);

@@ -19,21 +19,25 @@ export interface EdgeRules {
 export interface ApiMount {
   prefix: string;
   routes: (scope: FastifyInstance) => void | Promise<void>;
+  /**
+   * Finds the caller before each handler under the prefix and leaves it in the API's CallerSlot
+   * (caller.ts). Only for a request its resource will serve: a method the resource lacks is
+   * answered 405, and a path with no resource 404, before any credential is looked at.
+   */
+  authenticate?: (request: FastifyRequest) => Promise<void>;
 }
 
 /**
  * Registers one legacy API as an encapsulated Fastify plugin (docs/ARCHITECTURE.md, "One plugin
  * per API"): its routes under each prefix carry the API in their config; its hook sets the API's
  * CORS and cache headers and spends its request budget; its error handler, not-found answer and
- * OPTIONS preflight follow its rules. `authenticate`, when given, runs before each of its handlers
- * and leaves the caller in the API's CallerSlot (caller.ts).
+ * OPTIONS preflight follow its rules; a mount's authentication hook puts the caller on the request.
  */
 export async function mountLegacyApi(
   app: FastifyInstance,
   api: LegacyApi,
   edge: EdgeRules,
   mounts: readonly ApiMount[],
-  authenticate?: (request: FastifyRequest) => Promise<void>,
 ): Promise<void> {
   await app.register(async (scope) => {
     scope.addHook('onRoute', (route) => {
@@ -43,13 +47,6 @@ export async function mountLegacyApi(
       applyApiHeaders(request, reply, edge);
       if (request.method !== 'OPTIONS') takeBudget(request, api, edge);
     });
-    if (authenticate !== undefined) {
-      // Only a request its resource will serve: one with a method the resource lacks is answered
-      // 405, and a path with no resource 404, before any credential is looked at.
-      scope.addHook('preHandler', async (request) => {
-        if (reachesResource(request)) await authenticate(request);
-      });
-    }
     // A hook registered outside the API (the drain's refusal) may fail before this API's own hook
     // ran: its answer still carries the API's headers, or a browser could not read it.
     scope.setErrorHandler(async (error: FastifyError | AppError, request, reply) => {
@@ -64,6 +61,12 @@ export async function mountLegacyApi(
             answerPreflight(request, reply, edge.allowedOrigins);
           inner.options('', preflight);
           inner.options('/*', preflight);
+          const { authenticate } = mount;
+          if (authenticate !== undefined) {
+            inner.addHook('preHandler', async (request) => {
+              if (reachesResource(request)) await authenticate(request);
+            });
+          }
           await mount.routes(inner);
         },
         { prefix: mount.prefix },

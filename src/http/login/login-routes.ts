@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/create-core.js';
+import type { AuthenticatedSession } from '../../core/auth/login-sessions.js';
+import { callerSlot } from '../legacy/caller.js';
 import { parseInput } from '../legacy/input.js';
 import { pathParam, sendEmpty, sendLegacy } from '../legacy/respond.js';
 import { registerResource } from '../legacy/resource.js';
@@ -14,6 +16,21 @@ function sessionCookie(request: FastifyRequest): string | undefined {
   const entry = Object.entries(request.cookies).find(([name]) => name.toLowerCase() === SESSION_COOKIE);
   return entry?.[1];
 }
+
+/** The caller of refresh and logout: the login session behind the cookie, its csrf checked. */
+export const loginSessions = callerSlot<AuthenticatedSession>('login session');
+
+/**
+ * The authentication hook of refresh and logout (mount-api.ts): the body's csrf (400 / 40 without
+ * one), then the session behind the cookie (401 / 30) and the csrf's match (401 / 10).
+ */
+export const authenticateLoginSession = (core: Core) => async (request: FastifyRequest) => {
+  const { csrf } = parseInput(csrfBody, request.body);
+  loginSessions.set(
+    request,
+    await core.sessions.authenticateCookie(pathParam(request, 'accountId'), sessionCookie(request), csrf),
+  );
+};
 
 /** Login (platform §4.2–4.4), by user or API key; success is 200, not 201. Any `v` is accepted (A2). */
 export function registerLoginResource(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
@@ -41,8 +58,7 @@ export function registerLoginResource(app: FastifyInstance, core: Core, origin: 
 export function registerRefreshResource(app: FastifyInstance, core: Core): void {
   registerResource(app, '', {
     POST: async (request, reply) => {
-      const { csrf } = parseInput(csrfBody, request.body);
-      await core.sessions.refresh(pathParam(request, 'accountId'), sessionCookie(request), csrf);
+      await core.sessions.refresh(loginSessions.of(request));
       return sendEmpty(reply);
     },
   });
@@ -52,8 +68,7 @@ export function registerRefreshResource(app: FastifyInstance, core: Core): void 
 export function registerLogoutResource(app: FastifyInstance, core: Core): void {
   registerResource(app, '', {
     POST: async (request, reply) => {
-      const { csrf } = parseInput(csrfBody, request.body);
-      await core.sessions.logout(pathParam(request, 'accountId'), sessionCookie(request), csrf);
+      await core.sessions.logout(loginSessions.of(request).session);
       reply.header('Set-Cookie', `${SESSION_COOKIE}=; Max-Age=0; Path=/`);
       return sendEmpty(reply);
     },

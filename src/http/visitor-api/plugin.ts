@@ -34,22 +34,17 @@ export const registerServerChatApi = (
   origin: PublicOriginConfig & { keepAliveMs?: number },
   edge: EdgeRules,
 ) =>
-  mountLegacyApi(
-    app,
-    SERVER_CHAT_API,
-    edge,
-    [
-      {
-        prefix: '/api/account/:accountId',
-        // The account's resources (server-chat §3, rows 0–8), then a chat's (rows 9–23).
-        routes: (scope) => {
-          registerVisitorAccountRoutes(scope, core, origin);
-          registerAvailabilityRoutes(scope, core);
-          registerVisitorChatRoutes(scope, core, origin);
-          registerChatInfoRoutes(scope, core, origin);
-          registerAfterChatRoutes(scope, core, origin);
-        },
+  mountLegacyApi(app, SERVER_CHAT_API, edge, [
+    {
+      prefix: '/api/account/:accountId',
+      // The account's resources (server-chat §3, rows 0–8), then a chat's (rows 9–23).
+      authenticate: authenticateVisitor(core),
+      routes: (scope) => {
+        registerVisitorAccountRoutes(scope, core, origin);
+        registerAvailabilityRoutes(scope, core);
+        registerVisitorChatRoutes(scope, core, origin);
+        registerChatInfoRoutes(scope, core, origin);
+        registerAfterChatRoutes(scope, core, origin);
       },
-    ],
-    authenticateVisitor(core),
-  );
+    },
+  ]);
