@@ -128,7 +128,11 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
      * The caller of refresh and logout (L4–L5): the live session behind the cookie, its csrf
      * checked; 401 / 30 when the session is gone, 401 / 10 on a csrf mismatch.
      */
-    async authenticateCookie(accountId: string, cookie: string | undefined, csrf: string): Promise<AuthenticatedSession> {
+    async authenticateCookie(
+      accountId: string,
+      cookie: string | undefined,
+      csrf: string,
+    ): Promise<AuthenticatedSession> {
       const authenticated = await sessionFromCookie(accountId, cookie);
       checkCsrf(authenticated.session, csrf);
       return authenticated;
