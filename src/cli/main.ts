@@ -80,7 +80,10 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
         if (isStopping) process.exit(ExitCode.FAILED);
         isStopping = true;
         server.close().then(
-          () => process.exit(ExitCode.OK),
+          () => {
+            out('Parley stopped.');
+            process.exit(ExitCode.OK);
+          },
           () => process.exit(ExitCode.FAILED),
         );
       };
