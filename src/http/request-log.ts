@@ -20,7 +20,8 @@ export const requestLogOptions = (level: string) => ({
 
 /**
  * One line per request, when it is answered, instead of Fastify's two (one as it arrives): a
- * long-poll client asks again after every event, and each line is written on the event loop.
+ * long-poll client asks again after every event, and each line is written on the event loop. A
+ * routine resource's success (a typing flag) is a debug line: at info it would drown the rest.
  */
 export class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
@@ -28,6 +29,8 @@ export class OneLinePerRequest extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const fields = { req: request, res: reply, responseTime: reply.elapsedTime };
     if (error) reply.log.error({ ...fields, err: error }, 'request errored');
-    else reply.log.info(fields, 'request completed');
+    else if (request.routeOptions.config.routine === true && reply.statusCode < 400) {
+      reply.log.debug(fields, 'request completed');
+    } else reply.log.info(fields, 'request completed');
   }
 }

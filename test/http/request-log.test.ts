@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { databaseTargets } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { send } from '../support/http-client.js';
 import { relayAccount } from '../support/relay-account.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -50,9 +51,12 @@ describe('the request log', () => {
     const room = await relayAccount(server);
     const chatId = await room.chatting();
     const { lines, text } = await logged(async () => {
+      const waiting = server.core.chats.watch.size();
       const held = send(server.baseUrl, 'GET', `${room.session.path}/chat/${chatId}/events.json?from=4&wait=20`, {
         headers: { authorization: `Bearer ${room.session.bearer}` },
       });
+      // Held for sure, then for at least 50 ms more: its line must say it waited (below).
+      await eventually('the long-poll to wait', () => server.core.chats.watch.size() > waiting);
       await new Promise((resolve) => setTimeout(resolve, 50));
       await room.visitor.say(chatId, 'hello');
       assert.equal((await held).status, 200);
@@ -80,5 +84,20 @@ describe('the request log', () => {
     for (const secret of [room.session.bearer, 'not-a-bearer-0123456789', 'secret-cookie']) {
       assert.ok(!text.includes(secret), `${secret} was logged`);
     }
+  });
+
+  it('writes the successful answers of a typing flag at debug, not info; its failures still at info', async () => {
+    const room = await relayAccount(server);
+    const chatId = await room.chatting();
+    const typing = `/chat/${chatId}/info/visitorTyping.json`;
+    const { lines } = await logged(async () => {
+      assert.equal((await room.visitor.post(typing, { visitorTyping: 'typing' })).status, 200);
+      assert.equal((await room.visitor.get(`/chat/${chatId}/info/agentTyping.json`)).status, 200);
+      assert.equal((await room.visitor.post(typing, { visitorTyping: 'maybe' })).status, 400);
+    });
+    assert.deepEqual(
+      lines.map((line) => [line.msg, line.req?.method, line.req?.url.split('?')[0], line.res?.statusCode]),
+      [['request completed', 'POST', `/api/account/${room.accountId}${typing}`, 400]],
+    );
   });
 });

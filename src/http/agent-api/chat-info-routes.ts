@@ -31,27 +31,37 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
     },
   });
 
-  registerResource(app, `${base}/agentTyping`, {
-    GET: async (request, reply) => {
-      const { session } = agentSessions.of(request);
-      const { chatId } = chatPath(request, session, origin);
-      return sendLegacy(reply, 200, { agentTyping: typingOf(await chats.held(session, chatId), 'agent') });
+  registerResource(
+    app,
+    `${base}/agentTyping`,
+    {
+      GET: async (request, reply) => {
+        const { session } = agentSessions.of(request);
+        const { chatId } = chatPath(request, session, origin);
+        return sendLegacy(reply, 200, { agentTyping: typingOf(await chats.held(session, chatId), 'agent') });
+      },
+      // §3.20: 200 with an empty body.
+      PUT: async (request, reply) => {
+        const { session } = agentSessions.of(request);
+        const { chatId } = chatPath(request, session, origin);
+        const isTyping = parseInput(agentTypingBody, request.body);
+        await chats.setTyping(session, chatId, isTyping);
+        return sendEmpty(reply);
+      },
     },
-    // §3.20: 200 with an empty body.
-    PUT: async (request, reply) => {
-      const { session } = agentSessions.of(request);
-      const { chatId } = chatPath(request, session, origin);
-      const isTyping = parseInput(agentTypingBody, request.body);
-      await chats.setTyping(session, chatId, isTyping);
-      return sendEmpty(reply);
-    },
-  });
+    { routine: true },
+  );
 
-  registerResource(app, `${base}/visitorTyping`, {
-    GET: async (request, reply) => {
-      const { session } = agentSessions.of(request);
-      const { chatId } = chatPath(request, session, origin);
-      return sendLegacy(reply, 200, { visitorTyping: typingOf(await chats.held(session, chatId), 'visitor') });
+  registerResource(
+    app,
+    `${base}/visitorTyping`,
+    {
+      GET: async (request, reply) => {
+        const { session } = agentSessions.of(request);
+        const { chatId } = chatPath(request, session, origin);
+        return sendLegacy(reply, 200, { visitorTyping: typingOf(await chats.held(session, chatId), 'visitor') });
+      },
     },
-  });
+    { routine: true },
+  );
 }

@@ -30,6 +30,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The methods of the legacy resource a route serves (absent on not-found answers). */
     resourceMethods?: ReadonlySet<ResourceMethod>;
+    /**
+     * Asked again and again as a matter of course (typing flags, every few seconds per chat): its
+     * successful answers are logged at debug, not info (request-log.ts).
+     */
+    routine?: boolean;
   }
 }
 
@@ -51,12 +56,13 @@ export function registerResource(
   app: FastifyInstance,
   url: string,
   handlers: Partial<Record<ResourceMethod, ResourceHandler>>,
+  options: { routine?: boolean } = {},
 ): void {
   const available = new Set(ALL_METHODS.filter((method) => handlers[method] !== undefined));
   app.route({
     method: ALL_METHODS,
     url,
-    config: { resourceMethods: available },
+    config: { resourceMethods: available, ...(options.routine === true ? { routine: true } : {}) },
     handler: async (request, reply) => {
       const method = effectiveMethod(request, available);
       const handler = method === undefined ? undefined : handlers[method];

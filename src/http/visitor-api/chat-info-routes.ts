@@ -46,26 +46,36 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
     },
   });
 
-  registerResource(app, `${CHAT_PATH}/info/visitorTyping`, {
-    GET: async (request, reply) => {
-      const { account, chatId } = chatTarget(request, origin);
-      const { chat } = await visitor.touch(account.id, chatId);
-      return sendLegacy(reply, 200, { visitorTyping: typingOf(chat, 'visitor') });
+  registerResource(
+    app,
+    `${CHAT_PATH}/info/visitorTyping`,
+    {
+      GET: async (request, reply) => {
+        const { account, chatId } = chatTarget(request, origin);
+        const { chat } = await visitor.touch(account.id, chatId);
+        return sendLegacy(reply, 200, { visitorTyping: typingOf(chat, 'visitor') });
+      },
+      PUT: async (request, reply) => {
+        const { account, chatId } = chatTarget(request, origin);
+        await visitor.setVisitorTyping(account.id, chatId, parseInput(visitorTypingBody, request.body));
+        return sendEmpty(reply);
+      },
     },
-    PUT: async (request, reply) => {
-      const { account, chatId } = chatTarget(request, origin);
-      await visitor.setVisitorTyping(account.id, chatId, parseInput(visitorTypingBody, request.body));
-      return sendEmpty(reply);
-    },
-  });
+    { routine: true },
+  );
 
-  registerResource(app, `${CHAT_PATH}/info/agentTyping`, {
-    GET: async (request, reply) => {
-      const { account, chatId } = chatTarget(request, origin);
-      const { chat } = await visitor.touch(account.id, chatId);
-      return sendLegacy(reply, 200, { agentTyping: agentTypingOf(chat) });
+  registerResource(
+    app,
+    `${CHAT_PATH}/info/agentTyping`,
+    {
+      GET: async (request, reply) => {
+        const { account, chatId } = chatTarget(request, origin);
+        const { chat } = await visitor.touch(account.id, chatId);
+        return sendLegacy(reply, 200, { agentTyping: agentTypingOf(chat) });
+      },
     },
-  });
+    { routine: true },
+  );
 
   registerResource(app, `${CHAT_PATH}/customVariables`, {
     PUT: async (request, reply) => {
