@@ -7,7 +7,7 @@ import { parseLegacyBody } from './legacy/body-parser.js';
 import { answerPreflight } from './legacy/cors.js';
 import { parseLenientQuery, stripFormatSuffix } from './legacy/lenient-query.js';
 import type { EdgeRules } from './legacy/mount-api.js';
-import { legacyContextOf, rememberRouted, rememberSuffixFormat, type LegacyContext } from './legacy/respond.js';
+import { legacyContextOf, rememberSuffixFormat, type LegacyContext } from './legacy/respond.js';
 import { publicScheme, type PublicOriginConfig } from './public-origin.js';
 import { ServerClosing } from './realtime/server-closing.js';
 import { answerClientError, DEFAULT_REQUEST_TIMEOUT_MS } from './client-error.js';
@@ -102,16 +102,10 @@ export async function buildApp({ core, http, logger = false, https, extend }: Ap
   app.addHook('preClose', async () => closing.begin());
 
   await app.register(cookie);
-  // Decided once per request from the API its route belongs to, on first use (also in hooks and
-  // handlers that run before or without a route).
-  const contexts = new WeakMap<object, LegacyContext>();
+  // Decided once per request from the API its route belongs to, on first use (respond.ts).
   app.decorateRequest('legacy', {
     getter(this: FastifyRequest): LegacyContext {
-      const known = contexts.get(this);
-      if (known !== undefined) return known;
-      const context = legacyContextOf(this);
-      contexts.set(this, context);
-      return context;
+      return legacyContextOf(this);
     },
   });
 
@@ -131,7 +125,8 @@ export async function buildApp({ core, http, logger = false, https, extend }: Ap
   // logins throttle everybody's: said once, so that the operator sets PARLEY_TRUST_PROXY.
   let toldOfUntrustedProxy = false;
   app.addHook('onRequest', async (request, reply) => {
-    rememberRouted(request);
+    // Decided now, while routed: a body that never arrives is answered in this API's form (client-error.ts).
+    legacyContextOf(request);
     if (http.trustProxy === false && !toldOfUntrustedProxy && request.headers['x-forwarded-for'] !== undefined) {
       toldOfUntrustedProxy = true;
       request.log.warn(

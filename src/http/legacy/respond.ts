@@ -22,7 +22,10 @@ declare module 'fastify' {
 
 /** The `.json`/`.xml` suffix found by rewriteUrl, kept per raw request until routing is done. */
 const suffixFormats = new WeakMap<IncomingMessage, LegacyFormat>();
-/** Each routed request's context, for answers written below Fastify (client-error.ts). */
+/**
+ * Each routed request's context, kept with its raw request: decided once, and still there for an
+ * answer written below Fastify (client-error.ts: a body that never arrives).
+ */
 const rawContexts = new WeakMap<IncomingMessage, LegacyContext>();
 
 export const rememberSuffixFormat = (raw: IncomingMessage, format: LegacyFormat | undefined): void => {
@@ -35,16 +38,14 @@ export const rememberSuffixFormat = (raw: IncomingMessage, format: LegacyFormat 
  * API speak JSON only (a client sending no Accept must still get JSON, platform §3.2).
  */
 export function legacyContextOf(request: FastifyRequest): LegacyContext {
+  const known = rawContexts.get(request.raw);
+  if (known !== undefined) return known;
   const api = apiOf(request);
   const accountId = pathParamOrUndefined(request, 'accountId');
-  return { api, format: api.negotiatesXml ? negotiatedFormat(request.raw) : 'json', accountId };
+  const context: LegacyContext = { api, format: api.negotiatesXml ? negotiatedFormat(request.raw) : 'json', accountId };
+  rawContexts.set(request.raw, context);
+  return context;
 }
-
-/**
- * Keeps a routed request's context with its raw request: a body that never arrives is answered
- * below Fastify (client-error.ts), in the form of the API the request was routed to.
- */
-export const rememberRouted = (request: FastifyRequest): void => void rawContexts.set(request.raw, request.legacy);
 
 /** The context of a raw request Fastify has routed, if any. */
 export const routedContextOf = (raw: IncomingMessage): LegacyContext | undefined => rawContexts.get(raw);
