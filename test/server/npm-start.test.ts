@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { eventually } from '../support/eventually.js';
+import { serveEnvironment } from '../support/parley-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -43,14 +44,7 @@ describe('npm start', () => {
 
     const npm = spawn('npm', ['start', '--silent'], {
       cwd: dir,
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        PARLEY_DATABASE_URL: `sqlite:${join(dir, 'parley.db')}`,
-        PARLEY_SECRET_KEY_FILE: join(dir, 'secret.key'),
-        PARLEY_LOG_LEVEL: 'info',
-      },
+      env: serveEnvironment(dir),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

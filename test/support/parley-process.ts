@@ -26,6 +26,17 @@ export interface ParleyProcess {
   kill(): void;
 }
 
+/** The environment of a `parley serve` on the database and key file in `dir`, any free port, info logs. */
+export const serveEnvironment = (dir: string, env: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  PORT: '0',
+  HOST: '127.0.0.1',
+  PARLEY_DATABASE_URL: `sqlite:${join(dir, 'parley.db')}`,
+  PARLEY_SECRET_KEY_FILE: join(dir, 'secret.key'),
+  PARLEY_LOG_LEVEL: 'info',
+  ...env,
+});
+
 /**
  * Starts `parley serve` on the database and key file in `dir`, on a port the system picks, and
  * waits (generously) for it to listen.
@@ -33,15 +44,7 @@ export interface ParleyProcess {
 export async function startParley(dir: string, env: Record<string, string> = {}): Promise<ParleyProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/parley.ts', 'serve'], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      PARLEY_DATABASE_URL: `sqlite:${join(dir, 'parley.db')}`,
-      PARLEY_SECRET_KEY_FILE: join(dir, 'secret.key'),
-      PARLEY_LOG_LEVEL: 'info',
-      ...env,
-    },
+    env: serveEnvironment(dir, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
