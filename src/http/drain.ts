@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode, UNAVAILABLE_RETRY_AFTER_MS } from '../core/errors.js';
-import { settlesWithin } from './with-deadline.js';
+import { settlesWithin } from '../core/with-deadline.js';
 
 /** After the deadline, how long the 503s of cut requests get to reach their clients. */
 const CUT_GRACE_MS = 1_000;

@@ -1,4 +1,5 @@
 import type { Store } from '../ports.js';
+import { settlesWithin } from '../with-deadline.js';
 
 /** How long the store may take to answer before a health check counts it unreachable. */
 export const STORE_PING_TIMEOUT_MS = 2_000;
@@ -8,19 +9,6 @@ export type StoreHealth = 'ok' | 'unreachable' | 'disk-full';
 
 /** What load balancers ask of this node (`GET /health`): whether its store can serve. */
 export function createHealthCheck({ store }: { store: Store }) {
-  /** True when the ping answered within the deadline; a hang counts as unreachable, never as a wait. */
-  async function answersInTime(): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), STORE_PING_TIMEOUT_MS);
-    });
-    try {
-      return await Promise.race([store.ping().then(() => true), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   return {
     /**
      * The store's health: unreachable when it does not answer within 2 s (or fails), disk-full
@@ -28,7 +16,8 @@ export function createHealthCheck({ store }: { store: Store }) {
      */
     async store(): Promise<StoreHealth> {
       try {
-        if (!(await answersInTime())) return 'unreachable';
+        // A hang counts as unreachable, never as a wait.
+        if (!(await settlesWithin(store.ping(), STORE_PING_TIMEOUT_MS))) return 'unreachable';
       } catch {
         return 'unreachable';
       }
