@@ -4,7 +4,7 @@ import { isAppError } from '../core/errors.js';
 import { Role } from '../core/model.js';
 import { SeedError } from '../core/seed/parse-seed.js';
 import { openRuntime, readSeedFile, type Runtime } from '../runtime.js';
-import { startServer } from '../server.js';
+import { startServer, type RunningServer } from '../server.js';
 
 /**
  * Exit codes: 0 done; 1 the command ran and failed (bad seed, unknown account, database down);
@@ -73,22 +73,29 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
     .command('serve')
     .description('serve the APIs (configuration from the environment; see README)')
     .action(async () => {
-      const server = await startServer(config());
-      // The first signal drains (bounded by PARLEY_DRAIN_TIMEOUT_MS); a second one exits at once.
+      // Listened for before the start: a stop asked for while the server starts (a process
+      // manager's SIGTERM right after launch) drains it once it is up instead of killing it
+      // half-started. The first signal drains (bounded by PARLEY_DRAIN_TIMEOUT_MS); a second one
+      // exits at once.
       let isStopping = false;
-      const stop = () => {
-        if (isStopping) process.exit(ExitCode.FAILED);
-        isStopping = true;
-        server.close().then(
+      const started: { server?: RunningServer } = {};
+      const drain = () =>
+        void started.server?.close().then(
           () => {
             out('Parley stopped.');
             process.exit(ExitCode.OK);
           },
           () => process.exit(ExitCode.FAILED),
         );
+      const stop = () => {
+        if (isStopping) process.exit(ExitCode.FAILED);
+        isStopping = true;
+        drain();
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      started.server = await startServer(config());
+      if (isStopping) drain();
     });
 
   program
