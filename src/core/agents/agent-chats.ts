@@ -199,6 +199,7 @@ export function createAgentChats(deps: {
 
   return {
     held,
+    seen,
     read,
 
     /**
