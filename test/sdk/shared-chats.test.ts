@@ -6,6 +6,7 @@ import {
   VisitorClient,
   type AgentChat,
   type ChatEvent,
+  type LiveChat,
   type LiveChatsUpdate,
 } from '../../packages/sdk/src/index.js';
 import { databaseTargets } from '../support/databases.js';
@@ -375,8 +376,10 @@ for (const target of await databaseTargets()) {
         assert.ok(!before.has(visitor.id));
         const entriesOf = (items: LiveChatsUpdate[]) =>
           items.flatMap((item) => (item.type === 'chat' && item.chat.chatId === visitor.id ? [item.chat] : []));
-        await feed.until((items) => entriesOf(items).some((chat) => chat.state === 'waiting'), 'the waiting chat');
-        const waiting = entriesOf(feed.items).find((chat) => chat.state === 'waiting')!;
+        // The visitor's name comes with a request of its own, after the chat request.
+        const isUmaWaiting = (chat: LiveChat) => chat.state === 'waiting' && chat.visitorName === 'Uma';
+        await feed.until((items) => entriesOf(items).some(isUmaWaiting), 'the waiting chat, named');
+        const waiting = entriesOf(feed.items).find(isUmaWaiting)!;
         assert.equal(waiting.skill, 'Sales');
         assert.equal(waiting.skillId, 1001);
         assert.equal(waiting.visitorName, 'Uma');
