@@ -201,6 +201,11 @@ export function createAgentChats(deps: {
     held,
     read,
 
+    /** The chat for its holder (as `held` does) or a participant: who may read its events. */
+    async readable(session: AgentSession, chatId: string): Promise<Chat> {
+      return (await seen(session, chatId)).chat;
+    },
+
     /**
      * Several chats at once (§3.11), each from its own event: only the chats this session cannot
      * see (unknown or gone, or another agent's) are left out; any other failure is not hidden.

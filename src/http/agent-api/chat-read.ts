@@ -26,7 +26,8 @@ export function readAgentChat(
     accountId: account.id,
     chatId,
     ...(origin.keepAliveMs === undefined ? {} : { keepAliveMs: origin.keepAliveMs }),
-    open: () => chats.held(session, chatId).then(() => undefined),
+    // Participants read the events as the holder does (docs/SHARED-CHATS.md): a stream opens for them too.
+    open: () => chats.readable(session, chatId).then(() => undefined),
     read: (from, { touch }) => chats.read(session, chatId, from, { touch }),
     readChange: (change, from) => chats.readChange(session, change, from),
     present: (event) => presentEvent(event, account, 'number', 'agent'),
