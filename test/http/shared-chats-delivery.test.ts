@@ -1,0 +1,417 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { createSmtpMailer } from '../../src/mail/smtp-mailer.js';
+import {
+  agentClient,
+  assertJsonError,
+  listOf,
+  ok,
+  pathOf,
+  visitorClient,
+  type AgentSessionClient,
+  type Link,
+  type WireEvent,
+} from '../support/chat-clients.js';
+import { databaseTargets } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
+import { send, type HttpResponse } from '../support/http-client.js';
+import { parseMail, startSmtpServer } from '../support/smtp-capture.js';
+import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
+
+// Shared chats (docs/SHARED-CHATS.md) under load and on every path: a listener joined automatically
+// follows 50 chats at once through its session stream and each chat's events (Server-Sent Events,
+// then long-poll), while visitors and holders post concurrently; its tips reach the holder and
+// never the visitor, whatever the visitor reads with; and LivePerson's sample bot, holding a chat
+// that also has a listener and an assistant, behaves exactly as it does alone.
+
+const TIPBOT = 2030;
+const WATCHER = 2031;
+const HELPER = 2032;
+const HOLDERS = 5;
+const CHATS = 50;
+const LINES_EACH = 3;
+
+/** One Server-Sent Events message: its `id:`, `event:` and `data:` fields (data lines joined by \n). */
+interface SseMessage {
+  id: string | undefined;
+  event: string | undefined;
+  data: string;
+}
+
+/** A Server-Sent Events response read as it arrives (or, when it is not a stream, its body). */
+interface SseClient {
+  status: number;
+  messages: SseMessage[];
+  /** Everything received. */
+  text(): string;
+  readonly isEnded: boolean;
+  /** Resolves once `check` holds; fails at once if the stream ended without it. */
+  until(check: () => boolean, what: string): Promise<void>;
+  drop(): void;
+}
+
+const eventsOf = (messages: SseMessage[]): WireEvent[] =>
+  messages.filter((message) => message.event === undefined).map((message) => JSON.parse(message.data) as WireEvent);
+
+const rel = (links: Link[], name: string): string => {
+  const found = links.find((entry) => entry['@rel'] === name);
+  assert.ok(found !== undefined, `no ${name} link in ${JSON.stringify(links)}`);
+  return found['@href'];
+};
+
+/** A chat's lines as `by: text`, in order. */
+const lines = (events: WireEvent[]) =>
+  events.filter((event) => event['@type'] === 'line').map((event) => `${String(event.by)}: ${String(event.text)}`);
+
+/** A user of the shared account: a password `${loginName}-pass`. */
+const user = (id: number, loginName: string, nickname: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  loginName,
+  password: `${loginName}-pass`,
+  nickname,
+  maxChats: 0,
+  ...extra,
+});
+
+/** The exit survey the account offers (server-chat §3.16), so its resource answers. */
+const exitSurvey = {
+  id: 361348,
+  title: '',
+  header: '',
+  questions: {
+    question: {
+      id: 4991315,
+      order: 0,
+      mandatory: false,
+      validationType: 'alpha_numeric',
+      logicId: 1,
+      type: 'Radio Button',
+      label: 'Would you like us to email you a transcript of this chat?',
+      entry: [
+        { value: 'yes', displayValue: 'Yes', checked: false },
+        { value: 'no', displayValue: 'No', checked: false },
+      ],
+    },
+  },
+};
+
+for (const target of await databaseTargets()) {
+  describe(`shared chats delivery on ${target.name}`, { skip: target.unavailable, timeout: 600_000 }, () => {
+    let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+    let mailer: ReturnType<typeof createSmtpMailer>;
+    let server: TestServer;
+    /** Streams and long-poll loops a test opened, closed after it however it ends. */
+    const cleanups: (() => void)[] = [];
+
+    before(async () => {
+      smtp = await startSmtpServer();
+      mailer = createSmtpMailer({ url: `smtp://127.0.0.1:${smtp.port}`, from: 'Parley <parley@example.com>' });
+      server = await startTestServer(target, { mailer });
+    });
+    afterEach(() => {
+      for (const cleanup of cleanups.splice(0)) cleanup();
+    });
+    after(async () => {
+      await server?.close();
+      mailer?.close();
+      await smtp?.close();
+    });
+
+    /**
+     * A fresh account: holders holder1…holder5 (agents of Sales, 10 chats each), tipbot (listens to
+     * everything), watcher (listens to Sales), helper (assists in Sales), the sample bot's user
+     * echo-bot-pw, and an exit survey.
+     */
+    async function sharedAccount() {
+      const { accountId, seed } = accountSeed();
+      const account = seed.accounts[0]!;
+      const holders = Array.from({ length: HOLDERS }, (_, index) =>
+        user(2021 + index, `holder${index + 1}`, `Holder${index + 1}`, { skills: ['Sales'], maxChats: 10 }),
+      );
+      const extra = [
+        ...holders,
+        user(TIPBOT, 'tipbot', 'TipBot', { listen: 'all' }),
+        user(WATCHER, 'watcher', 'Watcher', { listen: ['Sales'] }),
+        user(HELPER, 'helper', 'Helper', { assist: ['Sales'] }),
+        user(2004, 'echo-bot-pw', 'EchoBotPw', { skills: ['Sales'], maxChats: -1 }),
+      ];
+      await applySeed(server.core, {
+        accounts: [{ ...account, surveys: { exit: exitSurvey }, users: [...account.users, ...extra] }],
+      });
+      const appKey = account.appKeys[0]!;
+      const agents = agentClient(server.baseUrl, accountId);
+      return {
+        accountId,
+        appKey,
+        holderIds: holders.map((holder) => holder.id),
+        signIn: async (name: string) => (await agents.signIn(name, `${name}-pass`)).session,
+        visitor: visitorClient(server.baseUrl, accountId, appKey),
+        /** A visitor path with the app key (and `v=1&NC=true`). */
+        visitorPath: (path: string, query = '') =>
+          `/api/account/${accountId}${path}?${query === '' ? '' : `${query}&`}v=1&NC=true&appKey=${appKey}`,
+      };
+    }
+
+    const bearer = (session: AgentSessionClient) => ({ authorization: `Bearer ${session.bearer}` });
+
+    /** Opens `path` with `Accept: text/event-stream` on a socket of its own, parsing messages as they come. */
+    function openStream(
+      path: string,
+      headers: Record<string, string> = {},
+      onMessage?: (message: SseMessage) => void,
+    ): Promise<SseClient> {
+      const url = new URL(server.baseUrl);
+      return new Promise((resolve, reject) => {
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path,
+            headers: { accept: 'text/event-stream', ...headers },
+            agent: false,
+          },
+          (res) => {
+            res.setEncoding('utf8');
+            let raw = '';
+            let partial = '';
+            let isEnded = false;
+            let fields: { id?: string; event?: string; data?: string[] } = {};
+            const line = (text: string) => {
+              if (text === '') {
+                if (fields.data !== undefined) {
+                  const message = { id: fields.id, event: fields.event, data: fields.data.join('\n') };
+                  client.messages.push(message);
+                  onMessage?.(message);
+                }
+                fields = {};
+              } else if (!text.startsWith(':')) {
+                const colon = text.indexOf(':');
+                const name = colon === -1 ? text : text.slice(0, colon);
+                const value = colon === -1 ? '' : text.slice(colon + 1).replace(/^ /, '');
+                if (name === 'id') fields.id = value;
+                else if (name === 'event') fields.event = value;
+                else if (name === 'data') fields.data = [...(fields.data ?? []), value];
+              }
+            };
+            const client: SseClient = {
+              status: res.statusCode ?? 0,
+              messages: [],
+              text: () => raw,
+              get isEnded() {
+                return isEnded;
+              },
+              async until(check, what) {
+                try {
+                  await eventually(
+                    what,
+                    () => {
+                      if (check()) return true;
+                      if (isEnded) throw new Error(`the stream ended before ${what}`);
+                      return false;
+                    },
+                    { timeoutMs: 120_000 },
+                  );
+                } catch (error) {
+                  const reason = error instanceof Error ? error.message : String(error);
+                  throw new Error(`${reason}; received: ${raw.slice(0, 2_000)}`, { cause: error });
+                }
+              },
+              drop: () => req.destroy(),
+            };
+            res.on('data', (chunk: string) => {
+              raw += chunk;
+              const parts = (partial + chunk).split(/\r\n|\r|\n/);
+              partial = parts.pop() ?? '';
+              parts.forEach(line);
+            });
+            const end = () => {
+              isEnded = true;
+            };
+            res.on('end', end);
+            res.on('close', end);
+            res.on('error', end);
+            cleanups.push(() => req.destroy());
+            resolve(client);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    }
+
+    /** How the listener reads each chat it joined. */
+    type Reading = 'server-sent events' | 'long-poll';
+
+    /**
+     * Follows one chat from its first event to `ended`, as the listener's session stream named it
+     * (`href`): a stream of its events resource, or long-polls (`wait=S`) along the `next` links.
+     */
+    function follow(reading: Reading, session: AgentSessionClient, href: string) {
+      const received: WireEvent[] = [];
+      let requests = 0;
+      if (reading === 'server-sent events') {
+        const done = (async () => {
+          const stream = await openStream(`${pathOf(href)}/events?from=0`, bearer(session));
+          requests += 1;
+          assert.equal(stream.status, 200, stream.text());
+          await stream.until(() => stream.isEnded, `the stream of ${href} to end after \`ended\``);
+          received.push(...eventsOf(stream.messages));
+        })();
+        // Awaited once every chat has ended; a failure before then is kept until that await.
+        done.catch(() => undefined);
+        return { received, done, requests: () => requests };
+      }
+      let stopped = false;
+      cleanups.push(() => {
+        stopped = true;
+      });
+      const done = (async () => {
+        let next = `${href}/events?from=0`;
+        while (!stopped) {
+          // The `next` link, as a client follows it, with the extension, the wait and the version.
+          const path = `${pathOf(next).replace('/events?', '/events.json?')}&wait=30&v=1&NC=true`;
+          requests += 1;
+          const answer = await send(server.baseUrl, 'GET', path, {
+            headers: { accept: 'application/json', ...bearer(session) },
+          });
+          const body = ok<{ events: { link: Link[]; event?: WireEvent | WireEvent[] } }>(answer, 200);
+          const got = listOf(body.events.event);
+          received.push(...got);
+          next = rel(body.events.link, 'next');
+          if (got.some((event) => event['@type'] === 'state' && event.state === 'ended')) return;
+        }
+      })();
+      done.catch(() => undefined);
+      return { received, done, requests: () => requests };
+    }
+
+    for (const reading of ['server-sent events', 'long-poll'] as const) {
+      it(`a listener joined automatically to ${CHATS} concurrent chats receives every line of each once and in order (${reading})`, async (t) => {
+        const started = Date.now();
+        const room = await sharedAccount();
+        const holders = new Map<number, AgentSessionClient>();
+        for (const [index, id] of room.holderIds.entries()) holders.set(id, await room.signIn(`holder${index + 1}`));
+        const tipbot = await room.signIn('tipbot');
+
+        // The listener learns of its chats from its session stream, and follows each one it joins.
+        const notices: { chatId: string; role: string; state: string }[] = [];
+        const followed = new Map<string, ReturnType<typeof follow>>();
+        const sessionStream = await openStream(`${tipbot.path}/stream`, bearer(tipbot), (message) => {
+          if (message.event !== 'participation') return;
+          const notice = JSON.parse(message.data) as { chatId: string; href: string; role: string; state: string };
+          notices.push(notice);
+          if (notice.state === 'joined' && !followed.has(notice.chatId))
+            followed.set(notice.chatId, follow(reading, tipbot, notice.href));
+        });
+        assert.equal(sessionStream.status, 200, sessionStream.text());
+        await sessionStream.until(
+          () => sessionStream.messages.some((message) => message.event === 'availability'),
+          'the opening state',
+        );
+
+        /** A chat of Sales, accepted by the holder it rings; which holder holds it. */
+        const holderOf = new Map<string, AgentSessionClient>();
+        const startChat = async () => {
+          const chatId = await room.visitor.start({ skill: 'Sales', interactionTimeout: 86_400 });
+          let rung: number | null | undefined;
+          await eventually(`chat ${chatId} to ring`, async () => {
+            rung = (await server.store.chats.get(room.accountId, chatId))?.ringingUserId;
+            return rung != null;
+          });
+          const holder = holders.get(rung!);
+          assert.ok(holder !== undefined, `chat ${chatId} rang user ${String(rung)}`);
+          assert.equal(await holder.accept(), chatId);
+          holderOf.set(chatId, holder);
+          return chatId;
+        };
+
+        // A fifth of the chats are live before the listener asks (joined at once), the rest start after.
+        const early = [];
+        for (let index = 0; index < CHATS / 5; index += 1) early.push(await startChat());
+        const auto = ok<{ autoListen: { skills: string; joined: string[] } }>(
+          await tipbot.put('/autoListen', { autoListen: { skills: 'all' } }),
+        );
+        assert.equal(auto.autoListen.skills, 'all');
+        assert.deepEqual([...auto.autoListen.joined].sort(), [...early].sort());
+        const chatIds = [...early];
+        while (chatIds.length < CHATS) chatIds.push(await startChat());
+        assert.equal(new Set(holderOf.values()).size, HOLDERS, 'every holder holds some of the chats');
+        await eventually(`the listener to follow all ${CHATS} chats`, () => followed.size === CHATS);
+        assert.deepEqual([...followed.keys()].sort(), [...chatIds].sort());
+
+        // Every visitor and every holder posts its lines at once, each in its own order.
+        const say = (chatId: string, side: 'visitor' | 'holder', index: number) => `${side} ${index} of ${chatId}`;
+        await Promise.all(
+          chatIds.flatMap((chatId) => [
+            (async () => {
+              for (let index = 1; index <= LINES_EACH; index += 1)
+                await room.visitor.say(chatId, say(chatId, 'visitor', index));
+            })(),
+            (async () => {
+              for (let index = 1; index <= LINES_EACH; index += 1)
+                await holderOf.get(chatId)!.say(chatId, say(chatId, 'holder', index));
+            })(),
+          ]),
+        );
+        await Promise.all(chatIds.map((chatId) => holderOf.get(chatId)!.end(chatId)));
+        await Promise.all([...followed.values()].map((reader) => reader.done));
+        await sessionStream.until(
+          () => notices.filter((notice) => notice.state === 'ended').length === CHATS,
+          `the ${CHATS} chats to end on the session stream`,
+        );
+
+        let delivered = 0;
+        for (const chatId of chatIds) {
+          const received = followed.get(chatId)!.received;
+          const holder = holderOf.get(chatId)!;
+          const asHeld = await holder.events(chatId);
+          // Exactly what the holder reads: every event once, in id order, nothing of another chat.
+          assert.deepEqual(received, asHeld, `what the listener received of ${chatId}`);
+          assert.deepEqual(
+            received.map((event) => Number(event['@id'])),
+            received.map((_, index) => index),
+          );
+          const bySide = (source: string) =>
+            received.filter(
+              (event) => event['@type'] === 'line' && event.source === source && event.subType !== 'ONLY_TO_REP',
+            );
+          assert.deepEqual(
+            bySide('visitor').map((event) => event.text),
+            [1, 2, 3].map((index) => say(chatId, 'visitor', index)),
+          );
+          assert.deepEqual(
+            bySide('agent')
+              .filter((event) => !String(event.text).startsWith('You are now chatting'))
+              .map((event) => event.text),
+            [1, 2, 3].map((index) => say(chatId, 'holder', index)),
+          );
+          const joined = received.filter((event) => event['@type'] === 'participant');
+          assert.deepEqual(
+            joined.map((event) => [event.action, event.role, event.agentName]),
+            [['joined', 'listener', 'TipBot']],
+          );
+          assert.equal(received.at(-1)?.state, 'ended');
+          delivered += received.length;
+        }
+        // The session stream told each chat once joined and once ended, and never that it left.
+        for (const state of ['joined', 'ended'])
+          assert.deepEqual(
+            notices
+              .filter((notice) => notice.state === state)
+              .map((notice) => notice.chatId)
+              .sort(),
+            [...chatIds].sort(),
+            state,
+          );
+        assert.ok(notices.every((notice) => notice.role === 'listener' && notice.state !== 'left'));
+
+        const requests = [...followed.values()].reduce((sum, reader) => sum + reader.requests(), 0);
+        t.diagnostic(
+          `${reading}: ${CHATS} chats, ${holders.size} holders, ${CHATS * LINES_EACH * 2} lines posted concurrently; ` +
+            `the listener received ${delivered} events in ${requests} requests; ${Date.now() - started} ms`,
+        );
+      });
+    }
+  });
+}
