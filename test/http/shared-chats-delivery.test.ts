@@ -286,6 +286,205 @@ for (const target of await databaseTargets()) {
       return { received, done, requests: () => requests };
     }
 
+    it('tips reach the holder and never the visitor, on any path; an assistant and its lines 30 and 31 do', async (t) => {
+      const room = await sharedAccount();
+      const { visitor } = room;
+      const alice = await room.signIn('alice');
+      const tipbot = await room.signIn('tipbot');
+      ok(await tipbot.put('/autoListen', { autoListen: { skills: 'all' } }));
+      const chatId = await visitor.start({ skill: 'Sales', interactionTimeout: 86_400 });
+      assert.equal(await alice.accept(), chatId);
+      const chatPath = `/chat/${chatId}`;
+      const TIP = 'Order 12345 shipped yesterday';
+      const SUGGESTED = 'Your parcel left the warehouse yesterday.';
+      const NOTE = 'Psst, the parcel is insured';
+      const SECOND_TIP = 'Offer the 10% voucher';
+      const forbidden = [
+        TIP,
+        SUGGESTED,
+        NOTE,
+        SECOND_TIP,
+        'TipBot',
+        'Watcher',
+        'ONLY_TO_REP',
+        'participant',
+        'suggestedReply',
+      ];
+      const assertClean = (what: string, text: string) => {
+        for (const word of forbidden) assert.ok(!text.includes(word), `${what} shows the visitor ${word}: ${text}`);
+      };
+
+      // The visitor streams the events resource and the chat resource from the start…
+      const streams = await Promise.all([
+        openStream(room.visitorPath(`${chatPath}/events`, 'from=0')),
+        openStream(room.visitorPath(chatPath, 'from=0')),
+      ]);
+      for (const stream of streams) assert.equal(stream.status, 200, stream.text());
+      // …and polls, following the next link.
+      const polled: WireEvent[] = [];
+      let cursor = 0;
+      const take = (answer: HttpResponse) => {
+        const body = ok<{ events: { link: Link[]; event?: WireEvent | WireEvent[] } }>(answer, 200);
+        polled.push(...listOf(body.events.event));
+        cursor = Number(new URL(rel(body.events.link, 'next')).searchParams.get('from'));
+        return listOf(body.events.event);
+      };
+      const poll = async () => take(await visitor.get(`${chatPath}/events.json?from=${cursor}`));
+      const post = async (session: AgentSessionClient, event: Record<string, unknown>) => {
+        const posted = await session.request('POST', `${chatPath}/events`, { event: { '@type': 'line', ...event } });
+        assert.equal(posted.status, 201, posted.text);
+        return Number(posted.header('location')?.split('/').pop());
+      };
+
+      await visitor.say(chatId, 'Where is my order 12345?');
+      await poll();
+
+      // A long-poll held through tips, a suggestion and a listener joining is answered by the assistant joining.
+      const waiting = server.core.chats.watch.size();
+      const held = visitor.get(`${chatPath}/events.json?from=${cursor}&wait=30`);
+      await eventually('the visitor long-poll to wait', () => server.core.chats.watch.size() > waiting);
+      const tipId = await post(tipbot, { text: TIP, subType: 'ONLY_TO_REP' });
+      const suggestionId = await post(tipbot, { text: TIP, subType: 'ONLY_TO_REP', suggestedReply: SUGGESTED });
+      const watcher = await room.signIn('watcher');
+      ok(await watcher.request('POST', `${chatPath}/participants`, { participant: { role: 'listener' } }), 201);
+      const helper = await room.signIn('helper');
+      ok(await helper.request('POST', `${chatPath}/participants`, { participant: { role: 'assistant' } }), 201);
+      assert.deepEqual(lines(take(await held)), ['info: Helper has joined the chat.']);
+
+      await post(helper, { text: 'I can help with orders.' });
+      const noteId = await post(helper, { text: NOTE, subType: 'ONLY_TO_REP' });
+      await alice.say(chatId, 'Let me check.');
+      await poll();
+      assert.equal((await helper.request('DELETE', `${chatPath}/participants/${helper.id}`)).status, 200);
+      await post(tipbot, { text: SECOND_TIP, subType: 'ONLY_TO_REP' });
+      assert.equal((await watcher.request('DELETE', `${chatPath}/participants/${watcher.id}`)).status, 200);
+      await alice.say(chatId, 'It shipped yesterday.');
+      await poll();
+      await alice.end(chatId);
+      await poll();
+
+      // The holder read every tip, the suggestion, the assistant's note and who came and went.
+      const asHeld = await alice.events(chatId);
+      const tips = asHeld.filter((event) => event.subType === 'ONLY_TO_REP' && event['@type'] === 'line');
+      assert.deepEqual(
+        tips.map((event) => [
+          event['@id'],
+          event.by,
+          event.participantRole,
+          event.agentId,
+          event.text,
+          event.suggestedReply,
+        ]),
+        [
+          [String(tipId), 'TipBot', 'listener', String(TIPBOT), TIP, undefined],
+          [String(suggestionId), 'TipBot', 'listener', String(TIPBOT), TIP, SUGGESTED],
+          [String(noteId), 'Helper', 'assistant', String(HELPER), NOTE, undefined],
+          [tips[3]?.['@id'], 'TipBot', 'listener', String(TIPBOT), SECOND_TIP, undefined],
+        ],
+      );
+      assert.deepEqual(
+        asHeld
+          .filter((event) => event['@type'] === 'participant')
+          .map((event) => [event.action, event.role, event.agentName]),
+        [
+          ['joined', 'listener', 'TipBot'],
+          ['joined', 'listener', 'Watcher'],
+          ['joined', 'assistant', 'Helper'],
+          ['left', 'assistant', 'Helper'],
+          ['left', 'listener', 'Watcher'],
+        ],
+      );
+      const heldXml = await alice.request('GET', `${chatPath}/events`, undefined, { accept: 'application/xml' });
+      assert.equal(heldXml.status, 200, heldXml.text);
+      for (const word of [TIP, SUGGESTED, NOTE, SECOND_TIP, 'TipBot', 'ONLY_TO_REP'])
+        assert.ok(heldXml.text.includes(word), `the holder's XML lacks ${word}`);
+
+      // What the visitor sees: the assistant, its line and lines 30 and 31; nothing of the listeners.
+      const expected = [
+        'info: Thank you for choosing to chat with us.  An agent will be with you shortly.',
+        'info: You are now chatting with Alice.',
+        'You: Where is my order 12345?',
+        'info: Helper has joined the chat.',
+        'Helper: I can help with orders.',
+        'Alice: Let me check.',
+        'info: Helper has left the chat.',
+        'Alice: It shipped yesterday.',
+        'info: Alice has ended the chat.',
+      ];
+      const seen = await visitor.events(chatId);
+      assert.deepEqual(lines(seen), expected);
+      assert.deepEqual(
+        seen.filter((event) => event.systemMessageId === '30' || event.systemMessageId === '31').length,
+        2,
+      );
+      assert.ok(seen.every((event) => event['@type'] === 'line' || event['@type'] === 'state'));
+      const paths: [string, string][] = [['events in JSON', JSON.stringify(seen)]];
+
+      // Polling and the long-poll, following next links, got exactly that.
+      assert.deepEqual(polled, seen);
+      // Both streams sent exactly that, then ended with the chat.
+      for (const stream of streams) {
+        await stream.until(() => stream.isEnded, 'the visitor stream to end with the chat');
+        assert.deepEqual(eventsOf(stream.messages), seen);
+        paths.push(['a Server-Sent Events stream', stream.text()]);
+      }
+      // An agent-only event is not found by its id either.
+      for (const id of [tipId, suggestionId, noteId]) {
+        const one = await visitor.get(`${chatPath}/events/${id}.json`);
+        assert.equal(one.status, 404, one.text);
+        assert.equal((one.json() as { error: { internalCode: number } }).error.internalCode, 42);
+      }
+
+      // The other resources, in JSON and XML, by extension and by Accept.
+      const chatResource = ok<{ chat: { events: { event: WireEvent[] } } }>(await visitor.get(`${chatPath}.json`), 200);
+      assert.deepEqual(lines(chatResource.chat.events.event), expected);
+      const xml = [
+        ['events in XML', await visitor.get(`${chatPath}/events.xml`)],
+        [
+          'events with Accept XML',
+          await send(server.baseUrl, 'GET', room.visitorPath(`${chatPath}/events`), {
+            headers: { accept: 'application/xml' },
+          }),
+        ],
+        ['the chat resource in XML', await visitor.get(`${chatPath}.xml`)],
+      ] as const;
+      for (const [what, answer] of xml) {
+        assert.equal(answer.status, 200, answer.text);
+        assert.match(answer.header('content-type') ?? '', /^application\/xml/);
+        for (const text of ['Helper has joined the chat.', 'I can help with orders.', 'Helper has left the chat.'])
+          assert.ok(answer.text.includes(text), `${what} lacks ${text}`);
+        paths.push([what, answer.text]);
+      }
+      paths.push(['the chat resource', JSON.stringify(chatResource)]);
+      for (const sub of ['/info.json', '/exitSurvey.json', '/exitSurvey.xml']) {
+        const answer = await visitor.get(`${chatPath}${sub}`);
+        assert.equal(answer.status, 200, `${sub}: ${answer.text}`);
+        paths.push([sub, answer.text]);
+      }
+
+      // The transcript by e-mail, through a real SMTP server.
+      const mailed = smtp.received.length;
+      const transcript = await visitor.post(
+        `${chatPath}/transcriptRequest.json`,
+        { email: 'mia@example.com', timezoneOffset: 0 },
+        { 'X-HTTP-Method-Override': 'PUT' },
+      );
+      assert.equal(transcript.status, 200, transcript.text);
+      assert.equal(smtp.received.length, mailed + 1);
+      const mail = parseMail(smtp.received[mailed]!.raw);
+      const rows = mail.text.split('\n').filter((line) => line.startsWith('['));
+      assert.deepEqual(
+        rows.map((row) => row.replace(/^\[[\d:]+\] /, '')),
+        expected.map((line) => line.replace(/^info: /, `Account ${room.accountId}: `)),
+      );
+      paths.push(['the transcript (text)', mail.text], ['the transcript (HTML)', mail.html]);
+
+      for (const [what, text] of paths) assertClean(what, text);
+      t.diagnostic(
+        `${paths.length} visitor paths checked, ${polled.length} events polled, ${asHeld.length} events for the holder`,
+      );
+    });
+
     for (const reading of ['server-sent events', 'long-poll'] as const) {
       it(`a listener joined automatically to ${CHATS} concurrent chats receives every line of each once and in order (${reading})`, async (t) => {
         const started = Date.now();
