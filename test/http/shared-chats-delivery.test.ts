@@ -4,7 +4,6 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { createSmtpMailer } from '../../src/mail/smtp-mailer.js';
 import {
   agentClient,
-  assertJsonError,
   listOf,
   ok,
   pathOf,
@@ -483,6 +482,235 @@ for (const target of await databaseTargets()) {
       t.diagnostic(
         `${paths.length} visitor paths checked, ${polled.length} events polled, ${asHeld.length} events for the holder`,
       );
+    });
+
+    /** What LivePerson's sample bot does and meets in one chat, and what its visitor sees. */
+    interface SampleRun {
+      /** Each call the bot made, as `METHOD resource status`. */
+      calls: string[];
+      ringingCounts: string[];
+      /** The visitor lines the bot answered, in order. */
+      replies: string[];
+      /** The types of the events the bot read, each once. */
+      readTypes: Set<string>;
+      /** Agent-only lines the bot read (and, looking only at visitor lines, left alone). */
+      agentOnlyLines: number;
+      /** The visitor's events without ids and times (they differ between chats). */
+      visitorView: string[];
+    }
+
+    /**
+     * The sample bot's flow (agent-sample-app, as test/http/sample-bot-flow.test.ts drives it): login,
+     * agent session, Online, incomingRequests, accept, the chat, then events polls along the next link,
+     * echoing each visitor line as HTML; the end, then logout. `beside` runs around it what the bot
+     * does not know of: before the visitor asks, and before each visitor line.
+     */
+    async function sampleBotRun(beside?: {
+      beforeRequest: (room: Awaited<ReturnType<typeof sharedAccount>>) => Promise<void>;
+      beforeLine: (index: number, chatId: string) => Promise<void>;
+    }): Promise<SampleRun> {
+      const room = await sharedAccount();
+      const { accountId } = room;
+      const run: SampleRun = {
+        calls: [],
+        ringingCounts: [],
+        replies: [],
+        readTypes: new Set(),
+        agentOnlyLines: 0,
+        visitorView: [],
+      };
+      /** The requests of agent-sample-app: its HTTP library adds these headers to every call. */
+      const bot = async (
+        method: string,
+        path: string,
+        options: { bearer?: string; body?: unknown; override?: string; cookie?: string } = {},
+      ) => {
+        const answer = await send(server.baseUrl, method, path, {
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            ...(options.bearer === undefined ? {} : { AUTHORIZATION: `Bearer ${options.bearer}` }),
+            ...(options.override === undefined
+              ? {}
+              : { 'X-Requested-With': 'XMLHttpRequest', 'X-HTTP-Method-Override': options.override }),
+            ...(options.cookie === undefined ? {} : { cookie: options.cookie }),
+          },
+          ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        });
+        // The resource without ids: `/agentSession/{id}/chat/{id}/events` → `agentSession chat events`.
+        const resource = new URL(path, server.baseUrl).pathname
+          .split('/')
+          .filter((part) => /^[a-zA-Z.]+$/.test(part) && part !== 'api' && part !== 'account')
+          .join(' ');
+        run.calls.push(`${method} ${resource} ${answer.status}`);
+        return answer;
+      };
+      const json = <T>(response: HttpResponse): T => {
+        assert.ok(response.status < 300, `${response.status} ${response.text}`);
+        return response.json() as T;
+      };
+
+      const login = await bot('POST', `/api/account/${accountId}/login?v=1.2`, {
+        body: { username: 'echo-bot-pw', password: 'echo-bot-pw-pass' },
+      });
+      const session = json<{ bearer: string; csrf: string }>(login);
+      const cookie = /^session_id=[^;]+/.exec(login.header('set-cookie') ?? '')![0];
+      const created = await bot('POST', `/api/account/${accountId}/agentSession.json?v=1&NC=true`, {
+        bearer: session.bearer,
+        body: { loginData: { userName: 'echo-bot-pw', password: 'echo-bot-pw-pass' } },
+      });
+      const requestURL = json<{ agentSessionLocation: { link: Link } }>(created).agentSessionLocation.link['@href'];
+      json(
+        await bot('POST', `${pathOf(requestURL)}/availability.json?v=1&NC=true`, {
+          bearer: session.bearer,
+          override: 'PUT',
+          body: { availability: { chat: 'Online' } },
+        }),
+      );
+      const ringing = async () => {
+        const ring = json<{ incomingRequests: { link?: Link; ringingCount: string } }>(
+          await bot('GET', `${pathOf(requestURL)}/incomingRequests.json?v=1&NC=true`, { bearer: session.bearer }),
+        );
+        run.ringingCounts.push(ring.incomingRequests.ringingCount);
+        return ring.incomingRequests;
+      };
+      await ringing();
+
+      await beside?.beforeRequest(room);
+      const chatId = await room.visitor.start({ skill: 'Sales' });
+      const ring = await ringing();
+      const accepted = await bot('POST', `${pathOf(ring.link!['@href'])}.json?v=1&NC=true`, {
+        bearer: session.bearer,
+        body: { chat: 'start' },
+      });
+      const chatLink = json<{ chatLocation: { link: Link } }>(accepted).chatLocation.link['@href'];
+      assert.equal(chatLink.split('/').pop(), chatId);
+      const first = json<{ chat: { events: { link: Link[]; event?: WireEvent | WireEvent[] } } }>(
+        await bot('GET', `${pathOf(chatLink)}.json?v=1&NC=true`, { bearer: session.bearer }),
+      );
+      let next = rel(first.chat.events.link, 'next');
+      const read = (events: WireEvent[]) => {
+        for (const event of events) {
+          // Every event has what a legacy reader keys on, whatever its type.
+          assert.ok(event['@id'] !== undefined && event.time !== undefined, JSON.stringify(event));
+          run.readTypes.add(event['@type']);
+          if (event['@type'] === 'line' && event.subType === 'ONLY_TO_REP') run.agentOnlyLines += 1;
+        }
+      };
+      read(listOf(first.chat.events.event));
+
+      let ended = false;
+      const poll = async () => {
+        // SA rewrites the first /events to /events.json and appends &v=1&NC=true.
+        const url = `${pathOf(next).replace('/events', '/events.json')}&v=1&NC=true`;
+        const body = json<{ events: { link: Link[]; event?: WireEvent | WireEvent[] } }>(
+          await bot('GET', url, { bearer: session.bearer }),
+        );
+        next = rel(body.events.link, 'next');
+        read(listOf(body.events.event));
+        // The sample bot looks at lines and states only.
+        for (const event of listOf(body.events.event)) {
+          if (event['@type'] === 'state' && event.state === 'ended') ended = true;
+          if (event['@type'] === 'line' && event.source === 'visitor') {
+            const text = `<p dir='ltr' style='direction: ltr; text-align: left;'>echo: ${event.text ?? ''}</p>`;
+            json(
+              await bot('POST', `${pathOf(chatLink)}/events.json?v=1&NC=true`, {
+                bearer: session.bearer,
+                body: { event: { '@type': 'line', text, textType: 'html' } },
+              }),
+            );
+            run.replies.push(event.text ?? '');
+          }
+        }
+      };
+      for (const [index, text] of ['hello', 'how are you', 'bye'].entries()) {
+        await beside?.beforeLine(index, chatId);
+        await room.visitor.say(chatId, text);
+        await poll();
+      }
+      json(
+        await bot('POST', `${pathOf(chatLink)}/events.json?v=1&NC=true`, {
+          bearer: session.bearer,
+          body: { event: { '@type': 'state', state: 'ended' } },
+        }),
+      );
+      await poll();
+      assert.ok(ended, 'the bot saw the chat end');
+      await bot('POST', `/api/account/${accountId}/logout?v=1.2`, { cookie, body: { csrf: session.csrf } });
+      await bot('GET', `${pathOf(requestURL)}/incomingRequests.json?v=1&NC=true`, { bearer: session.bearer });
+
+      run.visitorView = (await room.visitor.events(chatId)).map((event) =>
+        [event['@type'], event.by, event.source, event.systemMessageId, event.state, event.text].join(' | '),
+      );
+      return run;
+    }
+
+    it("LivePerson's sample bot serves a chat with a listener and an assistant exactly as it serves one alone", async (t) => {
+      const alone = await sampleBotRun();
+
+      let tipbot: AgentSessionClient | undefined;
+      let helper: AgentSessionClient | undefined;
+      const shared = await sampleBotRun({
+        // A listener joins every chat automatically, from its start.
+        async beforeRequest(room) {
+          tipbot = await room.signIn('tipbot');
+          ok(await tipbot.put('/autoListen', { autoListen: { skills: 'all' } }));
+          helper = await room.signIn('helper');
+        },
+        // It tips the bot; an assistant joins, talks to the visitor, and leaves.
+        async beforeLine(index, chatId) {
+          const tip = (text: string, extra: Record<string, unknown> = {}) =>
+            tipbot!.request('POST', `/chat/${chatId}/events`, {
+              event: { '@type': 'line', text, subType: 'ONLY_TO_REP', ...extra },
+            });
+          if (index === 1) {
+            ok(await tip('Ask how they are', { suggestedReply: 'Fine, thanks!' }), 201);
+            ok(
+              await helper!.request('POST', `/chat/${chatId}/participants`, { participant: { role: 'assistant' } }),
+              201,
+            );
+            ok(
+              await helper!.request('POST', `/chat/${chatId}/events`, {
+                event: { '@type': 'line', text: 'Helper here too.' },
+              }),
+              201,
+            );
+          }
+          if (index === 2) {
+            assert.equal((await helper!.request('DELETE', `/chat/${chatId}/participants/${helper!.id}`)).status, 200);
+            ok(await tip('They are leaving'), 201);
+          }
+        },
+      });
+
+      // The bot made the same calls with the same answers, and answered the same visitor lines.
+      assert.deepEqual(shared.calls, alone.calls);
+      assert.deepEqual(shared.ringingCounts, alone.ringingCounts);
+      assert.deepEqual(alone.ringingCounts, ['0', '1']);
+      assert.deepEqual(shared.replies, ['hello', 'how are you', 'bye']);
+      assert.deepEqual(shared.replies, alone.replies);
+      assert.deepEqual(alone.calls.slice(-2), ['POST logout 200', 'GET agentSession incomingRequests.json 401']);
+      // It read, and skipped, what the listener and the assistant brought.
+      assert.deepEqual([...alone.readTypes].sort(), ['line', 'state']);
+      assert.deepEqual([...shared.readTypes].sort(), ['line', 'participant', 'state']);
+      assert.equal(alone.agentOnlyLines, 0);
+      assert.equal(shared.agentOnlyLines, 2);
+
+      // The visitor saw the same chat, with the assistant's line and lines 30 and 31 besides.
+      const assistantLines = [
+        'line | info | system | 30 |  | Helper has joined the chat.',
+        'line | Helper | agent |  |  | Helper here too.',
+        'line | info | system | 31 |  | Helper has left the chat.',
+      ];
+      assert.deepEqual(
+        shared.visitorView.filter((event) => !assistantLines.includes(event)),
+        alone.visitorView,
+      );
+      assert.deepEqual(
+        shared.visitorView.filter((event) => assistantLines.includes(event)),
+        assistantLines,
+      );
+      t.diagnostic(`${alone.calls.length} sample bot calls, alone and in a shared chat alike`);
     });
 
     for (const reading of ['server-sent events', 'long-poll'] as const) {
