@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { AgentClient, Invitation } from '@parley/sdk';
+import { ParleyError, type AgentClient, type Invitation } from '@parley/sdk';
 import { describeError, isLoginGone } from './errors.js';
 
 const RETRY_MS = 5_000;
@@ -30,6 +30,8 @@ export function useInvitations(agent: AgentClient, onLoginGone: (error: unknown)
             onLoginGone(error);
             return;
           }
+          // A server without shared chats: nobody can invite anyone there.
+          if (error instanceof ParleyError && error.status === 404) return;
           setProblem(`Invitations are not updating: ${describeError(error)} Retrying…`);
           await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
         }

@@ -169,7 +169,7 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
     }
   };
 
-  const liveChats = useLiveChats(agent, reportLoginGone);
+  const liveChats = useLiveChats(agent, view === 'live', reportLoginGone);
   const isLiveShown = view === 'live' && liveChats.status === 'ready';
 
   /** Joins a chat (or joins it again, to change role) and opens its tab in front. */
