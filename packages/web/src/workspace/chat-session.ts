@@ -22,6 +22,8 @@ export interface ChatSnapshot {
   role: ChatRole;
   /** Who is in the chat besides the visitor; undefined until first read (or when it cannot be). */
   participants: Participants | undefined;
+  /** Why the participants could not be read, while they cannot. */
+  participantsProblem: string | undefined;
   /** Bumped when something (a suggested reply) puts text in the composer, which then shows it. */
   draftRevision: number;
 }
@@ -51,6 +53,7 @@ export class ChatSession {
     isWrappedUp: false,
     role: 'holder',
     participants: undefined,
+    participantsProblem: undefined,
     draftRevision: 0,
   };
   private readonly listeners = new Set<() => void>();
@@ -223,10 +226,11 @@ export class ChatSession {
         this.participantsStale = false;
         if (this.stopped.signal.aborted) return;
         try {
-          this.update({ participants: await this.chat.participants() });
+          this.update({ participants: await this.chat.participants(), participantsProblem: undefined });
         } catch (error) {
           if (isLoginGone(error)) this.onLoginGone(error);
-          // Otherwise the panel keeps the last list; the transcript reports a lost chat.
+          // The panel keeps the last list and says why it may be out of date; a lost chat is the transcript's to report.
+          else this.update({ participantsProblem: describeError(error) });
         }
       } while (this.participantsStale);
     })().finally(() => {

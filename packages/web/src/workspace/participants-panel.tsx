@@ -15,7 +15,7 @@ interface ParticipantsPanelProps {
 /** Who is in the chat besides the visitor: the holder, listeners and assistants, open invitations. */
 export function ParticipantsPanel({ session, myUserId, onInvite }: ParticipantsPanelProps) {
   const id = useId();
-  const { participants } = useChatSnapshot(session);
+  const { participants, participantsProblem } = useChatSnapshot(session);
   const holder = participants?.holder ?? null;
   const others = participants?.participants ?? [];
   const invitations = participants?.invitations ?? [];
@@ -33,8 +33,11 @@ export function ParticipantsPanel({ session, myUserId, onInvite }: ParticipantsP
           </button>
         )}
       </div>
+      {participantsProblem !== undefined && (
+        <p className="muted small">Who is in this chat cannot be shown: {participantsProblem}</p>
+      )}
       {participants === undefined ? (
-        <p className="muted small">Loading…</p>
+        participantsProblem === undefined && <p className="muted small">Loading…</p>
       ) : (
         <ul className="participants" aria-label="People in this chat">
           <li className="participant">
