@@ -115,6 +115,16 @@ export class ChatSession {
     this.setRole('holder');
   }
 
+  /**
+   * The session stream says the chat is no longer this agent's (taken over, transferred by someone
+   * else, requeued): the tab says so at once, rather than when the event feed is next refused.
+   */
+  loseHold(): void {
+    if (!this.isHolder || this.snapshot.lostReason !== undefined || this.snapshot.state === 'ended') return;
+    this.update({ lostReason: 'This chat is no longer assigned to you.', problem: undefined });
+    this.stop();
+  }
+
   /** Leaves the chat as a participant; the tab then says so and can close. */
   async leave(): Promise<void> {
     await this.chat.leave();

@@ -123,6 +123,8 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
         if (session === undefined) openChat(agent.chat(notification.chatId, notification.role), false);
         else session.setRole(notification.role);
       }
+    } else if (notification.state === 'transferred') {
+      byId.current.get(notification.chatId)?.loseHold();
     } else if (notification.state === 'chatting' && !byId.current.has(notification.chatId)) {
       // A chat assigned here that has no tab yet: held before the stream opened, or accepted elsewhere.
       openChat(agent.chat(notification.chatId), false);
