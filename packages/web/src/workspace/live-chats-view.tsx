@@ -3,6 +3,7 @@ import type { LiveChat } from '@parley/sdk';
 import { ConnectionBanner } from './connection-banner.js';
 import { describeError } from './errors.js';
 import { formatWait } from './format-wait.js';
+import { bySkill } from './live-chat-groups.js';
 import { useNow } from './use-now.js';
 
 /** What a supervisor does with a live chat; each resolves once done (the chat's tab is then open). */
@@ -19,29 +20,6 @@ interface LiveChatsViewProps {
   /** The logged-in agent's user id: its own chats are opened, not joined. */
   myUserId: number | undefined;
   actions: LiveChatActions;
-}
-
-interface SkillGroup {
-  skill: string;
-  waiting: LiveChat[];
-  chatting: LiveChat[];
-}
-
-/** The chats by skill (chats without one last), waiting first, each part oldest first as listed. */
-function bySkill(chats: readonly LiveChat[]): SkillGroup[] {
-  const groups = new Map<string, SkillGroup>();
-  for (const chat of chats) {
-    const skill = chat.skill ?? 'No skill';
-    let group = groups.get(skill);
-    if (group === undefined) {
-      group = { skill, waiting: [], chatting: [] };
-      groups.set(skill, group);
-    }
-    (chat.state === 'waiting' ? group.waiting : group.chatting).push(chat);
-  }
-  return [...groups.values()].sort((a, b) =>
-    a.skill === 'No skill' ? 1 : b.skill === 'No skill' ? -1 : a.skill.localeCompare(b.skill),
-  );
 }
 
 /**
@@ -67,10 +45,10 @@ export function LiveChatsView({ chats, problem, myUserId, actions }: LiveChatsVi
       </div>
       {problem !== undefined && <ConnectionBanner message={problem} />}
       <div className="live-groups">
-        {groups.map((group) => (
-          <section key={group.skill} className="live-group" aria-labelledby={`${id}-${group.skill}`}>
-            <h3 id={`${id}-${group.skill}`} className="live-skill">
-              {group.skill}
+        {groups.map((group, index) => (
+          <section key={group.skill ?? ''} className="live-group" aria-labelledby={`${id}-group-${index}`}>
+            <h3 id={`${id}-group-${index}`} className="live-skill">
+              {group.skill ?? 'No skill'}
               <span className="count-muted">
                 {group.waiting.length} waiting · {group.chatting.length} in progress
               </span>

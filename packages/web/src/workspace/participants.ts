@@ -26,11 +26,12 @@ export function participantNotice(event: ChatEvent): string | undefined {
     case 'role':
       return `${who} is now ${role === 'assistant' ? 'an assistant' : `a ${role || 'participant'}`}`;
     case 'invited':
-      return event.agentName ? `${who} was invited to assist` : 'A colleague was invited to assist';
+      // An invitation to a skill names no agent (anyone with it may accept).
+      return `${event.by || 'The holder'} invited ${event.agentName || 'a colleague with the skill'} to assist`;
     case 'declined':
       return `${who} declined the invitation`;
     case 'withdrawn':
-      return 'An invitation was withdrawn';
+      return `The invitation to ${event.agentName || 'a colleague with the skill'} was withdrawn`;
     case 'tookOver':
       return `${who} took over the chat`;
     default:
