@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
+import type { PermissionSetting } from '../core/accounts/administration.js';
 import { isAppError } from '../core/errors.js';
 import { Role } from '../core/model.js';
 import { SeedError } from '../core/seed/parse-seed.js';
@@ -163,6 +164,8 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
     .option('--skills <names>', 'comma-separated skill names', '')
     .option('--max-chats <n>', 'concurrent chats, -1 unlimited', integer, 3)
     .addOption(new Option('--role <role>', 'role').choices(Object.values(Role)).default(Role.AGENT))
+    .option('--listen <skills>', 'may listen to chats of: "all" or comma-separated skill names (default: by role)')
+    .option('--assist <skills>', 'may assist in and take over chats of: "all" or skill names (default: by role)')
     .action(
       async (
         loginName: string,
@@ -176,6 +179,8 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
           skills: string;
           maxChats: number;
           role: Role;
+          listen?: string;
+          assist?: string;
         },
       ) => {
         const password = options.passwordStdin === true ? await readStdin() : options.password;
@@ -194,11 +199,36 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
               .filter(Boolean),
             maxChats: options.maxChats,
             role: options.role,
+            ...(options.listen === undefined ? {} : { listen: scopeOption(options.listen, '--listen') }),
+            ...(options.assist === undefined ? {} : { assist: scopeOption(options.assist, '--assist') }),
           });
           out(`added user ${user.loginName} (id ${user.id}) to account ${accountId}`);
         });
       },
     );
+  users
+    .command('permissions')
+    .description('set who a user may listen to and assist in shared chats ("default": by role)')
+    .argument('<loginName>')
+    .addOption(accountOption())
+    .option('--listen <skills>', '"all", comma-separated skill names, "none" or "default"')
+    .option('--assist <skills>', '"all", comma-separated skill names, "none" or "default"')
+    .action(async (loginName: string, options: { account?: string; listen?: string; assist?: string }) => {
+      if (options.listen === undefined && options.assist === undefined)
+        throw new UsageError('give --listen or --assist');
+      await withRuntime(config(), async (runtime) => {
+        const accountId = await accountOf(runtime, options.account);
+        const setting = (value: string, flag: string): PermissionSetting =>
+          value.trim() === 'default' ? 'default' : scopeOption(value, flag);
+        const user = await runtime.core.administration.setSharing(accountId, loginName, {
+          ...(options.listen === undefined ? {} : { listen: setting(options.listen, '--listen') }),
+          ...(options.assist === undefined ? {} : { assist: setting(options.assist, '--assist') }),
+        });
+        out(
+          `user ${user.loginName} (id ${user.id}): listen ${describeScope(user.sharing?.listen)}, assist ${describeScope(user.sharing?.assist)}`,
+        );
+      });
+    });
   users
     .command('disable')
     .description('disable a user and end its login sessions')
@@ -294,3 +324,25 @@ export async function runCli(
     return ExitCode.FAILED;
   }
 }
+
+/** A --listen or --assist value: "all", "none" (no skill) or comma-separated skill names. */
+function scopeOption(value: string, flag: string): 'all' | string[] {
+  const trimmed = value.trim();
+  if (trimmed === 'all') return 'all';
+  if (trimmed === 'none') return [];
+  const names = trimmed
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new UsageError(`${flag}: give "all", "none" or skill names`);
+  return names;
+}
+
+const describeScope = (scope: 'all' | number[] | undefined) =>
+  scope === undefined
+    ? 'by role'
+    : scope === 'all'
+      ? 'all skills'
+      : scope.length === 0
+        ? 'none'
+        : `skills ${scope.join(',')}`;

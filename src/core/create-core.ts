@@ -24,6 +24,7 @@ import { createAgentDirectory } from './agents/agent-directory.js';
 import { createAgentNotifications } from './agents/agent-notifications.js';
 import { createAgentSessions } from './agents/agent-sessions.js';
 import { createRouter } from './agents/router.js';
+import { createSharedChats } from './sharing/shared-chats.js';
 
 export interface CoreDeps {
   /**
@@ -64,7 +65,8 @@ export function createCore(deps: CoreDeps) {
   const visitorAuthentication = createVisitorAuthentication(deps);
   const agentActions = createAgentChatActions({ store: deps.store, writer });
   const timers = createChatTimers({ ...deps, writer, route });
-  const agentSessions = createAgentSessions({ ...deps, writer, router });
+  const sharing = createSharedChats({ ...deps, writer });
+  const agentSessions = createAgentSessions({ ...deps, writer, router, leaveAll: sharing.leaveAll });
   const watch = createChatWatch(deps.bus);
   return {
     sessions: {
@@ -126,7 +128,14 @@ export function createCore(deps: CoreDeps) {
     chats: {
       capacity,
       visitor: visitorChat,
-      start: createStartChat({ ...deps, capacity, writer, visitorAuthentication, route }),
+      start: createStartChat({
+        ...deps,
+        capacity,
+        writer,
+        visitorAuthentication,
+        route,
+        joinAtStart: sharing.joinAtStart,
+      }),
       surveys: createVisitorSurveys({ ...deps, writer, visitorChat }),
       transcripts: createSendTranscript({ store: deps.store, visitorChat, mailer: deps.mailer }),
       visitorAuthentication,
@@ -137,9 +146,11 @@ export function createCore(deps: CoreDeps) {
     agents: {
       router,
       sessions: agentSessions,
-      chats: createAgentChats({ ...deps, writer, router, actions: agentActions }),
+      chats: createAgentChats({ ...deps, writer, router, actions: agentActions, sharing }),
       directory: createAgentDirectory({ ...deps, capacity }),
       notifications: createAgentNotifications({ ...deps, router, watch }),
+      /** Shared chats: participants, invitations, automatic listening, take over (docs/SHARED-CHATS.md). */
+      sharing,
     },
   };
 }

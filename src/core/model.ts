@@ -47,6 +47,9 @@ export const defaultSystemMessages: Readonly<Record<string, string>> = {
   '13': 'You are being transferred to another agent.',
   '15': 'You are being transferred to another department.',
   '23': 'Please wait while we find another agent for you.',
+  // Parley's own: an assistant joins or leaves a chat (docs/SHARED-CHATS.md).
+  '30': '{agentName} has joined the chat.',
+  '31': '{agentName} has left the chat.',
 };
 
 export const defaultAccountSettings: Readonly<AccountSettings> = {
@@ -113,8 +116,19 @@ export interface User {
   isApiUser: boolean;
   allowedAppKeys: string[];
   changePwdNextLogin: boolean;
+  /**
+   * Who may listen to and assist in chats (docs/SHARED-CHATS.md, "Who may"); a permission left out
+   * takes the role's default.
+   */
+  sharing?: SharingPermissions;
   createdAt: number;
   updatedAt: number;
+}
+
+/** Skills whose chats a user may listen to or assist in: every skill, or these ids. */
+export interface SharingPermissions {
+  listen?: 'all' | number[];
+  assist?: 'all' | number[];
 }
 
 export const Permission = {

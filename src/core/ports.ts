@@ -3,7 +3,7 @@
  * every adapter of a port passes that port's contract tests.
  */
 import type { Account, ApiKey, LoginSession, Skill, User } from './model.js';
-import type { AgentSession, Chat, ChatEvent, OfflineMessage } from './chats/chat-model.js';
+import type { AgentSession, Chat, ChatEvent, OfflineMessage, SkillScope } from './chats/chat-model.js';
 
 /** Wall-clock time as epoch milliseconds; tests drive a manual clock instead of sleeping. */
 export interface Clock {
@@ -157,6 +157,13 @@ export interface ChatRepository {
    * availability or wait question.
    */
   queue(accountId: string): Promise<QueuedChat[]>;
+  /** The account's waiting and in-progress chats, oldest first (the live-chats list, shared chats). */
+  live(accountId: string): Promise<Chat[]>;
+  /**
+   * The account's live chats that have participants or open invitations, oldest first: the ones
+   * an agent session may be in, or invited to, beside those it holds.
+   */
+  shared(accountId: string): Promise<Chat[]>;
   /** Chats each agent is chatting in now, by user id. */
   activeCountByAgent(accountId: string): Promise<Map<number, number>>;
   /** Chats an agent session holds (chatting), oldest first. */
@@ -199,6 +206,8 @@ export interface AgentSessionRepository {
     availability: AgentSession['availability'],
     since: number,
   ): Promise<AgentSession | undefined>;
+  /** Sets or clears (null) a live session's automatic listening alone; undefined when it has ended. */
+  setAutoListen(accountId: string, id: string, scope: SkillScope | null): Promise<AgentSession | undefined>;
   /** Live sessions whose login session no longer exists (logged out, expired, evicted). */
   orphaned(limit: number): Promise<AgentSession[]>;
   get(accountId: string, id: string): Promise<AgentSession | undefined>;

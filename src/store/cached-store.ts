@@ -103,6 +103,7 @@ export function createCachedStore(
         touch: (accountId, id, now, idleDueAt) => written(tx.agentSessions.touch(accountId, id, now, idleDueAt)),
         setAvailability: (accountId, id, availability, since) =>
           written(tx.agentSessions.setAvailability(accountId, id, availability, since)),
+        setAutoListen: (accountId, id, scope) => written(tx.agentSessions.setAutoListen(accountId, id, scope)),
       },
     };
     function written<T>(write: Promise<T>): Promise<T> {
@@ -174,6 +175,9 @@ export function createCachedStore(
           await inner.agentSessions.setAvailability(accountId, id, availability, since),
           key(accountId, id),
         );
+      },
+      async setAutoListen(accountId, id, scope) {
+        return rememberAgentSession(await inner.agentSessions.setAutoListen(accountId, id, scope), key(accountId, id));
       },
     },
   };

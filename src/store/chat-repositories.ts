@@ -13,6 +13,7 @@ import type {
   ChatState,
   LineSource,
   OfflineMessage,
+  SkillScope,
   SubType,
   TextType,
 } from '../core/chats/chat-model.js';
@@ -69,6 +70,9 @@ const toChat = (row: ChatRow): Chat => ({
   targetUserId: nullableNumber(row.target_user_id),
   agentSessionId: row.agent_session_id,
   agentSurvey: parseJson(row.agent_survey, null),
+  participants: parseJson(row.participants, []),
+  invitations: parseJson(row.invitations, []),
+  lastLineAt: nullableNumber(row.last_line_at),
 });
 
 const fromChat = (chat: Chat): ChatRow => ({
@@ -107,12 +111,20 @@ const fromChat = (chat: Chat): ChatRow => ({
   target_user_id: chat.targetUserId,
   agent_session_id: chat.agentSessionId,
   agent_survey: chat.agentSurvey === null ? null : JSON.stringify(chat.agentSurvey),
+  participants: JSON.stringify(chat.participants),
+  invitations: JSON.stringify(chat.invitations),
+  last_line_at: chat.lastLineAt,
 });
+
+/** What an event keeps beyond the legacy columns (docs/SHARED-CHATS.md). */
+type EventDetails = Pick<ChatEvent, 'author' | 'suggestedReply' | 'participant'>;
+
+const eventTypes: ReadonlySet<string> = new Set(['state', 'line', 'participant']);
 
 const toEvent = (row: Database['chat_events']): ChatEvent => {
   const event: ChatEvent = {
     id: Number(row.id),
-    type: row.type === 'state' ? 'state' : 'line',
+    type: eventTypes.has(row.type) ? (row.type as ChatEvent['type']) : 'line',
     time: Number(row.time),
   };
   if (row.state !== null) event.state = row.state as ChatState;
@@ -123,7 +135,17 @@ const toEvent = (row: Database['chat_events']): ChatEvent => {
   if (row.source !== null) event.source = row.source as LineSource;
   if (row.system_message_id !== null) event.systemMessageId = Number(row.system_message_id);
   if (row.sub_type !== null) event.subType = row.sub_type as SubType;
+  if (row.details !== null) Object.assign(event, parseJson<EventDetails>(row.details, {}));
   return event;
+};
+
+const detailsOf = ({ author, suggestedReply, participant }: ChatEvent): string | null => {
+  const details: EventDetails = {
+    ...(author === undefined ? {} : { author }),
+    ...(suggestedReply === undefined ? {} : { suggestedReply }),
+    ...(participant === undefined ? {} : { participant }),
+  };
+  return Object.keys(details).length === 0 ? null : JSON.stringify(details);
 };
 
 const fromEvent = (accountId: string, chatId: string, event: ChatEvent): Database['chat_events'] => ({
@@ -140,6 +162,7 @@ const fromEvent = (accountId: string, chatId: string, event: ChatEvent): Databas
   source: event.source ?? null,
   system_message_id: event.systemMessageId ?? null,
   sub_type: event.subType ?? null,
+  details: detailsOf(event),
 });
 
 export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepository {
@@ -256,6 +279,29 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         .execute();
       return new Map(rows.map((row) => [Number(row.agent_user_id), Number(row.count)]));
     },
+    async live(accountId) {
+      const rows = await db
+        .selectFrom('chats')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('state', 'in', ['waiting', 'chatting'])
+        .orderBy('start_time')
+        .orderBy('id')
+        .execute();
+      return rows.map(toChat);
+    },
+    async shared(accountId) {
+      const rows = await db
+        .selectFrom('chats')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('state', 'in', ['waiting', 'chatting'])
+        .where((eb) => eb.or([eb('participants', '!=', '[]'), eb('invitations', '!=', '[]')]))
+        .orderBy('start_time')
+        .orderBy('id')
+        .execute();
+      return rows.map(toChat);
+    },
     heldBySession: (accountId, agentSessionId) => chatting(accountId, 'agent_session_id', agentSessionId),
     heldByUser: (accountId, userId) => chatting(accountId, 'agent_user_id', userId),
     async byVisitor(accountId, visitorId, exceptChatId, limit) {
@@ -348,6 +394,7 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
     endedAt: nullableNumber(row.ended_at),
     idleDueAt: nullableNumber(row.idle_due_at),
     availabilitySince: Number(row.availability_since ?? row.created_at),
+    autoListen: parseJson<SkillScope | null>(row.auto_listen, null),
   });
   return {
     async save(session) {
@@ -362,6 +409,7 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
         ended_at: session.endedAt,
         idle_due_at: session.idleDueAt,
         availability_since: session.availabilitySince,
+        auto_listen: session.autoListen == null ? null : JSON.stringify(session.autoListen),
       };
       await db
         .insertInto('agent_sessions')
@@ -381,6 +429,17 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
       const row = await db
         .updateTable('agent_sessions')
         .set({ last_request_at: now, idle_due_at: idleDueAt })
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .where('ended_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toSession(row);
+    },
+    async setAutoListen(accountId, id, scope) {
+      const row = await db
+        .updateTable('agent_sessions')
+        .set({ auto_listen: scope === null ? null : JSON.stringify(scope) })
         .where('account_id', '=', accountId)
         .where('id', '=', id)
         .where('ended_at', 'is', null)

@@ -24,6 +24,7 @@ import {
   type AuthMethod,
   type LoginSession,
   type Role,
+  type SharingPermissions,
   type Skill,
   type User,
 } from '../core/model.js';
@@ -297,6 +298,7 @@ function userRepository(db: Kysely<Database>): UserRepository {
     isApiUser: row.is_api_user === 1,
     allowedAppKeys: parseJson<string[]>(row.allowed_app_keys, []),
     changePwdNextLogin: row.change_pwd_next_login === 1,
+    ...(row.sharing === null ? {} : { sharing: parseJson<SharingPermissions>(row.sharing, {}) }),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   });
@@ -365,6 +367,7 @@ function userRepository(db: Kysely<Database>): UserRepository {
         is_api_user: bool(user.isApiUser),
         allowed_app_keys: JSON.stringify(user.allowedAppKeys),
         change_pwd_next_login: bool(user.changePwdNextLogin),
+        sharing: user.sharing === undefined ? null : JSON.stringify(user.sharing),
         created_at: user.createdAt,
         updated_at: user.updatedAt,
       };

@@ -58,6 +58,8 @@ export interface UsersTable {
   /** JSON array of strings. */
   allowed_app_keys: string;
   change_pwd_next_login: number;
+  /** JSON, SharingPermissions; null: the role's defaults. */
+  sharing: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -133,6 +135,10 @@ export interface ChatsTable {
   agent_session_id: string | null;
   /** JSON, SurveyAnswers. */
   agent_survey: string | null;
+  /** JSON arrays: Participant[], Invitation[]. */
+  participants: string;
+  invitations: string;
+  last_line_at: number | null;
 }
 
 export interface ChatEventsTable {
@@ -150,6 +156,8 @@ export interface ChatEventsTable {
   source: string | null;
   system_message_id: number | null;
   sub_type: string | null;
+  /** JSON: a participant event's change, a participant line's author, a suggested reply. */
+  details: string | null;
 }
 
 export interface AgentSessionsTable {
@@ -163,6 +171,8 @@ export interface AgentSessionsTable {
   ended_at: number | null;
   idle_due_at: number | null;
   availability_since: number | null;
+  /** JSON, SkillScope; null when off. */
+  auto_listen: string | null;
 }
 
 export interface OfflineMessagesTable {

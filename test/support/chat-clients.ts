@@ -19,6 +19,14 @@ export interface WireEvent {
   source?: string;
   subType?: string;
   systemMessageId?: number | string;
+  /** Shared chats (docs/SHARED-CHATS.md): participants' lines and participant events. */
+  participantRole?: string;
+  agentId?: string;
+  suggestedReply?: string;
+  action?: string;
+  role?: string;
+  agentName?: string;
+  invitationId?: string;
 }
 
 interface Envelope {

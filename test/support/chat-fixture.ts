@@ -42,6 +42,9 @@ export function sampleChat(overrides: Partial<Chat> = {}): Chat {
     targetUserId: null,
     agentSessionId: null,
     agentSurvey: null,
+    participants: [],
+    invitations: [],
+    lastLineAt: null,
     ...overrides,
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, ErrorCode } from '../errors.js';
-import type { Role, Skill, User } from '../model.js';
+import type { Role, SharingPermissions, Skill, User } from '../model.js';
 import type { Clock, PasswordHasher, Store } from '../ports.js';
 import type { LoginSessions } from '../auth/login-sessions.js';
 import { requireAccount } from './require-account.js';
@@ -21,7 +21,13 @@ export interface NewUser {
   skills: string[];
   maxChats: number;
   role: Role;
+  /** Shared chats (docs/SHARED-CHATS.md): "all" or skill names; left out, the role's default. */
+  listen?: 'all' | string[];
+  assist?: 'all' | string[];
 }
+
+/** A permission as the CLI sets it: "all", skill names, or "default" (the role's). */
+export type PermissionSetting = 'all' | 'default' | string[];
 
 /** Deployment administration without a web console: what the `parley` CLI does. */
 export function createAdministration({ store, clock, hasher, sessions }: AdministrationDeps) {
@@ -34,6 +40,9 @@ export function createAdministration({ store, clock, hasher, sessions }: Adminis
     }
     return ids;
   };
+
+  const resolveScope = async (accountId: string, scope: 'all' | string[]): Promise<'all' | number[]> =>
+    scope === 'all' ? 'all' : resolveSkills(accountId, scope);
 
   return {
     async listAccounts() {
@@ -57,6 +66,10 @@ export function createAdministration({ store, clock, hasher, sessions }: Adminis
         accountId,
         input.skills.map((skill) => skill.trim()),
       );
+      const sharing: SharingPermissions = {
+        ...(input.listen === undefined ? {} : { listen: await resolveScope(accountId, input.listen) }),
+        ...(input.assist === undefined ? {} : { assist: await resolveScope(accountId, input.assist) }),
+      };
       const passwordHash = await hasher.hash(input.password);
       return store.transaction(async (tx) => {
         if ((await tx.users.findByLoginName(accountId, input.loginName)) !== undefined) {
@@ -80,11 +93,48 @@ export function createAdministration({ store, clock, hasher, sessions }: Adminis
           isApiUser: false,
           allowedAppKeys: [],
           changePwdNextLogin: false,
+          ...(Object.keys(sharing).length === 0 ? {} : { sharing }),
           createdAt: now,
           updatedAt: now,
         };
         await tx.users.save(user);
         return user;
+      });
+    },
+
+    /**
+     * Sets who a user may listen to and assist (docs/SHARED-CHATS.md): each permission given is
+     * "all", skill names, or "default" (the role's); one not given is left as it is.
+     */
+    async setSharing(
+      accountId: string,
+      loginName: string,
+      given: { listen?: PermissionSetting; assist?: PermissionSetting },
+    ): Promise<User> {
+      await requireAccount(store, accountId);
+      const resolved: { listen?: 'all' | number[] | 'default'; assist?: 'all' | number[] | 'default' } = {};
+      for (const kind of ['listen', 'assist'] as const) {
+        const value = given[kind];
+        if (value !== undefined)
+          resolved[kind] = value === 'default' ? 'default' : await resolveScope(accountId, value);
+      }
+      return store.transaction(async (tx) => {
+        const found = await tx.users.findByLoginName(accountId, loginName);
+        if (found === undefined) throw new AppError(ErrorCode.NOT_FOUND, `no user "${loginName}"`);
+        const sharing: SharingPermissions = { ...found.sharing };
+        for (const kind of ['listen', 'assist'] as const) {
+          const value = resolved[kind];
+          if (value === 'default') delete sharing[kind];
+          else if (value !== undefined) sharing[kind] = value;
+        }
+        const { sharing: _previous, ...rest } = found;
+        const updated: User = {
+          ...rest,
+          ...(Object.keys(sharing).length === 0 ? {} : { sharing }),
+          updatedAt: clock.now(),
+        };
+        await tx.users.save(updated);
+        return updated;
       });
     },
 

@@ -11,8 +11,11 @@ import {
   type Chat,
   type ChatEvent,
   type CommittedChange,
+  type Participant,
   type TextType,
 } from '../chats/chat-model.js';
+import { checkParticipantLine, participantLineChange, participantOf } from '../sharing/participants.js';
+import type { SharedChats } from '../sharing/shared-chats.js';
 import type { AgentChatActions } from '../chats/agent-chat-actions.js';
 import type { ChangeAnswer, ChatWriter } from '../chats/chat-writer.js';
 import { keyedRequest } from '../idempotency.js';
@@ -44,7 +47,8 @@ const agentPostAnswer = (kind: AgentPostAnswer['kind']): ChangeAnswer<AgentPostA
 
 /** What an agent may post to a chat's events (chat-agent-api §3.15–3.16). */
 export type AgentPost =
-  { kind: 'line'; text: string; textType: TextType; subType: SubType; json?: unknown } | { kind: 'end' };
+  | { kind: 'line'; text: string; textType: TextType; subType: SubType; json?: unknown; suggestedReply?: string }
+  | { kind: 'end' };
 
 /**
  * What an agent asks a transfer for (chat-agent-api §3.23): an agent or a skill, by the id as sent
@@ -70,45 +74,87 @@ export function createAgentChats(deps: {
   router: Router;
   actions: AgentChatActions;
   sanitizeHtml: (html: string) => string;
+  sharing: SharedChats;
 }) {
-  const { store, clock, writer, router, actions, sanitizeHtml } = deps;
+  const { store, clock, writer, router, actions, sanitizeHtml, sharing } = deps;
 
   /**
-   * What a session may do with a chat as it stands: read it, take it over first (another session of
-   * the same agent holds it, §3.10), or nothing (404 / 42 gone, 403 / 43 another agent's).
+   * What a session may do with a chat as it stands: read it as its holder, take it over first
+   * (another session of the same agent holds it, §3.10), read it as a participant
+   * (docs/SHARED-CHATS.md), or nothing (404 / 42 gone, 403 / 43 another agent's).
    */
-  function access(session: AgentSession, chat: Chat, now: number): AppError | 'read' | 'take-over' {
+  function access(session: AgentSession, chat: Chat, now: number): AppError | 'read' | 'take-over' | Participant {
     if (isGone(chat, now)) return chatNotFound();
-    if (chat.agentUserId !== session.userId)
-      return new AppError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
+    if (chat.agentUserId !== session.userId) {
+      return (
+        participantOf(chat, session.id) ?? new AppError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent')
+      );
+    }
     return chat.agentSessionId !== session.id && chat.state === ChatState.CHATTING ? 'take-over' : 'read';
   }
 
-  /** The chat, if this session's user holds it; the session that uses it becomes its holder (§3.10). */
+  /** Records a request on the chat once: not for repeated reads, nor within a second of the last. */
+  async function touched(session: AgentSession, chat: Chat, now: number, options: { touch?: boolean }): Promise<Chat> {
+    // A request within a second of the last is not recorded (lastUpdate is informational for agent requests).
+    if (options.touch === false || now - chat.lastUpdate < TOUCH_RESOLUTION_MS) return chat;
+    await store.chats.touch(
+      session.accountId,
+      chat.id,
+      now,
+      null,
+      chat.state === ChatState.ENDED ? chat.retainUntil : null,
+    );
+    return { ...chat, lastUpdate: now };
+  }
+
+  /**
+   * The chat, for its holder or a participant: what `held` does for the holder; a participant reads
+   * it as it is, with its place in it.
+   */
+  async function seen(
+    session: AgentSession,
+    chatId: string,
+    options: { touch?: boolean } = {},
+  ): Promise<{ chat: Chat; participant?: Participant }> {
+    const now = clock.now();
+    const chat = await store.chats.get(session.accountId, chatId);
+    if (chat === undefined) throw chatNotFound();
+    const verdict = access(session, chat, now);
+    if (verdict instanceof AppError) throw verdict;
+    if (typeof verdict === 'object') return { chat: await touched(session, chat, now, options), participant: verdict };
+    return { chat: await holderView(session, chat, verdict, now, options) };
+  }
+
+  async function holderView(
+    session: AgentSession,
+    chat: Chat,
+    verdict: 'read' | 'take-over',
+    now: number,
+    options: { touch?: boolean },
+  ): Promise<Chat> {
+    if (verdict === 'take-over') {
+      const moved = await writer.change(session.accountId, chat.id, (current) => ({
+        chat: { ...current, agentSessionId: session.id },
+        events: [],
+      }));
+      return moved.chat;
+    }
+    return touched(session, chat, now, options);
+  }
+
+  /**
+   * The chat, if this session's user holds it; the session that uses it becomes its holder (§3.10).
+   * Participants may not do what only the holder does (403 / 43).
+   */
   async function held(session: AgentSession, chatId: string, options: { touch?: boolean } = {}): Promise<Chat> {
     const now = clock.now();
     const chat = await store.chats.get(session.accountId, chatId);
     if (chat === undefined) throw chatNotFound();
     const verdict = access(session, chat, now);
     if (verdict instanceof AppError) throw verdict;
-    if (verdict === 'take-over') {
-      const moved = await writer.change(session.accountId, chatId, (current) => ({
-        chat: { ...current, agentSessionId: session.id },
-        events: [],
-      }));
-      return moved.chat;
-    }
-    // One request records itself once: the reads a long-poll or a stream repeats do not; nor does
-    // a request within a second of the last (lastUpdate is informational for agent requests).
-    if (options.touch === false || now - chat.lastUpdate < TOUCH_RESOLUTION_MS) return chat;
-    await store.chats.touch(
-      session.accountId,
-      chatId,
-      now,
-      null,
-      chat.state === ChatState.ENDED ? chat.retainUntil : null,
-    );
-    return { ...chat, lastUpdate: now };
+    if (typeof verdict === 'object')
+      throw new AppError(ErrorCode.FORBIDDEN, 'Only the agent holding the chat may do this');
+    return holderView(session, chat, verdict, now, options);
   }
 
   async function userOf(session: AgentSession): Promise<User> {
@@ -129,7 +175,7 @@ export function createAgentChats(deps: {
     from: number,
     options: { touch?: boolean } = {},
   ): Promise<{ chat: Chat; events: ChatEvent[] }> {
-    const chat = await held(session, chatId, options);
+    const { chat } = await seen(session, chatId, options);
     // Nothing at or past `from` yet (a poll or a long-poll asking for what comes next): no query.
     const events =
       from >= chat.nextEventId
@@ -195,7 +241,8 @@ export function createAgentChats(deps: {
       from: number,
     ): { chat: Chat; events: ChatEvent[] } | undefined {
       const { chat } = change;
-      if (access(session, chat, clock.now()) !== 'read') return undefined;
+      const verdict = access(session, chat, clock.now());
+      if (verdict instanceof AppError || verdict === 'take-over') return undefined;
       const events = changeEventsFrom(change, from);
       return events === undefined ? undefined : { chat, events };
     },
@@ -218,7 +265,19 @@ export function createAgentChats(deps: {
         posted,
       );
       // The change below records lastUpdate itself: no separate write to touch the chat first.
-      await held(session, chatId, { touch: false });
+      const { participant } = await seen(session, chatId, { touch: false });
+      if (participant !== undefined) {
+        if (posted.kind === 'end') throw new AppError(ErrorCode.FORBIDDEN, 'Only the agent holding the chat ends it');
+        checkParticipantLine(participant, posted);
+        const text = posted.textType === 'html' ? sanitizeHtml(posted.text) : posted.text;
+        return writer.changeOnce(
+          session.accountId,
+          chatId,
+          keyed,
+          participantLineChange(session.id, { ...posted, text }),
+          agentPostAnswer('line'),
+        );
+      }
       const user = await userOf(session);
       if (posted.kind === 'end') {
         const account = await requireAccount(store, session.accountId);
@@ -241,6 +300,7 @@ export function createAgentChats(deps: {
         actions.lineChange(user, text, posted.textType, {
           subType: posted.subType,
           ...(posted.json === undefined ? {} : { json: posted.json }),
+          ...(posted.suggestedReply === undefined ? {} : { suggestedReply: posted.suggestedReply }),
         }),
         agentPostAnswer('line'),
       );
@@ -277,7 +337,7 @@ export function createAgentChats(deps: {
      */
     async transfer(session: AgentSession, chatId: string, request: TransferRequest): Promise<void> {
       const { target: wanted, note } = request;
-      await held(session, chatId);
+      const current = await held(session, chatId);
       const user = await userOf(session);
       const account = await requireAccount(store, session.accountId);
       const live = await store.agentSessions.listLive(session.accountId);
@@ -309,6 +369,11 @@ export function createAgentChats(deps: {
         target = { kind: 'skill', skill };
       }
 
+      // Who of the participants stays, who joins: the new skill decides (docs/SHARED-CHATS.md).
+      const participantsAfter = await sharing.prepareTransfer(
+        account,
+        target.kind === 'skill' ? target.skill.id : current.skillId,
+      );
       await writer.change(session.accountId, chatId, (chat, now) => {
         if (chat.agentUserId !== user.id)
           throw new AppError(ErrorCode.FORBIDDEN, 'This chat is not held by this agent');
@@ -327,16 +392,19 @@ export function createAgentChats(deps: {
           });
         }
         events.push(systemLine(account, target.kind === 'agent' ? 13 : 15, now), stateEvent(ChatState.WAITING, now));
-        return {
-          chat: {
-            ...requeuedChat(chat, now),
-            targetUserId: target.kind === 'agent' ? target.user.id : null,
-            ...(target.kind === 'skill'
-              ? { skillId: target.skill.id, skillName: target.skill.name, requestedAgent: null }
-              : {}),
+        return participantsAfter(
+          {
+            chat: {
+              ...requeuedChat(chat, now),
+              targetUserId: target.kind === 'agent' ? target.user.id : null,
+              ...(target.kind === 'skill'
+                ? { skillId: target.skill.id, skillName: target.skill.name, requestedAgent: null }
+                : {}),
+            },
+            events,
           },
-          events,
-        };
+          now,
+        );
       });
       await router.route(session.accountId);
     },

@@ -1,5 +1,8 @@
 import type { Clock, EventBus, Store } from '../ports.js';
-import type { AgentSession, Chat, ChatState } from '../chats/chat-model.js';
+import type { AgentSession, Chat, ChatState, Invitation, ParticipantRole } from '../chats/chat-model.js';
+import type { User } from '../model.js';
+import { participantOf } from '../sharing/participants.js';
+import { invitationReaches } from '../sharing/shared-chats.js';
 import type { ChatWatch } from '../chats/chat-watch.js';
 import type { RingingChat, Router } from './router.js';
 
@@ -11,7 +14,11 @@ import type { RingingChat, Router } from './router.js';
 export type AgentNotice =
   | { kind: 'availability'; availability: string }
   | { kind: 'ring'; chats: RingingChat[]; time: number }
-  | { kind: 'chat'; chatId: string; state: ChatState | 'transferred' };
+  | { kind: 'chat'; chatId: string; state: ChatState | 'transferred' }
+  /** An invitation to assist reaching the agent, or closing (docs/SHARED-CHATS.md). */
+  | { kind: 'invitation'; chat: Chat; invitation: Invitation; state: 'open' | 'closed' }
+  /** The session joined a chat as a participant, left it, saw it end, or took it over. */
+  | { kind: 'participation'; chatId: string; role: ParticipantRole; state: 'joined' | 'left' | 'ended' | 'holder' };
 
 /** What a ring shows the agent: a change to a ringing chat that alters none of it is not told. */
 const ringShown = (chats: RingingChat[]) =>
@@ -32,8 +39,8 @@ export function createAgentNotifications(deps: {
 
   return {
     /**
-     * Tells `notify` the session's opening state (availability, ring, each chat held), then every
-     * change; `onFailure` when a later read fails (the watch is over then). Resolves, once the
+     * Tells `notify` the session's opening state (availability, ring, each chat held, each chat it
+     * is a participant of, each open invitation reaching it), then every change; `onFailure` when a later read fails (the watch is over then). Resolves, once the
      * opening state is told, to the function that stops watching.
      */
     async watch(
@@ -42,6 +49,10 @@ export function createAgentNotifications(deps: {
       onFailure: () => void,
     ): Promise<() => void> {
       const held = new Set<string>();
+      // Chats the session is a participant of, with its role; open invitations told, by id.
+      const joined = new Map<string, ParticipantRole>();
+      const invited = new Map<string, Invitation>();
+      let user: User | undefined;
       // Chats ringing here, as last read: a change to one of them, or one starting to ring, reads again.
       const ringing = new Set<string>();
       let lastRing: string | undefined;
@@ -79,7 +90,40 @@ export function createAgentNotifications(deps: {
         })();
       };
 
+      /** Participation and invitations: what the change does to this session's place in the chat. */
+      const onShared = (chat: Chat) => {
+        const role = joined.get(chat.id);
+        const participant = participantOf(chat, session.id);
+        if (role !== undefined && chat.state === 'ended') {
+          joined.delete(chat.id);
+          notify({ kind: 'participation', chatId: chat.id, role, state: 'ended' });
+        } else if (role !== undefined && participant === undefined) {
+          joined.delete(chat.id);
+          const tookOver = chat.agentSessionId === session.id;
+          notify({ kind: 'participation', chatId: chat.id, role, state: tookOver ? 'holder' : 'left' });
+        } else if (participant !== undefined && chat.state !== 'ended' && participant.role !== role) {
+          joined.set(chat.id, participant.role);
+          notify({ kind: 'participation', chatId: chat.id, role: participant.role, state: 'joined' });
+        }
+        if (user === undefined) return;
+        const open = new Set<string>();
+        for (const invitation of chat.invitations) {
+          if (!invitationReaches(chat, invitation, user)) continue;
+          open.add(invitation.id);
+          if (!invited.has(invitation.id)) {
+            invited.set(invitation.id, invitation);
+            notify({ kind: 'invitation', chat, invitation, state: 'open' });
+          }
+        }
+        for (const [id, invitation] of invited) {
+          if (open.has(id) || !id.startsWith(`${chat.id}.`)) continue;
+          invited.delete(id);
+          notify({ kind: 'invitation', chat, invitation, state: 'closed' });
+        }
+      };
+
       const onChange = (chat: Chat) => {
+        onShared(chat);
         const isMine = chat.agentUserId === session.userId && chat.state !== 'ended';
         if (isMine && !held.has(chat.id)) {
           held.add(chat.id);
@@ -107,9 +151,15 @@ export function createAgentNotifications(deps: {
       try {
         for (const chat of await store.chats.heldByUser(session.accountId, session.userId)) held.add(chat.id);
         const ringingNow = await router.ringing(session.accountId, session.userId);
+        const [shared, caller] = await Promise.all([
+          store.chats.shared(session.accountId),
+          store.users.get(session.accountId, session.userId),
+        ]);
         notify({ kind: 'availability', availability: session.availability });
         tellRing(ringingNow);
         for (const chatId of held) notify({ kind: 'chat', chatId, state: 'chatting' });
+        user = caller;
+        for (const chat of shared) onShared(chat);
       } catch (error) {
         unsubscribeChats();
         throw error;

@@ -28,7 +28,8 @@ export const AGENT_SESSION_LIMITS = { perLoginSession: 20, perUser: 100 } as con
  * (403 / 43 for anyone else), kept alive by requests (400 s idle ends one), ended by DELETE or by
  * the end of the login session whose bearer created it. Chats a session still holds then move to
  * another live session of the same agent, or are requeued with system line 23, or end with line 6
- * when no agent holding the chat's skill is logged in at all.
+ * when no agent holding the chat's skill is logged in at all; the chats it is a participant of, it
+ * leaves (docs/SHARED-CHATS.md).
  */
 export function createAgentSessions(deps: {
   store: Store;
@@ -37,8 +38,10 @@ export function createAgentSessions(deps: {
   bus: EventBus;
   writer: ChatWriter;
   router: Router;
+  /** Takes an ending session out of the chats it is a participant of, in the ending's transaction. */
+  leaveAll: (tx: Transaction, account: Account, sessionId: string) => Promise<void>;
 }) {
-  const { store, clock, random, bus, writer, router } = deps;
+  const { store, clock, random, bus, writer, router, leaveAll } = deps;
   /** Keep-alives under way, by account and session. */
   const keepingAlive = new Map<string, Promise<void>>();
 
@@ -123,6 +126,7 @@ export function createAgentSessions(deps: {
       }
       // Rings at an agent with no session left go elsewhere.
       if (sameAgent === undefined) results.push(...(await withdrawRings(tx, accountId, session.userId)));
+      await leaveAll(tx, account, sessionId);
       return results;
     });
     if (changed.length > 0) await router.route(accountId);

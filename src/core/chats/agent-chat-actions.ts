@@ -21,7 +21,7 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
       agent: User,
       text: string,
       textType: TextType = 'plain',
-      options: { subType?: SubType; json?: unknown } = {},
+      options: { subType?: SubType; json?: unknown; suggestedReply?: string } = {},
     ): ApplyChange =>
     (chat, now) => {
       if (chat.agentUserId !== agent.id) throw notHeld();
@@ -34,6 +34,10 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
           {
             ...event,
             ...(options.json === undefined ? {} : { json: options.json }),
+            // A suggestion is a note to agents: on a line the visitor sees it would mean nothing.
+            ...(options.suggestedReply === undefined || options.subType !== SubType.ONLY_TO_REP
+              ? {}
+              : { suggestedReply: options.suggestedReply }),
             subType: options.subType ?? SubType.REGULAR,
           },
         ],

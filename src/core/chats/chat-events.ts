@@ -56,7 +56,15 @@ export function line(
 /** Gives new events their ids from the chat's counter; returns them and the advanced chat. */
 export function numberEvents(chat: Chat, events: NewChatEvent[]): { chat: Chat; events: ChatEvent[] } {
   const numbered = events.map((event, index) => ({ id: chat.nextEventId + index, ...event }));
-  return { chat: { ...chat, nextEventId: chat.nextEventId + events.length }, events: numbered };
+  const lastLine = numbered.findLast((event) => event.type === 'line');
+  return {
+    chat: {
+      ...chat,
+      nextEventId: chat.nextEventId + events.length,
+      lastLineAt: lastLine === undefined ? chat.lastLineAt : lastLine.time,
+    },
+    events: numbered,
+  };
 }
 
 /** The visitor's name as lines and the visitor side show it (server-chat §3.13). */
@@ -97,6 +105,8 @@ export function endedChat(chat: Chat, account: Account, now: number): Chat {
     ringDueAt: null,
     visitorTyping: false,
     agentTyping: false,
+    // Participants stay, to read the chat to its end; nobody can answer an invitation any more.
+    invitations: [],
     retainUntil: now + account.settings.endedChatRetentionMinutes * 60_000,
   };
 }

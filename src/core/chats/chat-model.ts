@@ -87,11 +87,60 @@ export interface Chat {
   /** The agent session holding the chat (with agentUserId). */
   agentSessionId: string | null;
   agentSurvey: SurveyAnswers | null;
+  /**
+   * Agent sessions in the chat beside its holder (docs/SHARED-CHATS.md): they read it and post
+   * within their role, take no routing slot and never ring. Kept after the chat ends, so that they
+   * read it to its end as the holder does.
+   */
+  participants: Participant[];
+  /** Open invitations to assist, answered by their invitee (docs/SHARED-CHATS.md). */
+  invitations: Invitation[];
+  /** When the last line was added (the live-chats list shows it); null before the first. */
+  lastLineAt: number | null;
+}
+
+export const ParticipantRole = { LISTENER: 'listener', ASSISTANT: 'assistant' } as const;
+export type ParticipantRole = (typeof ParticipantRole)[keyof typeof ParticipantRole];
+
+/** An agent session in a chat beside its holder. */
+export interface Participant {
+  sessionId: string;
+  userId: number;
+  /** The display name its lines and events carry. */
+  name: string;
+  role: ParticipantRole;
+  joinedAt: number;
+}
+
+/** Whom an invitation reaches: one user, or anyone with a skill (the first answer closes it). */
+export type InvitationTarget = { kind: 'user'; userId: number } | { kind: 'skill'; skillId: number };
+
+/** The holder's invitation to join its chat as an assistant. */
+export interface Invitation {
+  /** `{chatId}.{id of its "invited" event}`: unique, and found from the id alone. */
+  id: string;
+  target: InvitationTarget;
+  invitedBy: { userId: number; name: string };
+  note: string;
+  time: number;
+}
+
+/** What a `participant` event says happened (docs/SHARED-CHATS.md, "Participant events"). */
+export type ParticipantAction = 'joined' | 'left' | 'role' | 'invited' | 'declined' | 'withdrawn' | 'tookOver';
+
+export interface ParticipantChange {
+  action: ParticipantAction;
+  role: ParticipantRole;
+  /** The agent the change is about; null for an invitation to a skill. */
+  userId: number | null;
+  name: string;
+  invitationId?: string;
+  skillId?: number;
 }
 
 export interface ChatEvent {
   id: number;
-  type: 'state' | 'line';
+  type: 'state' | 'line' | 'participant';
   time: number;
   state?: ChatState;
   textType?: TextType;
@@ -101,6 +150,12 @@ export interface ChatEvent {
   source?: LineSource;
   systemMessageId?: number;
   subType?: SubType;
+  /** A line a participant posted: who, in which role. */
+  author?: { userId: number; role: ParticipantRole };
+  /** An agent-only line that suggests what the holder could reply. */
+  suggestedReply?: string;
+  /** A `participant` event: who joined, left, was invited… (always agent-only). */
+  participant?: ParticipantChange;
 }
 
 /** A change as committed: the chat after it and the events it appended, numbered. */
@@ -142,4 +197,12 @@ export interface AgentSession {
   idleDueAt: number | null;
   /** When `availability` last changed (`elapsedTimeInState`, chat-agent-api §3.5). */
   availabilitySince: number;
+  /**
+   * The skills whose chats this session joins as a listener as they start (docs/SHARED-CHATS.md,
+   * "Joined automatically"); absent or null when off.
+   */
+  autoListen?: SkillScope | null;
 }
+
+/** Skills a permission or an automatic join covers: every skill, or these ids. */
+export type SkillScope = 'all' | number[];

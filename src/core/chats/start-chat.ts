@@ -9,7 +9,7 @@ import { preChatEcho, stateEvent, systemLine, endedChat } from './chat-events.js
 import { ChatState, type Chat, type NewChatEvent, type SurveyAnswers } from './chat-model.js';
 import type { ChatRequest } from './chat-request.js';
 import { keyedRequest, onceMore, recordAnswer, recordedAnswer, type KeyedRequest } from '../idempotency.js';
-import type { ChatWriter } from './chat-writer.js';
+import type { ChatChange, ChatWriter } from './chat-writer.js';
 import type { VisitorAuthentication } from './visitor-authentication.js';
 
 export interface VisitorOrigin {
@@ -33,8 +33,10 @@ export function createStartChat(deps: {
   visitorAuthentication: VisitorAuthentication;
   /** Rings an agent for the new chat; awaited so that the ring exists when the 201 goes out. */
   route: (accountId: string) => Promise<void>;
+  /** Adds the sessions that listen to the chat's skill automatically (docs/SHARED-CHATS.md). */
+  joinAtStart: (accountId: string, change: ChatChange, now: number) => Promise<ChatChange>;
 }) {
-  const { store, clock, random, capacity, writer, visitorAuthentication, route } = deps;
+  const { store, clock, random, capacity, writer, visitorAuthentication, route, joinAtStart } = deps;
 
   function preChatAnswers(account: Account, survey: SurveySubmission | undefined, now: number): SurveyAnswers | null {
     const definition = account.surveys.preChat;
@@ -140,12 +142,16 @@ export function createStartChat(deps: {
       targetUserId: null,
       agentSessionId: null,
       agentSurvey: null,
+      participants: [],
+      invitations: [],
+      lastLineAt: null,
     };
 
     const events: NewChatEvent[] = [stateEvent(ChatState.WAITING, now), systemLine(account, 4, now)];
     if (account.settings.preChatLineEcho) events.push(...request.preChatLines.map((text) => preChatEcho(text, now)));
 
     let stored = chat;
+    let ended = false;
     if (request.maxWaitTime === 0) {
       const audience =
         request.agent !== undefined
@@ -155,11 +161,13 @@ export function createStartChat(deps: {
         // Nobody can take it now and the visitor will not wait (server-chat §4.4).
         events.push(systemLine(account, 2, now), stateEvent(ChatState.ENDED, now));
         stored = endedChat(chat, account, now);
+        ended = true;
       }
     }
+    const first = ended ? { chat: stored, events } : await joinAtStart(account.id, { chat: stored, events }, now);
     // The chat, its first events and the key's answer commit together, or none of them does.
     const created = await store.transaction(async (tx) => {
-      const change = await writer.createWithin(tx, stored, events);
+      const change = await writer.createWithin(tx, first.chat, first.events);
       if (keyed !== undefined) await recordAnswer(tx, keyed, change.chat.id, now);
       return change;
     });

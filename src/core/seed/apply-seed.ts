@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, ErrorCode } from '../errors.js';
-import { defaultAccountSettings, type Account, type ApiKey, type Skill, type User } from '../model.js';
+import {
+  defaultAccountSettings,
+  type Account,
+  type ApiKey,
+  type SharingPermissions,
+  type Skill,
+  type User,
+} from '../model.js';
 import type { Clock, PasswordHasher, SecretBox, Store, Transaction } from '../ports.js';
 import type { LoginSessions } from '../auth/login-sessions.js';
 import type { Seed, SeedAccount, SeedUser } from './seed-schema.js';
@@ -117,6 +124,7 @@ export function createSeedApplier({ store, clock, hasher, secrets, sessions }: S
       isApiUser: entry.apiKeys.length > 0,
       allowedAppKeys: entry.apiKeys.map((key) => key.appKey),
       changePwdNextLogin: false,
+      ...sharingOf(entry, skillIdByName),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };
@@ -166,3 +174,17 @@ export function createSeedApplier({ store, clock, hasher, secrets, sessions }: S
 }
 
 export type SeedApplier = ReturnType<typeof createSeedApplier>;
+
+/** The seed's listen and assist permissions as skill ids; none given, the role's defaults. */
+function sharingOf(entry: SeedUser, skillIdByName: Map<string, number>): { sharing?: SharingPermissions } {
+  const scope = (value: 'all' | string[] | undefined) =>
+    value === undefined || value === 'all'
+      ? value
+      : value.flatMap((name) => skillIdByName.get(name.toLowerCase()) ?? []);
+  const listen = scope(entry.listen);
+  const assist = scope(entry.assist);
+  if (listen === undefined && assist === undefined) return {};
+  return {
+    sharing: { ...(listen === undefined ? {} : { listen }), ...(assist === undefined ? {} : { assist }) },
+  };
+}

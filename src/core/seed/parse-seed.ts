@@ -81,6 +81,14 @@ function checkReferences(seed: Seed, source: string): void {
       const where = `${at}.users[${u}]`;
       firstSeen(loginNames, user.loginName.toLowerCase(), `${where}.loginName`, `loginName "${user.loginName}"`);
       if (user.id !== undefined) firstSeen(userIds, user.id, `${where}.id`, `user id ${user.id}`);
+      for (const kind of ['listen', 'assist'] as const) {
+        const scope = user[kind];
+        if (Array.isArray(scope)) {
+          scope.forEach((name, k) => {
+            if (!skillNames.has(name.toLowerCase())) fail(`${where}.${kind}[${k}]: unknown skill "${name}"`);
+          });
+        }
+      }
       user.skills.forEach((name, k) => {
         if (!skillNames.has(name.toLowerCase())) fail(`${where}.skills[${k}]: unknown skill "${name}"`);
       });

@@ -64,6 +64,9 @@ const userSchema = z.strictObject({
   role: z.enum([Role.AGENT, Role.MANAGER, Role.ADMIN]).default(Role.AGENT),
   enabled: z.boolean().default(true),
   apiKeys: z.array(apiKeySchema).default([]),
+  // Shared chats (docs/SHARED-CHATS.md): "all" or skill names; left out, the role's default.
+  listen: z.union([z.literal('all'), z.array(name)]).optional(),
+  assist: z.union([z.literal('all'), z.array(name)]).optional(),
 });
 
 const surveySchema = z.record(z.string(), z.unknown());

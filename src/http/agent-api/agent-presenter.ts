@@ -84,7 +84,7 @@ export function presentAgentEvents(
   const next = nextFrom(chat, from);
   const makeLink = duplicateKeys ? bothLink : link;
   const rendered = events.map((event) => {
-    const base = presentEvent(event, account, 'number');
+    const base = presentEvent(event, account, 'number', 'agent');
     if (!duplicateKeys) return base;
     // The multi-chat resource is documented with plain keys (§3.11): both spellings.
     const { '@id': id, '@type': type, ...rest } = base;

@@ -41,7 +41,7 @@ export function registerChatEventRoutes(app: FastifyInstance, core: Core, origin
       const { chatId } = chatPath(request, session, origin);
       const eventId = parseLeadingDigits(pathParam(request, 'eventId'));
       const event = await core.agents.chats.event(session, chatId, eventId);
-      return sendLegacy(reply, 200, { event: presentEvent(event, account, 'number') });
+      return sendLegacy(reply, 200, { event: presentEvent(event, account, 'number', 'agent') });
     },
   });
 }

@@ -29,7 +29,7 @@ export function readAgentChat(
     open: () => chats.held(session, chatId).then(() => undefined),
     read: (from, { touch }) => chats.read(session, chatId, from, { touch }),
     readChange: (change, from) => chats.readChange(session, change, from),
-    present: (event) => presentEvent(event, account, 'number'),
+    present: (event) => presentEvent(event, account, 'number', 'agent'),
     // An open stream keeps the agent session alive, as its polls would.
     onKeepAlive: () => core.agents.sessions.keepAlive(session),
   });

@@ -18,6 +18,10 @@ import { registerParticipantRoutes } from './participant-routes.js';
 import { registerAgentSurveyRoutes } from './survey-routes.js';
 import { registerTransferRoutes } from './transfer-routes.js';
 import { registerVisitRoutes } from './visit-routes.js';
+import { registerLiveChatsRoutes } from './live-chats-routes.js';
+import { registerAutoListenRoutes } from './auto-listen-routes.js';
+import { registerChatParticipantsRoutes } from './chat-participants-routes.js';
+import { registerInvitationRoutes } from './invitation-routes.js';
 
 /** Chat Agent API (chat-agent-api §1): JSON or XML, allow-listed origins with credentials, ISO times. */
 export const CHAT_AGENT_API: LegacyApi = {
@@ -54,6 +58,11 @@ export const registerChatAgentApi = (app: FastifyInstance, core: Core, origin: A
         registerChatInfoRoutes(scope, core, origin);
         registerTransferRoutes(scope, core, origin);
         registerAgentSurveyRoutes(scope, core, origin);
+        // Shared chats, Parley additions (docs/SHARED-CHATS.md).
+        registerLiveChatsRoutes(scope, core, origin);
+        registerAutoListenRoutes(scope, core);
+        registerChatParticipantsRoutes(scope, core, origin);
+        registerInvitationRoutes(scope, core, origin);
       },
     },
   ]);

@@ -118,9 +118,23 @@ const lineEvent = z
       .transform((value) => value ?? SubType.REGULAR),
     text: z.unknown().optional(),
     json: z.unknown().optional(),
+    // A Parley addition: an agent-only tip carrying a reply the holder may take (docs/SHARED-CHATS.md).
+    suggestedReply: z
+      .string({ error: 'suggestedReply must be a text' })
+      .max(MAX_LINE, { error: `suggestedReply has at most ${MAX_LINE} characters` })
+      .optional(),
   })
   .transform((event, ctx): AgentPost => {
     const { textType, subType } = event;
+    if (event.suggestedReply !== undefined && subType !== SubType.ONLY_TO_REP) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'suggestedReply goes only on an agent-only line (subType ONLY_TO_REP)',
+        path: ['suggestedReply'],
+      });
+      return z.NEVER;
+    }
+    const suggestion = event.suggestedReply === undefined ? {} : { suggestedReply: event.suggestedReply };
     if (textType === 'rich-content') {
       if (!isRecord(event.json)) {
         ctx.addIssue({ code: 'custom', message: 'A rich-content line needs a json object', path: ['json'] });
@@ -128,7 +142,7 @@ const lineEvent = z
       }
       // The text is optional or a placeholder for structured content (chat-agent-api §6 item 38).
       const text = typeof event.text === 'string' ? event.text : '';
-      return { kind: 'line', text, textType, subType, json: event.json };
+      return { kind: 'line', text, textType, subType, json: event.json, ...suggestion };
     }
     if (typeof event.text !== 'string') {
       ctx.addIssue({ code: 'custom', message: 'A line needs a text', path: ['text'] });
@@ -138,7 +152,7 @@ const lineEvent = z
       ctx.addIssue({ code: 'custom', message: `A line has at most ${MAX_LINE} characters`, path: ['text'] });
       return z.NEVER;
     }
-    return { kind: 'line', text: event.text, textType, subType };
+    return { kind: 'line', text: event.text, textType, subType, ...suggestion };
   });
 
 const stateEvent = z

@@ -28,13 +28,20 @@ export const chatUrl = (baseUrl: string, chat: Chat) => `${baseUrl}/api/account/
  * `subType`. `systemMessageId` is a number in the chat resource and a string in the events
  * resource, as each page documents (§9 item 5).
  */
-export function presentEvent(event: ChatEvent, account: Account, systemMessageIdAs: 'number' | 'string'): Document {
+export function presentEvent(
+  event: ChatEvent,
+  account: Account,
+  systemMessageIdAs: 'number' | 'string',
+  audience: 'visitor' | 'agent' = 'visitor',
+): Document {
   const base: Document = {
     '@id': String(event.id),
     '@type': event.type,
     time: isoWithOffset(event.time, account.settings.timeZone),
   };
   if (event.type === 'state') return { ...base, state: event.state };
+  // Agent-only (docs/SHARED-CHATS.md): the visitor's reads never hold one.
+  if (event.type === 'participant') return { ...base, ...presentParticipantChange(event) };
   return {
     ...base,
     textType: event.textType ?? 'plain',
@@ -46,6 +53,26 @@ export function presentEvent(event: ChatEvent, account: Account, systemMessageId
       ? {}
       : { systemMessageId: systemMessageIdAs === 'number' ? event.systemMessageId : String(event.systemMessageId) }),
     subType: event.subType ?? 'REGULAR',
+    // Who of the participants wrote it, and what it suggests: for agents only.
+    ...(audience === 'agent' && event.author !== undefined
+      ? { participantRole: event.author.role, agentId: String(event.author.userId) }
+      : {}),
+    ...(audience === 'agent' && event.suggestedReply !== undefined ? { suggestedReply: event.suggestedReply } : {}),
+  };
+}
+
+/** A `participant` event's fields after `@id`, `@type` and `time`. */
+function presentParticipantChange(event: ChatEvent): Document {
+  const change = event.participant;
+  return {
+    action: change?.action ?? '',
+    role: change?.role ?? '',
+    agentId: change?.userId == null ? '' : String(change.userId),
+    agentName: change?.name ?? '',
+    ...(change?.invitationId === undefined ? {} : { invitationId: change.invitationId }),
+    ...(change?.skillId === undefined ? {} : { skillId: String(change.skillId) }),
+    by: event.by ?? '',
+    subType: event.subType ?? 'ONLY_TO_REP',
   };
 }
 

@@ -6,6 +6,7 @@ import * as m0004 from './0004-visitor-history.js';
 import * as m0005 from './0005-oauth-nonces.js';
 import * as m0006 from './0006-idempotency-keys.js';
 import * as m0007 from './0007-known-login-sources.js';
+import * as m0008 from './0008-shared-chats.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so the same list runs from TypeScript
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0005-oauth-nonces': m0005,
   '0006-idempotency-keys': m0006,
   '0007-known-login-sources': m0007,
+  '0008-shared-chats': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

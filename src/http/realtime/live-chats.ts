@@ -1,0 +1,124 @@
+import type { FastifyReply } from 'fastify';
+import type { AgentSession, Chat } from '../../core/chats/chat-model.js';
+import type { Core } from '../../core/create-core.js';
+import { liveChatOf, liveChatsVersion, type LiveChat } from '../../core/sharing/live-chats.js';
+import { openEventStream } from './event-stream.js';
+
+/** What the live-chats resources read: the session, its scope, and how an entry is rendered. */
+export interface LiveChatsRead {
+  core: Core;
+  session: AgentSession;
+  includes: (chat: Chat) => boolean;
+}
+
+/** The list as it is now, with its version. */
+export async function readLiveChats({ core, session, includes }: LiveChatsRead) {
+  const chats = (await core.agents.sharing.liveChats(session, includes)).map((chat) => liveChatOf(chat, session.id));
+  return { chats, version: liveChatsVersion(chats) };
+}
+
+/**
+ * A long-poll of the list: answered at once unless `seen` names the version the client has, then
+ * held until the list differs from it, `waitSeconds` pass, the client goes or the server closes.
+ * Any change to a chat of the account reads the list again (changes during a read coalesce into one
+ * more); a change between two polls is never missed, as the next poll's version differs.
+ */
+export async function holdLiveChats(
+  options: LiveChatsRead & { reply: FastifyReply; seen: string | undefined; waitSeconds: number },
+): Promise<{ chats: LiveChat[]; version: string }> {
+  const { core, reply, session, seen, waitSeconds } = options;
+  if (seen === undefined || waitSeconds === 0) return readLiveChats(options);
+  let changed = false;
+  let wake: (() => void) | undefined;
+  let stopped = false;
+  // Listen before the first read, so a change committed meanwhile is not missed.
+  const unlisten = core.chats.watch.listenAccount(session.accountId, () => {
+    changed = true;
+    wake?.();
+  });
+  const stop = () => {
+    stopped = true;
+    wake?.();
+  };
+  reply.raw.once('close', stop);
+  const unlistenClosing = reply.server.closing.listen(stop);
+  try {
+    const deadline = Date.now() + waitSeconds * 1000;
+    let result = await readLiveChats(options);
+    while (result.version === seen && !stopped) {
+      if (!changed) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, remaining);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+        if (!changed) continue;
+      }
+      changed = false;
+      result = await readLiveChats(options);
+    }
+    return result;
+  } finally {
+    unlisten();
+    unlistenClosing();
+    reply.raw.off('close', stop);
+  }
+}
+
+/**
+ * The list as Server-Sent Events: `chat` for each entry, `synced` ({count}) once all are sent, then
+ * `chat` when an entry changes and `gone` ({chatId}) when a chat ends or leaves the scope. After the
+ * first read every change is told from what the bus carries (the chat as committed), in commit
+ * order, without asking the store.
+ */
+export async function streamLiveChats(
+  options: LiveChatsRead & {
+    reply: FastifyReply;
+    present: (chat: LiveChat) => Record<string, unknown>;
+    keepAliveMs?: number;
+  },
+): Promise<void> {
+  const { core, reply, session, includes, present } = options;
+  const stream = openEventStream(reply, {
+    ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
+    onKeepAlive: () => {
+      core.agents.sessions.keepAlive(session).catch(() => stream.close());
+    },
+  });
+  // What the client was last told of each chat in the list.
+  const told = new Map<string, string>();
+  const tell = (chat: Chat) => {
+    if (includes(chat)) {
+      const entry = liveChatOf(chat, session.id);
+      const shown = JSON.stringify(entry);
+      if (told.get(chat.id) === shown) return;
+      told.set(chat.id, shown);
+      stream.send({ event: 'chat', data: present(entry) });
+    } else if (told.delete(chat.id)) {
+      stream.send({ event: 'gone', data: { chatId: chat.id } });
+    }
+  };
+  // Changes committed during the first read wait until it has been told, then go through `tell`.
+  let early: Chat[] | undefined = [];
+  const unlisten = core.chats.watch.listenAccount(session.accountId, ({ chat }) => {
+    if (early === undefined) tell(chat);
+    else early.push(chat);
+  });
+  stream.onClose(unlisten);
+  try {
+    const chats = await core.agents.sharing.liveChats(session, includes);
+    for (const chat of chats) tell(chat);
+    stream.send({ event: 'synced', data: { count: told.size } });
+  } catch {
+    stream.close();
+    return;
+  }
+  const pending = early;
+  early = undefined;
+  for (const chat of pending) tell(chat);
+}
