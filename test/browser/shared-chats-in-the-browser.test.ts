@@ -153,7 +153,13 @@ describe('shared chats in real Chromium', { skip: unavailable }, () => {
     await row.getByText('Assisting').waitFor();
     await row.getByRole('button', { name: 'Take over' }).click();
     await bob.page.getByRole('button', { name: 'End chat' }).waitFor();
-    await alice.page.getByText('This chat is no longer assigned to you.').waitFor();
+    await alice.page
+      .getByRole('tabpanel', { name: 'Phil' })
+      .getByText('This chat is no longer assigned to you.')
+      .waitFor();
+    // Her composer and her holder's buttons are gone with it.
+    assert.equal(await alice.page.getByRole('textbox', { name: 'Message' }).count(), 0);
+    assert.equal(await alice.page.getByRole('button', { name: 'End chat' }).count(), 0);
     await shows(visitor.page, 'You are now chatting with Bob.');
     await shows(bob.page, 'Bob took over the chat');
     await bobsPeople.getByText('Bob (you)').waitFor();

@@ -146,7 +146,8 @@ export function ChatPanel({ agent, session, myUserId, myName, onClose }: ChatPan
         />
         {isOpen && (
           <>
-            <TypingIndicator session={session} isActive={snapshot.state === 'chatting'} />
+            {/* The visitor's typing is the holder's to read (the server refuses participants). */}
+            <TypingIndicator session={session} isActive={snapshot.state === 'chatting' && isHolder} />
             <Composer session={session} role={snapshot.role} draftRevision={snapshot.draftRevision} />
           </>
         )}
@@ -160,7 +161,7 @@ export function ChatPanel({ agent, session, myUserId, myName, onClose }: ChatPan
           myUserId={myUserId}
           onInvite={isOpen && isHolder ? () => setInviting(true) : undefined}
         />
-        <VisitorPanel session={session} visitorName={name} />
+        <VisitorPanel session={session} visitorName={name} isHolder={isHolder} />
       </div>
       {isInviting && (
         <InviteDialog agent={agent} session={session} myUserId={myUserId} onClose={() => setInviting(false)} />
