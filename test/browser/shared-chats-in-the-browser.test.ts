@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
 import { browserUnavailable, launchBrowser, openContext, screenshot } from '../support/browser.js';
 import { chatsInState } from '../support/chats-in-state.js';
 import { databaseTargets } from '../support/databases.js';
@@ -181,7 +182,81 @@ describe('shared chats in real Chromium', { skip: unavailable }, () => {
       ['Bob'],
     );
 
+    // bob ends the chat he now holds; his wrap-up follows.
+    await bob.page.getByRole('button', { name: 'End chat' }).click();
+    await bob.page.getByRole('button', { name: 'Submit survey' }).waitFor();
+
     for (const { problems } of [alice, bob, visitor]) assert.deepEqual(problems, []);
     await Promise.all([alice, bob, visitor].map(({ context }) => context.close()));
+  });
+
+  it('the holder invites a colleague, who accepts; a suggested reply goes to the composer and to the visitor', async () => {
+    const { baseUrl, accountId, appKey } = fixture;
+    const alice = await openContext(browser, 1280);
+    const bob = await openContext(browser, 1280);
+    for (const { context } of [alice, bob]) context.setDefaultTimeout(15_000);
+    await logIn(alice.page, fixture, 'alice', 'alice-pass', 'Online');
+    await logIn(bob.page, fixture, 'bob', 'bob-pass', 'Away');
+
+    const visitor = await VisitorClient.startChat({
+      baseUrl,
+      accountId,
+      appKey,
+      skill: 'Sales',
+      visitorName: 'Mia',
+      keepAliveMs: 0,
+    });
+    await alice.page.getByRole('button', { name: 'Accept' }).click();
+    await shows(alice.page, /You are now chatting with Alice/);
+
+    // alice invites bob (Away: not rung, but logged in) with a note.
+    await alice.page.getByRole('button', { name: 'Invite' }).click();
+    const dialog = alice.page.getByRole('dialog', { name: 'Invite to chat' });
+    await dialog.getByLabel('Invite').selectOption({ label: 'Bob (Away)' });
+    await dialog.getByLabel('Note').fill('She asks about delivery times');
+    await screenshot(alice.page, 'shared-10-invite');
+    await dialog.getByRole('button', { name: 'Send invitation' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await shows(alice.page, 'Alice invited Bob to assist');
+
+    // bob's workspace shows the invitation like a ring; he accepts and assists.
+    const invitations = bob.page.getByRole('region', { name: 'Invitations' });
+    await invitations.getByText('Alice invites you to assist').waitFor();
+    await invitations.getByText('She asks about delivery times').waitFor();
+    await screenshot(bob.page, 'shared-11-invitation');
+    await invitations.getByRole('button', { name: 'Accept' }).click();
+    await invitations.waitFor({ state: 'detached' });
+    await bob.page.getByRole('region', { name: 'Participants' }).getByText('Bob (you)').waitFor();
+    await bob.page.getByRole('region', { name: 'Participants' }).getByText('assistant').waitFor();
+    await shows(alice.page, 'Bob joined as assistant');
+
+    // A suggestion (from bob's own script, listening on the side): alice takes the reply and sends it.
+    const script = await AgentClient.login({ baseUrl, accountId, username: 'bob', password: 'bob-pass' });
+    const live = (await script.listLiveChats()).find((entry) => entry.visitorName === 'Mia');
+    assert.ok(live !== undefined, "Mia's chat is live");
+    const chat = await script.join(live.chatId, { role: 'listener' });
+    await chat.suggest('Bikes ship within two days.', { note: 'Tell her about shipping' });
+    const suggestion = transcript(alice.page).locator('.line').filter({ hasText: 'Tell her about shipping' });
+    await suggestion.getByText('Only agents see this').waitFor();
+    await suggestion.getByText('Bikes ship within two days.').waitFor();
+    await screenshot(alice.page, 'shared-12-suggestion');
+    await suggestion.getByRole('button', { name: 'Use reply' }).click();
+    const message = alice.page.getByRole('textbox', { name: 'Message' });
+    assert.equal(await message.inputValue(), 'Bikes ship within two days.');
+    await alice.page.getByRole('button', { name: 'Send' }).click();
+    await eventually('the visitor has the suggested reply', async () =>
+      (await visitor.history()).some((event) => event.text === 'Bikes ship within two days.'),
+    );
+    // The tip itself never reached the visitor.
+    assert.equal((await visitor.history()).filter((event) => event.text === 'Tell her about shipping').length, 0);
+    // Only the holder takes suggestions: bob sees the tip, without the button.
+    await shows(bob.page, 'Tell her about shipping');
+    assert.equal(await transcript(bob.page).getByRole('button', { name: 'Use reply' }).count(), 0);
+
+    await script.logout();
+    await visitor.end();
+    visitor.close();
+    for (const { problems } of [alice, bob]) assert.deepEqual(problems, []);
+    await Promise.all([alice, bob].map(({ context }) => context.close()));
   });
 });

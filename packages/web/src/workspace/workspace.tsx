@@ -283,9 +283,6 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
               >
                 <span className="nav-icon" aria-hidden="true" />
                 Live chats
-                <span className="count-muted" aria-hidden="true">
-                  {liveChats.chats.length}
-                </span>
               </button>
             </section>
           )}
