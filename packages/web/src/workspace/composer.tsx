@@ -46,10 +46,10 @@ export function Composer({ session, role, draftRevision }: ComposerProps) {
     if (draftRevision === shownRevision.current) return;
     shownRevision.current = draftRevision;
     setTextState(session.draft.text);
-    setAgentOnly(false);
+    // A suggested reply is for the visitor.
+    session.draft.isAgentOnly = false;
+    setAgentOnlyState(false);
     input.current?.focus();
-    // setAgentOnly only writes the session's draft and state; it need not restart this effect.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [draftRevision, session]);
 
   const [isSending, setSending] = useState(false);
