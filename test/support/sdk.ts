@@ -16,9 +16,13 @@ const demoSurveys: unknown =
 
 /**
  * A listening server with one fresh account: the seed of accountSeed() plus the demo surveys, and
- * `users` (seed entries) besides its own.
+ * `users` (seed file users) besides its own.
  */
-export async function startSdkServer(target: DatabaseTarget, options: TestServerOptions = {}, users: unknown[] = []) {
+export async function startSdkServer(
+  target: DatabaseTarget,
+  options: TestServerOptions = {},
+  users: Record<string, unknown>[] = [],
+) {
   const server: TestServer = await startTestServer(target, options);
   const { accountId, key, seed } = accountSeed();
   const account = seed.accounts[0]!;

@@ -25,7 +25,7 @@ export interface LiveChatsFeedOptions {
   waitSeconds?: number;
   /** The pause after a stream that closed with nothing, or an answer that came back at once unchanged. */
   pollIntervalMs?: number;
-  /** A stream silent this long is reconnected. */
+  /** A stream silent this long is reconnected (default 45 s; the server comments every 15 s). */
   heartbeatTimeoutMs?: number;
   signal: AbortSignal;
 }
@@ -75,7 +75,7 @@ export async function* followLiveChats(
         let delivered = 0;
         try {
           for await (const message of readServerSentEvents(body, {
-            ...(options.heartbeatTimeoutMs === undefined ? {} : { idleTimeoutMs: options.heartbeatTimeoutMs }),
+            idleTimeoutMs: options.heartbeatTimeoutMs ?? 45_000,
             onIdle: stream.close,
           })) {
             const data = parseJson(message.data);
