@@ -256,9 +256,7 @@ export class ChatSession {
     while (!signal.aborted && this.snapshot.state !== 'ended') {
       try {
         // events() yields one at a time; take() dedupes by id, so a resumed feed never repeats a line.
-        // Parley streams a chat's events to its holder only; a participant reads them by long-polls.
-        const transport = this.isHolder ? {} : { transport: 'long-poll' as const };
-        for await (const event of this.chat.events({ from: this.cursor + 1, signal, ...transport })) {
+        for await (const event of this.chat.events({ from: this.cursor + 1, signal })) {
           this.take([event]);
           failures = 0;
         }
