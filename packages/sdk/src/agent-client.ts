@@ -532,21 +532,29 @@ export class AgentClient {
     for await (const notification of this.sessionFeed(options, { onConnect: open, poll: open })) {
       if (notification.type !== 'invitation' || notification.state !== 'open' || seen.has(notification.id)) continue;
       seen.add(notification.id);
-      const { id, chatId, skill, visitorName, invitedBy, note, time } = notification;
-      yield {
-        id,
-        chatId,
-        skill,
-        visitorName,
-        invitedBy,
-        note,
-        time,
-        accept: () => this.answerInvitation(id, chatId),
-        decline: async () => {
-          await this.send('POST', `/invitations/${encodeURIComponent(id)}`, { body: { response: 'decline' } });
-        },
-      };
+      yield this.invitationFrom(notification);
     }
+  }
+
+  /**
+   * An invitation told on the session stream (`notifications()`), with its answers: for a client
+   * that follows the one stream rather than `invitations()` beside it.
+   */
+  invitationFrom(notice: Omit<InvitationNotice, 'state'>): Invitation {
+    const { id, chatId, skill, visitorName, invitedBy, note, time } = notice;
+    return {
+      id,
+      chatId,
+      skill,
+      visitorName,
+      invitedBy,
+      note,
+      time,
+      accept: () => this.answerInvitation(id, chatId),
+      decline: async () => {
+        await this.send('POST', `/invitations/${encodeURIComponent(id)}`, { body: { response: 'decline' } });
+      },
+    };
   }
 
   /** Accepts an invitation: this session joins its chat as an assistant. */

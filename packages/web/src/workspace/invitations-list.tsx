@@ -4,7 +4,6 @@ import { describeError } from './errors.js';
 
 interface InvitationsListProps {
   invitations: readonly Invitation[];
-  problem: string | undefined;
   /** Accepts: the chat opens as an assistant's. */
   onAccept(invitation: Invitation): Promise<void>;
   onDecline(invitation: Invitation): Promise<void>;
@@ -14,10 +13,10 @@ interface InvitationsListProps {
  * Invitations to assist in a colleague's chat, shown like rings: who invites, for which chat, their
  * note; Accept joins the chat as an assistant, Decline tells the holder no.
  */
-export function InvitationsList({ invitations, problem, onAccept, onDecline }: InvitationsListProps) {
+export function InvitationsList({ invitations, onAccept, onDecline }: InvitationsListProps) {
   const [busyId, setBusyId] = useState<string | undefined>();
   const [failure, setFailure] = useState<string | undefined>();
-  if (invitations.length === 0 && problem === undefined && failure === undefined) return null;
+  if (invitations.length === 0 && failure === undefined) return null;
 
   const answer = async (invitation: Invitation, how: 'accept' | 'decline') => {
     setBusyId(invitation.id);
@@ -74,9 +73,9 @@ export function InvitationsList({ invitations, problem, onAccept, onDecline }: I
           </li>
         ))}
       </ul>
-      {(failure ?? problem) !== undefined && (
+      {failure !== undefined && (
         <p className="inline-problem" role="alert">
-          {failure ?? problem}
+          {failure}
         </p>
       )}
     </section>

@@ -15,7 +15,6 @@ import type { ChatRole } from './participants.js';
 import { beep, setRingTitle } from './ring-cue.js';
 import { useAgentNotifications } from './use-agent-notifications.js';
 import { useConnectionLost } from './use-connection-lost.js';
-import { useInvitations } from './use-invitations.js';
 import { useLiveChats } from './use-live-chats.js';
 
 interface WorkspaceProps {
@@ -104,8 +103,9 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
     };
   }, [agent, reportLoginGone]);
 
-  const invitations = useInvitations(agent, reportLoginGone);
-  const dismissInvitation = invitations.dismiss;
+  // Invitations come on the session stream, like rings: one stream, not one more per kind of notice.
+  const [invitations, setInvitations] = useState<readonly Invitation[]>([]);
+  const dismissInvitation = (id: string) => setInvitations((list) => list.filter((known) => known.id !== id));
 
   const onNotification = (notification: AgentNotification) => {
     if (notification.type === 'availability') setAvailability(notification.availability);
@@ -113,8 +113,12 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
       setRingingCount(notification.ringingCount);
       setRinging(shownRinging(notification.ringing, Date.now()));
     } else if (notification.type === 'invitation') {
-      // Answered by someone else, withdrawn, or its chat ended: it can no longer be accepted.
+      // Closed: answered by someone else, withdrawn, or its chat ended; it can no longer be accepted.
       if (notification.state === 'closed') dismissInvitation(notification.id);
+      else {
+        const invitation = agent.invitationFrom(notification);
+        setInvitations((list) => [...list.filter((known) => known.id !== invitation.id), invitation]);
+      }
     } else if (notification.type === 'participation') {
       const session = byId.current.get(notification.chatId);
       if (notification.state === 'holder') session?.setRole('holder');
@@ -216,7 +220,7 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
       throw error;
     } finally {
       // Answered or no longer open: either way it leaves the list (a failure is shown there first).
-      invitations.dismiss(invitation.id);
+      dismissInvitation(invitation.id);
     }
   };
   const declineInvitation = async (invitation: Invitation) => {
@@ -226,7 +230,7 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
       if (isLoginGone(error)) reportLoginGone(error);
       throw error;
     } finally {
-      invitations.dismiss(invitation.id);
+      dismissInvitation(invitation.id);
     }
   };
 
@@ -266,12 +270,7 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
             availability={availability}
             onAccept={() => void accept()}
           />
-          <InvitationsList
-            invitations={invitations.invitations}
-            problem={invitations.problem}
-            onAccept={acceptInvitation}
-            onDecline={declineInvitation}
-          />
+          <InvitationsList invitations={invitations} onAccept={acceptInvitation} onDecline={declineInvitation} />
           {liveChats.status === 'ready' && (
             <section className="supervise" aria-label="Supervise">
               <h2 className="section-title">Supervise</h2>
