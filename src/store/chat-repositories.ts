@@ -181,6 +181,17 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
       .execute();
     return rows.map(toChat);
   };
+  /** Waiting and in-progress chats, oldest first; only those with participants or invitations when asked. */
+  const liveChats = async (accountId: string, { sharedOnly }: { sharedOnly: boolean }) => {
+    let query = db
+      .selectFrom('chats')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('state', 'in', ['waiting', 'chatting']);
+    if (sharedOnly) query = query.where((eb) => eb.or([eb('participants', '!=', '[]'), eb('invitations', '!=', '[]')]));
+    const rows = await query.orderBy('start_time').orderBy('id').execute();
+    return rows.map(toChat);
+  };
   const insertEvents = async (accountId: string, chatId: string, events: ChatEvent[]) => {
     if (events.length > 0) {
       await db
@@ -279,29 +290,8 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         .execute();
       return new Map(rows.map((row) => [Number(row.agent_user_id), Number(row.count)]));
     },
-    async live(accountId) {
-      const rows = await db
-        .selectFrom('chats')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .where('state', 'in', ['waiting', 'chatting'])
-        .orderBy('start_time')
-        .orderBy('id')
-        .execute();
-      return rows.map(toChat);
-    },
-    async shared(accountId) {
-      const rows = await db
-        .selectFrom('chats')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .where('state', 'in', ['waiting', 'chatting'])
-        .where((eb) => eb.or([eb('participants', '!=', '[]'), eb('invitations', '!=', '[]')]))
-        .orderBy('start_time')
-        .orderBy('id')
-        .execute();
-      return rows.map(toChat);
-    },
+    live: (accountId) => liveChats(accountId, { sharedOnly: false }),
+    shared: (accountId) => liveChats(accountId, { sharedOnly: true }),
     heldBySession: (accountId, agentSessionId) => chatting(accountId, 'agent_session_id', agentSessionId),
     heldByUser: (accountId, userId) => chatting(accountId, 'agent_user_id', userId),
     async byVisitor(accountId, visitorId, exceptChatId, limit) {

@@ -3,6 +3,7 @@ import type { AgentSession, Chat } from '../../core/chats/chat-model.js';
 import type { Core } from '../../core/create-core.js';
 import { liveChatOf, liveChatsVersion, type LiveChat } from '../../core/sharing/live-chats.js';
 import { openEventStream } from './event-stream.js';
+import { holdRequest } from './held-request.js';
 
 /** What the live-chats resources read: the session, its scope, and how an entry is rendered. */
 export interface LiveChatsRead {
@@ -29,44 +30,25 @@ export async function holdLiveChats(
   const { core, reply, session, seen, waitSeconds } = options;
   if (seen === undefined || waitSeconds === 0) return readLiveChats(options);
   let changed = false;
-  let wake: (() => void) | undefined;
-  let stopped = false;
+  const held = holdRequest(reply);
   // Listen before the first read, so a change committed meanwhile is not missed.
   const unlisten = core.chats.watch.listenAccount(session.accountId, () => {
     changed = true;
-    wake?.();
+    held.wake();
   });
-  const stop = () => {
-    stopped = true;
-    wake?.();
-  };
-  reply.raw.once('close', stop);
-  const unlistenClosing = reply.server.closing.listen(stop);
   try {
     const deadline = Date.now() + waitSeconds * 1000;
     let result = await readLiveChats(options);
-    while (result.version === seen && !stopped) {
-      if (!changed) {
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) break;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, remaining);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
-        if (!changed) continue;
-      }
+    while (result.version === seen && !held.stopped) {
+      if (!changed && !(await held.until(deadline))) break;
+      if (!changed) continue;
       changed = false;
       result = await readLiveChats(options);
     }
     return result;
   } finally {
     unlisten();
-    unlistenClosing();
-    reply.raw.off('close', stop);
+    held.release();
   }
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Chat, ChatEvent, CommittedChange } from '../../core/chats/chat-model.js';
 import type { ChatWatch } from '../../core/chats/chat-watch.js';
+import { holdRequest } from './held-request.js';
 
 /** A read repeated while a long-poll or stream waits: from a change the bus carried, or the store. */
 export interface RepeatedReads {
@@ -32,40 +33,24 @@ export async function longPoll(options: {
   if (waitSeconds === 0) return options.first();
   // Listen before the first read, so a change committed between the read and the wait is not missed.
   const changes: CommittedChange[] = [];
-  let stopped = false;
-  let wake: (() => void) | undefined;
+  const held = holdRequest(reply);
   const unlisten = watch.listen(options.accountId, options.chatId, (change) => {
     changes.push(change);
-    wake?.();
+    held.wake();
   });
-  const stop = () => {
-    stopped = true;
-    wake?.();
-  };
-  reply.raw.once('close', stop);
-  const unlistenClosing = reply.server.closing.listen(stop);
   /** The next change, or undefined once the deadline passes or the wait stops. */
   const nextChange = async (deadline: number): Promise<CommittedChange | undefined> => {
-    while (changes.length === 0 && !stopped) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return undefined;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+    while (changes.length === 0 && !held.stopped) {
+      if (!(await held.until(deadline))) return undefined;
     }
-    return stopped ? undefined : changes.shift();
+    return held.stopped ? undefined : changes.shift();
   };
   try {
     const deadline = Date.now() + waitSeconds * 1000;
     let result = await options.first();
     // Everything before the cursor has been read: none of it is for this reader.
     let cursor = Math.max(from, result.chat.nextEventId);
-    while (result.events.length === 0 && result.chat.state !== 'ended' && !stopped) {
+    while (result.events.length === 0 && result.chat.state !== 'ended' && !held.stopped) {
       const change = await nextChange(deadline);
       if (change === undefined) break;
       // A change that adds nothing here (a typing flag, one already read) does not answer.
@@ -76,7 +61,6 @@ export async function longPoll(options: {
     return result;
   } finally {
     unlisten();
-    unlistenClosing();
-    reply.raw.off('close', stop);
+    held.release();
   }
 }
