@@ -373,6 +373,7 @@ export function createAgentChats(deps: {
       const participantsAfter = await sharing.prepareTransfer(
         account,
         target.kind === 'skill' ? target.skill.id : current.skillId,
+        target.kind === 'agent',
       );
       await writer.change(session.accountId, chatId, (chat, now) => {
         if (chat.agentUserId !== user.id)

@@ -150,20 +150,23 @@ export function createSharedChats(deps: { store: Store; clock: Clock; writer: Ch
     },
 
     /**
-     * Prepares what a transfer to a skill does to the chat's participants: each stays whose user
-     * may still listen (assist, for an assistant) in the new skill, the sessions that listen to it
+     * Prepares what a transfer does to the chat's participants: to an agent (`toAgent`) they all
+     * stay, invited assistants without the assist permission included; to a skill each stays whose
+     * user may still listen (assist, for an assistant) in it. The sessions that listen to the skill
      * automatically join, and open invitations close. The returned function applies it inside the
      * transfer's change.
      */
     async prepareTransfer(
       account: Account,
       skillId: number | null,
+      toAgent = false,
     ): Promise<(change: ChatChange, now: number) => ChatChange> {
       const users = new Map((await store.users.list(account.id)).map((user) => [user.id, user]));
       const now = clock.now();
       const joining = await autoListeners(account.id, skillId, now);
       return (change, at) => {
         const stays = (participant: Participant) => {
+          if (toAgent) return true;
           const user = users.get(participant.userId);
           return (
             user !== undefined &&
