@@ -2,8 +2,8 @@ import type { AgentCredentials } from '@parley/sdk';
 
 /**
  * Who the examples log in as: PARLEY_USER with PARLEY_PASSWORD, or without a password the demo
- * account's users (seeds/demo.json): `echo-bot` with its API key, `alice`, `bob` or `admin` with
- * their demo passwords.
+ * account's users (seeds/demo.json): `echo-bot` with its API key, `alice`, `bob`, `admin`,
+ * `tip-bot` or `assist-bot` with their demo passwords.
  */
 export function demoCredentials(defaultUser: string): AgentCredentials {
   const username = process.env.PARLEY_USER ?? defaultUser;

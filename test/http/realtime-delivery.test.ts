@@ -429,8 +429,9 @@ for (const target of await databaseTargets()) {
         // Should an assertion fail first, destroying the agent must not leave rejections unhandled.
         void Promise.allSettled(polls);
         // Each request reads the store once before it waits; then it is registered with the chat watch.
+        // Well inside the polls' own 60 s wait, yet long enough for a busy machine to open 1,000 requests.
         await eventually('1,000 long-polls to wait', () => server.core.chats.watch.size() === waiting + 1_000, {
-          timeoutMs: 20_000,
+          timeoutMs: 45_000,
         });
         const allWaiting = Date.now();
         let settled = -1;

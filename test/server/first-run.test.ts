@@ -95,6 +95,8 @@ describe('starting the server', () => {
         ['alice', 'alice-demo-pass'],
         ['bob', 'bob-demo-pass'],
         ['admin', 'admin-demo-pass'],
+        ['tip-bot', 'tip-bot-demo-pass'],
+        ['assist-bot', 'assist-bot-demo-pass'],
       ] as const) {
         assert.match(text, new RegExp(`^\\s+\\w+\\s+${loginName}\\s+password ${password}$`, 'm'));
       }
@@ -132,7 +134,7 @@ describe('starting the server', () => {
         accounts.map((account) => account.id),
         [DEMO_ACCOUNT],
       );
-      assert.equal((await server.runtime.core.administration.listUsers(DEMO_ACCOUNT)).length, 4);
+      assert.equal((await server.runtime.core.administration.listUsers(DEMO_ACCOUNT)).length, 6);
       assert.equal((await login(server, DEMO_ACCOUNT, 'alice', 'alice-demo-pass')).status, 200);
       // The key file written on the first start is reused: the bot's sealed secrets still open.
       const [botKey] = await server.runtime.deps.store.apiKeys.list(DEMO_ACCOUNT);

@@ -166,9 +166,17 @@ export function agentClient(baseUrl: string, accountId: string) {
         return ok<{ incomingRequests: { ringingCount: string } }>(await request('GET', '/incomingRequests'))
           .incomingRequests.ringingCount;
       },
-      /** Accepts the oldest ringing chat (chat-agent-api §3.9) and returns its id. */
+      /**
+       * Accepts the oldest ringing chat (chat-agent-api §3.9) and returns its id. A 503 (the database
+       * busy past its deadline on a loaded machine) is retried as the retry policy says: it changed
+       * nothing.
+       */
       async accept(): Promise<string> {
-        const response = await request('POST', '/incomingRequests', { chat: 'start' });
+        let response = await request('POST', '/incomingRequests', { chat: 'start' });
+        for (let retries = 0; response.status === 503 && retries < 5; retries += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 1_000 * Number(response.header('retry-after') ?? 1)));
+          response = await request('POST', '/incomingRequests', { chat: 'start' });
+        }
         assert.equal(response.status, 201, response.text);
         const href = (response.json() as { chatLocation: { link: Link } }).chatLocation.link['@href'];
         assert.ok(href.startsWith(`${baseUrl}${path}/chat/`), href);

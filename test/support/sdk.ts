@@ -14,12 +14,21 @@ const demoAccount: unknown =
 const demoSurveys: unknown =
   typeof demoAccount === 'object' && demoAccount !== null && 'surveys' in demoAccount ? demoAccount.surveys : undefined;
 
-/** A listening server with one fresh account: the seed of accountSeed() plus the demo surveys. */
-export async function startSdkServer(target: DatabaseTarget, options: TestServerOptions = {}) {
+/**
+ * A listening server with one fresh account: the seed of accountSeed() plus the demo surveys, and
+ * `users` (seed file users) besides its own.
+ */
+export async function startSdkServer(
+  target: DatabaseTarget,
+  options: TestServerOptions = {},
+  users: Record<string, unknown>[] = [],
+) {
   const server: TestServer = await startTestServer(target, options);
   const { accountId, key, seed } = accountSeed();
   const account = seed.accounts[0]!;
-  await applySeed(server.core, { accounts: [{ ...account, surveys: demoSurveys }] });
+  await applySeed(server.core, {
+    accounts: [{ ...account, users: [...account.users, ...users], surveys: demoSurveys }],
+  });
   return {
     server,
     /**

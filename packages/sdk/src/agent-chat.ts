@@ -3,6 +3,7 @@ import { ParleyError } from './errors.js';
 import { chatEventSource, chatEventsOf, followChatEvents, type ChatEvent, type EventFeedOptions } from './events.js';
 import { anySignal, type HttpClient, type HttpReply, type HttpStream, type SendOptions } from './http.js';
 import { asNumber, asText, lastSegment, linkHref, listOf, member } from './json.js';
+import { createdId, parseParticipants, type ChatParticipants, type ParticipantRole } from './shared-chats.js';
 import { parseSurvey, surveySubmission, type Survey, type SurveyAnswers } from './surveys.js';
 import { parseVisitInfo, visitIdOf, type VisitInfo } from './visit.js';
 
@@ -15,7 +16,13 @@ export interface AgentSessionContext {
   /** Aborted at logout: every stream of the client ends. */
   readonly signal: AbortSignal;
   /** A Chat Agent API request on `…/agentSession/{s}{path}` (query without `v`/`NC`). */
-  send(method: 'GET' | 'POST' | 'PUT', path: string, options?: SendOptions): Promise<HttpReply>;
+  send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options?: SendOptions): Promise<HttpReply>;
+  /** The current agent session id: a participant is named by it. */
+  sessionId(): string;
+  /** The account's agents, to find a user by login name. */
+  availableAgents(): Promise<{ id: number; loginName: string }[]>;
+  /** The skills of the logged-in agent, to find a skill by name. */
+  ownSkills(): Promise<{ id: number; name: string }[]>;
   /** Opens `…/agentSession/{s}{path}` as a Server-Sent Events stream. */
   open(
     path: string,
@@ -45,9 +52,31 @@ export interface TransferTarget {
 export interface SendLineOptions {
   /** The text is HTML (sanitised by the server) rather than plain text. */
   html?: boolean;
-  /** Only agents see it (`subType: ONLY_TO_REP`). */
+  /** Only agents see it (`subType: ONLY_TO_REP`); the same as `audience: 'agents'`. */
   agentOnly?: boolean;
+  /**
+   * Who sees it: `visitor` (default: the visitor and the agents) or `agents` (`ONLY_TO_REP`: the
+   * holder and the participants). A listener may post only to agents.
+   */
+  audience?: 'visitor' | 'agents';
 }
+
+/** Whom to invite into a shared chat (as an assistant). */
+export type InviteTarget =
+  /** A user id, or a login name looked up in the account's agent list (chat-agent-api §3.5). */
+  | { user: string | number }
+  /** Anyone with the skill, by id or name: the first to accept takes it. */
+  | { skill: string | number };
+
+/** An invitation the holder sent. */
+export interface SentInvitation {
+  id: string;
+  /** Withdraws it (while nobody answered). */
+  withdraw(): Promise<void>;
+}
+
+/** The role of this agent session in a chat: it holds it, or is a participant beside the holder. */
+export type ChatRole = 'holder' | ParticipantRole;
 
 /**
  * A chat held by an agent (chat-agent-api §3.13–3.25). Its URLs are built from the client's current
@@ -56,6 +85,9 @@ export interface SendLineOptions {
 export class AgentChat {
   /** Set when a transfer is sent: the server may close this agent's stream before it answers. */
   private isTransferring = false;
+  /** Set when this participant leaves: the chat then refuses it its events. */
+  private hasLeft = false;
+  private currentRole: ChatRole;
 
   /** The chat id (chat session key). */
   readonly id: string;
@@ -63,8 +95,18 @@ export class AgentChat {
   constructor(
     private readonly session: AgentSessionContext,
     id: string,
+    role: ChatRole = 'holder',
   ) {
     this.id = id;
+    this.currentRole = role;
+  }
+
+  /**
+   * How this session is in the chat: `holder` (it accepted the chat or took it over), or a
+   * participant beside the holder, `listener` or `assistant` (shared chats, a Parley addition).
+   */
+  get role(): ChatRole {
+    return this.currentRole;
   }
 
   /**
@@ -74,14 +116,21 @@ export class AgentChat {
   async *events(options: EventFeedOptions = {}): AsyncGenerator<ChatEvent, void, undefined> {
     const { signal, dispose } = anySignal([options.signal, this.session.signal]);
     try {
-      yield* followChatEvents(chatEventSource(this.session, this.path()), {
+      const source = {
+        ...chatEventSource(this.session, this.path()),
+        // A server may stream a chat to its holder only: a participant then long-polls. A chat it
+        // may not read at all refuses the long-poll as well, and that error is the caller's.
+        readsWithoutStream: (error: ParleyError) => this.role !== 'holder' && error.status === 403,
+      };
+      yield* followChatEvents(source, {
         ...this.session.eventDefaults,
         ...options,
         signal,
       });
     } catch (error) {
-      // After a transfer this agent may no longer read the chat (403, chat-agent-api §3.23).
-      if (this.hasTransferred && error instanceof ParleyError && error.status === 403) return;
+      // After a transfer this agent may no longer read the chat (403, chat-agent-api §3.23); nor
+      // may a participant that left.
+      if ((this.hasTransferred || this.hasLeft) && error instanceof ParleyError && error.status === 403) return;
       throw error;
     } finally {
       dispose();
@@ -96,14 +145,77 @@ export class AgentChat {
     return chatEventsOf((await this.session.send('GET', this.path(), { query: `from=${from}` })).body);
   }
 
-  /** Sends a line; resolves to its event id. */
+  /** Sends a line, to the visitor or (`audience: 'agents'`) to the agents only; resolves to its event id. */
   async sendLine(text: string, options: SendLineOptions = {}): Promise<number> {
+    const isAgentOnly = options.agentOnly === true || options.audience === 'agents';
     return this.post({
       '@type': 'line',
       text,
       textType: options.html === true ? 'html' : 'plain',
-      ...(options.agentOnly === true ? { subType: 'ONLY_TO_REP' } : {}),
+      ...(isAgentOnly ? { subType: 'ONLY_TO_REP' } : {}),
     });
+  }
+
+  /**
+   * Suggests a reply to the holder: an agent-only line whose text is the tip (`note`, by default the
+   * reply itself) and whose `suggestedReply` the holder's composer may take. The visitor never sees
+   * it. Resolves to its event id.
+   */
+  async suggest(reply: string, options: { note?: string } = {}): Promise<number> {
+    return this.post({
+      '@type': 'line',
+      text: options.note ?? reply,
+      textType: 'plain',
+      subType: 'ONLY_TO_REP',
+      suggestedReply: reply,
+    });
+  }
+
+  /**
+   * Invites a user, or anyone with a skill, to assist in this chat (the holder only). The invitee
+   * needs a live agent session; it answers with `AgentClient.invitations()`.
+   */
+  async invite(target: InviteTarget, options: { note?: string } = {}): Promise<SentInvitation> {
+    const invitee =
+      'user' in target
+        ? { agentId: String(await this.userIdOf(target.user)) }
+        : { skillId: String(await this.skillIdOf(target.skill)) };
+    const reply = await this.session.send('POST', `${this.path()}/invitations`, {
+      body: { invitation: { ...invitee, ...(options.note === undefined ? {} : { note: options.note }) } },
+      idempotent: true,
+    });
+    const id = createdId(reply.body, 'invitationLocation', reply.headers.get('location'));
+    return {
+      id,
+      withdraw: async () => {
+        await this.session.send('DELETE', `${this.path()}/invitations/${encodeURIComponent(id)}`);
+      },
+    };
+  }
+
+  /** Who is in the chat: the holder, the participants and the open invitations. */
+  async participants(): Promise<ChatParticipants> {
+    return parseParticipants((await this.session.send('GET', `${this.path()}/participants`)).body);
+  }
+
+  /** Leaves the chat (a participant); its `events()` then end. */
+  async leave(): Promise<void> {
+    this.hasLeft = true;
+    try {
+      await this.session.send('DELETE', `${this.path()}/participants/${encodeURIComponent(this.session.sessionId())}`);
+    } catch (error) {
+      this.hasLeft = false;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes the chat over (a participant with the assist permission, while the chat is in progress):
+   * this session becomes its holder and the former holder loses it.
+   */
+  async takeOver(): Promise<void> {
+    await this.session.send('POST', `${this.path()}/takeOver`, { body: {}, idempotent: true });
+    this.currentRole = 'holder';
   }
 
   /** Sends structured content (`textType: rich-content`); resolves to its event id. */
@@ -219,6 +331,34 @@ export class AgentChat {
 
   private path(): string {
     return `/chat/${encodeURIComponent(this.id)}`;
+  }
+
+  /** A user id as given, or the id of the agent with that login name. */
+  private async userIdOf(user: string | number): Promise<number | string> {
+    if (typeof user === 'number') return user;
+    const name = user.toLowerCase();
+    const agent = (await this.session.availableAgents()).find(
+      (candidate) => candidate.loginName.toLowerCase() === name,
+    );
+    if (agent !== undefined) return agent.id;
+    if (/^\d+$/.test(user)) return user;
+    const message = `No agent with login name ${user}`;
+    throw new ParleyError({ status: 400, code: 40, message, body: { error: { message, internalCode: 40 } } });
+  }
+
+  /**
+   * A skill id as given, or the id of the skill with that name: among this agent's skills, else
+   * among those the chat could be transferred to (the skills with another agent online).
+   */
+  private async skillIdOf(skill: string | number): Promise<number | string> {
+    if (typeof skill === 'number' || /^\d+$/.test(skill)) return skill;
+    const name = skill.toLowerCase();
+    const own = (await this.session.ownSkills()).find((candidate) => candidate.name.toLowerCase() === name);
+    if (own !== undefined) return own.id;
+    const other = (await this.transferSkills()).find((candidate) => candidate.name.toLowerCase() === name);
+    if (other !== undefined) return other.id;
+    const message = `No skill ${skill}`;
+    throw new ParleyError({ status: 400, code: 40, message, body: { error: { message, internalCode: 40 } } });
   }
 
   /** Posts one event; the answer's location names the new event (chat-agent-api §3.15–3.16). */

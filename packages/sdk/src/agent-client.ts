@@ -1,4 +1,4 @@
-import { AgentChat, type AgentSessionContext } from './agent-chat.js';
+import { AgentChat, type AgentSessionContext, type ChatRole } from './agent-chat.js';
 import { ServiceDirectory } from './domain.js';
 import { ParleyError } from './errors.js';
 import type { ClientOptions } from './client-options.js';
@@ -13,7 +13,19 @@ import {
 } from './http.js';
 import { asNumber, asText, isRecord, lastSegment, linkHref, listOf, member, parseJson } from './json.js';
 import { logIn, touchLogin, type AgentCredentials, type LoginState } from './login.js';
+import { followLiveChats } from './live-chats.js';
 import { abortReason, unrefTimer } from './retry.js';
+import {
+  parseInvitationNotice,
+  parseInvitations,
+  parseLiveChats,
+  parseParticipationNotice,
+  type InvitationNotice,
+  type LiveChat,
+  type LiveChatsUpdate,
+  type ParticipantRole,
+  type ParticipationNotice,
+} from './shared-chats.js';
 import { isEventStream, readServerSentEvents, type SseMessage } from './sse.js';
 
 /** AgentClient.login's options: the server, the credentials, and the agent's timings. */
@@ -59,7 +71,11 @@ export type AgentNotification =
        */
       ringing: RingingChat[];
     }
-  | { type: 'chat'; chatId: string; state: string };
+  | { type: 'chat'; chatId: string; state: string }
+  /** An invitation to assist reached this user (`open`), or closed (shared chats, a Parley addition). */
+  | ({ type: 'invitation' } & InvitationNotice)
+  /** This session joined, left or took over a chat as a participant, or such a chat ended. */
+  | ({ type: 'participation' } & ParticipationNotice);
 
 /** Chats are ringing at this agent; `accept()` takes the oldest. */
 export interface Ring {
@@ -71,6 +87,32 @@ export interface Ring {
   ringing: RingingChat[];
   /** The same as `AgentClient.acceptNext()`. */
   accept(): Promise<AgentChat | null>;
+}
+
+/** An invitation to assist in a chat, addressed to this agent (or to a skill it holds). */
+export interface Invitation {
+  id: string;
+  chatId: string;
+  /** The chat's skill name; null when it has none. */
+  skill: string | null;
+  visitorName: string;
+  /** The nickname of the holder who invited. */
+  invitedBy: string;
+  note: string;
+  /** When it was sent, epoch ms by the server's clock. */
+  time: number;
+  /** Joins the chat as an assistant. */
+  accept(): Promise<AgentChat>;
+  /** Declines; the holder reads it as a `participant` event `declined`. */
+  decline(): Promise<void>;
+}
+
+/** What `notifications` needs besides the stream: what to do on each connection, and without a stream. */
+interface SessionFeedHooks {
+  /** Called once a stream is open, before its messages are read: what to yield first. */
+  onConnect?: (signal: AbortSignal) => Promise<AgentNotification[]>;
+  /** One poll when the server has no session stream. */
+  poll: (signal: AbortSignal) => Promise<AgentNotification[]>;
 }
 
 /** An agent of the account as the available-agents list shows it (chat-agent-api §3.5). */
@@ -144,6 +186,14 @@ function parseNotification(message: SseMessage): AgentNotification | undefined {
     const state = asText(member(data, 'state'));
     return chatId === undefined || state === undefined ? undefined : { type: 'chat', chatId, state };
   }
+  if (message.event === 'invitation') {
+    const invitation = parseInvitationNotice(data, Date.now());
+    return invitation === undefined ? undefined : { type: 'invitation', ...invitation };
+  }
+  if (message.event === 'participation') {
+    const participation = parseParticipationNotice(data);
+    return participation === undefined ? undefined : { type: 'participation', ...participation };
+  }
   return undefined;
 }
 
@@ -175,6 +225,9 @@ export class AgentClient {
       signal: this.closed.signal,
       send: (method, path, request) => this.send(method, path, request),
       open: (path, request) => this.open(path, request),
+      sessionId: () => this.sessionId,
+      availableAgents: () => this.availableAgents(),
+      ownSkills: async () => (await this.profile()).skills,
     };
   }
 
@@ -290,9 +343,9 @@ export class AgentClient {
     return new AgentChat(this.context, lastSegment(href));
   }
 
-  /** A chat this agent holds, by id (to pick up a chat after a restart). */
-  chat(chatId: string): AgentChat {
-    return new AgentChat(this.context, chatId);
+  /** A chat this agent holds (or, given its `role`, takes part in), by id: to pick it up after a restart. */
+  chat(chatId: string, role: ChatRole = 'holder'): AgentChat {
+    return new AgentChat(this.context, chatId, role);
   }
 
   /** The chats this agent session holds (`GET {as}?cs=1`, chat-agent-api §3.2). */
@@ -335,6 +388,189 @@ export class AgentClient {
    * (its `ringing` empty: that resource gives only the count). Ends at logout or when `signal` aborts.
    */
   async *notifications(options: { signal?: AbortSignal } = {}): AsyncGenerator<AgentNotification, void, undefined> {
+    yield* this.sessionFeed(options, {
+      poll: async (signal) => [{ type: 'ring', ringingCount: await this.ringingCount(signal), ringing: [] }],
+    });
+  }
+
+  /**
+   * The waiting and in-progress chats this session may listen to, oldest first (shared chats, a
+   * Parley addition), of one skill (id or name) or all.
+   */
+  async listLiveChats(options: { skill?: string } = {}): Promise<LiveChat[]> {
+    const reply = await this.send('GET', '/liveChats', this.skillQuery(options.skill));
+    return parseLiveChats(reply.body).chats;
+  }
+
+  /**
+   * The live chats as they change: `synced` with the whole list first (and again after a
+   * reconnect), then `chat` for each entry added or changed and `gone` for each chat that ended or
+   * left this session's scope. From the list's stream, else long-polls. Ends at logout or on `signal`.
+   */
+  async *liveChats(
+    options: { skill?: string; signal?: AbortSignal } = {},
+  ): AsyncGenerator<LiveChatsUpdate, void, undefined> {
+    const { signal, dispose } = anySignal([options.signal, this.closed.signal]);
+    try {
+      yield* followLiveChats(
+        {
+          read: async (query, timeoutMs, readSignal) =>
+            (
+              await this.send('GET', '/liveChats', {
+                ...(query === '' ? {} : { query }),
+                timeoutMs,
+                signal: readSignal,
+              })
+            ).body,
+          open: (query, openSignal) =>
+            this.open('/liveChats', { ...(query === '' ? {} : { query }), signal: openSignal }),
+          sleep: this.http.sleep,
+          now: this.http.now,
+        },
+        {
+          signal,
+          ...(options.skill === undefined ? {} : { skill: options.skill }),
+          ...(this.options.events?.transport === undefined || this.options.events.transport === 'auto'
+            ? {}
+            : { transport: 'long-poll' as const }),
+          ...(this.options.events?.heartbeatTimeoutMs === undefined
+            ? {}
+            : { heartbeatTimeoutMs: this.options.events.heartbeatTimeoutMs }),
+          pollIntervalMs: this.options.ringPollIntervalMs ?? 2_000,
+        },
+      );
+    } finally {
+      dispose();
+    }
+  }
+
+  /**
+   * Joins a chat beside its holder, as a `listener` (default: reads everything, posts only to
+   * agents) or an `assistant` (also talks to the visitor); joining again with another role changes it.
+   */
+  async join(chatId: string, options: { role?: ParticipantRole } = {}): Promise<AgentChat> {
+    const role = options.role ?? 'listener';
+    await this.send('POST', `/chat/${encodeURIComponent(chatId)}/participants`, {
+      body: { participant: { role } },
+      idempotent: true,
+    });
+    return new AgentChat(this.context, chatId, role);
+  }
+
+  /**
+   * Joins, as a listener, every chat of `skills` (names or ids, or `all` the session may listen to)
+   * as it starts, and the live ones at once; yields each chat so joined. Stopping the iteration
+   * (a `break`, `signal`) stops joining; chats already joined stay joined. The server keeps this for
+   * the agent session: after a re-login (a new session) it is asked again.
+   */
+  async *listen(options: {
+    skills: (string | number)[] | 'all';
+    signal?: AbortSignal;
+  }): AsyncGenerator<AgentChat, void, undefined> {
+    const skills = options.skills === 'all' ? 'all' : options.skills.map(String);
+    const joined = new Set<string>();
+    let askedFor: string | undefined;
+    const ask = async (signal: AbortSignal) => {
+      await this.send('PUT', '/autoListen', { body: { autoListen: { skills } }, signal });
+      askedFor = this.sessionId;
+    };
+    /** The chats this session listens to now: those joined while no stream was read. */
+    const listening = async (signal: AbortSignal): Promise<AgentNotification[]> => {
+      const reply = await this.send('GET', '/liveChats', { signal });
+      return parseLiveChats(reply.body).chats.flatMap((chat) =>
+        chat.joinedAs === 'listener'
+          ? [{ type: 'participation' as const, chatId: chat.chatId, role: chat.joinedAs, state: 'joined' }]
+          : [],
+      );
+    };
+    try {
+      const feed = this.sessionFeed(options, {
+        // Asked again on every connection: a new agent session (after a re-login) starts without it.
+        onConnect: async (signal) => {
+          await ask(signal);
+          return listening(signal);
+        },
+        poll: async (signal) => {
+          if (askedFor !== this.sessionId) await ask(signal);
+          return listening(signal);
+        },
+      });
+      for await (const notification of feed) {
+        if (notification.type !== 'participation') continue;
+        if (notification.state !== 'joined') {
+          // Left or ended: a chat joined again later is yielded again.
+          if (notification.state !== 'holder') joined.delete(notification.chatId);
+          continue;
+        }
+        // Automatic joins are as a listener; an accepted invitation (assistant) is not this feed's.
+        if (notification.role !== 'listener' || joined.has(notification.chatId)) continue;
+        joined.add(notification.chatId);
+        yield new AgentChat(this.context, notification.chatId, 'listener');
+      }
+    } finally {
+      if (askedFor !== undefined && !this.closed.signal.aborted) {
+        await this.send('DELETE', '/autoListen').catch((error: unknown) => this.options.onError?.(error));
+      }
+    }
+  }
+
+  /**
+   * Invitations to assist, as they reach this agent (by user, or by a skill it holds): from the
+   * session stream, or by polling `GET invitations` when the server has no stream. Each is yielded
+   * once, while open; answer it with `accept()` or `decline()`.
+   */
+  async *invitations(options: { signal?: AbortSignal } = {}): AsyncGenerator<Invitation, void, undefined> {
+    const seen = new Set<string>();
+    const open = async (signal: AbortSignal): Promise<AgentNotification[]> => {
+      const reply = await this.send('GET', '/invitations', { signal });
+      return parseInvitations(reply.body, this.http.now()).map((invitation) => ({
+        type: 'invitation' as const,
+        ...invitation,
+      }));
+    };
+    // Those sent before the stream opened are listed; the stream then tells the later ones.
+    for await (const notification of this.sessionFeed(options, { onConnect: open, poll: open })) {
+      if (notification.type !== 'invitation' || notification.state !== 'open' || seen.has(notification.id)) continue;
+      seen.add(notification.id);
+      const { id, chatId, skill, visitorName, invitedBy, note, time } = notification;
+      yield {
+        id,
+        chatId,
+        skill,
+        visitorName,
+        invitedBy,
+        note,
+        time,
+        accept: () => this.answerInvitation(id, chatId),
+        decline: async () => {
+          await this.send('POST', `/invitations/${encodeURIComponent(id)}`, { body: { response: 'decline' } });
+        },
+      };
+    }
+  }
+
+  /** Accepts an invitation: this session joins its chat as an assistant. */
+  private async answerInvitation(id: string, chatId: string): Promise<AgentChat> {
+    await this.send('POST', `/invitations/${encodeURIComponent(id)}`, {
+      body: { response: 'accept' },
+      idempotent: true,
+    });
+    return new AgentChat(this.context, chatId, 'assistant');
+  }
+
+  /** `skill={skill}`, or no query. */
+  private skillQuery(skill: string | undefined): SendOptions {
+    return skill === undefined ? {} : { query: `skill=${encodeURIComponent(skill)}` };
+  }
+
+  /**
+   * The session stream's notifications, reconnecting after a drop, with `hooks.onConnect`'s first
+   * on each connection; without a stream, `hooks.poll` every `ringPollIntervalMs`.
+   */
+  private async *sessionFeed(
+    options: { signal?: AbortSignal },
+    hooks: SessionFeedHooks,
+  ): AsyncGenerator<AgentNotification, void, undefined> {
     const { signal, dispose } = anySignal([options.signal, this.closed.signal]);
     const pollMs = this.options.ringPollIntervalMs ?? 2_000;
     const heartbeatTimeoutMs = this.options.events?.heartbeatTimeoutMs ?? 45_000;
@@ -342,7 +578,7 @@ export class AgentClient {
     try {
       for (;;) {
         if (!isStreaming) {
-          yield { type: 'ring', ringingCount: await this.ringingCount(signal), ringing: [] };
+          yield* await hooks.poll(signal);
           await this.http.sleep(pollMs, signal);
           continue;
         }
@@ -360,8 +596,17 @@ export class AgentClient {
           isStreaming = false;
           continue;
         }
+        // What the hook fails with is the caller's (a refusal), not a dropped connection.
+        let first: AgentNotification[];
+        try {
+          first = hooks.onConnect === undefined ? [] : await hooks.onConnect(signal);
+        } catch (error) {
+          stream.close();
+          throw error;
+        }
         let delivered = 0;
         try {
+          yield* first;
           for await (const message of readServerSentEvents(body, {
             idleTimeoutMs: heartbeatTimeoutMs,
             onIdle: stream.close,
@@ -504,7 +749,11 @@ export class AgentClient {
   }
 
   /** A request under the agent session; a 404 from a session that timed out reopens it once. */
-  private async send(method: 'GET' | 'POST' | 'PUT', path: string, request: SendOptions = {}): Promise<HttpReply> {
+  private async send(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    request: SendOptions = {},
+  ): Promise<HttpReply> {
     // One key for every attempt, also the one after reopening the session: the server keeps keys
     // per agent and chat, not per session.
     const idempotencyKey = request.idempotent === true ? newIdempotencyKey() : undefined;

@@ -12,9 +12,13 @@ type Open<T extends string> = T | (string & Record<never, never>);
  * values: `id` and `systemMessageId` are numbers whatever the wire said.
  */
 export interface ChatEvent {
-  /** Sequential within the chat, from 0. The visitor does not see agent-only lines, so it sees gaps. */
+  /**
+   * Sequential within the chat, from 0. The visitor does not see agent-only lines or participant
+   * events, so it sees gaps.
+   */
   id: number;
-  type: 'state' | 'line';
+  /** `participant` events (a Parley addition) reach agents only: who joined, left, was invited. */
+  type: 'state' | 'line' | 'participant';
   /** ISO-8601 with milliseconds and offset. */
   time: string;
   /** State events: the chat's new state. */
@@ -32,17 +36,35 @@ export interface ChatEvent {
   subType?: Open<'REGULAR' | 'ONLY_TO_REP'>;
   /** Rich-content lines: the structured content. */
   json?: unknown;
+  /** Lines posted by a participant of a shared chat: its role (agents only see these fields). */
+  participantRole?: Open<'listener' | 'assistant'>;
+  /** Participant lines and participant events: the agent's user id. */
+  agentId?: number;
+  /** Agent-only lines that are suggestions: the reply the holder may take (the text is the tip). */
+  suggestedReply?: string;
+  /** Participant events: what changed. */
+  action?: Open<'joined' | 'left' | 'role' | 'invited' | 'declined' | 'withdrawn' | 'tookOver'>;
+  /** Participant events: the participant's role (for `invited`, the role it is invited to). */
+  role?: Open<'listener' | 'assistant'>;
+  /** Participant events: the agent's nickname (empty for an invitation to a skill). */
+  agentName?: string;
+  /** Participant events about an invitation: its id. */
+  invitationId?: string;
+  /** Participant events about an invitation to a skill: the skill's id. */
+  skillId?: number;
 }
+
+const EVENT_TYPES = new Set(['state', 'line', 'participant']);
 
 /** The id of a wire event (`@id`), whatever its type. */
 const wireId = (value: unknown): number | undefined => asNumber(member(value, '@id') ?? member(value, 'id'));
 
-/** A wire event as a ChatEvent; undefined for types other than `state` and `line`. */
+/** A wire event as a ChatEvent; undefined for types other than `state`, `line` and `participant`. */
 export function parseChatEvent(value: unknown): ChatEvent | undefined {
   const id = wireId(value);
   const type = asText(member(value, '@type') ?? member(value, 'type'));
-  if (id === undefined || (type !== 'state' && type !== 'line')) return undefined;
-  const event: ChatEvent = { id, type, time: asText(member(value, 'time')) ?? '' };
+  if (id === undefined || type === undefined || !EVENT_TYPES.has(type)) return undefined;
+  const event: ChatEvent = { id, type: type as ChatEvent['type'], time: asText(member(value, 'time')) ?? '' };
   const text = (key: string) => asText(member(value, key));
   const state = text('state');
   if (state !== undefined) event.state = state;
@@ -60,6 +82,23 @@ export function parseChatEvent(value: unknown): ChatEvent | undefined {
   if (subType !== undefined) event.subType = subType;
   const json = member(value, 'json');
   if (json !== undefined) event.json = json;
+  // Shared chats (a Parley addition); empty strings stand for "none", as elsewhere in the API.
+  const participantRole = text('participantRole');
+  if (participantRole !== undefined && participantRole !== '') event.participantRole = participantRole;
+  const agentId = asNumber(member(value, 'agentId'));
+  if (agentId !== undefined) event.agentId = agentId;
+  const suggestedReply = text('suggestedReply');
+  if (suggestedReply !== undefined && suggestedReply !== '') event.suggestedReply = suggestedReply;
+  const action = text('action');
+  if (action !== undefined) event.action = action;
+  const role = text('role');
+  if (role !== undefined && role !== '') event.role = role;
+  const agentName = text('agentName');
+  if (agentName !== undefined) event.agentName = agentName;
+  const invitationId = text('invitationId');
+  if (invitationId !== undefined && invitationId !== '') event.invitationId = invitationId;
+  const skillId = asNumber(member(value, 'skillId'));
+  if (skillId !== undefined) event.skillId = skillId;
   return event;
 }
 
@@ -93,6 +132,11 @@ export interface ChatEventSource {
   read(from: number, waitSeconds: number, signal: AbortSignal): Promise<unknown>;
   sleep: Sleep;
   now: () => number;
+  /**
+   * Whether a refused stream means "read this chat another way" (`auto` then long-polls) rather
+   * than a failure; besides the statuses of a server that does not stream at all.
+   */
+  readsWithoutStream?: (error: ParleyError) => boolean;
 }
 
 /** How a chat resource is reached on either API: requests and streams on paths under its root. */
@@ -143,7 +187,7 @@ function readPage(body: unknown): { events: unknown[]; next: number | undefined;
   };
 }
 
-/** The state and line events of a chat resource or events resource body, in order. */
+/** The state, line and participant events of a chat resource or events resource body, in order. */
 export function chatEventsOf(body: unknown): ChatEvent[] {
   return readPage(body).events.flatMap((raw) => {
     const event = parseChatEvent(raw);
@@ -194,7 +238,11 @@ export async function* followChatEvents(
         try {
           stream = await source.openStream(next, signal);
         } catch (error) {
-          if (transport === 'auto' && error instanceof ParleyError && NO_STREAMING.has(error.status)) {
+          if (
+            transport === 'auto' &&
+            error instanceof ParleyError &&
+            (NO_STREAMING.has(error.status) || source.readsWithoutStream?.(error) === true)
+          ) {
             mode = 'long-poll';
             continue;
           }

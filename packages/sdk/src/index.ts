@@ -8,13 +8,30 @@ export type {
   AgentNotification,
   AgentProfile,
   Availability,
+  Invitation,
   ListedAgent,
   Ring,
   RingingChat,
 } from './agent-client.js';
 export type { ClientOptions } from './client-options.js';
 export { AgentChat } from './agent-chat.js';
-export type { AgentSessionContext, SendLineOptions, TransferSkill, TransferTarget } from './agent-chat.js';
+export type {
+  AgentSessionContext,
+  ChatRole,
+  InviteTarget,
+  SendLineOptions,
+  SentInvitation,
+  TransferSkill,
+  TransferTarget,
+} from './agent-chat.js';
+export type {
+  ChatParticipants,
+  InvitationNotice,
+  LiveChat,
+  LiveChatsUpdate,
+  ParticipantRole,
+  ParticipationNotice,
+} from './shared-chats.js';
 export { VisitorClient } from './visitor-client.js';
 export type { StartChatOptions, VisitorOptions, VisitorQueryOptions } from './visitor-client.js';
 export { ParleyError } from './errors.js';

@@ -199,6 +199,7 @@ export function createAgentChats(deps: {
 
   return {
     held,
+    seen,
     read,
 
     /**
@@ -337,7 +338,7 @@ export function createAgentChats(deps: {
      */
     async transfer(session: AgentSession, chatId: string, request: TransferRequest): Promise<void> {
       const { target: wanted, note } = request;
-      const current = await held(session, chatId);
+      await held(session, chatId);
       const user = await userOf(session);
       const account = await requireAccount(store, session.accountId);
       const live = await store.agentSessions.listLive(session.accountId);
@@ -372,8 +373,7 @@ export function createAgentChats(deps: {
       // Who of the participants stays, who joins: the new skill decides (docs/SHARED-CHATS.md).
       const participantsAfter = await sharing.prepareTransfer(
         account,
-        target.kind === 'skill' ? target.skill.id : current.skillId,
-        target.kind === 'agent',
+        target.kind === 'skill' ? target.skill.id : undefined,
       );
       await writer.change(session.accountId, chatId, (chat, now) => {
         if (chat.agentUserId !== user.id)

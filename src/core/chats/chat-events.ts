@@ -81,8 +81,12 @@ export function changeEventsFrom(change: CommittedChange, from: number): ChatEve
   return change.events.filter((event) => event.id >= from);
 }
 
-/** Agent-only lines (ONLY_TO_REP: notes, transfer notes) never reach the visitor (server-chat §4.2). */
-export const isForVisitor = (event: ChatEvent): boolean => event.subType !== SubType.ONLY_TO_REP;
+/**
+ * Agent-only lines (ONLY_TO_REP: notes, transfer notes, participants' tips) never reach the visitor
+ * (server-chat §4.2), nor do participant events (docs/SHARED-CHATS.md).
+ */
+export const isForVisitor = (event: ChatEvent): boolean =>
+  event.subType !== SubType.ONLY_TO_REP && event.type !== 'participant';
 
 /** Whether the chat still answers: unknown, or ended and past its retention, reads as 404. */
 export const isGone = (chat: Chat | undefined, now: number): boolean =>
@@ -136,6 +140,8 @@ export function acceptedChange(
       ringingUserId: null,
       ringDueAt: null,
       targetUserId: null,
+      // A participant who takes the chat holds it now: it is no longer beside itself.
+      participants: chat.participants.filter((participant) => participant.userId !== agent.id),
     },
     events: [stateEvent(ChatState.CHATTING, now), systemLine(account, 3, now, agent.name)],
   };

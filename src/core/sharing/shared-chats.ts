@@ -150,28 +150,24 @@ export function createSharedChats(deps: { store: Store; clock: Clock; writer: Ch
     },
 
     /**
-     * Prepares what a transfer does to the chat's participants: to an agent (`toAgent`) they all
-     * stay, invited assistants without the assist permission included; to a skill each stays whose
-     * user may still listen (assist, for an assistant) in it. The sessions that listen to the skill
-     * automatically join, and open invitations close. The returned function applies it inside the
-     * transfer's change.
+     * Prepares what a transfer does to the chat's participants. To an agent (`skillId` undefined)
+     * they all stay. To a skill each stays whose user may still listen (assist, for an assistant)
+     * in it, and the sessions that listen to it automatically join. Either way open invitations
+     * close. The returned function applies it inside the transfer's change.
      */
     async prepareTransfer(
       account: Account,
-      skillId: number | null,
-      toAgent = false,
+      skillId: number | null | undefined,
     ): Promise<(change: ChatChange, now: number) => ChatChange> {
-      const users = new Map((await store.users.list(account.id)).map((user) => [user.id, user]));
-      const now = clock.now();
-      const joining = await autoListeners(account.id, skillId, now);
+      const toSkill = skillId !== undefined;
+      const users = toSkill ? new Map((await store.users.list(account.id)).map((user) => [user.id, user])) : undefined;
+      const joining = toSkill ? await autoListeners(account.id, skillId, clock.now()) : [];
       return (change, at) => {
         const stays = (participant: Participant) => {
-          if (toAgent) return true;
+          if (users === undefined) return true;
           const user = users.get(participant.userId);
-          return (
-            user !== undefined &&
-            mayShare(user, participant.role === ParticipantRole.ASSISTANT ? 'assist' : 'listen', skillId)
-          );
+          const kind = participant.role === ParticipantRole.ASSISTANT ? 'assist' : 'listen';
+          return user !== undefined && mayShare(user, kind, skillId ?? null);
         };
         const gone = change.chat.participants.filter((participant) => !stays(participant));
         const left = leaveEvents(

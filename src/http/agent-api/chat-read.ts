@@ -26,7 +26,8 @@ export function readAgentChat(
     accountId: account.id,
     chatId,
     ...(origin.keepAliveMs === undefined ? {} : { keepAliveMs: origin.keepAliveMs }),
-    open: () => chats.held(session, chatId).then(() => undefined),
+    // The holder, or a participant (docs/SHARED-CHATS.md): whoever may read the chat may stream it.
+    open: () => chats.seen(session, chatId).then(() => undefined),
     read: (from, { touch }) => chats.read(session, chatId, from, { touch }),
     readChange: (change, from) => chats.readChange(session, change, from),
     present: (event) => presentEvent(event, account, 'number', 'agent'),
