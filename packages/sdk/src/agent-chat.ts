@@ -116,13 +116,7 @@ export class AgentChat {
   async *events(options: EventFeedOptions = {}): AsyncGenerator<ChatEvent, void, undefined> {
     const { signal, dispose } = anySignal([options.signal, this.session.signal]);
     try {
-      const source = {
-        ...chatEventSource(this.session, this.path()),
-        // A server may stream a chat to its holder only: a participant then long-polls. A chat it
-        // may not read at all refuses the long-poll as well, and that error is the caller's.
-        readsWithoutStream: (error: ParleyError) => this.role !== 'holder' && error.status === 403,
-      };
-      yield* followChatEvents(source, {
+      yield* followChatEvents(chatEventSource(this.session, this.path()), {
         ...this.session.eventDefaults,
         ...options,
         signal,

@@ -132,11 +132,6 @@ export interface ChatEventSource {
   read(from: number, waitSeconds: number, signal: AbortSignal): Promise<unknown>;
   sleep: Sleep;
   now: () => number;
-  /**
-   * Whether a refused stream means "read this chat another way" (`auto` then long-polls) rather
-   * than a failure; besides the statuses of a server that does not stream at all.
-   */
-  readsWithoutStream?: (error: ParleyError) => boolean;
 }
 
 /** How a chat resource is reached on either API: requests and streams on paths under its root. */
@@ -238,11 +233,7 @@ export async function* followChatEvents(
         try {
           stream = await source.openStream(next, signal);
         } catch (error) {
-          if (
-            transport === 'auto' &&
-            error instanceof ParleyError &&
-            (NO_STREAMING.has(error.status) || source.readsWithoutStream?.(error) === true)
-          ) {
+          if (transport === 'auto' && error instanceof ParleyError && NO_STREAMING.has(error.status)) {
             mode = 'long-poll';
             continue;
           }

@@ -181,7 +181,9 @@ export function createAgentChats(deps: {
       from >= chat.nextEventId
         ? []
         : await store.chats.events(session.accountId, chatId, from, { includeAgentOnly: true });
-    return { chat, events };
+    // Events committed after the chat was read belong to the next read: the `next` link counts from
+    // this chat, so answering them now would deliver them twice.
+    return { chat, events: events.filter((event) => event.id < chat.nextEventId) };
   }
 
   /** The chat behind a visit (§3.26), if this agent holds it: only those visits are visible. */

@@ -8,7 +8,10 @@ import { agentSessions, chatPath, type AgentApiConfig } from './agent-request.js
 import { presentAgentInfo } from './agent-presenter.js';
 import { agentTypingBody } from './schemas.js';
 
-/** A chat's information and typing indicators (chat-agent-api §3.17–3.21). */
+/**
+ * A chat's information and typing indicators (chat-agent-api §3.17–3.21): read by its holder and its
+ * participants (docs/SHARED-CHATS.md); only the holder sets its typing flag.
+ */
 export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin: AgentApiConfig): void {
   const base = '/:sessionId/chat/:chatId/info';
   const chats = core.agents.chats;
@@ -17,7 +20,7 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
     GET: async (request, reply) => {
       const { account, session } = agentSessions.of(request);
       const { chatId, url } = chatPath(request, session, origin);
-      const chat = await chats.held(session, chatId);
+      const { chat } = await chats.seen(session, chatId);
       return sendLegacy(reply, 200, { info: presentAgentInfo(chat, account, url, 'standalone') });
     },
   });
@@ -26,7 +29,7 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
     GET: async (request, reply) => {
       const { session } = agentSessions.of(request);
       const { chatId } = chatPath(request, session, origin);
-      const chat = await chats.held(session, chatId);
+      const { chat } = await chats.seen(session, chatId);
       return sendLegacy(reply, 200, { visitorName: chat.visitorName ?? 'visitor' });
     },
   });
@@ -38,7 +41,7 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
       GET: async (request, reply) => {
         const { session } = agentSessions.of(request);
         const { chatId } = chatPath(request, session, origin);
-        return sendLegacy(reply, 200, { agentTyping: typingOf(await chats.held(session, chatId), 'agent') });
+        return sendLegacy(reply, 200, { agentTyping: typingOf((await chats.seen(session, chatId)).chat, 'agent') });
       },
       // §3.20: 200 with an empty body.
       PUT: async (request, reply) => {
@@ -59,7 +62,7 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
       GET: async (request, reply) => {
         const { session } = agentSessions.of(request);
         const { chatId } = chatPath(request, session, origin);
-        return sendLegacy(reply, 200, { visitorTyping: typingOf(await chats.held(session, chatId), 'visitor') });
+        return sendLegacy(reply, 200, { visitorTyping: typingOf((await chats.seen(session, chatId)).chat, 'visitor') });
       },
     },
     { routine: true },

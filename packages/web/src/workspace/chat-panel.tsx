@@ -6,6 +6,8 @@ import { Composer } from './composer.js';
 import { ConnectionBanner } from './connection-banner.js';
 import { domId } from './dom-id.js';
 import { describeError, isLoginGone } from './errors.js';
+import { InviteDialog } from './invite-dialog.js';
+import { ParticipantsPanel } from './participants-panel.js';
 import { Transcript } from './transcript.js';
 import { TransferDialog } from './transfer-dialog.js';
 import { TypingIndicator } from './typing-indicator.js';
@@ -23,19 +25,45 @@ interface ChatPanelProps {
 }
 
 /**
- * The selected chat: transcript, composer or wrap-up, and the visitor beside it. Only the selected
+ * The selected chat: transcript, composer or wrap-up, and who is in it and the visitor beside it.
+ * The holder transfers, invites and ends; a participant (listener or assistant) may join as an
+ * assistant, take the chat over, or leave. Only the selected
  * chat has a panel (one Message box, one Transcript in the page); what must survive switching tabs
  * (the live feed, the draft, the wrap-up) lives in its ChatSession.
  */
 export function ChatPanel({ agent, session, myUserId, myName, onClose }: ChatPanelProps) {
   const snapshot = useChatSnapshot(session);
   const [isTransferring, setTransferring] = useState(false);
+  const [isInviting, setInviting] = useState(false);
   const [isEnding, setEnding] = useState(false);
+  const [isChangingRole, setChangingRole] = useState(false);
   const [problem, setProblem] = useState<string | undefined>();
   const isLost = snapshot.lostReason !== undefined;
   const isEnded = snapshot.state === 'ended';
   const isOpen = !isEnded && !isLost;
   const name = snapshot.visitorName || 'Visitor';
+  const isHolder = snapshot.role === 'holder';
+
+  /** Runs a participant's action (join as assistant, take over, leave), reporting a refusal above the transcript. */
+  const act = async (what: string, action: () => Promise<void>) => {
+    setChangingRole(true);
+    setProblem(undefined);
+    try {
+      await action();
+    } catch (error) {
+      if (isLoginGone(error)) session.onLoginGone(error);
+      else setProblem(`${what}: ${describeError(error)}`);
+    } finally {
+      setChangingRole(false);
+    }
+  };
+  const joinAsAssistant = () =>
+    act('You did not join as an assistant', async () => {
+      const chat = await agent.join(session.id, { role: 'assistant' });
+      session.setRole(chat.role);
+    });
+  const takeOver = () => act('The chat was not taken over', () => session.takeOver());
+  const leave = () => act('You did not leave the chat', () => session.leave());
 
   const end = async () => {
     setEnding(true);
@@ -59,15 +87,42 @@ export function ChatPanel({ agent, session, myUserId, myName, onClose }: ChatPan
             <span className={`state-pill state-${isLost ? 'lost' : snapshot.state || 'unknown'}`}>
               {isLost ? 'Closed' : stateLabel(snapshot.state)}
             </span>
+            {!isHolder && !isLost && (
+              <span className={`role-tag role-${snapshot.role}`}>
+                {snapshot.role === 'listener' ? 'Listening' : 'Assisting'}
+              </span>
+            )}
           </div>
           <div className="conversation-actions">
-            {isOpen && (
+            {isOpen && isHolder && (
               <>
                 <button type="button" className="secondary" onClick={() => setTransferring(true)}>
                   Transfer
                 </button>
                 <button type="button" className="danger" onClick={() => void end()} disabled={isEnding}>
                   End chat
+                </button>
+              </>
+            )}
+            {isOpen && !isHolder && (
+              <>
+                {snapshot.role === 'listener' && (
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => void joinAsAssistant()}
+                    disabled={isChangingRole}
+                  >
+                    Join as assistant
+                  </button>
+                )}
+                {snapshot.state === 'chatting' && (
+                  <button type="button" className="primary" onClick={() => void takeOver()} disabled={isChangingRole}>
+                    Take over
+                  </button>
+                )}
+                <button type="button" className="secondary" onClick={() => void leave()} disabled={isChangingRole}>
+                  Leave
                 </button>
               </>
             )}
@@ -84,17 +139,33 @@ export function ChatPanel({ agent, session, myUserId, myName, onClose }: ChatPan
             {problem}
           </p>
         )}
-        <Transcript events={snapshot.events} myName={myName} />
+        <Transcript
+          events={snapshot.events}
+          myName={myName}
+          onUseReply={isOpen && isHolder ? (reply) => session.putInComposer(reply) : undefined}
+        />
         {isOpen && (
           <>
-            <TypingIndicator session={session} isActive={snapshot.state === 'chatting'} />
-            <Composer session={session} />
+            {/* The visitor's typing is the holder's to read (the server refuses participants). */}
+            <TypingIndicator session={session} isActive={snapshot.state === 'chatting' && isHolder} />
+            <Composer session={session} role={snapshot.role} draftRevision={snapshot.draftRevision} />
           </>
         )}
         {isLost && <p className="wrap-up-note">{snapshot.lostReason}</p>}
-        {isEnded && !isLost && <AgentSurvey session={session} />}
+        {isEnded && !isLost && isHolder && <AgentSurvey session={session} />}
+        {isEnded && !isLost && !isHolder && <p className="wrap-up-note">This chat has ended.</p>}
       </div>
-      <VisitorPanel session={session} visitorName={name} />
+      <div className="side-column">
+        <ParticipantsPanel
+          session={session}
+          myUserId={myUserId}
+          onInvite={isOpen && isHolder ? () => setInviting(true) : undefined}
+        />
+        <VisitorPanel session={session} visitorName={name} isHolder={isHolder} />
+      </div>
+      {isInviting && (
+        <InviteDialog agent={agent} session={session} myUserId={myUserId} onClose={() => setInviting(false)} />
+      )}
       {isTransferring && (
         <TransferDialog
           agent={agent}

@@ -1,4 +1,5 @@
 import type { AgentChat, ChatEvent, Survey, VisitInfo } from '@parley/sdk';
+import type { ChatRole, Participants } from './participants.js';
 import type { DraftAnswers } from '../shared/survey-logic.js';
 import { describeError, isChatLost, isLoginGone } from './errors.js';
 
@@ -17,6 +18,14 @@ export interface ChatSnapshot {
   lostReason: string | undefined;
   /** The agent survey was submitted. */
   isWrappedUp: boolean;
+  /** This agent's place in the chat: its holder, or a participant beside the holder. */
+  role: ChatRole;
+  /** Who is in the chat besides the visitor; undefined until first read (or when it cannot be). */
+  participants: Participants | undefined;
+  /** Why the participants could not be read, while they cannot. */
+  participantsProblem: string | undefined;
+  /** Bumped when something (a suggested reply) puts text in the composer, which then shows it. */
+  draftRevision: number;
 }
 
 /** Pauses between reconnection attempts after the event feed failed (the SDK already retried). */
@@ -25,6 +34,9 @@ const RECONNECT_DELAYS_MS = [2_000, 5_000, 10_000, 20_000];
 /** Whether a line counts as unread: anything the visitor or another agent wrote. */
 const isNews = (event: ChatEvent): boolean =>
   event.type === 'line' && (event.source === 'visitor' || event.subType === 'ONLY_TO_REP');
+
+/** Participant events change who is in the chat: the participants list is read again after one. */
+const changesParticipants = (event: ChatEvent): boolean => event.type === 'participant';
 
 /**
  * One chat's live state, kept outside React so that a tab that is not shown still follows its chat
@@ -39,6 +51,10 @@ export class ChatSession {
     problem: undefined,
     lostReason: undefined,
     isWrappedUp: false,
+    role: 'holder',
+    participants: undefined,
+    participantsProblem: undefined,
+    draftRevision: 0,
   };
   private readonly listeners = new Set<() => void>();
   private readonly stopped = new AbortController();
@@ -49,25 +65,71 @@ export class ChatSession {
 
   private agentSurvey: Promise<Survey> | undefined;
 
-  /** The composer's unsent text and HTML choice, kept here so that switching tabs loses neither. */
-  draft = { text: '', isHtml: false };
+  /** The composer's unsent text, HTML and audience choices, kept here so that switching tabs loses none. */
+  draft = { text: '', isHtml: false, isAgentOnly: false };
   /** The wrap-up survey's answers so far, kept for the same reason. */
   surveyDraft: DraftAnswers | undefined;
+  /** The participants read in flight, so that a burst of participant events reads them once more, not once each. */
+  private participantsReading: Promise<void> | undefined;
+  private participantsStale = false;
 
   constructor(
     readonly chat: AgentChat,
     /** Told when a request of this chat finds the login gone for good; components report there too. */
     readonly onLoginGone: (error: unknown) => void,
-  ) {}
+  ) {
+    this.snapshot = { ...this.snapshot, role: chat.role };
+  }
 
   get id(): string {
     return this.chat.id;
   }
 
-  /** Starts following the chat: its history, then live events. */
+  /** Starts following the chat: its history, then live events, and who is in it. */
   start(): void {
     void this.loadInfo();
     void this.follow();
+    void this.readParticipants();
+  }
+
+  /** Whether this agent holds the chat (rather than listening or assisting beside the holder). */
+  get isHolder(): boolean {
+    return this.snapshot.role === 'holder';
+  }
+
+  /** This agent joined again with another role (a listener now assisting), or took the chat over. */
+  setRole(role: ChatRole): void {
+    if (role !== this.snapshot.role) this.update({ role });
+    void this.readParticipants();
+  }
+
+  /** Puts text in the composer (a suggested reply), replacing what was there; the agent edits and sends it. */
+  putInComposer(text: string): void {
+    this.draft.text = text;
+    this.update({ draftRevision: this.snapshot.draftRevision + 1 });
+  }
+
+  /** Takes the chat over from its holder: this agent holds it from now on. */
+  async takeOver(): Promise<void> {
+    await this.chat.takeOver();
+    this.setRole('holder');
+  }
+
+  /**
+   * The session stream says the chat is no longer this agent's (taken over, transferred by someone
+   * else, requeued): the tab says so at once, rather than when the event feed is next refused.
+   */
+  loseHold(): void {
+    if (!this.isHolder || this.snapshot.lostReason !== undefined || this.snapshot.state === 'ended') return;
+    this.update({ lostReason: 'This chat is no longer assigned to you.', problem: undefined });
+    this.stop();
+  }
+
+  /** Leaves the chat as a participant; the tab then says so and can close. */
+  async leave(): Promise<void> {
+    await this.chat.leave();
+    this.update({ lostReason: 'You left this chat.' });
+    this.stop();
   }
 
   /** Stops every request of this session (tab closed, signed out). */
@@ -150,6 +212,7 @@ export class ChatSession {
       events: [...this.snapshot.events, ...fresh].sort((a, b) => a.id - b.id),
       problem: undefined,
     };
+    if (fresh.some(changesParticipants)) void this.readParticipants();
     for (const event of fresh) {
       if (event.type === 'state' && event.state !== undefined) change.state = event.state;
       // The `by` of a visitor line is the name the visitor goes by now (server-chat §3.14).
@@ -157,6 +220,33 @@ export class ChatSession {
     }
     if (!this.isSelected) change.unread = this.snapshot.unread + fresh.filter(isNews).length;
     this.update(change);
+  }
+
+  /**
+   * Reads who is in the chat. One read at a time; a change announced during a read is read again
+   * after it, so the list never stays behind the last participant event.
+   */
+  private async readParticipants(): Promise<void> {
+    if (this.participantsReading !== undefined) {
+      this.participantsStale = true;
+      return this.participantsReading;
+    }
+    this.participantsReading = (async () => {
+      do {
+        this.participantsStale = false;
+        if (this.stopped.signal.aborted) return;
+        try {
+          this.update({ participants: await this.chat.participants(), participantsProblem: undefined });
+        } catch (error) {
+          if (isLoginGone(error)) this.onLoginGone(error);
+          // The panel keeps the last list and says why it may be out of date; a lost chat is the transcript's to report.
+          else this.update({ participantsProblem: describeError(error) });
+        }
+      } while (this.participantsStale);
+    })().finally(() => {
+      this.participantsReading = undefined;
+    });
+    return this.participantsReading;
   }
 
   /** Follows the events; after a failure, shows it and resumes from the cursor until the chat ends. */

@@ -1,13 +1,31 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTypingSignal } from '../shared/use-typing-signal.js';
 import type { ChatSession } from './chat-session.js';
 import { describeError, isLoginGone } from './errors.js';
+import type { ChatRole } from './participants.js';
 
-/** The reply box: Enter sends, Shift+Enter starts a new line; optionally as HTML. */
-export function Composer({ session }: { session: ChatSession }) {
+interface ComposerProps {
+  session: ChatSession;
+  /** A listener only whispers to agents; an assistant and the holder choose. */
+  role: ChatRole;
+  /** Bumped when text was put in the draft from outside (a suggested reply): it is shown and focused. */
+  draftRevision: number;
+}
+
+/**
+ * The reply box: Enter sends, Shift+Enter starts a new line; optionally as HTML, and optionally to
+ * agents only (a note, or a participant's whisper: `ONLY_TO_REP`, never shown to the visitor).
+ */
+export function Composer({ session, role, draftRevision }: ComposerProps) {
   const id = useId();
+  const input = useRef<HTMLTextAreaElement>(null);
   const [text, setTextState] = useState(session.draft.text);
   const [isHtml, setHtmlState] = useState(session.draft.isHtml);
+  const [isAgentOnlyChoice, setAgentOnlyState] = useState(session.draft.isAgentOnly);
+  // A listener may post nothing the visitor sees (docs/SHARED-CHATS.md): the choice is fixed.
+  const isListener = role === 'listener';
+  const isAgentOnly = isListener || isAgentOnlyChoice;
+  const isHolder = role === 'holder';
   // Every change is kept in the session too: the panel unmounts when another tab is selected.
   const setText = (value: string) => {
     session.draft.text = value;
@@ -17,9 +35,28 @@ export function Composer({ session }: { session: ChatSession }) {
     session.draft.isHtml = value;
     setHtmlState(value);
   };
+  const setAgentOnly = (value: boolean) => {
+    session.draft.isAgentOnly = value;
+    setAgentOnlyState(value);
+  };
+
+  // A suggested reply was put in the draft: show it, ready to edit and send to the visitor.
+  const shownRevision = useRef(draftRevision);
+  useEffect(() => {
+    if (draftRevision === shownRevision.current) return;
+    shownRevision.current = draftRevision;
+    setTextState(session.draft.text);
+    // A suggested reply is for the visitor.
+    session.draft.isAgentOnly = false;
+    setAgentOnlyState(false);
+    input.current?.focus();
+  }, [draftRevision, session]);
+
   const [isSending, setSending] = useState(false);
   const [problem, setProblem] = useState<string | undefined>();
   const typing = useTypingSignal((isTyping) => {
+    // Only the holder's typing is shown to the visitor; participants may not set it (403).
+    if (!session.isHolder) return;
     session.chat.setTyping(isTyping).catch((error: unknown) => {
       if (isLoginGone(error)) session.onLoginGone(error);
       // Otherwise the indicator is only a courtesy: a lost update is not worth a message.
@@ -32,7 +69,7 @@ export function Composer({ session }: { session: ChatSession }) {
     setSending(true);
     setProblem(undefined);
     try {
-      await session.chat.sendLine(text, { html: isHtml });
+      await session.chat.sendLine(text, { html: isHtml, audience: isAgentOnly ? 'agents' : 'visitor' });
       setText('');
     } catch (error) {
       if (isLoginGone(error)) session.onLoginGone(error);
@@ -67,14 +104,24 @@ export function Composer({ session }: { session: ChatSession }) {
         Message
       </label>
       <textarea
+        ref={input}
         id={`${id}-message`}
-        className="composer-input"
+        className={`composer-input${isAgentOnly ? ' is-agent-only' : ''}`}
         value={text}
         rows={3}
-        placeholder={isHtml ? 'Reply with HTML, e.g. <b>bold</b>…' : 'Type your reply…'}
+        placeholder={
+          isAgentOnly
+            ? isHolder
+              ? 'A note only agents see…'
+              : 'Whisper to the agents; the visitor does not see it…'
+            : isHtml
+              ? 'Reply with HTML, e.g. <b>bold</b>…'
+              : 'Type your reply…'
+        }
         onChange={(event) => {
           setText(event.target.value);
-          if (event.target.value !== '') typing.onKeystroke();
+          // A note for agents is not the visitor's business: no "Agent is typing" for it.
+          if (event.target.value !== '' && !isAgentOnly) typing.onKeystroke();
           else typing.stop();
         }}
         onKeyDown={onKeyDown}
@@ -85,9 +132,29 @@ export function Composer({ session }: { session: ChatSession }) {
           <input type="checkbox" checked={isHtml} onChange={(event) => setHtml(event.target.checked)} />
           HTML
         </label>
-        <span className="composer-hint" aria-hidden="true">
-          Enter to send · Shift+Enter for a new line
-        </span>
+        <label className={`checkbox audience${isAgentOnly ? ' is-on' : ''}`}>
+          <input
+            type="checkbox"
+            checked={isAgentOnly}
+            disabled={isListener}
+            onChange={(event) => {
+              setAgentOnly(event.target.checked);
+              if (event.target.checked) typing.stop();
+            }}
+            aria-describedby={isListener ? `${id}-listener` : undefined}
+          />
+          Only agents
+        </label>
+        {isListener && (
+          <span id={`${id}-listener`} className="composer-hint">
+            Listening: what you write is a whisper to the agents.
+          </span>
+        )}
+        {!isListener && (
+          <span className="composer-hint" aria-hidden="true">
+            Enter to send · Shift+Enter for a new line
+          </span>
+        )}
         <button type="submit" className="primary" disabled={isSending || text.trim() === ''}>
           Send
         </button>

@@ -1,8 +1,19 @@
 import type { ChatEvent } from '@parley/sdk';
 import { LineText, lineKind, timeOf } from '../shared/chat-lines.js';
+import { participantNotice, roleName } from './participants.js';
 
-/** One event of the transcript: a visitor, agent or system line, an agent-only note, or the end. */
-export function TranscriptLine({ event, myName }: { event: ChatEvent; myName: string | undefined }) {
+interface TranscriptLineProps {
+  event: ChatEvent;
+  myName: string | undefined;
+  /** Puts a suggested reply in the composer; absent when this agent does not hold the chat. */
+  onUseReply?: ((reply: string) => void) | undefined;
+}
+
+/**
+ * One event of the transcript: a visitor, agent or system line, an agent-only note (a transfer note,
+ * a tip, a whisper, a suggestion), who joined or left, or the end.
+ */
+export function TranscriptLine({ event, myName, onUseReply }: TranscriptLineProps) {
   const time = timeOf(event);
   if (event.type === 'state') {
     return (
@@ -11,8 +22,19 @@ export function TranscriptLine({ event, myName }: { event: ChatEvent; myName: st
       </div>
     );
   }
+  const notice = participantNotice(event);
+  if (notice !== undefined) {
+    // Participant events are agent-only (the visitor never receives them): a small note, not a bubble.
+    return (
+      <div className="line line-system line-notice">
+        <span className="line-text">{notice}</span>
+        <span className="visually-hidden"> (only agents see this)</span>
+        {time !== '' && <time dateTime={event.time}>{time}</time>}
+      </div>
+    );
+  }
   const kind = lineKind(event);
-  // Transfer notes and other ONLY_TO_REP lines: the visitor never sees them (chat-agent-api §3.23).
+  // Transfer notes, tips and whispers (ONLY_TO_REP): the visitor never sees them (chat-agent-api §3.23).
   const isAgentOnly = event.subType === 'ONLY_TO_REP';
   if (kind === 'system' && !isAgentOnly) {
     return (
@@ -22,17 +44,31 @@ export function TranscriptLine({ event, myName }: { event: ChatEvent; myName: st
       </div>
     );
   }
-  // After a transfer the transcript holds another agent's lines too: `by` is the writer's nickname.
+  // After a transfer or beside participants the transcript holds other agents' lines: `by` is the writer's nickname.
   const isColleague = kind === 'agent' && myName !== undefined && event.by !== undefined && event.by !== myName;
+  const reply = event.suggestedReply;
+  const hasSuggestion = isAgentOnly && reply !== undefined && reply !== '';
   return (
     <div className={`line line-${kind}${isAgentOnly ? ' line-internal' : ''}${isColleague ? ' line-colleague' : ''}`}>
       <div className="line-meta">
         <span className="line-by">{event.by ?? (kind === 'agent' ? 'Agent' : 'Visitor')}</span>
+        {event.participantRole !== undefined && <span className="role-tag">{roleName(event.participantRole)}</span>}
         {isAgentOnly && <span className="internal-tag">Only agents see this</span>}
         {time !== '' && <time dateTime={event.time}>{time}</time>}
       </div>
       <div className="bubble">
         <LineText event={event} />
+        {hasSuggestion && (
+          <div className="suggestion">
+            <span className="suggestion-label">Suggested reply</span>
+            <p className="suggestion-text">{reply}</p>
+            {onUseReply !== undefined && (
+              <button type="button" className="secondary small" onClick={() => onUseReply(reply)}>
+                Use reply
+              </button>
+            )}
+          </div>
+        )}
       </div>
     </div>
   );

@@ -9,7 +9,14 @@ const STICKY_PX = 80;
  * The chat's lines as a log (new lines are announced). It follows new lines while the agent is at
  * the bottom, and leaves the scroll alone while they read further up.
  */
-export function Transcript({ events, myName }: { events: readonly ChatEvent[]; myName: string | undefined }) {
+interface TranscriptProps {
+  events: readonly ChatEvent[];
+  myName: string | undefined;
+  /** Puts a suggestion's reply in the composer; absent where this agent cannot send it (not the holder). */
+  onUseReply?: ((reply: string) => void) | undefined;
+}
+
+export function Transcript({ events, myName, onUseReply }: TranscriptProps) {
   const box = useRef<HTMLDivElement>(null);
   const isAtBottom = useRef(true);
 
@@ -41,11 +48,15 @@ export function Transcript({ events, myName }: { events: readonly ChatEvent[]; m
       {shown.length === 0 ? (
         <p className="transcript-empty">Loading the conversation…</p>
       ) : (
-        shown.map((event) => <TranscriptLine key={event.id} event={event} myName={myName} />)
+        shown.map((event) => <TranscriptLine key={event.id} event={event} myName={myName} onUseReply={onUseReply} />)
       )}
     </div>
   );
 }
 
-/** Lines, and the end of the chat; other state changes are told by the system lines around them. */
-const isShown = (event: ChatEvent): boolean => event.type === 'line' || event.state === 'ended';
+/**
+ * Lines, who came and went (participant events), and the end of the chat; other state changes are
+ * told by the system lines around them.
+ */
+const isShown = (event: ChatEvent): boolean =>
+  event.type === 'line' || event.type === 'participant' || event.state === 'ended';

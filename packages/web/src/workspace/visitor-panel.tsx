@@ -9,16 +9,19 @@ interface VisitorPanelProps {
   session: ChatSession;
   /** The name the chat knows the visitor by now (it may change during the chat). */
   visitorName: string;
+  /** Only the agent holding the chat reads the visit (chat-agent-api §3.26); a participant sees the name. */
+  isHolder: boolean;
 }
 
 type Visit = { status: 'loading' } | { status: 'ready'; visit: VisitInfo } | { status: 'failed'; message: string };
 
 /** Who the visitor is: address, browser, where they came from, what they told the pre-chat survey. */
-export function VisitorPanel({ session, visitorName }: VisitorPanelProps) {
+export function VisitorPanel({ session, visitorName, isHolder }: VisitorPanelProps) {
   const id = useId();
   const [visit, setVisit] = useState<Visit>({ status: 'loading' });
 
   useEffect(() => {
+    if (!isHolder) return;
     let isCurrent = true;
     session.visit().then(
       (value) => isCurrent && setVisit({ status: 'ready', visit: value }),
@@ -30,24 +33,27 @@ export function VisitorPanel({ session, visitorName }: VisitorPanelProps) {
     return () => {
       isCurrent = false;
     };
-  }, [session]);
+  }, [session, isHolder]);
 
   const info = visit.status === 'ready' ? visit.visit : undefined;
   const agent = describeUserAgent(info?.userAgent);
-  const rows: [string, string | undefined][] = [
-    ['Name', visitorName],
-    ['IP address', info?.ip],
-    ['Browser', agent.browser],
-    ['Operating system', agent.os],
-    ['Referrer', info?.referrer],
-  ];
+  const rows: [string, string | undefined][] = isHolder
+    ? [
+        ['Name', visitorName],
+        ['IP address', info?.ip],
+        ['Browser', agent.browser],
+        ['Operating system', agent.os],
+        ['Referrer', info?.referrer],
+      ]
+    : [['Name', visitorName]];
 
   return (
     <aside className="visitor-panel" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`} className="panel-title">
         Visitor
       </h2>
-      {visit.status === 'failed' && (
+      {!isHolder && <p className="muted small">The visitor's details are shown to the agent holding the chat.</p>}
+      {isHolder && visit.status === 'failed' && (
         <p className="inline-problem" role="alert">
           Visitor details are not available: {visit.message}
         </p>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AgentChat, AgentClient, AgentNotification, AgentProfile } from '@parley/sdk';
+import type { AgentChat, AgentClient, AgentNotification, AgentProfile, Invitation } from '@parley/sdk';
 import { ChatPanel } from './chat-panel.js';
 import { ChatSession } from './chat-session.js';
 import { ChatTabList } from './chat-tab-list.js';
@@ -9,9 +9,14 @@ import { describeError, isLoginGone } from './errors.js';
 import { HeaderBar } from './header-bar.js';
 import { shownRinging, type ShownRingingChat } from './format-wait.js';
 import { IncomingChats } from './incoming-chats.js';
+import { InvitationsList } from './invitations-list.js';
+import { LiveChatsView, type LiveChatActions } from './live-chats-view.js';
+import type { ChatRole } from './participants.js';
 import { beep, setRingTitle } from './ring-cue.js';
 import { useAgentNotifications } from './use-agent-notifications.js';
 import { useConnectionLost } from './use-connection-lost.js';
+import { useInvitations } from './use-invitations.js';
+import { useLiveChats } from './use-live-chats.js';
 
 interface WorkspaceProps {
   agent: AgentClient;
@@ -19,7 +24,10 @@ interface WorkspaceProps {
   onLoginGone(error: unknown): void;
 }
 
-/** The logged-in agent's screen: header, incoming chats and tabs, the selected chat. */
+/**
+ * The logged-in agent's screen: header, incoming chats, invitations and tabs, the selected chat —
+ * or, for users who may listen to chats, the account's live chats.
+ */
 export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
   const [profile, setProfile] = useState<AgentProfile | undefined>();
   const [availability, setAvailability] = useState('');
@@ -28,6 +36,8 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
   const [ringing, setRinging] = useState<readonly ShownRingingChat[]>([]);
   const [sessions, setSessions] = useState<readonly ChatSession[]>([]);
   const [selectedId, setSelectedId] = useState<string | undefined>();
+  // The centre shows the selected chat, or the live chats (for a user who may listen).
+  const [view, setView] = useState<'chats' | 'live'>('chats');
   const [streamProblem, setStreamProblem] = useState<string | undefined>();
   const isConnectionLost = useConnectionLost();
   // Sessions by chat id, read synchronously so a chat announced twice (accept and stream) opens once.
@@ -41,16 +51,19 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
 
   const openChat = useCallback(
     (chat: AgentChat, shouldSelect: boolean) => {
-      let session = byId.current.get(chat.id);
+      const session = byId.current.get(chat.id);
       if (session === undefined) {
         const created = new ChatSession(chat, reportLoginGone);
-        session = created;
         byId.current.set(chat.id, created);
         created.start();
         setSessions((list) => [...list, created]);
+      } else {
+        // Joined again with another role (a listener now assisting): the open tab follows.
+        session.setRole(chat.role);
       }
       const id = chat.id;
       setSelectedId((current) => (shouldSelect || current === undefined ? id : current));
+      if (shouldSelect) setView('chats');
     },
     [reportLoginGone],
   );
@@ -77,10 +90,6 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
   }, []);
 
   useEffect(() => {
-    for (const session of sessions) session.setSelected(session.id === selectedId);
-  }, [sessions, selectedId]);
-
-  useEffect(() => {
     let isCurrent = true;
     agent.profile().then(
       (value) => isCurrent && setProfile(value),
@@ -95,11 +104,27 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
     };
   }, [agent, reportLoginGone]);
 
+  const invitations = useInvitations(agent, reportLoginGone);
+  const dismissInvitation = invitations.dismiss;
+
   const onNotification = (notification: AgentNotification) => {
     if (notification.type === 'availability') setAvailability(notification.availability);
     else if (notification.type === 'ring') {
       setRingingCount(notification.ringingCount);
       setRinging(shownRinging(notification.ringing, Date.now()));
+    } else if (notification.type === 'invitation') {
+      // Answered by someone else, withdrawn, or its chat ended: it can no longer be accepted.
+      if (notification.state === 'closed') dismissInvitation(notification.id);
+    } else if (notification.type === 'participation') {
+      const session = byId.current.get(notification.chatId);
+      if (notification.state === 'holder') session?.setRole('holder');
+      else if (notification.state === 'joined' && notification.role !== null) {
+        // Joined automatically, or from another window: the chat gets a tab, not the front.
+        if (session === undefined) openChat(agent.chat(notification.chatId, notification.role), false);
+        else session.setRole(notification.role);
+      }
+    } else if (notification.state === 'transferred') {
+      byId.current.get(notification.chatId)?.loseHold();
     } else if (notification.state === 'chatting' && !byId.current.has(notification.chatId)) {
       // A chat assigned here that has no tab yet: held before the stream opened, or accepted elsewhere.
       openChat(agent.chat(notification.chatId), false);
@@ -146,6 +171,76 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
     }
   };
 
+  const liveChats = useLiveChats(agent, view === 'live', reportLoginGone);
+  const isLiveShown = view === 'live' && liveChats.status === 'ready';
+
+  /** Joins a chat (or joins it again, to change role) and opens its tab in front. */
+  const join = async (chatId: string, role: Exclude<ChatRole, 'holder'>): Promise<ChatSession> => {
+    const chat = await agent.join(chatId, { role });
+    openChat(chat, true);
+    const session = byId.current.get(chatId);
+    if (session === undefined) throw new Error('The joined chat has no tab');
+    return session;
+  };
+  const liveActions: LiveChatActions = {
+    listen: async (chatId) => void (await join(chatId, 'listener')),
+    join: async (chatId) => void (await join(chatId, 'assistant')),
+    takeOver: async (chatId) => {
+      const known = byId.current.get(chatId);
+      const joinedAs =
+        liveChats.status === 'ready' ? liveChats.chats.find((chat) => chat.chatId === chatId)?.joinedAs : null;
+      // A chat joined without a tab here (another window, automatically): its tab opens first.
+      const session = known ?? (await join(chatId, joinedAs ?? 'listener'));
+      await session.takeOver();
+      setSelectedId(chatId);
+      setView('chats');
+    },
+    open: (chatId) => {
+      if (byId.current.has(chatId)) {
+        setSelectedId(chatId);
+        setView('chats');
+        return;
+      }
+      const joinedAs =
+        liveChats.status === 'ready' ? liveChats.chats.find((chat) => chat.chatId === chatId)?.joinedAs : null;
+      if (joinedAs === null || joinedAs === undefined) openChat(agent.chat(chatId), true);
+      else void join(chatId, joinedAs).catch((error: unknown) => isLoginGone(error) && reportLoginGone(error));
+    },
+  };
+
+  const acceptInvitation = async (invitation: Invitation) => {
+    try {
+      openChat(await invitation.accept(), true);
+    } catch (error) {
+      if (isLoginGone(error)) reportLoginGone(error);
+      throw error;
+    } finally {
+      // Answered or no longer open: either way it leaves the list (a failure is shown there first).
+      invitations.dismiss(invitation.id);
+    }
+  };
+  const declineInvitation = async (invitation: Invitation) => {
+    try {
+      await invitation.decline();
+    } catch (error) {
+      if (isLoginGone(error)) reportLoginGone(error);
+      throw error;
+    } finally {
+      invitations.dismiss(invitation.id);
+    }
+  };
+
+  // What is in front counts as read; nothing is while the live chats are shown.
+  const shownId = isLiveShown ? undefined : selectedId;
+  useEffect(() => {
+    for (const session of sessions) session.setSelected(session.id === shownId);
+  }, [sessions, shownId]);
+
+  const selectChat = (id: string) => {
+    setSelectedId(id);
+    setView('chats');
+  };
+
   const selected = sessions.find((session) => session.id === selectedId);
 
   return (
@@ -171,11 +266,41 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
             availability={availability}
             onAccept={() => void accept()}
           />
-          <ChatTabList sessions={sessions} selectedId={selectedId} onSelect={setSelectedId} />
+          <InvitationsList
+            invitations={invitations.invitations}
+            problem={invitations.problem}
+            onAccept={acceptInvitation}
+            onDecline={declineInvitation}
+          />
+          {liveChats.status === 'ready' && (
+            <section className="supervise" aria-label="Supervise">
+              <h2 className="section-title">Supervise</h2>
+              <button
+                type="button"
+                className={`nav-button${isLiveShown ? ' is-selected' : ''}`}
+                aria-pressed={isLiveShown}
+                onClick={() => setView(isLiveShown ? 'chats' : 'live')}
+              >
+                <span className="nav-icon" aria-hidden="true" />
+                Live chats
+              </button>
+            </section>
+          )}
+          <ChatTabList sessions={sessions} selectedId={shownId} onSelect={selectChat} />
         </nav>
         <main className="chat-area">
-          {sessions.length === 0 && <EmptyState availability={availability} ringingCount={ringingCount} />}
-          {selected !== undefined && (
+          {isLiveShown && (
+            <LiveChatsView
+              chats={liveChats.chats}
+              problem={liveChats.problem}
+              myUserId={profile?.id}
+              actions={liveActions}
+            />
+          )}
+          {!isLiveShown && sessions.length === 0 && (
+            <EmptyState availability={availability} ringingCount={ringingCount} />
+          )}
+          {!isLiveShown && selected !== undefined && (
             <ChatPanel
               key={selected.id}
               agent={agent}
