@@ -246,6 +246,67 @@ describe('parley CLI', () => {
     });
   });
 
+  describe('shared chat permissions (docs/SHARED-CHATS.md)', () => {
+    /** `users permissions` prints what the user now has: `listen …, assist …` (skill ids). */
+    const permissions = (ws: Workspace, loginName: string, args: string[]) => {
+      const run = ws.run(['users', 'permissions', loginName, ...args]);
+      assertExit(run, 0);
+      return /: (listen .*)$/m.exec(run.stdout)?.[1];
+    };
+
+    it('adds a user with --listen and --assist, which users permissions then changes one at a time', () => {
+      const ws = seededWorkspace();
+      const add = ws.run(['users', 'add', 'sue', '--password-stdin', '--listen', 'all', '--assist', 'Sales'], {
+        input: 'sue-secret\n',
+      });
+      assertExit(add, 0);
+      // Setting one permission shows the other as users add stored it.
+      assert.equal(
+        permissions(ws, 'sue', ['--assist', 'Support, Sales']),
+        'listen all skills, assist skills 1002,1001',
+      );
+      assert.equal(permissions(ws, 'sue', ['--listen', 'none']), 'listen none, assist skills 1002,1001');
+      assert.equal(
+        permissions(ws, 'sue', ['--listen', 'default', '--assist', 'all']),
+        'listen by role, assist all skills',
+      );
+      assert.equal(permissions(ws, 'sue', ['--assist', 'default']), 'listen by role, assist by role');
+      // A seeded user's own settings ("listen": "all" for tip-bot) are kept until changed.
+      assert.equal(permissions(ws, 'tip-bot', ['--assist', 'none']), 'listen all skills, assist none');
+    });
+
+    it('adds a user without them by role, and names an unknown skill without changing anything', () => {
+      const ws = seededWorkspace();
+      assertExit(ws.run(['users', 'add', 'max', '--password', 'x', '--role', 'manager', '--skills', 'Sales']), 0);
+      assert.equal(permissions(ws, 'max', ['--listen', 'default']), 'listen by role, assist by role');
+
+      const unknownOnAdd = ws.run(['users', 'add', 'ned', '--password', 'x', '--assist', 'Sales,Billing']);
+      assertExit(unknownOnAdd, 1);
+      assert.match(unknownOnAdd.stderr, /unknown skill "Billing"/);
+      assert.equal(
+        usersOf(ws).some((user) => user.loginName === 'ned'),
+        false,
+      );
+      const unknown = ws.run(['users', 'permissions', 'max', '--listen', 'all', '--assist', 'Billing']);
+      assertExit(unknown, 1);
+      assert.match(unknown.stderr, /unknown skill "Billing"/);
+      assert.equal(permissions(ws, 'max', ['--listen', 'default']), 'listen by role, assist by role');
+    });
+
+    it('exits 2 without --listen or --assist, or with an empty list; 1 for an unknown user', () => {
+      const ws = seededWorkspace();
+      const neither = ws.run(['users', 'permissions', 'alice']);
+      assertExit(neither, 2);
+      assert.match(neither.stderr, /give --listen or --assist/);
+      const empty = ws.run(['users', 'permissions', 'alice', '--listen', ' , ']);
+      assertExit(empty, 2);
+      assert.match(empty.stderr, /--listen: give "all", "none" or skill names/);
+      const nobody = ws.run(['users', 'permissions', 'zed', '--listen', 'all']);
+      assertExit(nobody, 1);
+      assert.match(nobody.stderr, /no user "zed"/);
+    });
+  });
+
   describe('skills', () => {
     it('adds a skill with the given id, which skills list --json then includes', () => {
       const ws = seededWorkspace();

@@ -42,6 +42,26 @@ describe('parseSeed', () => {
     assert.equal(message, 'seed.json: accounts[0].users[1].skills[0]: unknown skill "Billing"');
   });
 
+  it('names the listen or assist entry of a user that refers to an unknown skill', () => {
+    const users = (entry: Record<string, unknown>) =>
+      oneAccount({ skills: [{ name: 'Sales' }, { name: 'Support' }], users: [{ loginName: 'alice' }, entry] });
+    assert.equal(
+      seedErrorOf(users({ loginName: 'sup', listen: ['Sales', 'Billing'] })),
+      'seed.json: accounts[0].users[1].listen[1]: unknown skill "Billing"',
+    );
+    assert.equal(
+      seedErrorOf(users({ loginName: 'sup', listen: 'all', assist: ['Refunds'] })),
+      'seed.json: accounts[0].users[1].assist[0]: unknown skill "Refunds"',
+    );
+    // "all", [] and names in another letter case are all accepted.
+    const seed = parseSeed(JSON.stringify(users({ loginName: 'sup', listen: 'all', assist: ['support'] })));
+    assert.deepEqual([seed.accounts[0]?.users[1]?.listen, seed.accounts[0]?.users[1]?.assist], ['all', ['support']]);
+    assert.deepEqual(
+      parseSeed(JSON.stringify(users({ loginName: 'sup', listen: [] }))).accounts[0]?.users[1]?.listen,
+      [],
+    );
+  });
+
   it('reads a file that begins with a byte-order mark', () => {
     const seed = parseSeed(`\uFEFF${JSON.stringify(oneAccount({ skills: [{ name: 'Sales' }] }))}`);
     assert.equal(seed.accounts[0]?.skills[0]?.name, 'Sales');

@@ -354,9 +354,9 @@ for (const target of await databaseTargets()) {
       const noteId = await post(helper, { text: NOTE, subType: 'ONLY_TO_REP' });
       await alice.say(chatId, 'Let me check.');
       await poll();
-      assert.equal((await helper.request('DELETE', `${chatPath}/participants/${helper.id}`)).status, 200);
+      assert.equal((await helper.request('DELETE', `${chatPath}/participants/${helper.id}`)).status, 204);
       await post(tipbot, { text: SECOND_TIP, subType: 'ONLY_TO_REP' });
-      assert.equal((await watcher.request('DELETE', `${chatPath}/participants/${watcher.id}`)).status, 200);
+      assert.equal((await watcher.request('DELETE', `${chatPath}/participants/${watcher.id}`)).status, 204);
       await alice.say(chatId, 'It shipped yesterday.');
       await poll();
       await alice.end(chatId);
@@ -677,7 +677,7 @@ for (const target of await databaseTargets()) {
             );
           }
           if (index === 2) {
-            assert.equal((await helper!.request('DELETE', `/chat/${chatId}/participants/${helper!.id}`)).status, 200);
+            assert.equal((await helper!.request('DELETE', `/chat/${chatId}/participants/${helper!.id}`)).status, 204);
             ok(await tip('They are leaving'), 201);
           }
         },

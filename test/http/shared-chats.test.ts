@@ -106,7 +106,7 @@ for (const target of await databaseTargets()) {
       const accepted = await helper.request('POST', `/invitations/${open[0]!.id}`, { response: 'accept' });
       assert.equal(accepted.status, 201, accepted.text);
       ok(await post(helper, chatId, { text: 'Hi, I can help with orders.' }), 201);
-      assert.equal((await helper.request('DELETE', `/chat/${chatId}/participants/${helper.id}`)).status, 200);
+      assert.equal((await helper.request('DELETE', `/chat/${chatId}/participants/${helper.id}`)).status, 204);
       assertJsonError(await post(helper, chatId, { text: 'still here?' }), 403, 43);
 
       // A supervisor finds the chat, listens, and takes it over.

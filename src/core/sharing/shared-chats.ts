@@ -268,7 +268,10 @@ export function createSharedChats(deps: { store: Store; clock: Clock; writer: Ch
         targetName = skill.name;
       }
       const change = await writer.change(session.accountId, chatId, (chat, now) => {
-        if (chat.agentUserId !== session.userId || chat.state !== ChatState.CHATTING) throw notHolder();
+        if (chat.agentUserId !== session.userId) throw notHolder();
+        // An ended chat is still its holder's (it reads it): the refusal is the chat's state.
+        if (chat.state === ChatState.ENDED) throw chatEnded();
+        if (chat.state !== ChatState.CHATTING) throw notHolder();
         const invitation: Invitation = {
           // The id of the `invited` event this change appends first.
           id: `${chat.id}.${chat.nextEventId}`,

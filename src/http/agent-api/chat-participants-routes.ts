@@ -39,7 +39,7 @@ export function registerChatParticipantsRoutes(app: FastifyInstance, core: Core,
       const { session } = agentSessions.of(request);
       const { chatId } = chatPath(request, session, origin);
       await sharing.leave(session, chatId, pathParam(request, 'participantId'));
-      return sendEmpty(reply);
+      return sendEmpty(reply, 204);
     },
   });
 

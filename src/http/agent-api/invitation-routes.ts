@@ -52,7 +52,7 @@ export function registerInvitationRoutes(app: FastifyInstance, core: Core, origi
       const { session } = agentSessions.of(request);
       const { chatId } = chatPath(request, session, origin);
       await sharing.withdraw(session, chatId, invitationIdOf(pathParam(request, 'invitationId')));
-      return sendEmpty(reply);
+      return sendEmpty(reply, 204);
     },
   });
 
@@ -78,7 +78,7 @@ export function registerInvitationRoutes(app: FastifyInstance, core: Core, origi
       const invitationId = invitationIdOf(pathParam(request, 'invitationId'));
       const accept = parseInput(invitationAnswerBody, request.body);
       const chat = await sharing.answer(session, invitationId, accept);
-      if (!accept) return sendEmpty(reply);
+      if (!accept) return sendEmpty(reply, 204);
       const href = `${agentChatUrl(publicBaseUrl(request, origin), session, chat.id)}/participants/${session.id}`;
       reply.header('Location', href);
       return sendLegacy(reply, 201, presentParticipantLocation(href));
