@@ -426,7 +426,7 @@ for (const target of await databaseTargets()) {
           name === 'omni' ? 'all' : [String(SALES), String(SUPPORT)].filter((_, index) => listens[index]),
           `${name} listens automatically to`,
         );
-        assert.equal((await session.request('DELETE', '/autoListen')).status, 200);
+        assert.equal((await session.request('DELETE', '/autoListen')).status, 204);
       }
     });
   });

@@ -34,7 +34,7 @@ export function registerAutoListenRoutes(app: FastifyInstance, core: Core): void
     DELETE: async (request, reply) => {
       const { session } = agentSessions.of(request);
       await sharing.setAutoListen(session, null);
-      return sendEmpty(reply);
+      return sendEmpty(reply, 204);
     },
   });
 }
