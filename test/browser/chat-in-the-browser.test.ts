@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
-import { browserUnavailable, launchBrowser, openContext, screenshot } from '../support/browser.js';
+import {
+  browserUnavailable,
+  launchBrowser,
+  logIn,
+  openContext,
+  requestChat,
+  screenshot,
+  shows,
+  transcript,
+} from '../support/browser.js';
 import { chatsInState } from '../support/chats-in-state.js';
 import { databaseTargets } from '../support/databases.js';
 import { busyAlice, startSdkServer } from '../support/sdk.js';
@@ -11,30 +20,6 @@ const [sqlite] = await databaseTargets();
 const unavailable = browserUnavailable();
 
 type Fixture = Awaited<ReturnType<typeof startSdkServer>>;
-
-/** Logs an agent in on the workspace page, sets it Online, and waits until the server has it. */
-async function logIn(page: Page, fixture: Fixture, username: string, password: string) {
-  const { baseUrl, accountId } = fixture;
-  await page.goto(`${baseUrl}/workspace`);
-  await page.getByLabel('Account').fill(accountId);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByLabel('Availability').selectOption('Online');
-  const users = await fixture.server.store.users.list(accountId);
-  const userId = users.find((user) => user.loginName === username)?.id;
-  for (let tries = 0; ; tries += 1) {
-    const sessions = await fixture.server.store.agentSessions.listLive(accountId);
-    if (sessions.some((session) => session.userId === userId && session.availability === 'Online')) return;
-    if (tries > 200) throw new Error(`${username} never went Online`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-const transcript = (page: Page) => page.getByRole('log', { name: 'Transcript' });
-
-/** Waits until the visible transcript shows `text`. */
-const shows = (page: Page, text: string | RegExp) => transcript(page).getByText(text).first().waitFor();
 
 describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, () => {
   let fixture: Fixture;
@@ -194,14 +179,12 @@ describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, 
   });
 
   it('lines sent while the visitor is offline arrive once when it reconnects; a reload keeps the chat', async () => {
-    const { baseUrl, accountId, appKey } = fixture;
+    const { baseUrl, accountId } = fixture;
     const agent = await AgentClient.login({ baseUrl, accountId, username: 'echo-bot', ...botCredentials(fixture) });
     await agent.setAvailability('Online');
     const visitor = await openContext(browser, 360, 740);
     visitor.context.setDefaultTimeout(30_000);
-    await visitor.page.goto(`${baseUrl}/chat?account=${accountId}&appKey=${appKey}&skill=Support`);
-    await visitor.page.getByLabel('What can we help you with?').selectOption('Buying');
-    await visitor.page.getByRole('button', { name: 'Start chat' }).click();
+    await requestChat(visitor.page, fixture, 'Support');
     let chat = await agent.acceptNext();
     for (let tries = 0; chat === null && tries < 100; tries += 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -311,13 +294,10 @@ describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, 
     const visitor = await openContext(browser, 360, 740);
     visitor.context.setDefaultTimeout(15_000);
     try {
-      const { baseUrl, accountId, appKey } = own;
       // Slots free up once every 600 s (three in the last 30 minutes), and alice is full.
       const { alice, held, take } = await busyAlice(own);
 
-      await visitor.page.goto(`${baseUrl}/chat?account=${accountId}&appKey=${appKey}&skill=Sales`);
-      await visitor.page.getByLabel('What can we help you with?').selectOption('Buying');
-      await visitor.page.getByRole('button', { name: 'Start chat' }).click();
+      await requestChat(visitor.page, own, 'Sales');
       await visitor.page.getByText('Estimated wait: about 10 minutes.').waitFor();
       await screenshot(visitor.page, 'visitor-9-queued');
 
@@ -369,15 +349,11 @@ describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, 
   });
 
   it('hostile HTML from either side never runs script in the workspace or the visitor window', async () => {
-    const { baseUrl, accountId, appKey } = fixture;
     const agent = await openContext(browser, 1280);
     const visitor = await openContext(browser, 360, 740);
     for (const { context } of [agent, visitor]) context.setDefaultTimeout(15_000);
     await logIn(agent.page, fixture, 'alice', 'alice-pass');
-    await visitor.page.goto(`${baseUrl}/chat?account=${accountId}&appKey=${appKey}&skill=Sales`);
-    await visitor.page.getByLabel('What can we help you with?').selectOption('Buying');
-    await visitor.page.getByLabel('What is your name?').fill('<img src=x onerror="window.__pwned=\'name\'">');
-    await visitor.page.getByRole('button', { name: 'Start chat' }).click();
+    await requestChat(visitor.page, fixture, 'Sales', '<img src=x onerror="window.__pwned=\'name\'">');
     await agent.page.getByRole('button', { name: 'Accept' }).click();
     await shows(agent.page, /Thank you for choosing/);
 

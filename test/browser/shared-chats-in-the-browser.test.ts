@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
-import { browserUnavailable, launchBrowser, openContext, screenshot } from '../support/browser.js';
+import {
+  browserUnavailable,
+  launchBrowser,
+  logIn,
+  openContext,
+  requestChat,
+  screenshot,
+  shows,
+  transcript,
+} from '../support/browser.js';
 import { chatsInState } from '../support/chats-in-state.js';
 import { databaseTargets } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
@@ -25,28 +34,6 @@ const BOB = {
   role: 'manager',
 };
 
-/** Logs an agent in on the workspace page at `availability`, and waits until the server has it so. */
-async function logIn(page: Page, fixture: Fixture, username: string, password: string, availability: string) {
-  const { baseUrl, accountId } = fixture;
-  await page.goto(`${baseUrl}/workspace`);
-  await page.getByLabel('Account').fill(accountId);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByLabel('Availability').selectOption(availability);
-  const users = await fixture.server.store.users.list(accountId);
-  const userId = users.find((user) => user.loginName === username)?.id;
-  await eventually(`${username} is ${availability}`, async () => {
-    const sessions = await fixture.server.store.agentSessions.listLive(accountId);
-    return sessions.some((session) => session.userId === userId && session.availability === availability);
-  });
-}
-
-const transcript = (page: Page) => page.getByRole('log', { name: 'Transcript' });
-
-/** Waits until the visible transcript shows `text`. */
-const shows = (page: Page, text: string | RegExp) => transcript(page).getByText(text).first().waitFor();
-
 describe('shared chats in real Chromium', { skip: unavailable }, () => {
   let fixture: Fixture;
   let browser: Browser;
@@ -62,7 +49,7 @@ describe('shared chats in real Chromium', { skip: unavailable }, () => {
   });
 
   it('a supervisor listens, whispers, joins and takes over from the live chats', async () => {
-    const { baseUrl, accountId, appKey } = fixture;
+    const { accountId } = fixture;
     const alice = await openContext(browser, 1280);
     const bob = await openContext(browser, 1280);
     const visitor = await openContext(browser, 360, 740);
@@ -81,10 +68,7 @@ describe('shared chats in real Chromium', { skip: unavailable }, () => {
     assert.equal(await alice.page.getByRole('button', { name: /^Live chats/ }).count(), 0);
 
     // A visitor asks for Sales: the chat waits, and bob sees it waiting, with its wait counting.
-    await visitor.page.goto(`${baseUrl}/chat?account=${accountId}&appKey=${appKey}&skill=Sales`);
-    await visitor.page.getByLabel('What can we help you with?').selectOption('Buying');
-    await visitor.page.getByLabel('What is your name?').fill('Phil');
-    await visitor.page.getByRole('button', { name: 'Start chat' }).click();
+    await requestChat(visitor.page, fixture, 'Sales', 'Phil');
     const sales = live.getByRole('region', { name: /^Sales/ });
     const row = sales.getByRole('row', { name: /Phil/ });
     await row.getByText('Waiting').waitFor();

@@ -2,6 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { requireServices } from './databases.js';
+import { eventually } from './eventually.js';
+import type { startSdkServer } from './sdk.js';
 import { WEB_APPS_ROOT } from '../../src/http/web/web-routes.js';
 
 /** Debian's chromium, installed by scripts/install-chromium.sh (never a downloaded browser). */
@@ -66,4 +68,51 @@ function watch(page: Page, problems: string[]): void {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+type Fixture = Awaited<ReturnType<typeof startSdkServer>>;
+
+/** Logs an agent in on the workspace page at `availability`, and waits until the server has it so. */
+export async function logIn(
+  page: Page,
+  fixture: Fixture,
+  username: string,
+  password: string,
+  availability = 'Online',
+): Promise<void> {
+  const { baseUrl, accountId } = fixture;
+  await page.goto(`${baseUrl}/workspace`);
+  await page.getByLabel('Account').fill(accountId);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByLabel('Availability').selectOption(availability);
+  const users = await fixture.server.store.users.list(accountId);
+  const userId = users.find((user) => user.loginName === username)?.id;
+  await eventually(`${username} is ${availability}`, async () => {
+    const sessions = await fixture.server.store.agentSessions.listLive(accountId);
+    return sessions.some((session) => session.userId === userId && session.availability === availability);
+  });
+}
+
+/** The chat's transcript, in the workspace or the visitor window. */
+export const transcript = (page: Page) => page.getByRole('log', { name: 'Transcript' });
+
+/** Waits until the visible transcript shows `text`. */
+export const shows = (page: Page, text: string | RegExp) => transcript(page).getByText(text).first().waitFor();
+
+/**
+ * Opens the visitor window for `skill`, answers the demo account's pre-chat survey (the visitor's
+ * name only when given) and asks for a chat.
+ */
+export async function requestChat(
+  page: Page,
+  { baseUrl, accountId, appKey }: Pick<Fixture, 'baseUrl' | 'accountId' | 'appKey'>,
+  skill: string,
+  visitorName?: string,
+): Promise<void> {
+  await page.goto(`${baseUrl}/chat?account=${accountId}&appKey=${appKey}&skill=${skill}`);
+  await page.getByLabel('What can we help you with?').selectOption('Buying');
+  if (visitorName !== undefined) await page.getByLabel('What is your name?').fill(visitorName);
+  await page.getByRole('button', { name: 'Start chat' }).click();
 }

@@ -89,18 +89,8 @@ export interface Ring {
   accept(): Promise<AgentChat | null>;
 }
 
-/** An invitation to assist in a chat, addressed to this agent (or to a skill it holds). */
-export interface Invitation {
-  id: string;
-  chatId: string;
-  /** The chat's skill name; null when it has none. */
-  skill: string | null;
-  visitorName: string;
-  /** The nickname of the holder who invited. */
-  invitedBy: string;
-  note: string;
-  /** When it was sent, epoch ms by the server's clock. */
-  time: number;
+/** An invitation to assist in a chat, addressed to this agent (or to a skill it holds), with its answers. */
+export interface Invitation extends Omit<InvitationNotice, 'state'> {
   /** Joins the chat as an assistant. */
   accept(): Promise<AgentChat>;
   /** Declines; the holder reads it as a `participant` event `declined`. */

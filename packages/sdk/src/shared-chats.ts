@@ -64,10 +64,10 @@ export interface InvitationNotice {
   /** The chat's skill name; null when it has none. */
   skill: string | null;
   visitorName: string;
-  /** The holder's nickname. */
+  /** The nickname of the holder who invited. */
   invitedBy: string;
   note: string;
-  /** Epoch ms. */
+  /** When it was sent, epoch ms by the server's clock. */
   time: number;
   /** `closed` once it is answered (by anyone), withdrawn, or its chat ended. */
   state: 'open' | 'closed';

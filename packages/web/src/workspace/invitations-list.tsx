@@ -1,6 +1,5 @@
-import { useState } from 'react';
 import type { Invitation } from '@parley/sdk';
-import { describeError } from './errors.js';
+import { usePendingAction } from './use-pending-action.js';
 
 interface InvitationsListProps {
   invitations: readonly Invitation[];
@@ -14,21 +13,13 @@ interface InvitationsListProps {
  * note; Accept joins the chat as an assistant, Decline tells the holder no.
  */
 export function InvitationsList({ invitations, onAccept, onDecline }: InvitationsListProps) {
-  const [busyId, setBusyId] = useState<string | undefined>();
-  const [failure, setFailure] = useState<string | undefined>();
-  if (invitations.length === 0 && failure === undefined) return null;
+  const { pending, problem, run } = usePendingAction<string>();
+  if (invitations.length === 0 && problem === undefined) return null;
 
-  const answer = async (invitation: Invitation, how: 'accept' | 'decline') => {
-    setBusyId(invitation.id);
-    setFailure(undefined);
-    try {
-      await (how === 'accept' ? onAccept(invitation) : onDecline(invitation));
-    } catch (error) {
-      setFailure(`The invitation was not ${how === 'accept' ? 'accepted' : 'declined'}: ${describeError(error)}`);
-    } finally {
-      setBusyId(undefined);
-    }
-  };
+  const answer = (invitation: Invitation, how: 'accept' | 'decline') =>
+    run(invitation.id, `The invitation was not ${how === 'accept' ? 'accepted' : 'declined'}`, () =>
+      how === 'accept' ? onAccept(invitation) : onDecline(invitation),
+    );
 
   return (
     <section className="incoming invitations is-ringing" aria-label="Invitations">
@@ -56,7 +47,7 @@ export function InvitationsList({ invitations, onAccept, onDecline }: Invitation
               <button
                 type="button"
                 className="primary small"
-                disabled={busyId === invitation.id}
+                disabled={pending === invitation.id}
                 onClick={() => void answer(invitation, 'accept')}
               >
                 Accept
@@ -64,7 +55,7 @@ export function InvitationsList({ invitations, onAccept, onDecline }: Invitation
               <button
                 type="button"
                 className="secondary small"
-                disabled={busyId === invitation.id}
+                disabled={pending === invitation.id}
                 onClick={() => void answer(invitation, 'decline')}
               >
                 Decline
@@ -73,9 +64,9 @@ export function InvitationsList({ invitations, onAccept, onDecline }: Invitation
           </li>
         ))}
       </ul>
-      {failure !== undefined && (
+      {problem !== undefined && (
         <p className="inline-problem" role="alert">
-          {failure}
+          {problem}
         </p>
       )}
     </section>

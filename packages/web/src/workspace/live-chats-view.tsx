@@ -1,10 +1,10 @@
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import type { LiveChat } from '@parley/sdk';
 import { ConnectionBanner } from './connection-banner.js';
-import { describeError } from './errors.js';
 import { formatWait } from './format-wait.js';
 import { bySkill } from './live-chat-groups.js';
 import { useNow } from './use-now.js';
+import { usePendingAction } from './use-pending-action.js';
 
 /** What a supervisor does with a live chat; each resolves once done (the chat's tab is then open). */
 export interface LiveChatActions {
@@ -87,20 +87,9 @@ interface LiveChatRowProps {
 }
 
 function LiveChatRow({ chat, now, myUserId, actions }: LiveChatRowProps) {
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | undefined>();
+  const { pending, problem, run } = usePendingAction<'listen' | 'join' | 'take over'>();
+  const busy = pending !== undefined;
   const isMine = myUserId !== undefined && chat.agentId === myUserId;
-  const run = async (what: string, action: () => Promise<void>) => {
-    setBusy(true);
-    setProblem(undefined);
-    try {
-      await action();
-    } catch (error) {
-      setProblem(`${what}: ${describeError(error)}`);
-    } finally {
-      setBusy(false);
-    }
-  };
   const others = Math.max(0, chat.participants - (chat.joinedAs === null ? 0 : 1));
 
   return (
@@ -131,7 +120,7 @@ function LiveChatRow({ chat, now, myUserId, actions }: LiveChatRowProps) {
             type="button"
             className="secondary small"
             disabled={busy}
-            onClick={() => void run('Not listening', () => actions.listen(chat.chatId))}
+            onClick={() => void run('listen', 'Not listening', () => actions.listen(chat.chatId))}
           >
             Listen
           </button>
@@ -141,7 +130,7 @@ function LiveChatRow({ chat, now, myUserId, actions }: LiveChatRowProps) {
             type="button"
             className="secondary small"
             disabled={busy}
-            onClick={() => void run('Not joined', () => actions.join(chat.chatId))}
+            onClick={() => void run('join', 'Not joined', () => actions.join(chat.chatId))}
           >
             Join
           </button>
@@ -151,7 +140,7 @@ function LiveChatRow({ chat, now, myUserId, actions }: LiveChatRowProps) {
             type="button"
             className="primary small"
             disabled={busy}
-            onClick={() => void run('Not taken over', () => actions.takeOver(chat.chatId))}
+            onClick={() => void run('take over', 'Not taken over', () => actions.takeOver(chat.chatId))}
           >
             Take over
           </button>
