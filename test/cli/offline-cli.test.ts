@@ -99,7 +99,7 @@ describe('parley offline list', () => {
       },
       input: '',
       encoding: 'utf8',
-      timeout: 30_000,
+      timeout: 120_000,
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };

@@ -64,8 +64,9 @@ function workspace(from?: Workspace): Workspace {
         },
         input: options.input ?? '',
         encoding: 'utf8',
-        // A command that wrongly keeps running (serve that did start) fails the test instead of hanging it.
-        timeout: 30_000,
+        // A command that wrongly keeps running (serve that did start) fails the test instead of hanging
+        // it; two minutes, as one start of the program through tsx takes seconds on a loaded machine.
+        timeout: 120_000,
       });
       return { status: result.status, stdout: result.stdout, stderr: result.stderr };
     },
