@@ -75,6 +75,18 @@ export interface AccountSurveys {
   exit?: SurveyDefinition;
   offline?: SurveyDefinition;
   agent?: SurveyDefinition;
+  /**
+   * Surveys of single skills, by skill id (as a string, a JSON key): they take the place of the
+   * account's for chats and visitors of that skill (server-chat §3.4, §3.5, §3.16).
+   */
+  skills?: Record<string, SkillSurveys>;
+}
+
+/** The surveys a skill may have of its own; the agent survey stays account-wide. */
+export interface SkillSurveys {
+  preChat?: SurveyDefinition;
+  exit?: SurveyDefinition;
+  offline?: SurveyDefinition;
 }
 
 export interface Account {

@@ -42,6 +42,16 @@ describe('parseSeed', () => {
     assert.equal(message, 'seed.json: accounts[0].users[1].skills[0]: unknown skill "Billing"');
   });
 
+  it('names a skill survey that cannot be served, and a survey kind a skill may not have', () => {
+    const broken = seedErrorOf(
+      oneAccount({ skills: [{ name: 'Sales' }, { name: 'Support', surveys: { exit: { title: 'no id' } } }] }),
+    );
+    assert.match(broken, /^seed\.json: accounts\[0\]\.skills\[1\]\.surveys\.exit\.id: /);
+    const agent = seedErrorOf(oneAccount({ skills: [{ name: 'Sales', surveys: { agent: { id: 1 } } }] }));
+    assert.match(agent, /accounts\[0\]\.skills\[0\]\.surveys/);
+    assert.match(agent, /agent/);
+  });
+
   it('names the listen or assist entry of a user that refers to an unknown skill', () => {
     const users = (entry: Record<string, unknown>) =>
       oneAccount({ skills: [{ name: 'Sales' }, { name: 'Support' }], users: [{ loginName: 'alice' }, entry] });
@@ -472,6 +482,17 @@ for (const target of await databaseTargets()) {
       assert.equal(JSON.stringify(surveys?.preChat), JSON.stringify(preChat));
       assert.equal(surveys?.offline, undefined);
       assert.equal(surveys?.agent, undefined);
+    });
+
+    it('keeps a skill’s own surveys by skill id, beside the account’s', async () => {
+      const accountId = newAccountId();
+      const preChat = { id: 7, questions: { question: [] } };
+      await applySeed(server.core, {
+        accounts: [{ id: accountId, skills: [{ name: 'Sales' }, { id: 55, name: 'Support', surveys: { preChat } }] }],
+      });
+      const surveys = (await server.store.accounts.get(accountId))?.surveys;
+      assert.deepEqual(surveys?.skills, { '55': { preChat } });
+      assert.equal(surveys?.preChat, undefined);
     });
   });
 }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AgentClient, ParleyError, VisitorClient, type Sleep } from '../../packages/sdk/src/index.js';
+import {
+  AgentClient,
+  ParleyError,
+  VisitorClient,
+  type RecoveryEvent,
+  type Sleep,
+} from '../../packages/sdk/src/index.js';
 import { databaseTargets } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { describeRequest, startSdkServer } from '../support/sdk.js';
 
 const HOUR = 3_600_000;
@@ -98,6 +105,73 @@ describe('the SDK retry policy (platform §6.1) against a real server', () => {
       99,
     );
     assert.deepEqual(quick.delays, [1, 2]);
+  });
+
+  it('an agent client recovers slowly after the fast retries, as configured, and gives up when told', async () => {
+    const net = scriptedFetch((request) => (/\/availability\.json/.test(request.url) ? envelope(503, 99) : undefined));
+    let now = 1_000_000;
+    const delays: number[] = [];
+    const sleep: Sleep = (ms) => {
+      delays.push(ms);
+      now += ms;
+      return Promise.resolve();
+    };
+    const events: RecoveryEvent[] = [];
+    const retry = {
+      delaysMs: [1],
+      recoveryDelayMs: 100,
+      recoveryFactor: 3,
+      recoveryMaxDelayMs: 500,
+      recoveryJitter: 0,
+      recoveryGiveUpAfterMs: 2_000,
+    };
+    const agent = await AgentClient.login({
+      ...alice(),
+      fetch: net.fetch,
+      sleep,
+      now: () => now,
+      retry,
+      onRecovery: (event) => events.push(event),
+    });
+    await rejectsWith(agent.availability(), 503, 99);
+    // 1 ms fast, then 100, 300, 500 (the cap), … until 2 s after the first failure.
+    assert.deepEqual(delays, [1, 100, 300, 500, 500, 500]);
+    assert.deepEqual(
+      events.map((event) => (event.type === 'waiting' ? [event.attempt, event.delayMs, event.status] : event.type)),
+      [
+        [1, 100, 503],
+        [2, 300, 503],
+        [3, 500, 503],
+        [4, 500, 503],
+        [5, 500, 503],
+      ],
+    );
+
+    // Without slow recovery, the fast retries are all.
+    const fast = await AgentClient.login({ ...alice(), fetch: net.fetch, sleep, retry, slowRecovery: false });
+    delays.length = 0;
+    await rejectsWith(fast.availability(), 503, 99);
+    assert.deepEqual(delays, [1]);
+    await Promise.all([agent.logout(), fast.logout()]);
+  });
+
+  it('logging out ends a request that waits for the server to come back', async () => {
+    const net = scriptedFetch((request) =>
+      /\/availability\.json/.test(request.url) ? new TypeError('fetch failed') : undefined,
+    );
+    const events: RecoveryEvent[] = [];
+    const agent = await AgentClient.login({
+      ...alice(),
+      fetch: net.fetch,
+      retry: { delaysMs: [1], recoveryDelayMs: HOUR },
+      onRecovery: (event) => events.push(event),
+    });
+    const pending = agent.availability();
+    await eventually('the first slow wait', () => events.length === 1);
+    assert.equal(events[0]?.type === 'waiting' ? events[0].status : undefined, 0);
+    const outcome = assert.rejects(pending, /Logged out/);
+    await agent.logout();
+    await outcome;
   });
 
   it('waits at least Retry-After after a 429: 1 s at least, 5 s at least for a login', async () => {

@@ -35,6 +35,14 @@ export type AgentLoginOptions = ClientOptions &
     refreshIntervalMs?: number;
     /** Polling cadence of `incomingRequests` when the server has no session stream (default 2 s). */
     ringPollIntervalMs?: number;
+    /**
+     * Once logged in, the streams, reads and agent-session restarts that spent their fast retries
+     * keep trying at the retry policy's growing intervals (platform §6.1's slow recovery;
+     * `onRecovery` tells about it) until they get an answer or `logout()`, so the feeds of a bot
+     * outlive an outage; changes (lines, availability, …) still fail after the fast retries.
+     * false: everything fails after the fast retries (default true).
+     */
+    slowRecovery?: boolean;
   };
 
 /** An agent's chat availability (chat-agent-api §3.4). */
@@ -201,6 +209,8 @@ export class AgentClient {
   private wantedAvailability: Availability | undefined;
   private accepts = 0;
   private sessionId = '';
+  /** Logged in with a first agent session: from then on requests recover slowly. */
+  private isUp = false;
 
   private constructor(
     private readonly http: HttpClient,
@@ -240,6 +250,7 @@ export class AgentClient {
       await client.logout().catch(() => undefined);
       throw error;
     }
+    client.isUp = true;
     client.scheduleRefresh();
     return client;
   }
@@ -705,6 +716,7 @@ export class AgentClient {
       auth: this.authorization(false),
       body: { loginData: '' },
       onNetworkError: () => this.directory.invalidate(),
+      ...this.recovery(),
     });
     const href =
       linkHref(member(member(reply.body, 'agentSessionLocation'), 'link'), 'location') ??
@@ -717,6 +729,7 @@ export class AgentClient {
         url: () => this.url('/availability', undefined, true),
         auth: this.authorization(false),
         body: { availability: { chat: this.wantedAvailability } },
+        ...this.recovery(),
       });
     }
   }
@@ -724,7 +737,12 @@ export class AgentClient {
   /** Whether the agent session is gone (404 on `GET {as}`); then a new one is opened. */
   private async reopenIfGone(): Promise<boolean> {
     try {
-      await this.http.send({ method: 'GET', url: () => this.url('', undefined, true), auth: this.authorization() });
+      await this.http.send({
+        method: 'GET',
+        url: () => this.url('', undefined, true),
+        auth: this.authorization(),
+        ...this.recovery(),
+      });
       return false;
     } catch (error) {
       if (!(error instanceof ParleyError) || error.status !== 404) return false;
@@ -734,6 +752,16 @@ export class AgentClient {
     });
     await this.restarting;
     return true;
+  }
+
+  /**
+   * Slow recovery for a request of the logged-in client (platform §6.1): after the fast retries it
+   * keeps trying until it gets an answer or the client logs out. The first login and session fail
+   * fast, so that a wrong address or a server that is down is reported at once.
+   */
+  private recovery(): { recover?: boolean; recoverySignal?: AbortSignal } {
+    if (this.options.slowRecovery === false || !this.isUp) return {};
+    return { recover: true, recoverySignal: this.closed.signal };
   }
 
   /** `…/agentSession/{s}{path}` (`.json` unless a stream) with `v=1&NC=true` (chat-agent-api §1.2). */
@@ -761,6 +789,9 @@ export class AgentClient {
         url: () => this.url(path, request.query, true),
         auth: this.authorization(),
         onNetworkError: () => this.directory.invalidate(),
+        // A read waits the outage out; a change fails after the fast retries, so its caller
+        // learns that it did not go through (and may send it again, with its idempotency key).
+        ...(method === 'GET' ? this.recovery() : {}),
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         ...(request.body === undefined ? {} : { body: request.body }),
         ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
@@ -786,6 +817,7 @@ export class AgentClient {
         headers: request.headers ?? {},
         signal: request.signal,
         onNetworkError: () => this.directory.invalidate(),
+        ...this.recovery(),
       });
     try {
       return await attempt();

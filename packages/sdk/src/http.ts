@@ -1,4 +1,4 @@
-import { errorFromResponse, networkError } from './errors.js';
+import { errorFromResponse, networkError, ParleyError } from './errors.js';
 import { parseJson } from './json.js';
 import {
   abortReason,
@@ -6,6 +6,7 @@ import {
   DEFAULT_RETRY_POLICY,
   realSleep,
   retryAfterMs,
+  type RecoveryEvent,
   type RequestKind,
   type RetryPolicy,
   type Sleep,
@@ -29,6 +30,11 @@ export interface HttpOptions {
    * allow the header (LivePerson's own services do not list it).
    */
   sendIdempotencyKeys?: boolean;
+  /**
+   * Told when a request that may recover slowly has spent its fast retries and waits longer (the
+   * server is down), and when it gets an answer again: log it, or tell the bot's operator.
+   */
+  onRecovery?: (event: RecoveryEvent) => void;
 }
 
 /** How a client's own request helper is asked for one request beyond its method and path. */
@@ -71,6 +77,13 @@ export interface HttpRequest {
   idempotencyKey?: string;
   /** Told about each network failure (the Domain API cache then forgets its hosts, platform §3.7). */
   onNetworkError?: () => void;
+  /**
+   * After the fast retries, keep trying at the policy's growing intervals (platform §6.1's slow
+   * recovery) rather than fail: for the requests a long-running client cannot do without.
+   */
+  recover?: boolean;
+  /** Ends the slow waits (the request then fails with its reason): an agent client's logout. */
+  recoverySignal?: AbortSignal;
 }
 
 /** A successful answer, its body read. */
@@ -136,6 +149,7 @@ export class HttpClient {
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   private readonly sendsIdempotencyKeys: boolean;
+  private readonly onRecovery: ((event: RecoveryEvent) => void) | undefined;
 
   constructor(options: HttpOptions = {}) {
     // Called through a wrapper: browsers refuse a `fetch` detached from its window.
@@ -145,6 +159,7 @@ export class HttpClient {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.sendsIdempotencyKeys = options.sendIdempotencyKeys ?? true;
+    this.onRecovery = options.onRecovery;
   }
 
   /** Sends the request and reads the answer's body. */
@@ -163,11 +178,66 @@ export class HttpClient {
     request: HttpRequest,
     isStream: boolean,
   ): Promise<{ response: Response; text: string; close: () => void }> {
-    const retry = createRetryState(this.policy, request.kind ?? 'api');
+    const retry = createRetryState(this.policy, request.kind ?? 'api', Math.random, {
+      recover: request.recover === true,
+      now: this.now,
+    });
     let hasRenewed = false;
+    let url = '';
+    let isDown = false;
+    /** The wait after a 5xx or no answer (status 0); slow waits are told. */
+    const afterServerFailure = (status: number): number | undefined => {
+      const slowWaits = retry.slowWaits;
+      const delay = retry.afterServerFailure();
+      if (delay !== undefined && retry.slowWaits > slowWaits) {
+        isDown = true;
+        this.tell({
+          type: 'waiting',
+          method: request.method,
+          url,
+          attempt: retry.slowWaits,
+          delayMs: delay,
+          downForMs: retry.downForMs(),
+          status,
+        });
+      }
+      return delay;
+    };
+    /** An answer (not a 5xx) after slow waits: the server is back. */
+    const answered = () => {
+      if (!isDown) return;
+      isDown = false;
+      this.tell({
+        type: 'recovered',
+        method: request.method,
+        url,
+        attempts: retry.slowWaits,
+        downForMs: retry.downForMs(),
+      });
+    };
+    /** Waits before the next attempt; a slow wait also ends when `recoverySignal` aborts. */
+    const pause = async (delay: number) => {
+      if (!isDown || request.recoverySignal === undefined) return this.sleep(delay, request.signal);
+      const { signal, dispose } = anySignal([request.signal, request.recoverySignal]);
+      try {
+        await this.sleep(delay, signal);
+      } finally {
+        dispose();
+      }
+    };
     for (;;) {
       if (isAborted(request.signal)) throw abortReason(request.signal);
-      const url = typeof request.url === 'string' ? request.url : await request.url();
+      try {
+        url = typeof request.url === 'string' ? request.url : await request.url();
+      } catch (error) {
+        // The hosts are looked up again after a network failure: while the server is down that
+        // lookup fails too, which a recovering request waits out like its own failures.
+        const isOutage = error instanceof ParleyError && (error.status === 0 || error.status >= 500);
+        const delay = request.recover === true && isOutage ? afterServerFailure(error.status) : undefined;
+        if (delay === undefined) throw error;
+        await pause(delay);
+        continue;
+      }
       const controller = new AbortController();
       const unlink = linkSignal(request.signal, controller);
       const timer = setTimeout(
@@ -194,6 +264,7 @@ export class HttpClient {
         release();
         throw abortReason(request.signal);
       }
+      if (response !== undefined && response.status < 500) answered();
       if (response !== undefined && response.status < 400) {
         if (!isStream) {
           release();
@@ -214,9 +285,9 @@ export class HttpClient {
 
       if (response === undefined) {
         request.onNetworkError?.();
-        const delay = retry.afterServerFailure();
+        const delay = afterServerFailure(0);
         if (delay === undefined) throw networkError(failure);
-        await this.sleep(delay, request.signal);
+        await pause(delay);
         continue;
       }
       if (response.status === 401 && request.auth?.renew !== undefined && !hasRenewed) {
@@ -228,10 +299,19 @@ export class HttpClient {
         response.status === 429
           ? retry.afterRateLimit(retryAfterMs(response.headers.get('retry-after'), this.now()))
           : response.status >= 500
-            ? retry.afterServerFailure()
+            ? afterServerFailure(response.status)
             : undefined;
       if (delay === undefined) throw errorFromResponse(response.status, text);
-      await this.sleep(delay, request.signal);
+      await pause(delay);
+    }
+  }
+
+  /** A listener's failure must not break the request it is told about. */
+  private tell(event: RecoveryEvent): void {
+    try {
+      this.onRecovery?.(event);
+    } catch {
+      // Ignored: the event is informative.
     }
   }
 

@@ -45,6 +45,6 @@ export type { AgentCredentials, AppKeyCredentials, PasswordCredentials } from '.
 export type { HttpOptions } from './http.js';
 export { newIdempotencyKey } from './http.js';
 export { DEFAULT_RETRY_POLICY } from './retry.js';
-export type { RetryPolicy, Sleep } from './retry.js';
+export type { RecoveryEvent, RetryPolicy, Sleep } from './retry.js';
 export { readServerSentEvents } from './sse.js';
 export type { ReadSseOptions, SseMessage } from './sse.js';

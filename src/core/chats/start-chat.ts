@@ -3,6 +3,7 @@ import type { Account } from '../model.js';
 import type { Clock, Random, Store } from '../ports.js';
 import { requireAccount } from '../accounts/require-account.js';
 import { checkAnswers, normalizeSurvey, type SurveySubmission } from '../surveys/surveys.js';
+import { surveyToCheck } from '../surveys/choose-survey.js';
 import type { Capacity } from './capacity.js';
 import { newChatId, newRtSessionId, newVisitorId } from './chat-ids.js';
 import { preChatEcho, stateEvent, systemLine, endedChat } from './chat-events.js';
@@ -38,9 +39,16 @@ export function createStartChat(deps: {
 }) {
   const { store, clock, random, capacity, writer, visitorAuthentication, route, joinAtStart } = deps;
 
-  function preChatAnswers(account: Account, survey: SurveySubmission | undefined, now: number): SurveyAnswers | null {
-    const definition = account.surveys.preChat;
-    if (survey === undefined || definition === undefined) return null;
+  function preChatAnswers(
+    account: Account,
+    survey: SurveySubmission | undefined,
+    skillId: number | null,
+    now: number,
+  ): SurveyAnswers | null {
+    if (survey === undefined) return null;
+    // The survey the answers name, else the skill's, else the account's (server-chat §3.4).
+    const definition = surveyToCheck(account.surveys, 'preChat', { surveyId: survey.surveyId, skillId });
+    if (definition === undefined) return null;
     return checkAnswers(survey, normalizeSurvey(definition), now);
   }
 
@@ -95,8 +103,8 @@ export function createStartChat(deps: {
     }
     visitorAuthentication.checkChatRequest(account, request.echo.participantId, request.echo.conversationId);
     const now = clock.now();
-    const preChatSurvey = preChatAnswers(account, request.survey, now);
     const skill = await resolveSkill(account, request.skill, request.skillId);
+    const preChatSurvey = preChatAnswers(account, request.survey, skill?.id ?? null, now);
     if (request.agent !== undefined && (await store.users.findByLoginName(account.id, request.agent)) === undefined) {
       throw new AppError(ErrorCode.VALIDATION, `Unknown agent: ${request.agent.slice(0, 80)}`, { field: 'agent' });
     }

@@ -6,6 +6,7 @@ import {
   type ApiKey,
   type SharingPermissions,
   type Skill,
+  type SkillSurveys,
   type User,
 } from '../model.js';
 import type { Clock, PasswordHasher, SecretBox, Store, Transaction } from '../ports.js';
@@ -58,6 +59,7 @@ export function createSeedApplier({ store, clock, hasher, secrets, sessions }: S
     await tx.accounts.save(account);
 
     const skillIdByName = new Map<string, number>();
+    const skillSurveys: Record<string, SkillSurveys> = {};
     for (const entry of seed.skills) {
       const byName = await tx.skills.findByName(seed.id, entry.name);
       if (entry.id !== undefined && byName !== undefined && byName.id !== entry.id) {
@@ -74,6 +76,14 @@ export function createSeedApplier({ store, clock, hasher, secrets, sessions }: S
       };
       await tx.skills.save(skill);
       skillIdByName.set(entry.name.toLowerCase(), skill.id);
+      if (entry.surveys !== undefined && Object.keys(entry.surveys).length > 0) {
+        skillSurveys[String(skill.id)] = entry.surveys;
+      }
+    }
+    // The skills' surveys are keyed by id, known only once the skills are saved.
+    if (Object.keys(skillSurveys).length > 0) {
+      account.surveys = { ...account.surveys, skills: skillSurveys };
+      await tx.accounts.save(account);
     }
 
     for (const entry of seed.users) await applyUser(tx, account, entry, skillIdByName, now);

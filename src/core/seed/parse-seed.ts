@@ -72,6 +72,13 @@ function checkReferences(seed: Seed, source: string): void {
     account.skills.forEach((skill, s) => {
       firstSeen(skillNames, skill.name.toLowerCase(), `${at}.skills[${s}].name`, `skill "${skill.name}"`);
       if (skill.id !== undefined) firstSeen(skillIds, skill.id, `${at}.skills[${s}].id`, `skill id ${skill.id}`);
+      for (const [kind, definition] of Object.entries(skill.surveys ?? {})) {
+        try {
+          parseSurveyForSeed(definition, `${at}.skills[${s}].surveys.${kind}`);
+        } catch (error) {
+          fail(error instanceof Error ? error.message : String(error));
+        }
+      }
     });
 
     const loginNames = new Map<string, string>();

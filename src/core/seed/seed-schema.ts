@@ -75,7 +75,22 @@ const accountSchema = z.strictObject({
   id: z.string().regex(ACCOUNT_ID_PATTERN, 'must be 1-20 letters, digits or _'),
   name: z.string().optional(),
   appKeys: z.array(text).default([]),
-  skills: z.array(z.strictObject({ id: numericId.optional(), name })).default([]),
+  skills: z
+    .array(
+      z.strictObject({
+        id: numericId.optional(),
+        name,
+        // A skill's own surveys take the account's place for its visitors and chats.
+        surveys: z
+          .strictObject({
+            preChat: surveySchema.optional(),
+            exit: surveySchema.optional(),
+            offline: surveySchema.optional(),
+          })
+          .optional(),
+      }),
+    )
+    .default([]),
   users: z.array(userSchema).default([]),
   surveys: z
     .strictObject({

@@ -10,6 +10,7 @@ import { publicBaseUrl, type PublicOriginConfig } from '../public-origin.js';
 import { presentAccount } from './account-presenter.js';
 import { conversationBody, offlineSubmissionBody } from './account-schemas.js';
 import { chatRequestBody } from './chat-request-body.js';
+import { surveyQuery } from './survey-query.js';
 import { visitorAccounts, visitorOrigin } from './visitor-request.js';
 
 /**
@@ -30,14 +31,22 @@ export function registerVisitorAccountRoutes(app: FastifyInstance, core: Core, o
   registerResource(app, '/chat/preSurvey', {
     GET: async (request, reply) => {
       const account = visitorAccounts.of(request);
-      return sendLegacy(reply, 200, renderSurvey(await core.chats.surveys.preChat(account.id), 'pre-chat'));
+      return sendLegacy(
+        reply,
+        200,
+        renderSurvey(await core.chats.surveys.preChat(account.id, surveyQuery(request)), 'pre-chat'),
+      );
     },
   });
 
   registerResource(app, '/chat/offlineSurvey', {
     GET: async (request, reply) => {
       const account = visitorAccounts.of(request);
-      return sendLegacy(reply, 200, renderSurvey(await core.chats.surveys.offline(account.id), 'offline'));
+      return sendLegacy(
+        reply,
+        200,
+        renderSurvey(await core.chats.surveys.offline(account.id, surveyQuery(request)), 'offline'),
+      );
     },
     PUT: async (request, reply) => {
       const account = visitorAccounts.of(request);

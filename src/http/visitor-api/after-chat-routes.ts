@@ -8,6 +8,7 @@ import { surveySubmissionBody } from '../legacy/survey-submission.js';
 import type { PublicOriginConfig } from '../public-origin.js';
 import { CHAT_PATH } from './chat-routes.js';
 import { transcriptBody } from './chat-schemas.js';
+import { surveyQuery } from './survey-query.js';
 import { chatTarget } from './visitor-request.js';
 
 /** The exit survey and the transcript by e-mail (server-chat §3.16–3.18), in any state of the chat. */
@@ -15,7 +16,11 @@ export function registerAfterChatRoutes(app: FastifyInstance, core: Core, origin
   registerResource(app, `${CHAT_PATH}/exitSurvey`, {
     GET: async (request, reply) => {
       const { account, chatId } = chatTarget(request, origin);
-      return sendLegacy(reply, 200, renderSurvey(await core.chats.surveys.exit(account.id, chatId), 'exit'));
+      return sendLegacy(
+        reply,
+        200,
+        renderSurvey(await core.chats.surveys.exit(account.id, chatId, surveyQuery(request)), 'exit'),
+      );
     },
     PUT: async (request, reply) => {
       const { account, chatId } = chatTarget(request, origin);
