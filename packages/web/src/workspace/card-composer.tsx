@@ -77,23 +77,28 @@ export function CardComposer({ session, isAgentOnly, onClose }: CardComposerProp
         {draft.buttons.map((button, index) => (
           <fieldset className="card-composer-button" key={index}>
             <legend>Button {index + 1}</legend>
-            <label htmlFor={`${id}-b${index}-label`}>Button {index + 1} label</label>
+            <label htmlFor={`${id}-b${index}-label`}>
+              <span className="visually-hidden">Button {index + 1} </span>Label
+            </label>
             <input
               id={`${id}-b${index}-label`}
               value={button.label}
               onChange={(event) => changeButton(index, { label: event.target.value })}
             />
-            <label htmlFor={`${id}-b${index}-kind`}>Button {index + 1} action</label>
+            <label htmlFor={`${id}-b${index}-kind`}>
+              <span className="visually-hidden">Button {index + 1} </span>Action
+            </label>
             <select
               id={`${id}-b${index}-kind`}
               value={button.kind}
               onChange={(event) => changeButton(index, { kind: event.target.value === 'link' ? 'link' : 'reply' })}
             >
-              <option value="reply">Visitor replies</option>
-              <option value="link">Opens a link</option>
+              <option value="reply">Reply</option>
+              <option value="link">Link</option>
             </select>
             <label htmlFor={`${id}-b${index}-value`}>
-              {button.kind === 'link' ? `Button ${index + 1} link` : `Button ${index + 1} reply`}
+              <span className="visually-hidden">Button {index + 1} </span>
+              {button.kind === 'link' ? 'Link' : 'Reply'}
             </label>
             <input
               id={`${id}-b${index}-value`}
@@ -104,9 +109,10 @@ export function CardComposer({ session, isAgentOnly, onClose }: CardComposerProp
             <button
               type="button"
               className="secondary small"
+              aria-label={`Remove button ${index + 1}`}
               onClick={() => change({ buttons: draft.buttons.filter((_, at) => at !== index) })}
             >
-              Remove button {index + 1}
+              Remove
             </button>
           </fieldset>
         ))}
