@@ -185,6 +185,8 @@ describe('structured content in real Chromium', { skip: unavailable }, () => {
     await replies.getByRole('button', { name: 'Medium' }).click();
     const line = await visitorSaid(chat, 'Medium');
     assert.equal(line.textType, 'plain');
+    // Quick replies are offered until the conversation moves on, as on LivePerson.
+    await replies.waitFor({ state: 'detached' });
     await log.locator('.sc-carousel').getByRole('button', { name: 'Choose white' }).click();
     await visitorSaid(chat, 'White lilies');
     await log.locator('.line-visitor').getByText('White lilies').waitFor();

@@ -6,10 +6,17 @@ interface TranscriptLineProps {
   isFirstOfGroup: boolean;
   isLastOfGroup: boolean;
   onPublish?: ((text: string) => void) | undefined;
+  isLatest?: boolean;
 }
 
 /** One line: a bubble for the visitor (right) or the agent (left), a small centred note for the system. */
-export function TranscriptLine({ line, isFirstOfGroup, isLastOfGroup, onPublish }: TranscriptLineProps) {
+export function TranscriptLine({
+  line,
+  isFirstOfGroup,
+  isLastOfGroup,
+  onPublish,
+  isLatest = true,
+}: TranscriptLineProps) {
   const kind = lineKind(line);
   const time = timeOf(line);
   if (kind === 'system') {
@@ -38,7 +45,7 @@ export function TranscriptLine({ line, isFirstOfGroup, isLastOfGroup, onPublish 
           line.textType === 'html' ? 'bubble bubble-html' : line.textType === 'rich-content' ? 'bubble-card' : 'bubble'
         }
       >
-        <LineText event={line} onPublish={onPublish} />
+        <LineText event={line} onPublish={onPublish} hasQuickReplies={isLatest} />
       </div>
       {isLastOfGroup && time !== '' && (
         <time className="line-time" dateTime={line.time}>

@@ -26,6 +26,8 @@ export function Transcript({
           key={line.id}
           line={line}
           onPublish={onPublish}
+          // Quick replies belong to the last line: once anyone writes on, they are gone.
+          isLatest={index === lines.length - 1}
           isFirstOfGroup={!isSameAuthor(lines[index - 1], line)}
           isLastOfGroup={!isSameAuthor(line, lines[index + 1])}
         />

@@ -165,7 +165,15 @@ function QuickReplies({ replies, onPublish }: DrawProps & { replies: Json }) {
 }
 
 /** A structured-content template as a card (or a row of cards for a carousel) and its quick replies. */
-export function StructuredContent({ json, onPublish }: DrawProps & { json: unknown }) {
+export function StructuredContent({
+  json,
+  onPublish,
+  hasQuickReplies = true,
+}: DrawProps & {
+  json: unknown;
+  /** Quick replies are offered until the conversation moves on (as on LivePerson): false hides them. */
+  hasQuickReplies?: boolean;
+}) {
   if (!isRecord(json)) return null;
   const quickReplies = isRecord(json.quickReplies) ? json.quickReplies : undefined;
   const body =
@@ -185,7 +193,7 @@ export function StructuredContent({ json, onPublish }: DrawProps & { json: unkno
   return (
     <div className="structured-content">
       {body}
-      {quickReplies !== undefined && <QuickReplies replies={quickReplies} onPublish={onPublish} />}
+      {hasQuickReplies && quickReplies !== undefined && <QuickReplies replies={quickReplies} onPublish={onPublish} />}
     </div>
   );
 }
