@@ -27,6 +27,8 @@ export interface WireEvent {
   role?: string;
   agentName?: string;
   invitationId?: string;
+  /** Structured content: the template of a rich-content line (chat-agent-api §3.15). */
+  json?: unknown;
 }
 
 interface Envelope {

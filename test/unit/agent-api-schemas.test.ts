@@ -32,10 +32,14 @@ describe('Chat Agent API input', () => {
       subType: 'REGULAR',
     });
     assert.deepEqual(parseInput(agentPostBody, { event: { type: 'state', state: 'ended' } }), { kind: 'end' });
-    assert.deepEqual(
-      parseInput(agentPostBody, { event: { '@type': 'line', textType: 'rich-content', json: { a: 1 } } }),
-      { kind: 'line', text: '', textType: 'rich-content', subType: 'REGULAR', json: { a: 1 } },
-    );
+    const card = { type: 'vertical', elements: [{ type: 'text', text: 'Your order' }] };
+    assert.deepEqual(parseInput(agentPostBody, { event: { '@type': 'line', textType: 'rich-content', json: card } }), {
+      kind: 'line',
+      text: '',
+      textType: 'rich-content',
+      subType: 'REGULAR',
+      json: card,
+    });
   });
 
   it('refuses a malformed event with the message and field clients are told', () => {
@@ -54,6 +58,16 @@ describe('Chat Agent API input', () => {
     assert.deepEqual(
       refusal(() => parseInput(agentPostBody, { event: { '@type': 'line', textType: 'rich-content', text: 'x' } })),
       { message: 'A rich-content line needs a json object', field: 'event.json' },
+    );
+    // Structured content is checked against the templates (docs/LEGACY-QUIRKS.md, "Structured content").
+    assert.deepEqual(
+      refusal(() =>
+        parseInput(agentPostBody, { event: { '@type': 'line', textType: 'rich-content', json: { a: 1 } } }),
+      ),
+      {
+        message: 'Invalid structured content at json.type: a template is a vertical, horizontal or carousel layout',
+        field: 'event.json',
+      },
     );
     assert.deepEqual(
       refusal(() => parseInput(agentPostBody, { event: { '@type': 'line', text: 'x'.repeat(30_001) } })),

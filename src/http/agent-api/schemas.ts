@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AgentPost, TransferRequest } from '../../core/agents/agent-chats.js';
 import { Availability, SubType } from '../../core/chats/chat-model.js';
+import { checkStructuredContent, describeRefusal } from '../../core/chats/structured-content.js';
 import { parseLeadingDigits } from '../legacy/lenient-query.js';
 import { wholeNumber } from '../legacy/whole-number.js';
 import { attribute, isRecord } from '../legacy/wire.js';
@@ -140,9 +141,15 @@ const lineEvent = z
         ctx.addIssue({ code: 'custom', message: 'A rich-content line needs a json object', path: ['json'] });
         return z.NEVER;
       }
+      // Both chat windows draw the template: it is checked before it is stored (docs/LEGACY-QUIRKS.md).
+      const checked = checkStructuredContent(event.json);
+      if (!checked.ok) {
+        ctx.addIssue({ code: 'custom', message: describeRefusal(checked), path: ['json'] });
+        return z.NEVER;
+      }
       // The text is optional or a placeholder for structured content (chat-agent-api §6 item 38).
       const text = typeof event.text === 'string' ? event.text : '';
-      return { kind: 'line', text, textType, subType, json: event.json, ...suggestion };
+      return { kind: 'line', text, textType, subType, json: checked.content, ...suggestion };
     }
     if (typeof event.text !== 'string') {
       ctx.addIssue({ code: 'custom', message: 'A line needs a text', path: ['text'] });

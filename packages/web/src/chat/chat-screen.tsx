@@ -45,6 +45,14 @@ export function ChatScreen({ params, chat, skill, onNewChat }: ChatScreenProps) 
     );
   };
 
+  // A card's reply button: the text goes as the visitor's own line, as if typed.
+  const publish = (text: string) => {
+    chat.sendLine(text).then(
+      () => setError(undefined),
+      (failure: unknown) => setError(failure),
+    );
+  };
+
   const subtitle = isEnded ? 'Chat ended' : feed.state === 'chatting' ? 'Online now' : 'Connecting you…';
   return (
     <div className="chat-app">
@@ -62,7 +70,7 @@ export function ChatScreen({ params, chat, skill, onNewChat }: ChatScreenProps) 
         }
       />
       <div className="chat-scroll" ref={scroller}>
-        <Transcript lines={feed.lines} />
+        <Transcript lines={feed.lines} onPublish={feed.state === 'chatting' && !isOver ? publish : undefined} />
         {feed.state === 'waiting' && !isOver && <WaitStatus chat={chat} skill={skill} />}
         <AgentTyping chat={chat} agentName={agentName} isActive={feed.state === 'chatting'} />
         {isOver && <AfterChat chat={chat} isEnded={isEnded} feedError={feed.error} onNewChat={onNewChat} />}

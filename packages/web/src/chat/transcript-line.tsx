@@ -5,10 +5,18 @@ interface TranscriptLineProps {
   line: ChatEvent;
   isFirstOfGroup: boolean;
   isLastOfGroup: boolean;
+  onPublish?: ((text: string) => void) | undefined;
+  isLatest?: boolean;
 }
 
 /** One line: a bubble for the visitor (right) or the agent (left), a small centred note for the system. */
-export function TranscriptLine({ line, isFirstOfGroup, isLastOfGroup }: TranscriptLineProps) {
+export function TranscriptLine({
+  line,
+  isFirstOfGroup,
+  isLastOfGroup,
+  onPublish,
+  isLatest = true,
+}: TranscriptLineProps) {
   const kind = lineKind(line);
   const time = timeOf(line);
   if (kind === 'system') {
@@ -32,8 +40,12 @@ export function TranscriptLine({ line, isFirstOfGroup, isLastOfGroup }: Transcri
         // Screen readers hear who wrote every line, even where the name is not shown.
         <span className="visually-hidden">{author}: </span>
       )}
-      <div className={line.textType === 'html' ? 'bubble bubble-html' : 'bubble'}>
-        <LineText event={line} />
+      <div
+        className={
+          line.textType === 'html' ? 'bubble bubble-html' : line.textType === 'rich-content' ? 'bubble-card' : 'bubble'
+        }
+      >
+        <LineText event={line} onPublish={onPublish} hasQuickReplies={isLatest} />
       </div>
       {isLastOfGroup && time !== '' && (
         <time className="line-time" dateTime={line.time}>

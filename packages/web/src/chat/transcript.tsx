@@ -11,13 +11,23 @@ function isSameAuthor(a: ChatEvent | undefined, b: ChatEvent | undefined): boole
  * The chat's lines as a log (new lines are announced politely). Consecutive lines of one author are
  * grouped as messengers do: the name above the first, the time under the last.
  */
-export function Transcript({ lines }: { lines: ChatEvent[] }) {
+export function Transcript({
+  lines,
+  onPublish,
+}: {
+  lines: ChatEvent[];
+  /** Sends a card button's text as the visitor's line; absent while no agent can read it. */
+  onPublish?: ((text: string) => void) | undefined;
+}) {
   return (
     <div className="transcript" role="log" aria-label="Transcript">
       {lines.map((line, index) => (
         <TranscriptLine
           key={line.id}
           line={line}
+          onPublish={onPublish}
+          // Quick replies belong to the last line: once anyone writes on, they are gone.
+          isLatest={index === lines.length - 1}
           isFirstOfGroup={!isSameAuthor(lines[index - 1], line)}
           isLastOfGroup={!isSameAuthor(line, lines[index + 1])}
         />

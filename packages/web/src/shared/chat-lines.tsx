@@ -1,5 +1,6 @@
 import type { ChatEvent } from '@parley/sdk';
 import { sanitizeHtml } from './safe-html.js';
+import { StructuredContent } from './structured-content.js';
 
 export type LineKind = 'agent' | 'visitor' | 'system';
 
@@ -10,12 +11,27 @@ export function lineKind(event: ChatEvent): LineKind {
   return 'system';
 }
 
-/** The text of a line: plain text as text, HTML sanitised, rich content as a placeholder. */
-export function LineText({ event }: { event: ChatEvent }) {
+/**
+ * The text of a line: plain text as text, HTML sanitised, structured content as a card whose
+ * publish-text buttons call `onPublish` (absent: they are shown but do nothing).
+ */
+export function LineText({
+  event,
+  onPublish,
+  hasQuickReplies,
+}: {
+  event: ChatEvent;
+  onPublish?: ((text: string) => void) | undefined;
+  hasQuickReplies?: boolean | undefined;
+}) {
   if (event.textType === 'html') {
     return <span className="line-text" dangerouslySetInnerHTML={{ __html: sanitizeHtml(event.text ?? '') }} />;
   }
-  if (event.textType === 'rich-content') return <span className="line-text">[rich content]</span>;
+  if (event.textType === 'rich-content') {
+    // A server that sent no template: say so rather than draw an empty bubble.
+    if (typeof event.json !== 'object' || event.json === null) return <span className="line-text">[rich content]</span>;
+    return <StructuredContent json={event.json} onPublish={onPublish} hasQuickReplies={hasQuickReplies ?? true} />;
+  }
   return <span className="line-text">{event.text ?? ''}</span>;
 }
 

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTypingSignal } from '../shared/use-typing-signal.js';
+import { CardComposer } from './card-composer.js';
 import type { ChatSession } from './chat-session.js';
 import { describeError, isLoginGone } from './errors.js';
 import type { ChatRole } from './participants.js';
@@ -52,6 +53,7 @@ export function Composer({ session, role, draftRevision }: ComposerProps) {
     input.current?.focus();
   }, [draftRevision, session]);
 
+  const [isCardOpen, setCardOpen] = useState(false);
   const [isSending, setSending] = useState(false);
   const [problem, setProblem] = useState<string | undefined>();
   const typing = useTypingSignal((isTyping) => {
@@ -92,6 +94,15 @@ export function Composer({ session, role, draftRevision }: ComposerProps) {
     event.preventDefault();
     void send();
   };
+
+  // A card is something the visitor sees: a listener, who only whispers, has no card composer.
+  if (isCardOpen && !isListener) {
+    return (
+      <div className="composer">
+        <CardComposer session={session} isAgentOnly={isAgentOnly} onClose={() => setCardOpen(false)} />
+      </div>
+    );
+  }
 
   return (
     <form className="composer" onSubmit={onSubmit}>
@@ -149,6 +160,11 @@ export function Composer({ session, role, draftRevision }: ComposerProps) {
           <span id={`${id}-listener`} className="composer-hint">
             Listening: what you write is a whisper to the agents.
           </span>
+        )}
+        {!isListener && (
+          <button type="button" className="secondary small" onClick={() => setCardOpen(true)}>
+            Card…
+          </button>
         )}
         {!isListener && (
           <span className="composer-hint" aria-hidden="true">

@@ -1,4 +1,5 @@
 import type { ChatEvent } from '@parley/sdk';
+import { summaryOf } from '../shared/structured-content-model.js';
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", nbsp: ' ' };
 
@@ -8,7 +9,7 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
  */
 export function previewOf(event: ChatEvent | undefined): string {
   if (event === undefined) return '';
-  if (event.textType === 'rich-content') return '[rich content]';
+  if (event.textType === 'rich-content') return `Card: ${summaryOf(event.json)}`;
   let text = event.text ?? '';
   if (event.textType === 'html') {
     text = text

@@ -56,7 +56,7 @@ export function TranscriptLine({ event, myName, onUseReply }: TranscriptLineProp
         {isAgentOnly && <span className="internal-tag">Only agents see this</span>}
         {time !== '' && <time dateTime={event.time}>{time}</time>}
       </div>
-      <div className="bubble">
+      <div className={event.textType === 'rich-content' ? 'bubble bubble-card' : 'bubble'}>
         <LineText event={event} />
         {hasSuggestion && (
           <div className="suggestion">
