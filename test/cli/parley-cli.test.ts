@@ -132,12 +132,12 @@ describe('parley CLI', () => {
       const ws = workspace();
       const first = ws.run(['seed', DEMO_SEED]);
       assertExit(first, 0);
-      assert.match(first.stdout, new RegExp(`^created account ${DEMO_ACCOUNT}: 2 skills, 4 users$`, 'm'));
+      assert.match(first.stdout, new RegExp(`^created account ${DEMO_ACCOUNT}: 2 skills, 6 users$`, 'm'));
       const before = usersOf(ws);
 
       const second = ws.run(['seed', DEMO_SEED]);
       assertExit(second, 0);
-      assert.match(second.stdout, new RegExp(`^updated account ${DEMO_ACCOUNT}: 2 skills, 4 users$`, 'm'));
+      assert.match(second.stdout, new RegExp(`^updated account ${DEMO_ACCOUNT}: 2 skills, 6 users$`, 'm'));
       const afterwards = usersOf(ws);
 
       assert.deepEqual(
@@ -147,6 +147,8 @@ describe('parley CLI', () => {
           [2002, 'bob'],
           [2003, 'admin'],
           [2004, 'echo-bot'],
+          [2005, 'tip-bot'],
+          [2006, 'assist-bot'],
         ],
       );
       assert.deepEqual(afterwards, before);
@@ -192,11 +194,13 @@ describe('parley CLI', () => {
       const run = ws.run(['users', 'list']);
       assertExit(run, 0);
       const lines = run.stdout.trimEnd().split('\n');
-      assert.equal(lines.length, 5, run.stdout);
+      assert.equal(lines.length, 7, run.stdout);
       assert.match(lines[0] ?? '', /^ID\s+LOGIN\s+NICKNAME\s+ROLE\s+ENABLED\s+MAX CHATS\s+SKILLS\s+LOGIN WITH$/);
       assert.match(lines[1] ?? '', /^2001\s+alice\s+Alice\s+agent\s+yes\s+3\s+Sales\s+password$/);
       assert.match(lines[2] ?? '', /^2002\s+bob\s+Bob\s+manager\s+yes\s+3\s+Sales,Support\s+password$/);
       assert.match(lines[4] ?? '', /^2004\s+echo-bot\s+EchoBot\s+agent\s+yes\s+-1\s+Sales,Support\s+api-key$/);
+      assert.match(lines[5] ?? '', /^2005\s+tip-bot\s+TipBot\s+agent\s+yes\s+0\s+Sales,Support\s+password$/);
+      assert.match(lines[6] ?? '', /^2006\s+assist-bot\s+AssistBot\s+agent\s+yes\s+0\s+Sales,Support\s+password$/);
       // Columns line up: every row starts its LOGIN cell where the header does.
       const loginColumn = (lines[0] ?? '').indexOf('LOGIN');
       for (const line of lines.slice(1)) assert.match(line.slice(loginColumn), /^[a-z]/);
