@@ -188,12 +188,19 @@ describe("LivePerson's JavaScript Chat SDK, unchanged, from another origin in Ch
 
     const alice = await onlineAlice();
     await page.evaluate(
-      (survey) => (globalThis as unknown as { chat: { requestChat: (r: unknown) => void } }).chat.requestChat({ skill: 'Sales', survey }),
+      (survey) =>
+        (globalThis as unknown as { chat: { requestChat: (r: unknown) => void } }).chat.requestChat({
+          skill: 'Sales',
+          survey,
+        }),
       preChatAnswers,
     );
     const chat = await acceptRinging(alice);
     await waitForState(page, 'chatting');
-    assert.equal(await page.evaluate(() => (globalThis as unknown as { chat: { getState: () => string } }).chat.getState()), 'chatting');
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as { chat: { getState: () => string } }).chat.getState()),
+      'chatting',
+    );
 
     // Lines both ways.
     await chat.sendLine('Hello, this is Alice. How can I help?');
@@ -231,7 +238,9 @@ describe("LivePerson's JavaScript Chat SDK, unchanged, from another origin in Ch
     await call(page, 'endChat');
     await waitForState(page, 'ended');
     await eventually('the agent to see the chat end', async () => (await chat.info()).state === 'ended');
-    await page.evaluate(() => (globalThis as unknown as { chat: { disposeVisitor: () => void } }).chat.disposeVisitor());
+    await page.evaluate(() =>
+      (globalThis as unknown as { chat: { disposeVisitor: () => void } }).chat.disposeVisitor(),
+    );
     await alice.logout();
     assert.deepEqual(problems, []);
     await context.close();
@@ -246,7 +255,13 @@ describe("LivePerson's JavaScript Chat SDK, unchanged, from another origin in Ch
       status: string;
       visitorId: string;
       sessionId: string;
-      engagementDetails: { contextId: string; skillName: string; engagementId: number; campaignId: number; language: string };
+      engagementDetails: {
+        contextId: string;
+        skillName: string;
+        engagementId: number;
+        campaignId: number;
+        language: string;
+      };
     }[];
     assert.equal(engagement!.status, 'Available');
     assert.equal(engagement!.engagementDetails.skillName, 'Sales');

@@ -27,7 +27,8 @@ export function lpChatUnavailable(): string | undefined {
       : !existsSync(LPCHAT_SDK)
         ? `PARLEY_LPCHAT_SDK names no file: ${LPCHAT_SDK}`
         : undefined;
-  if (problem !== undefined && requireServices) throw new Error(`${problem}; PARLEY_TEST_REQUIRE_SERVICES=1 requires it`);
+  if (problem !== undefined && requireServices)
+    throw new Error(`${problem}; PARLEY_TEST_REQUIRE_SERVICES=1 requires it`);
   return problem ?? browserUnavailable();
 }
 
@@ -96,7 +97,8 @@ export const trustingFetch: typeof fetch = async (input, init = {}) => {
       (incoming) => {
         const answered = new Headers();
         for (const [name, value] of Object.entries(incoming.headers)) {
-          for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) answered.append(name, one);
+          for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value])
+            answered.append(name, one);
         }
         const status = incoming.statusCode ?? 0;
         const empty = status === 204 || status === 304;

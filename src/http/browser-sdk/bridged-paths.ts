@@ -4,4 +4,5 @@
  * Engagement API. Nothing else (no Login Service, no Chat Agent API): the bridges carry no cookie,
  * but they need not reach what the SDK never asks for.
  */
-export const BRIDGED_PATH = /^\/api\/account\/[^/]+(?:\.json|\.xml)?(?:\/(?:chat|conversation|app\/engagement)(?:[/.].*)?)?$/;
+export const BRIDGED_PATH =
+  /^\/api\/account\/[^/]+(?:\.json|\.xml)?(?:\/(?:chat|conversation|app\/engagement)(?:[/.].*)?)?$/;

@@ -86,7 +86,11 @@ export function registerJs2RestRoutes(app: FastifyInstance, root: FastifyInstanc
     const options: InjectOptions = {
       method: carried.m,
       url: `${target.pathname}${target.search}`,
-      headers: { ...headers, host: request.headers.host ?? '', ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...headers,
+        host: request.headers.host ?? '',
+        ...(hasBody ? { 'content-type': 'application/json' } : {}),
+      },
       remoteAddress: request.ip,
       ...(hasBody ? { payload: typeof carried.b === 'string' ? carried.b : JSON.stringify(carried.b) } : {}),
     };
@@ -111,7 +115,8 @@ export function registerJs2RestRoutes(app: FastifyInstance, root: FastifyInstanc
       const chunk = queryParam(request, 'lpB');
       if (chunk === undefined) throw new AppError(ErrorCode.VALIDATION, 'lpB is missing');
       const collected = collect(request, chunk);
-      const data = typeof collected === 'string' ? await carry(request, collected) : { responseCode: 200, lpMeta: collected };
+      const data =
+        typeof collected === 'string' ? await carry(request, collected) : { responseCode: 200, lpMeta: collected };
       return reply.type('application/javascript').send(`${callback}(${JSON.stringify(data)});`);
     },
   };
