@@ -246,6 +246,27 @@ describe("LivePerson's JavaScript Chat SDK, unchanged, from another origin in Ch
     await context.close();
   });
 
+  it('leaves an offline message when nobody is online: getOfflineSurvey, submitOfflineSurvey', async () => {
+    const { page, context, problems } = await openBrandPage();
+    await createChat(page);
+    const offline = await call<{ survey: { id: number } }>(page, 'getOfflineSurvey');
+    assert.equal(String(offline.survey.id), '40290');
+    await call(page, 'submitOfflineSurvey', {
+      skill: 'Sales',
+      survey: {
+        id: 40290,
+        question: [
+          { id: 13387460, value: 'phil@example.com' },
+          { id: 13387461, value: 'Please call me back about the kettle' },
+        ],
+      },
+    });
+    const messages = await fixture.server.store.offlineMessages.list(fixture.accountId, 10);
+    assert.ok(JSON.stringify(messages).includes('call me back about the kettle'));
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it("follows LivePerson's sample page: getEngagement on init, then requestChat with the engagement", async () => {
     const { page, context, problems } = await openBrandPage();
     const alice = await onlineAlice();
