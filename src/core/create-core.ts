@@ -11,6 +11,7 @@ import type { Clock, EventBus, Mailer, PasswordHasher, Random, RateLimiter, Secr
 import { createSeedApplier } from './seed/apply-seed.js';
 import { createAgentChatActions } from './chats/agent-chat-actions.js';
 import { createCapacity } from './chats/capacity.js';
+import { createAppEngagement } from './engagement/app-engagement.js';
 import { createChatTimers } from './chats/chat-timers.js';
 import { createChatWriter } from './chats/chat-writer.js';
 import { createSendTranscript } from './chats/send-transcript.js';
@@ -121,6 +122,8 @@ export function createCore(deps: CoreDeps) {
     services: createServiceResolver(deps.store),
     seeds: createSeedApplier({ ...deps, sessions }),
     administration: createAdministration({ ...deps, sessions }),
+    /** The App Engagement API's engagements (LivePerson's JavaScript Chat SDK, `getEngagement`). */
+    engagement: createAppEngagement({ store: deps.store, random: deps.random, capacity }),
     accounts: {
       /** The account a request names: 400 / 40 for an id of the wrong shape, ACCOUNT_INVALID when unknown. */
       require: (accountId: string) => requireAccount(deps.store, accountId),

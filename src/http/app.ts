@@ -21,6 +21,7 @@ import { registerConfigurationApi } from './configuration/plugin.js';
 import { registerServerChatApi } from './visitor-api/plugin.js';
 import { registerChatAgentApi } from './agent-api/plugin.js';
 import { registerWebApps } from './web/web-routes.js';
+import { registerBrowserSdkSupport } from './browser-sdk/plugin.js';
 
 export interface HttpConfig extends PublicOriginConfig {
   /** Origins allowed to call the agent-side APIs from a browser (platform §1.6). */
@@ -159,6 +160,7 @@ export async function buildApp({ core, http, logger = false, https, extend }: Ap
   await registerConfigurationApi(app, edge);
   await registerServerChatApi(app, core, http, edge);
   await registerChatAgentApi(app, core, http, edge);
+  await registerBrowserSdkSupport(app, core, edge);
   await app.register(async (scope) => registerWebApps(scope, http.webAppsRoot));
   await extend?.(app, edge);
   return app;

@@ -49,7 +49,7 @@ for (const target of await databaseTargets()) {
       }
 
       it('answers every advertised service, with or without .json and version', async () => {
-        for (const service of ['agentVep', 'conversationVep']) {
+        for (const service of ['agentVep', 'conversationVep', 'smt']) {
           for (const path of [
             `/api/account/${accountId}/service/${service}/baseURI.json?version=1.0`,
             `/api/account/${accountId}/service/${service}/baseURI`,
@@ -111,7 +111,7 @@ for (const target of await databaseTargets()) {
           const body = response.json() as { baseURIs: { service: string }[] };
           const services = body.baseURIs.map((entry) => entry.service);
           assert.equal(new Set(services).size, services.length);
-          assert.ok(services.includes('agentVep') && services.includes('conversationVep'));
+          assert.deepEqual(services, ['agentVep', 'conversationVep', 'smt']);
         }
         const golden = await get(paths[0]!);
         assertGolden('domain/all-services.json', normalizedJson(golden.json(), { [accountId]: '<account>' }));
@@ -164,6 +164,20 @@ for (const target of await databaseTargets()) {
         assert.equal(response.status, 200);
         assert.equal(response.header('content-type'), 'application/javascript');
         assert.equal(response.text, `lpCb12(${JSON.stringify({ ResultSet: { lpData: [{ lpServer: host() }] } })});`);
+      });
+
+      it('answers the all-services JSONP form the JavaScript Chat SDK reads, smt included', async () => {
+        const response = await get(`/csdr/account/${accountId}/service/baseURI.lpCsds?version=1.0&cb=lpCb7_3`);
+        assert.equal(response.status, 200);
+        assert.equal(response.header('content-type'), 'application/javascript');
+        const baseURIs = ['agentVep', 'conversationVep', 'smt'].map((service) => ({
+          service,
+          account: accountId,
+          baseURI: host(),
+        }));
+        assert.equal(response.text, `lpCb7_3(${JSON.stringify({ ResultSet: { lpData: { baseURIs } } })});`);
+        assertEnvelope(await get('/csdr/account/99999999/service/baseURI.lpCsds?cb=lpCb1'), 404, 6);
+        assertEnvelope(await get(`/csdr/account/${accountId}/service/baseURI.lpCsds?cb=a-b`), 400, 40);
       });
 
       it('refuses a JSONP callback that is not an identifier', async () => {

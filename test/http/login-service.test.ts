@@ -84,7 +84,7 @@ for (const target of await databaseTargets()) {
         assert.equal(body.config.userId, '2001');
         assert.deepEqual(
           body.csdsCollectionResponse.baseURIs.map((entry) => entry.service),
-          ['agentVep', 'conversationVep'],
+          ['agentVep', 'conversationVep', 'smt'],
         );
         assertGolden(
           'login/user-login.json',

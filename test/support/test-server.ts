@@ -39,6 +39,8 @@ export interface TestServerOptions extends TestCoreOptions {
   database?: DatabaseLocation;
   /** Start the clock here (a restarted server continues another's time). */
   startTime?: number;
+  /** Serve HTTPS with this certificate (test/fixtures/tls): baseUrl is then https://. */
+  https?: { cert: Buffer; key: Buffer };
   /** Called with every SQL statement the store runs. */
   onQuery?: (sql: string) => void;
   /** PostgreSQL deadlines (default the production ones). */
@@ -75,10 +77,11 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
   const app = await buildApp({
     core,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.https === undefined ? {} : { https: options.https }),
     http: {
       publicHost: undefined,
       fallbackAuthority: '127.0.0.1:8080',
-      isTls: false,
+      isTls: options.https !== undefined,
       corsOrigins: [],
       rateLimits: { account: generous, credential: generous },
       bodyLimitBytes: 65_536,
@@ -95,7 +98,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
   return {
     app,
     location: database.location,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `${options.https === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
     core,
     store: opened.store,
     clock,

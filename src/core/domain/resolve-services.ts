@@ -4,9 +4,11 @@ import { requireAccount } from '../accounts/require-account.js';
 
 /**
  * The CSDS service names this deployment serves (platform §3.6). Only implemented services are
- * advertised: clients take an advertised name as a promise that its paths answer.
+ * advertised: clients take an advertised name as a promise that its paths answer. `smt` is the
+ * App Engagement API's host, which LivePerson lists for every account: its JavaScript Chat SDK
+ * refuses to start without it, and its Postman collection for the Server Chat API reads it first.
  */
-export const advertisedServices = ['agentVep', 'conversationVep'] as const;
+export const advertisedServices = ['agentVep', 'conversationVep', 'smt'] as const;
 
 export interface BaseUri {
   service: string;
@@ -36,8 +38,9 @@ export function createServiceResolver(store: Store) {
     },
 
     /**
-     * The JSONP lookup of LivePerson's browser chat SDK (platform §1.6). It asks for `adminArea`,
-     * which names this same server: answered as the conversation service.
+     * The single-service JSONP lookup (platform §1.6) that older browser tools make, some for
+     * `adminArea`, which names this same server: answered as the conversation service. (The
+     * JavaScript Chat SDK 3.x reads the all-services form instead: `all`.)
      */
     async forBrowserSdk(accountId: string, serviceName: string, authority: string): Promise<BaseUri> {
       return this.one(accountId, serviceName === 'adminArea' ? 'conversationVep' : serviceName, authority);

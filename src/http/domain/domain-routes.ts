@@ -38,7 +38,20 @@ export function registerServiceRoutes(app: FastifyInstance, core: Core, origin: 
 export function registerCsdrRoutes(app: FastifyInstance, core: Core, origin: PublicOriginConfig): void {
   registerBaseUriResources(app, core, origin, '/account/:accountId/service');
 
-  // JSONP form read by LivePerson's browser chat SDK as data.ResultSet.lpData[0].lpServer (platform §1.6).
+  // The all-services JSONP form LivePerson's JavaScript Chat SDK 3.x starts with (getSiteDomain):
+  // it takes `conversationVep` as its domain and `smt` as its engagement domain, and gives up
+  // unless both are listed.
+  registerResource(app, '/account/:accountId/service/baseURI.lpCsds', {
+    GET: async (request, reply) => {
+      const callback = parseInput(jsonpQuerySchema, request.query);
+      const baseURIs = await core.services.all(pathParam(request, 'accountId'), publicAuthority(request, origin));
+      const data = { ResultSet: { lpData: { baseURIs } } };
+      return reply.type('application/javascript').send(`${callback}(${JSON.stringify(data)});`);
+    },
+  });
+
+  // The single-service JSONP form older browser tools read as data.ResultSet.lpData[0].lpServer
+  // (platform §1.6).
   registerResource(app, '/account/:accountId/service/:serviceName/baseURI.lpCsds', {
     GET: async (request, reply) => {
       const callback = parseInput(jsonpQuerySchema, request.query);
