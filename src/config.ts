@@ -13,6 +13,11 @@ export { ConfigError };
 
 export interface Config {
   port: number;
+  /**
+   * PARLEY_HTTP_PORT: with TLS, a second, plain-HTTP port serving the Domain API and redirecting
+   * everything else to HTTPS (platform §3.4: clients look hosts up over http://).
+   */
+  httpPort: number | undefined;
   host: string;
   databaseUrl: string;
   database: DatabaseLocation;
@@ -54,10 +59,7 @@ export function loadConfig(env: Env = process.env): Config {
     return raw === undefined || raw === '' ? undefined : raw;
   };
 
-  const portText = value('PORT') ?? '8080';
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65_535)
-    throw new ConfigError('PORT', `"${portText}" is not a port number (0-65535)`);
+  const port = readPort('PORT', value('PORT') ?? '8080');
 
   const databaseUrl = value('PARLEY_DATABASE_URL') ?? 'sqlite:./data/parley.db';
   const database = parseDatabaseUrl(databaseUrl);
@@ -80,6 +82,17 @@ export function loadConfig(env: Env = process.env): Config {
           key: readPem('PARLEY_TLS_KEY', keyPath, 'PRIVATE KEY'),
         }
       : undefined;
+
+  const httpPortText = value('PARLEY_HTTP_PORT');
+  const httpPort = httpPortText === undefined ? undefined : readPort('PARLEY_HTTP_PORT', httpPortText);
+  // Without TLS, PORT already speaks plain HTTP: a second port would only split the clients.
+  if (httpPort !== undefined && tls === undefined)
+    throw new ConfigError(
+      'PARLEY_HTTP_PORT',
+      'needs PARLEY_TLS_CERT and PARLEY_TLS_KEY (PORT is plain HTTP without them)',
+    );
+  if (httpPort !== undefined && httpPort !== 0 && httpPort === port)
+    throw new ConfigError('PARLEY_HTTP_PORT', `must differ from PORT (${port})`);
 
   const publicHost = value('PARLEY_PUBLIC_HOST');
   if (publicHost !== undefined && !AUTHORITY_PATTERN.test(publicHost)) {
@@ -140,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   return {
     port,
+    httpPort,
     host: value('HOST') ?? '127.0.0.1',
     databaseUrl,
     database,
@@ -167,6 +181,13 @@ export function loadConfig(env: Env = process.env): Config {
     drainTimeoutMs: milliseconds('PARLEY_DRAIN_TIMEOUT_MS', 10_000),
     requestTimeoutMs: milliseconds('PARLEY_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS),
   };
+}
+
+/** A TCP port, 0 (any free port) to 65535. */
+function readPort(variable: string, text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65_535) throw new ConfigError(variable, `"${text}" is not a port number (0-65535)`);
+  return port;
 }
 
 /** A positive whole number of milliseconds (0 would mean "never", which these settings exist to prevent). */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Seed } from './core/seed/seed-schema.js';
-import { buildApp } from './http/app.js';
+import { buildApp, type HttpConfig } from './http/app.js';
 import { BODY_LIMIT_BYTES } from './http/legacy/body-bounds.js';
 import { listenAuthority, machineHosts } from './http/public-origin.js';
 import { drainAndClose } from './http/drain.js';
@@ -12,6 +12,8 @@ export interface RunningServer {
   app: FastifyInstance;
   runtime: Runtime;
   url: string;
+  /** The plain-HTTP listener beside HTTPS (PARLEY_HTTP_PORT), when there is one. */
+  httpUrl: string | undefined;
   /**
    * Drains (docs/adr/0006-graceful-drain.md): requests in flight get `config.drainTimeoutMs` to
    * finish, then the store closes.
@@ -30,6 +32,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   const runtime = await openRuntime(config);
   const { core } = runtime;
   let app: FastifyInstance | undefined;
+  let plain: FastifyInstance | undefined;
   try {
     let demo: Seed | undefined;
     if (seed !== undefined) {
@@ -39,19 +42,20 @@ export async function startServer(config: Config, print: (line: string) => void 
       await core.seeds.apply(demo);
     }
 
+    const http: HttpConfig = {
+      publicHost: config.publicHost,
+      allowedHosts: [...config.allowedHosts, ...machineHosts()],
+      fallbackAuthority: listenAuthority(config.host, config.port),
+      isTls: config.tls !== undefined,
+      corsOrigins: config.corsOrigins,
+      rateLimits: config.rateLimits,
+      bodyLimitBytes: BODY_LIMIT_BYTES,
+      trustProxy: config.trustProxy,
+      requestTimeoutMs: config.requestTimeoutMs,
+    };
     app = await buildApp({
       core,
-      http: {
-        publicHost: config.publicHost,
-        allowedHosts: [...config.allowedHosts, ...machineHosts()],
-        fallbackAuthority: listenAuthority(config.host, config.port),
-        isTls: config.tls !== undefined,
-        corsOrigins: config.corsOrigins,
-        rateLimits: config.rateLimits,
-        bodyLimitBytes: BODY_LIMIT_BYTES,
-        trustProxy: config.trustProxy,
-        requestTimeoutMs: config.requestTimeoutMs,
-      },
+      http,
       logger: requestLogOptions(config.logLevel),
       ...(config.tls === undefined ? {} : { https: config.tls }),
     });
@@ -61,6 +65,22 @@ export async function startServer(config: Config, print: (line: string) => void 
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const scheme = config.tls === undefined ? 'http' : 'https';
     const url = `${scheme}://${config.publicHost ?? listenAuthority(config.host, port)}`;
+
+    // Clients look hosts up over http:// and then call https:// (platform §3.4): a second port
+    // that knows the first, so its answers and redirects name HTTPS and the port it listens on.
+    let httpUrl: string | undefined;
+    if (config.httpPort !== undefined) {
+      plain = await buildApp({
+        core,
+        http: { ...http, isTls: false, httpsPort: port, fallbackAuthority: listenAuthority(config.host, port) },
+        logger: requestLogOptions(config.logLevel),
+      });
+      await plain.listen({ port: config.httpPort, host: config.host });
+      const plainAddress = plain.server.address();
+      const plainPort = typeof plainAddress === 'object' && plainAddress !== null ? plainAddress.port : config.httpPort;
+      httpUrl = `http://${listenAuthority(config.host, plainPort)}`;
+    }
+    const plainApp = plain;
 
     const sweeper = setInterval(() => {
       core.sessions.sweepExpired().catch((error: unknown) => running.log.error({ err: error }, 'session sweep failed'));
@@ -88,12 +108,16 @@ export async function startServer(config: Config, print: (line: string) => void 
       app: running,
       runtime,
       url,
+      httpUrl,
       close: () =>
         (closed ??= (async () => {
           clearInterval(sweeper);
           clearInterval(timers);
           // The drain begins before anything is awaited, so /health says draining at once.
-          const drained = drainAndClose(running, config.drainTimeoutMs);
+          const drained = Promise.all([
+            drainAndClose(running, config.drainTimeoutMs),
+            plainApp === undefined ? undefined : drainAndClose(plainApp, config.drainTimeoutMs),
+          ]);
           await inFlight;
           await drained;
           await runtime.close();
@@ -101,6 +125,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     };
   } catch (error) {
     // A failed start (a taken port, a conflicting seed) leaves nothing open behind it.
+    await plain?.close();
     await app?.close();
     await runtime.close();
     throw error;

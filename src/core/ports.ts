@@ -199,12 +199,16 @@ export interface AgentSessionRepository {
    * the session is unknown or has ended.
    */
   touch(accountId: string, id: string, now: number, idleDueAt: number): Promise<AgentSession | undefined>;
-  /** Sets a live session's availability (and since when) alone; undefined when it has ended. */
+  /**
+   * Sets a live session's availability, since when, and its reason (null for none) alone;
+   * undefined when it has ended.
+   */
   setAvailability(
     accountId: string,
     id: string,
     availability: AgentSession['availability'],
     since: number,
+    reasonId: string | null,
   ): Promise<AgentSession | undefined>;
   /** Sets or clears (null) a live session's automatic listening alone; undefined when it has ended. */
   setAutoListen(accountId: string, id: string, scope: SkillScope | null): Promise<AgentSession | undefined>;

@@ -22,6 +22,7 @@ import { registerServerChatApi } from './visitor-api/plugin.js';
 import { registerChatAgentApi } from './agent-api/plugin.js';
 import { registerWebApps } from './web/web-routes.js';
 import { registerBrowserSdkSupport } from './browser-sdk/plugin.js';
+import { redirectUnservedToHttps } from './https-redirect.js';
 
 export interface HttpConfig extends PublicOriginConfig {
   /** Origins allowed to call the agent-side APIs from a browser (platform §1.6). */
@@ -151,6 +152,13 @@ export async function buildApp({ core, http, logger = false, https, extend }: Ap
   app.setErrorHandler(answerError);
   app.setNotFoundHandler(answerNotFound);
   app.options('/*', async (request, reply) => answerPreflight(request, reply, edge.allowedOrigins));
+
+  // The plain-HTTP listener beside HTTPS: the Domain API, and a redirect for the rest (platform §3.4).
+  if (http.httpsPort !== undefined) {
+    app.addHook('onRequest', redirectUnservedToHttps(http));
+    await registerDomainApi(app, core, http, edge);
+    return app;
+  }
 
   // One encapsulated plugin per API, each with its prefixes, rules and error answers
   // (docs/ARCHITECTURE.md, "One plugin per API").

@@ -17,6 +17,11 @@ export interface PublicOriginConfig {
    * fallback's host: `name` (any port) or `name:port` (PARLEY_ALLOWED_HOSTS, the machine's names).
    */
   allowedHosts?: readonly string[];
+  /**
+   * Set on the plain-HTTP listener beside HTTPS (platform §3.4): the HTTPS port, which its Domain
+   * API advertises and its redirects name instead of the port the request came to.
+   */
+  httpsPort?: number;
 }
 
 /** Splits `host[:port]` (`[v6][:port]` too) into a lower-case host and the port, if any. */
@@ -53,7 +58,13 @@ export function isAllowedHost(authority: string, config: PublicOriginConfig): bo
  * Falling back rather than refusing keeps a health check or a client with an odd Host working.
  */
 export function publicAuthority(request: FastifyRequest, config: PublicOriginConfig): string {
-  return authorityOf(request, config, (host) => isAllowedHost(host, config));
+  const { httpsPort } = config;
+  if (config.publicHost !== undefined || httpsPort === undefined)
+    return authorityOf(request, config, (host) => isAllowedHost(host, config));
+  // Over plain HTTP the client is sent on to HTTPS: the host it named, on the HTTPS port.
+  const { host } = splitAuthority(request.host);
+  const named = httpsPort === 443 ? host : `${host}:${httpsPort}`;
+  return isAllowedHost(named, config) ? named : config.fallbackAuthority;
 }
 
 /**

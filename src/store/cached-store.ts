@@ -101,8 +101,8 @@ export function createCachedStore(
         ...tx.agentSessions,
         save: (session) => written(tx.agentSessions.save(session)),
         touch: (accountId, id, now, idleDueAt) => written(tx.agentSessions.touch(accountId, id, now, idleDueAt)),
-        setAvailability: (accountId, id, availability, since) =>
-          written(tx.agentSessions.setAvailability(accountId, id, availability, since)),
+        setAvailability: (accountId, id, availability, since, reasonId) =>
+          written(tx.agentSessions.setAvailability(accountId, id, availability, since, reasonId)),
         setAutoListen: (accountId, id, scope) => written(tx.agentSessions.setAutoListen(accountId, id, scope)),
       },
     };
@@ -170,9 +170,9 @@ export function createCachedStore(
       async touch(accountId, id, now, idleDueAt) {
         return rememberAgentSession(await inner.agentSessions.touch(accountId, id, now, idleDueAt), key(accountId, id));
       },
-      async setAvailability(accountId, id, availability, since) {
+      async setAvailability(accountId, id, availability, since, reasonId) {
         return rememberAgentSession(
-          await inner.agentSessions.setAvailability(accountId, id, availability, since),
+          await inner.agentSessions.setAvailability(accountId, id, availability, since, reasonId),
           key(accountId, id),
         );
       },

@@ -385,6 +385,7 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
     idleDueAt: nullableNumber(row.idle_due_at),
     availabilitySince: Number(row.availability_since ?? row.created_at),
     autoListen: parseJson<SkillScope | null>(row.auto_listen, null),
+    chatReasonId: row.chat_reason_id,
   });
   return {
     async save(session) {
@@ -400,6 +401,7 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
         idle_due_at: session.idleDueAt,
         availability_since: session.availabilitySince,
         auto_listen: session.autoListen == null ? null : JSON.stringify(session.autoListen),
+        chat_reason_id: session.chatReasonId ?? null,
       };
       await db
         .insertInto('agent_sessions')
@@ -411,6 +413,7 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
             ended_at: row.ended_at,
             idle_due_at: row.idle_due_at,
             availability_since: row.availability_since,
+            chat_reason_id: row.chat_reason_id,
           }),
         )
         .execute();
@@ -437,10 +440,10 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
         .executeTakeFirst();
       return row && toSession(row);
     },
-    async setAvailability(accountId, id, availability, since) {
+    async setAvailability(accountId, id, availability, since, reasonId) {
       const row = await db
         .updateTable('agent_sessions')
-        .set({ availability, availability_since: since })
+        .set({ availability, availability_since: since, chat_reason_id: reasonId })
         .where('account_id', '=', accountId)
         .where('id', '=', id)
         .where('ended_at', 'is', null)

@@ -173,6 +173,8 @@ export interface AgentSessionsTable {
   availability_since: number | null;
   /** JSON, SkillScope; null when off. */
   auto_listen: string | null;
+  /** The availability reason given with the availability; null when none. */
+  chat_reason_id: string | null;
 }
 
 export interface OfflineMessagesTable {

@@ -95,9 +95,10 @@ for (const target of await databaseTargets()) {
       const visitor = await send(server.baseUrl, 'GET', `/api/account/${accountId}/chat/availability`);
       assert.equal(visitor.status, 401, visitor.text);
       assert.equal(envelopeOf(visitor).error.internalCode, 5);
+      // Refresh's credential is the session cookie: without one, 401 / 30 before the body (platform §4.8).
       const refresh = await send(server.baseUrl, 'POST', `/api/account/${accountId}/refresh`, { body: {} });
-      assert.equal(refresh.status, 400, refresh.text);
-      assert.equal(envelopeOf(refresh).error.message, 'The body must be {"csrf": "<token from login>"}');
+      assert.equal(refresh.status, 401, refresh.text);
+      assert.equal(envelopeOf(refresh).error.internalCode, 30);
     });
   });
 }

@@ -1266,6 +1266,49 @@ for (const target of await databaseTargets()) {
         assert.equal(entry?.elapsedTimeInState, '0');
       });
 
+      it('keeps and reports the availability reason; availableAgents filters by it and by voiceState (§3.4–3.5)', async () => {
+        const put = async (availability: Record<string, unknown>) =>
+          send(server.baseUrl, 'PUT', `${bossAs}/availability.json`, { headers: bearer(boss), body: { availability } });
+        const listed = async (query: string) =>
+          asList(
+            (
+              (await get(`${as1}/availableAgents.json?${query}`, bearer(alice))).json() as {
+                availableAgents: { agents: { agent?: Record<string, unknown> | Record<string, unknown>[] } };
+              }
+            ).availableAgents.agents.agent,
+          ).map((agent) => [agent['@id'], agent.chatReasonId]);
+        const reasonOfInfo = async () =>
+          ((await get(`${bossAs}/info.json`, bearer(boss))).json() as { info: { chatReasonId?: string } }).info
+            .chatReasonId;
+
+        // The PUT answers chat alone, as documented; a number reads as its digits (platform §1.4).
+        const set = await put({ chat: 'Away', chatReasonId: 17 });
+        assert.equal(set.status, 200, set.text);
+        assert.deepEqual(set.json(), { availability: { chat: 'Away' } });
+        assert.deepEqual((await get(`${bossAs}/availability.json`, bearer(boss))).json(), {
+          availability: { chat: 'Away', voice: 'Offline', chatReasonId: '17' },
+        });
+        assert.equal(await reasonOfInfo(), '17');
+        assert.deepEqual(await listed('chatReasonId=17'), [['2002', '17']]);
+        assert.deepEqual(await listed('chatReasonId=18'), []);
+        assert.deepEqual(await listed('chatState=away&chatReasonId=17&voiceState=offline'), [['2002', '17']]);
+
+        // Parley has no voice channel: every agent is Offline there, and nobody is anything else.
+        assert.equal((await listed('voiceState=Offline')).length, (await listed('')).length);
+        assert.deepEqual(await listed('voiceState=Online'), []);
+
+        // Setting the availability again without a reason clears it; so does a malformed one (400, kept).
+        assertError(await put({ chat: 'Away', chatReasonId: { id: 1 } }), 400, 40);
+        assertError(await put({ chat: 'Away', chatReasonId: 'x'.repeat(65) }), 400, 40);
+        assert.equal(await reasonOfInfo(), '17');
+        assert.equal((await put({ chat: 'Online' })).status, 200);
+        assert.deepEqual((await get(`${bossAs}/availability.json`, bearer(boss))).json(), {
+          availability: { chat: 'Online', voice: 'Offline' },
+        });
+        assert.equal(await reasonOfInfo(), undefined);
+        assert.deepEqual(await listed('chatReasonId=17'), []);
+      });
+
       it('transfers to the agent when both agent and skill are given; the outer text is the note (§3.23)', async () => {
         const moved = await send(server.baseUrl, 'POST', `${as1}/chat/${chat}/transfer.json`, {
           headers: bearer(alice),

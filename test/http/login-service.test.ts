@@ -302,6 +302,17 @@ for (const target of await databaseTargets()) {
         assertEnvelope(await refresh(cookieOf(response), body.csrf, other.accountId), 401, 30, 'UNAUTHORIZED');
       });
 
+      it('answers refresh and logout with neither cookie nor csrf with 401 / 30, not 400', async () => {
+        for (const name of ['refresh', 'logout']) {
+          const path = `/api/account/${accountId}/${name}`;
+          assertEnvelope(await post(path), 401, 30, 'UNAUTHORIZED');
+          assertEnvelope(await post(path, {}), 401, 30, 'UNAUTHORIZED');
+          assertEnvelope(await post(path, { other: 1 }), 401, 30, 'UNAUTHORIZED');
+          // An unknown cookie is no session either.
+          assertEnvelope(await post(path, {}, { Cookie: 'session_id=not-a-session' }), 401, 30, 'UNAUTHORIZED');
+        }
+      });
+
       it('answers a body without csrf with 400 / 40', async () => {
         const response = await login();
         assertEnvelope(await refresh(cookieOf(response), undefined), 400, 40, 'BAD_REQUEST');

@@ -17,6 +17,7 @@ describe('configuration from the environment', () => {
     assert.deepEqual(config.database, { kind: 'sqlite', path: './data/parley.db' });
     assert.equal(config.seedPath, undefined);
     assert.equal(config.tls, undefined);
+    assert.equal(config.httpPort, undefined);
     assert.equal(config.publicHost, undefined);
     assert.deepEqual(config.allowedHosts, []);
     assert.deepEqual(config.postgresTimeouts, { connectMs: 3_000, statementMs: 5_000, queryMs: 6_000 });
@@ -72,7 +73,18 @@ describe('configuration from the environment', () => {
     assert.ok(config.tls?.cert.toString().includes('BEGIN CERTIFICATE'));
   });
 
+  it('reads a plain-HTTP port to serve beside HTTPS', () => {
+    const tls = { PARLEY_TLS_CERT: join(fixtures, 'cert.pem'), PARLEY_TLS_KEY: join(fixtures, 'key.pem') };
+    assert.equal(loadConfig({ ...tls, PORT: '8443', PARLEY_HTTP_PORT: '8080' }).httpPort, 8080);
+    assert.equal(loadConfig({ ...tls, PORT: '0', PARLEY_HTTP_PORT: '0' }).httpPort, 0);
+  });
+
+  const withTls = { PARLEY_TLS_CERT: join(fixtures, 'cert.pem'), PARLEY_TLS_KEY: join(fixtures, 'key.pem') };
   const refusals: [string, Record<string, string>][] = [
+    ['PARLEY_HTTP_PORT', { PARLEY_HTTP_PORT: '8081' }],
+    ['PARLEY_HTTP_PORT', { ...withTls, PARLEY_HTTP_PORT: 'http' }],
+    ['PARLEY_HTTP_PORT', { ...withTls, PARLEY_HTTP_PORT: '65536' }],
+    ['PARLEY_HTTP_PORT', { ...withTls, PORT: '8443', PARLEY_HTTP_PORT: '8443' }],
     ['PORT', { PORT: 'eighty' }],
     ['PORT', { PORT: '70000' }],
     ['PARLEY_DATABASE_URL', { PARLEY_DATABASE_URL: 'mysql://localhost/parley' }],
@@ -149,11 +161,112 @@ describe('HTTPS with PARLEY_TLS_CERT and PARLEY_TLS_KEY', () => {
     assert.match(login.header('set-cookie') ?? '', /^session_id=[\w-]+; Path=\/; HttpOnly; Secure; SameSite=None$/);
   });
 
+  it('has no plain-HTTP listener unless PARLEY_HTTP_PORT is set', () => {
+    assert.equal(server.httpUrl, undefined);
+  });
+
   it('asks browsers to stay on HTTPS on every answer, errors included', async () => {
     for (const path of ['/health', '/api/account/777/nothing.json', '/api/account/999/service/agentVep/baseURI.json']) {
       const response = await send(server.url, 'GET', path, { ca });
       assert.equal(response.header('strict-transport-security'), 'max-age=31536000', path);
       assert.equal(response.header('x-content-type-options'), 'nosniff', path);
     }
+  });
+});
+
+describe('a plain-HTTP listener beside HTTPS with PARLEY_HTTP_PORT', () => {
+  let dir: string;
+  let server: RunningServer;
+  let plainUrl: string;
+  let httpsAuthority: string;
+  const ca = readFileSync(join(fixtures, 'cert.pem'));
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-plain-'));
+    const seed = join(dir, 'seed.json');
+    writeFileSync(
+      seed,
+      JSON.stringify({ accounts: [{ id: '778', users: [{ loginName: 'tess', password: 'tess-pass' }] }] }),
+    );
+    const config = loadConfig({
+      PORT: '0',
+      PARLEY_HTTP_PORT: '0',
+      PARLEY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+      PARLEY_SECRET_KEY_FILE: join(dir, 'secret.key'),
+      PARLEY_SEED: seed,
+      PARLEY_TLS_CERT: join(fixtures, 'cert.pem'),
+      PARLEY_TLS_KEY: join(fixtures, 'key.pem'),
+      PARLEY_LOG_LEVEL: 'silent',
+    });
+    server = await startServer(config, () => undefined);
+    assert.ok(server.httpUrl !== undefined);
+    plainUrl = server.httpUrl;
+    httpsAuthority = new URL(server.url).host;
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('listens on its own port, in plain HTTP', () => {
+    assert.match(plainUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.notEqual(new URL(plainUrl).port, new URL(server.url).port);
+  });
+
+  it('serves the Domain API, advertising the HTTPS port rather than its own', async () => {
+    const one = await send(plainUrl, 'GET', '/api/account/778/service/agentVep/baseURI.json?version=1.0');
+    assert.equal(one.status, 200, one.text);
+    assert.deepEqual(one.json(), { service: 'agentVep', account: '778', baseURI: httpsAuthority });
+    assert.equal(one.header('strict-transport-security'), undefined);
+
+    for (const path of [
+      '/api/account/778/service/baseURI.json?version=1.0',
+      '/csdr/account/778/service/baseURI.json',
+    ]) {
+      const all = await send(plainUrl, 'GET', path);
+      assert.equal(all.status, 200, `${path}: ${all.text}`);
+      const { baseURIs } = all.json() as { baseURIs: { service: string; baseURI: string }[] };
+      assert.ok(
+        baseURIs.some((entry) => entry.service === 'agentVep'),
+        path,
+      );
+      for (const entry of baseURIs) assert.equal(entry.baseURI, httpsAuthority, `${path}: ${entry.service}`);
+    }
+
+    // The Host a client named, with the HTTPS port; its errors are the Domain API's.
+    const named = await send(plainUrl, 'GET', '/api/account/778/service/agentVep/baseURI.json', {
+      headers: { Host: `localhost:${new URL(plainUrl).port}` },
+    });
+    assert.equal((named.json() as { baseURI: string }).baseURI, `localhost:${new URL(server.url).port}`);
+    const unknown = await send(plainUrl, 'GET', '/api/account/999/service/agentVep/baseURI.json');
+    assert.equal(unknown.status, 404);
+    assert.equal((unknown.json() as { error: { internalCode: number } }).error.internalCode, 6);
+  });
+
+  it('redirects everything else to the same URL over HTTPS, keeping the method', async () => {
+    const health = await send(plainUrl, 'GET', '/health');
+    assert.equal(health.status, 301);
+    assert.equal(health.header('location'), `https://${httpsAuthority}/health`);
+    assert.equal((await send(health.header('location') ?? '', 'GET', '/health', { ca })).status, 200);
+
+    // The URL exactly as sent, format suffix and query included; a POST is sent on with its body (308).
+    const login = await send(plainUrl, 'POST', '/api/account/778/login.json?v=1.3', {
+      body: { username: 'tess', password: 'tess-pass' },
+    });
+    assert.equal(login.status, 308);
+    assert.equal(login.header('location'), `https://${httpsAuthority}/api/account/778/login.json?v=1.3`);
+    assert.equal(login.header('set-cookie'), undefined);
+
+    for (const path of ['/workspace', '/api/account/778/chat/request.json', '/csdr/nothing']) {
+      const response = await send(plainUrl, 'GET', path);
+      assert.equal(response.status, 301, path);
+      assert.equal(response.header('location'), `https://${httpsAuthority}${path}`);
+    }
+  });
+
+  it('never redirects to a host it does not know (a forged Host gets the listen address)', async () => {
+    const response = await send(plainUrl, 'GET', '/health', { headers: { Host: 'evil.example:80' } });
+    assert.equal(response.status, 301);
+    assert.equal(response.header('location'), `https://${httpsAuthority}/health`);
   });
 });

@@ -75,8 +75,30 @@ describe('Chat Agent API input', () => {
     );
   });
 
-  it('reads availability case-insensitively and typing as a flag', () => {
-    assert.equal(parseInput(availabilityBody, { availability: { chat: ' away ' } }), 'Away');
+  it('reads availability case-insensitively, with its reason, and typing as a flag', () => {
+    assert.deepEqual(parseInput(availabilityBody, { availability: { chat: ' away ' } }), {
+      chat: 'Away',
+      chatReasonId: null,
+    });
+    assert.deepEqual(parseInput(availabilityBody, { availability: { chat: 'Away', chatReasonId: ' 12 ' } }), {
+      chat: 'Away',
+      chatReasonId: '12',
+    });
+    assert.deepEqual(parseInput(availabilityBody, { availability: { chat: 'Away', chatReasonId: 12 } }), {
+      chat: 'Away',
+      chatReasonId: '12',
+    });
+    assert.deepEqual(parseInput(availabilityBody, { availability: { chat: 'Away', chatReasonId: '' } }), {
+      chat: 'Away',
+      chatReasonId: null,
+    });
+    assert.deepEqual(
+      refusal(() => parseInput(availabilityBody, { availability: { chat: 'Away', chatReasonId: true } })),
+      {
+        message: 'availability.chatReasonId must be an id of at most 64 characters',
+        field: 'availability.chatReasonId',
+      },
+    );
     assert.deepEqual(
       refusal(() => parseInput(availabilityBody, [])),
       { message: 'availability.chat must be Online, Away or Occupied', field: 'availability.chat' },

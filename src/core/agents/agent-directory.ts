@@ -8,19 +8,31 @@ import { effectiveAvailability, sessionsByUser } from './router.js';
 /** An agent's chat state in the agent list (chat-agent-api §3.5): a logged-out agent is Offline. */
 export type ListedState = 'Offline' | 'Online' | 'Occupied' | 'Away';
 
-/** One agent of the list: its user, state across its live sessions, active chats, time in the state. */
+/**
+ * One agent of the list: its user, state across its live sessions, the reason given for that
+ * state (null for none), active chats, time in the state.
+ */
 export interface ListedAgent {
   user: User;
   state: ListedState;
+  chatReasonId: string | null;
   chats: number;
   sinceMs: number;
 }
 
-/** What the agent list is narrowed to: a skill's name and a chat state, both case-insensitive. */
+/**
+ * What the agent list is narrowed to (chat-agent-api §3.5): a skill's name, a chat state and a
+ * voice state (case-insensitive), an availability reason (exact).
+ */
 export interface AgentListFilter {
   skill?: string;
   chatState?: string;
+  voiceState?: string;
+  chatReasonId?: string;
 }
+
+/** Parley has no voice channel: every agent's voice state is Offline (code 1). */
+const VOICE_STATE = 'offline';
 
 /** Whose free slots to count (chat-agent-api §3.6): one agent by login name, or a skill's agents. */
 export interface SlotsQuery {
@@ -50,11 +62,13 @@ export function createAgentDirectory({ store, clock, capacity }: { store: Store;
         store.agentSessions.listLive(accountId),
         store.chats.activeCountByAgent(accountId),
       ]);
-      const { skill, chatState } = filter;
+      const { skill, chatState, voiceState, chatReasonId } = filter;
       // An unknown skill matches nobody, rather than being ignored.
       const skillId =
         skill === undefined ? undefined : (skills.find((s) => s.name.toLowerCase() === skill.toLowerCase())?.id ?? -1);
       const stateFilter = chatState?.toLowerCase();
+      // A voice state other than Offline matches nobody; Offline narrows nothing.
+      const voiceMatches = voiceState === undefined || voiceState.toLowerCase() === VOICE_STATE;
       const now = clock.now();
       const liveByUser = sessionsByUser(liveSessions);
       const agents = users
@@ -62,12 +76,21 @@ export function createAgentDirectory({ store, clock, capacity }: { store: Store;
         .map((user): ListedAgent => {
           const own = liveByUser.get(user.id) ?? [];
           const state = effectiveAvailability(own) ?? 'Offline';
-          // Time in the current state: since the latest change among the sessions in that state.
-          const deciding = own.filter((s) => s.availability === state);
-          const since = deciding.length === 0 ? now : Math.max(...deciding.map((s) => s.availabilitySince));
-          return { user, state, chats: active.get(user.id) ?? 0, sinceMs: now - since };
+          // Time in the current state, and its reason: those of the latest change among the
+          // sessions in that state.
+          const deciding = own
+            .filter((s) => s.availability === state)
+            .sort((a, b) => b.availabilitySince - a.availabilitySince)[0];
+          const since = deciding === undefined ? now : deciding.availabilitySince;
+          const reason = deciding?.chatReasonId ?? null;
+          return { user, state, chatReasonId: reason, chats: active.get(user.id) ?? 0, sinceMs: now - since };
         })
-        .filter((agent) => stateFilter === undefined || agent.state.toLowerCase() === stateFilter);
+        .filter(
+          (agent) =>
+            voiceMatches &&
+            (stateFilter === undefined || agent.state.toLowerCase() === stateFilter) &&
+            (chatReasonId === undefined || agent.chatReasonId === chatReasonId),
+        );
       return { agents, skills, now };
     },
 

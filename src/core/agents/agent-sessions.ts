@@ -176,6 +176,7 @@ export function createAgentSessions(deps: {
           userId: caller.user.id,
           loginSessionId: caller.loginSessionId,
           availability: own[0]?.availability ?? Availability.ONLINE,
+          chatReasonId: own[0]?.chatReasonId ?? null,
           createdAt: now,
           lastRequestAt: now,
           endedAt: null,
@@ -231,16 +232,27 @@ export function createAgentSessions(deps: {
     /**
      * Sets the session's availability. An agent no longer Online loses the chats ringing at it,
      * which ring elsewhere at once (chat-agent-api §3.4: "ringing requests are re-routed"); an
-     * Occupied agent keeps only transfers addressed to it.
+     * Occupied agent keeps only transfers addressed to it. The reason given with it (or none)
+     * replaces the one before (chat-agent-api §3.4, `chatReasonId`).
      */
-    async setAvailability(session: AgentSession, availability: Availability): Promise<AgentSession> {
+    async setAvailability(
+      session: AgentSession,
+      availability: Availability,
+      reasonId: string | null = null,
+    ): Promise<AgentSession> {
       const now = clock.now();
       const updated = await store.transaction(async (tx) => {
         await tx.lockAccount(session.accountId);
         // Read again under the lock: a ring timeout may have set the agent Away meanwhile.
         const current = await tx.agentSessions.get(session.accountId, session.id);
         const since = current?.availability === availability ? current.availabilitySince : now;
-        const saved = await tx.agentSessions.setAvailability(session.accountId, session.id, availability, since);
+        const saved = await tx.agentSessions.setAvailability(
+          session.accountId,
+          session.id,
+          availability,
+          since,
+          reasonId,
+        );
         if (saved === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'Agent session not found');
         const sessions = (await tx.agentSessions.listLive(session.accountId)).filter(
           (s) => s.userId === session.userId,

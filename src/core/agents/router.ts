@@ -220,6 +220,8 @@ export function createRouter({
                     session.id,
                     Availability.AWAY,
                     now,
+                    // Away by the server's doing, not for a reason the agent gave.
+                    null,
                   );
                   if (away !== undefined) madeAway.push(away);
                 }

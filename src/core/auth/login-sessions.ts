@@ -126,15 +126,17 @@ export function createLoginSessions({ store, clock, random, bus }: LoginSessionD
 
     /**
      * The caller of refresh and logout (L4–L5): the live session behind the cookie, its csrf
-     * checked; 401 / 30 when the session is gone, 401 / 10 on a csrf mismatch.
+     * checked; 401 / 30 when the session is gone, 401 / 10 on a csrf mismatch. The csrf is read
+     * only once the session is known, so a request without one is told 401 / 30 whatever its body
+     * (platform §4.8–4.9), and a malformed body matters only to a live session.
      */
     async authenticateCookie(
       accountId: string,
       cookie: string | undefined,
-      csrf: string,
+      readCsrf: () => string,
     ): Promise<AuthenticatedSession> {
       const authenticated = await sessionFromCookie(accountId, cookie);
-      checkCsrf(authenticated.session, csrf);
+      checkCsrf(authenticated.session, readCsrf());
       return authenticated;
     },
 

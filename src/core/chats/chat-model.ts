@@ -198,6 +198,11 @@ export interface AgentSession {
   /** When `availability` last changed (`elapsedTimeInState`, chat-agent-api §3.5). */
   availabilitySince: number;
   /**
+   * The availability reason the agent gave with its availability (chat-agent-api §3.4,
+   * `chatReasonId`); absent or null when none. Setting the availability again replaces it.
+   */
+  chatReasonId?: string | null;
+  /**
    * The skills whose chats this session joins as a listener as they start (docs/SHARED-CHATS.md,
    * "Joined automatically"); absent or null when off.
    */

@@ -159,6 +159,8 @@ export function presentAgentInfoResource(
       id: String(user.id),
       maxChats: String(user.maxChats),
       availability: { chat: session.availability, voice: 'Offline' },
+      // Documented as optional (§3.7): present when the agent gave a reason with its availability.
+      ...(session.chatReasonId == null ? {} : { chatReasonId: session.chatReasonId }),
       skillsInfo,
     },
   };
@@ -178,6 +180,7 @@ export function presentListedAgent(agent: ListedAgent, skills: Map<number, Skill
     privilegeGroup: privilegeGroup(user),
     ...skillsOf(user, skills),
     ...(agent.chats > 0 ? { chats: String(agent.chats) } : {}),
+    ...(agent.chatReasonId === null ? {} : { chatReasonId: agent.chatReasonId }),
     agentGroupName: 'Main Group',
     agentGroupId: '-1',
     elapsedTimeInState: String(Math.max(0, agent.sinceMs)),

@@ -12,13 +12,13 @@ export function registerAvailabilityRoutes(app: FastifyInstance, core: Core): vo
   registerResource(app, '/:sessionId/availability', {
     GET: async (request, reply) => {
       const { session } = agentSessions.of(request);
-      return sendLegacy(reply, 200, presentAvailability(session.availability));
+      return sendLegacy(reply, 200, presentAvailability(session));
     },
     PUT: async (request, reply) => {
       const { session } = agentSessions.of(request);
-      const availability = parseInput(availabilityBody, request.body);
-      const updated = await core.agents.sessions.setAvailability(session, availability);
-      return sendLegacy(reply, 200, presentAvailabilitySet(updated.availability));
+      const { chat, chatReasonId } = parseInput(availabilityBody, request.body);
+      const updated = await core.agents.sessions.setAvailability(session, chat, chatReasonId);
+      return sendLegacy(reply, 200, presentAvailabilitySet(updated));
     },
   });
 }

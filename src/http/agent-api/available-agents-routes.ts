@@ -9,7 +9,7 @@ import { sessionUrl } from './agent-presenter.js';
 import { availableAgentsQuery } from './schemas.js';
 import { presentAvailableAgents } from './session-presenter.js';
 
-/** §3.5: every enabled agent of the account, the caller included; `skill` and `chatState` narrow the list. */
+/** §3.5: every enabled agent of the account, the caller included; `skill`, `chatState`, `voiceState` and `chatReasonId` narrow the list. */
 export function registerAvailableAgentsRoutes(app: FastifyInstance, core: Core, origin: AgentApiConfig): void {
   registerResource(app, '/:sessionId/availableAgents', {
     GET: async (request, reply) => {

@@ -40,8 +40,28 @@ export const sessionQuery = lenientObject(
 
 const AVAILABILITY_BY_NAME = new Map(Object.values(Availability).map((value) => [value.toLowerCase(), value]));
 const AVAILABILITY_INVALID = 'availability.chat must be Online, Away or Occupied';
+const REASON_INVALID = 'availability.chatReasonId must be an id of at most 64 characters';
 
-/** `{"availability": {"chat": …}}`: `Online`, `Away` or `Occupied`, matched case-insensitively. */
+/**
+ * An availability reason's id: a string, or a number as some clients send ids (platform §1.4);
+ * null, absent or empty is none. Reasons are configured elsewhere in LivePerson, so any id is kept.
+ */
+const chatReasonId = z
+  .union([z.string(), z.number(), z.null()], { error: REASON_INVALID })
+  .optional()
+  .transform((value, ctx) => {
+    const text = value === null || value === undefined ? '' : String(value).trim();
+    if (text.length > 64) {
+      ctx.addIssue({ code: 'custom', message: REASON_INVALID });
+      return z.NEVER;
+    }
+    return text === '' ? null : text;
+  });
+
+/**
+ * `{"availability": {"chat": …, "chatReasonId": …}}`: `Online`, `Away` or `Occupied`, matched
+ * case-insensitively, and an optional reason.
+ */
 export const availabilityBody = lenientObject(
   z.object({
     availability: lenientObject(
@@ -54,14 +74,17 @@ export const availabilityBody = lenientObject(
           }
           return found;
         }),
+        chatReasonId,
       }),
     ),
   }),
-).transform((body) => body.availability.chat);
+).transform((body) => body.availability);
 
 // ---- Available agents and slots (§3.5–3.6) ----
 
-export const availableAgentsQuery = lenientObject(z.object({ skill: queryText, chatState: queryText }));
+export const availableAgentsQuery = lenientObject(
+  z.object({ skill: queryText, chatState: queryText, voiceState: queryText, chatReasonId: queryText }),
+);
 
 /** One agent by login name, or a skill (with the wait it would accept): never both. */
 export const availableSlotsQuery = lenientObject(

@@ -30,11 +30,19 @@ export function presentSession(baseUrl: string, session: AgentSession, chats: Ch
   };
 }
 
-/** The session's availability (§3.3): voice is always Offline. */
-export const presentAvailability = (chat: string): Document => ({ availability: { chat, voice: 'Offline' } });
+/** The reason given with the availability (§3.4), only when there is one. */
+const reasonOf = (session: AgentSession): Document =>
+  session.chatReasonId == null ? {} : { chatReasonId: session.chatReasonId };
 
-/** The availability just set (§3.4): chat alone. */
-export const presentAvailabilitySet = (chat: string): Document => ({ availability: { chat } });
+/** The session's availability (§3.3): voice is always Offline; the reason when one was given. */
+export const presentAvailability = (session: AgentSession): Document => ({
+  availability: { chat: session.availability, voice: 'Offline', ...reasonOf(session) },
+});
+
+/** The availability just set (§3.4): chat alone, as documented (GET reports the reason). */
+export const presentAvailabilitySet = (session: AgentSession): Document => ({
+  availability: { chat: session.availability },
+});
 
 /** The agent list (§3.5), with a `next` link stamped with the time it was read. */
 export function presentAvailableAgents(

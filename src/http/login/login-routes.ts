@@ -21,14 +21,17 @@ function sessionCookie(request: FastifyRequest): string | undefined {
 export const loginSessions = callerSlot<AuthenticatedSession>('login session');
 
 /**
- * The authentication hook of refresh and logout (mount-api.ts): the body's csrf (400 / 40 without
- * one), then the session behind the cookie (401 / 30) and the csrf's match (401 / 10).
+ * The authentication hook of refresh and logout (mount-api.ts): the session behind the cookie
+ * (401 / 30, whatever the body), then the body's csrf (400 / 40 without one) and its match (401 / 10).
  */
 export const authenticateLoginSession = (core: Core) => async (request: FastifyRequest) => {
-  const { csrf } = parseInput(csrfBody, request.body);
   loginSessions.set(
     request,
-    await core.sessions.authenticateCookie(pathParam(request, 'accountId'), sessionCookie(request), csrf),
+    await core.sessions.authenticateCookie(
+      pathParam(request, 'accountId'),
+      sessionCookie(request),
+      () => parseInput(csrfBody, request.body).csrf,
+    ),
   );
 };
 

@@ -7,6 +7,7 @@ import * as m0005 from './0005-oauth-nonces.js';
 import * as m0006 from './0006-idempotency-keys.js';
 import * as m0007 from './0007-known-login-sources.js';
 import * as m0008 from './0008-shared-chats.js';
+import * as m0009 from './0009-availability-reasons.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so the same list runs from TypeScript
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0006-idempotency-keys': m0006,
   '0007-known-login-sources': m0007,
   '0008-shared-chats': m0008,
+  '0009-availability-reasons': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {
