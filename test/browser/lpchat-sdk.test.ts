@@ -134,11 +134,12 @@ describe("LivePerson's JavaScript Chat SDK, unchanged, from another origin in Ch
       state,
     );
 
+  // onLine also reports a failed read (an object without lines): only lines count here.
   const waitForLine = (page: Page, text: string) =>
     page.waitForFunction(
       (text) =>
         (globalThis as unknown as { seen: Seen }).seen.lines.some((event) =>
-          event.lines.some((line) => line.text.includes(text)),
+          (event.lines ?? []).some((line) => line.text.includes(text)),
         ),
       text,
     );
@@ -264,6 +265,44 @@ describe("LivePerson's JavaScript Chat SDK, unchanged, from another origin in Ch
     const messages = await fixture.server.store.offlineMessages.list(fixture.accountId, 10);
     assert.ok(JSON.stringify(messages).includes('call me back about the kettle'));
     assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('carries on after dropped connections: the polls that failed are made again and nothing is lost', async () => {
+    const { page, context, problems } = await openBrandPage();
+    await createChat(page);
+    const alice = await onlineAlice();
+    await page.evaluate(() =>
+      (globalThis as unknown as { chat: { requestChat: (r: unknown) => void } }).chat.requestChat({ skill: 'Sales' }),
+    );
+    const chat = await acceptRinging(alice);
+    await waitForState(page, 'chatting');
+
+    // The next three reads of the chat (the SDK polls the chat resource, events and info in one) lose
+    // their connection: the SDK asks the bridge to try each request again (`retries` in its message)
+    // and keeps polling, so the line sent meanwhile still arrives.
+    let dropped = 0;
+    await context.route(
+      (url) => /\/chat\/[^/]+$/.test(url.pathname),
+      async (route) => {
+        if (route.request().method() === 'GET' && dropped < 3) {
+          dropped += 1;
+          await route.abort('connectionreset');
+        } else await route.fallback();
+      },
+    );
+    await chat.sendLine('Are you still there?');
+    await waitForLine(page, 'still there?');
+    assert.equal(dropped, 3, 'the first three reads were dropped before the line arrived');
+    await fire(page, 'addLine', { text: 'Yes, after a hiccup' });
+    await eventually('the visitor line at the agent', () => agentHas(chat, 'visitor', 'after a hiccup'));
+    await call(page, 'endChat', { disposeVisitor: true });
+    await eventually('the agent to see the chat end', async () => (await chat.info()).state === 'ended');
+    await alice.logout();
+    assert.deepEqual(
+      problems.filter((problem) => !problem.includes('connection')),
+      [],
+    );
     await context.close();
   });
 
