@@ -131,12 +131,16 @@ export interface ChatRepository {
   save(chat: Chat): Promise<void>;
   /** Inserts events whose ids the caller took from `nextEventId` (and saves the chat with the new one). */
   appendEvents(accountId: string, chatId: string, events: ChatEvent[]): Promise<void>;
-  /** Events with id ≥ `fromId`, in order; agent-only lines only when asked for. */
+  /**
+   * Events with id ≥ `fromId` (and < `before`, when given), in order; agent-only lines only when
+   * asked for. A reader passes the `nextEventId` of the chat it read as `before`: events committed
+   * after that belong to its next read, which its `next` link points at.
+   */
   events(
     accountId: string,
     chatId: string,
     fromId: number,
-    options?: { includeAgentOnly?: boolean },
+    options?: { includeAgentOnly?: boolean; before?: number },
   ): Promise<ChatEvent[]>;
   /**
    * The per-request keep-alive in one statement (server-chat §3.9, §4.5): lastUpdate always, the

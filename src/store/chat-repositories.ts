@@ -231,6 +231,7 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         .where('account_id', '=', accountId)
         .where('chat_id', '=', chatId)
         .where('id', '>=', fromId);
+      if (options.before !== undefined) query = query.where('id', '<', options.before);
       if (options.includeAgentOnly !== true) {
         query = query.where((eb) => eb.or([eb('sub_type', 'is', null), eb('sub_type', '!=', 'ONLY_TO_REP')]));
       }
@@ -387,6 +388,21 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
     autoListen: parseJson<SkillScope | null>(row.auto_listen, null),
     chatReasonId: row.chat_reason_id,
   });
+  /**
+   * Sets columns of a live session alone, in one statement that touches nothing else, so that no
+   * write puts back what another read earlier; undefined when the session is unknown or has ended.
+   */
+  const updateLive = async (accountId: string, id: string, columns: Partial<Database['agent_sessions']>) => {
+    const row = await db
+      .updateTable('agent_sessions')
+      .set(columns)
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .where('ended_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toSession(row);
+  };
   return {
     async save(session) {
       const row = {
@@ -418,39 +434,12 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
         )
         .execute();
     },
-    async touch(accountId, id, now, idleDueAt) {
-      const row = await db
-        .updateTable('agent_sessions')
-        .set({ last_request_at: now, idle_due_at: idleDueAt })
-        .where('account_id', '=', accountId)
-        .where('id', '=', id)
-        .where('ended_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
-      return row && toSession(row);
-    },
-    async setAutoListen(accountId, id, scope) {
-      const row = await db
-        .updateTable('agent_sessions')
-        .set({ auto_listen: scope === null ? null : JSON.stringify(scope) })
-        .where('account_id', '=', accountId)
-        .where('id', '=', id)
-        .where('ended_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
-      return row && toSession(row);
-    },
-    async setAvailability(accountId, id, availability, since, reasonId) {
-      const row = await db
-        .updateTable('agent_sessions')
-        .set({ availability, availability_since: since, chat_reason_id: reasonId })
-        .where('account_id', '=', accountId)
-        .where('id', '=', id)
-        .where('ended_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
-      return row && toSession(row);
-    },
+    touch: (accountId, id, now, idleDueAt) =>
+      updateLive(accountId, id, { last_request_at: now, idle_due_at: idleDueAt }),
+    setAutoListen: (accountId, id, scope) =>
+      updateLive(accountId, id, { auto_listen: scope === null ? null : JSON.stringify(scope) }),
+    setAvailability: (accountId, id, availability, since, reasonId) =>
+      updateLive(accountId, id, { availability, availability_since: since, chat_reason_id: reasonId }),
     async orphaned(limit) {
       const rows = await db
         .selectFrom('agent_sessions')

@@ -108,54 +108,36 @@ export function createAgentChats(deps: {
   }
 
   /**
-   * The chat, for its holder or a participant: what `held` does for the holder; a participant reads
-   * it as it is, with its place in it.
+   * The chat, for its holder or a participant. For the holder, the session that uses it becomes
+   * its holder (§3.10); a participant reads it as it is, with its place in it. `holderOnly` refuses
+   * participants what only the holder does (403 / 43).
    */
   async function seen(
     session: AgentSession,
     chatId: string,
-    options: { touch?: boolean } = {},
+    options: { touch?: boolean; holderOnly?: boolean } = {},
   ): Promise<{ chat: Chat; participant?: Participant }> {
     const now = clock.now();
     const chat = await store.chats.get(session.accountId, chatId);
     if (chat === undefined) throw chatNotFound();
     const verdict = access(session, chat, now);
     if (verdict instanceof AppError) throw verdict;
-    if (typeof verdict === 'object') return { chat: await touched(session, chat, now, options), participant: verdict };
-    return { chat: await holderView(session, chat, verdict, now, options) };
-  }
-
-  async function holderView(
-    session: AgentSession,
-    chat: Chat,
-    verdict: 'read' | 'take-over',
-    now: number,
-    options: { touch?: boolean },
-  ): Promise<Chat> {
-    if (verdict === 'take-over') {
-      const moved = await writer.change(session.accountId, chat.id, (current) => ({
-        chat: { ...current, agentSessionId: session.id },
-        events: [],
-      }));
-      return moved.chat;
+    if (typeof verdict === 'object') {
+      if (options.holderOnly === true)
+        throw new AppError(ErrorCode.FORBIDDEN, 'Only the agent holding the chat may do this');
+      return { chat: await touched(session, chat, now, options), participant: verdict };
     }
-    return touched(session, chat, now, options);
+    if (verdict === 'read') return { chat: await touched(session, chat, now, options) };
+    const moved = await writer.change(session.accountId, chat.id, (current) => ({
+      chat: { ...current, agentSessionId: session.id },
+      events: [],
+    }));
+    return { chat: moved.chat };
   }
 
-  /**
-   * The chat, if this session's user holds it; the session that uses it becomes its holder (§3.10).
-   * Participants may not do what only the holder does (403 / 43).
-   */
-  async function held(session: AgentSession, chatId: string, options: { touch?: boolean } = {}): Promise<Chat> {
-    const now = clock.now();
-    const chat = await store.chats.get(session.accountId, chatId);
-    if (chat === undefined) throw chatNotFound();
-    const verdict = access(session, chat, now);
-    if (verdict instanceof AppError) throw verdict;
-    if (typeof verdict === 'object')
-      throw new AppError(ErrorCode.FORBIDDEN, 'Only the agent holding the chat may do this');
-    return holderView(session, chat, verdict, now, options);
-  }
+  /** The chat, if this session's user holds it (see `seen`). */
+  const held = async (session: AgentSession, chatId: string, options: { touch?: boolean } = {}): Promise<Chat> =>
+    (await seen(session, chatId, { ...options, holderOnly: true })).chat;
 
   async function userOf(session: AgentSession): Promise<User> {
     const user = await store.users.get(session.accountId, session.userId);
@@ -180,10 +162,11 @@ export function createAgentChats(deps: {
     const events =
       from >= chat.nextEventId
         ? []
-        : await store.chats.events(session.accountId, chatId, from, { includeAgentOnly: true });
-    // Events committed after the chat was read belong to the next read: the `next` link counts from
-    // this chat, so answering them now would deliver them twice.
-    return { chat, events: events.filter((event) => event.id < chat.nextEventId) };
+        : await store.chats.events(session.accountId, chatId, from, {
+            includeAgentOnly: true,
+            before: chat.nextEventId,
+          });
+    return { chat, events };
   }
 
   /** The chat behind a visit (§3.26), if this agent holds it: only those visits are visible. */

@@ -112,10 +112,9 @@ export function createVisitorChat({
       const { account, chat } =
         options.touch === false ? await load(accountId, chatId) : await touch(accountId, chatId, holdMs);
       // Nothing at or past `from` yet (a poll or a long-poll asking for what comes next): no query.
-      const events = from >= chat.nextEventId ? [] : await store.chats.events(accountId, chatId, from);
-      // Events committed after the chat was read belong to the next read: the `next` link counts
-      // from this chat, so answering them now would deliver them twice.
-      return { account, chat, events: events.filter((event) => event.id < chat.nextEventId) };
+      const events =
+        from >= chat.nextEventId ? [] : await store.chats.events(accountId, chatId, from, { before: chat.nextEventId });
+      return { account, chat, events };
     },
 
     /**

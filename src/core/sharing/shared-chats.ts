@@ -23,7 +23,7 @@ import {
   participantEvent,
   participantOf,
 } from './participants.js';
-import { isEmptyScope, mayShare, scopeOf } from './permissions.js';
+import { inScope, isEmptyScope, mayShare, scopeOf } from './permissions.js';
 
 /** Whom a holder invites, by the ids the request gave. */
 export type InvitationRequest = { kind: 'user'; agentId: string } | { kind: 'skill'; skillId: string };
@@ -414,12 +414,14 @@ export function createSharedChats(deps: { store: Store; clock: Clock; writer: Ch
      */
     async liveChatsScope(session: AgentSession, skill?: string): Promise<(chat: Chat) => boolean> {
       const user = await userOf(session);
-      if (isEmptyScope(scopeOf(user, 'listen')))
+      // Once per list or stream, not per chat: every change of the account's chats is asked.
+      const scope = scopeOf(user, 'listen');
+      if (isEmptyScope(scope) || !mayShare(user, 'listen', null))
         throw new AppError(ErrorCode.FORBIDDEN, 'This agent may not listen to chats');
       const wanted = skill?.toLowerCase();
       return (chat) =>
         chat.state !== ChatState.ENDED &&
-        mayShare(user, 'listen', chat.skillId) &&
+        inScope(scope, chat.skillId) &&
         (wanted === undefined || String(chat.skillId) === wanted || chat.skillName?.toLowerCase() === wanted);
     },
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/create-core.js';
+import { CHAT_ID_PATTERN } from '../../core/chats/chat-ids.js';
 import { AppError, ErrorCode } from '../../core/errors.js';
 import { parseInput } from '../legacy/input.js';
 import { pathParam, sendEmpty, sendLegacy } from '../legacy/respond.js';
@@ -12,7 +13,7 @@ import { invitationAnswerBody, invitationBody } from './sharing-schemas.js';
 import { presentHolderInvitation, presentInviteeInvitation, presentParticipantLocation } from './sharing-presenter.js';
 
 /** An invitation id: the chat's id, a dot, the number of the event that made it. */
-const INVITATION_ID = /^[A-Za-z0-9-]{1,80}\.\d{1,10}$/;
+const INVITATION_ID = new RegExp(`${CHAT_ID_PATTERN.source.slice(0, -1)}\\.\\d{1,10}$`);
 
 function invitationIdOf(value: string): string {
   if (!INVITATION_ID.test(value)) throw new AppError(ErrorCode.NOT_FOUND, 'Invitation not found');

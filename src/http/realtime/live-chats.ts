@@ -21,30 +21,43 @@ export async function readLiveChats({ core, session, includes }: LiveChatsRead) 
 /**
  * A long-poll of the list: answered at once unless `seen` names the version the client has, then
  * held until the list differs from it, `waitSeconds` pass, the client goes or the server closes.
- * Any change to a chat of the account reads the list again (changes during a read coalesce into one
- * more); a change between two polls is never missed, as the next poll's version differs.
+ * After one read the list follows the changes the bus carries (the chats as committed), so a
+ * supervisor's poll costs no store read per line of the account's chats; a change between two polls
+ * is never missed, as the next poll's version differs.
  */
 export async function holdLiveChats(
   options: LiveChatsRead & { reply: FastifyReply; seen: string | undefined; waitSeconds: number },
 ): Promise<{ chats: LiveChat[]; version: string }> {
-  const { core, reply, session, seen, waitSeconds } = options;
+  const { core, reply, session, includes, seen, waitSeconds } = options;
   if (seen === undefined || waitSeconds === 0) return readLiveChats(options);
-  let changed = false;
+  // In the store's order; a chat that starts later is the newest, so it goes last.
+  const entries = new Map<string, LiveChat>();
+  const apply = (chat: Chat) => {
+    if (includes(chat)) entries.set(chat.id, liveChatOf(chat, session.id));
+    else entries.delete(chat.id);
+  };
   const held = holdRequest(reply);
-  // Listen before the first read, so a change committed meanwhile is not missed.
-  const unlisten = core.chats.watch.listenAccount(session.accountId, () => {
-    changed = true;
-    held.wake();
-  });
-  try {
-    const deadline = Date.now() + waitSeconds * 1000;
-    let result = await readLiveChats(options);
-    while (result.version === seen && !held.stopped) {
-      if (!changed && !(await held.until(deadline))) break;
-      if (!changed) continue;
-      changed = false;
-      result = await readLiveChats(options);
+  // Listen before the read; changes committed meanwhile are applied once it is in.
+  let early: Chat[] | undefined = [];
+  const unlisten = core.chats.watch.listenAccount(session.accountId, ({ chat }) => {
+    if (early !== undefined) early.push(chat);
+    else {
+      apply(chat);
+      held.wake();
     }
+  });
+  const current = () => {
+    const chats = [...entries.values()];
+    return { chats, version: liveChatsVersion(chats) };
+  };
+  try {
+    for (const chat of await core.agents.sharing.liveChats(session, includes)) apply(chat);
+    const pending = early;
+    early = undefined;
+    for (const chat of pending) apply(chat);
+    const deadline = Date.now() + waitSeconds * 1000;
+    let result = current();
+    while (result.version === seen && (await held.until(deadline))) result = current();
     return result;
   } finally {
     unlisten();
