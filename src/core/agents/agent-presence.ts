@@ -134,6 +134,11 @@ export function createAgentPresence(deps: { store: Store; clock: Clock; sessions
       };
     },
 
+    /** How many connections of the session this node holds open now. */
+    connections(session: Pick<AgentSession, 'accountId' | 'id'>): number {
+      return connections.get(keyOf(session.accountId, session.id)) ?? 0;
+    },
+
     /** Resolves once what was recorded for the session's connections so far is in the store. */
     settled(session: Pick<AgentSession, 'accountId' | 'id'>): Promise<void> {
       return chains.get(keyOf(session.accountId, session.id)) ?? Promise.resolve();
