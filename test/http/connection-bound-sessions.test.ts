@@ -248,6 +248,16 @@ for (const target of await databaseTargets()) {
       assert.deepEqual(summary(await visitor.events(chatId)).slice(-2), ['system:6', 'state:ended']);
     });
 
+    it('a new session of an agent put Away for want of a connection starts as the agent was', async () => {
+      const { accountId } = await freshAccount(server);
+      const first = await signIn(server, accountId, 'alice', 'query');
+      await disconnect(accountId, first, await connect(accountId, first));
+      await advance(GRACE);
+      assert.equal((await stored(server, accountId, first)).availability, 'Away');
+      const second = await signIn(server, accountId, 'alice', 'query');
+      assert.equal((await stored(server, accountId, second)).availability, 'Online');
+    });
+
     it('is detached from its start until a connection opens', async () => {
       const { accountId } = await freshAccount(server);
       const alice = await signIn(server, accountId, 'alice', 'query');

@@ -178,13 +178,17 @@ export function createAgentSessions(deps: {
           );
         }
         const now = clock.now();
+        // The agent's availability: that of a session put Away only for want of a connection is the
+        // one it had before (agent-presence.ts); an agent coming back is not made Away by its own
+        // closed tab.
+        const shared = own.find((s) => s.autoAway == null) ?? own[0];
         const started: AgentSession = {
           accountId,
           id,
           userId: caller.user.id,
           loginSessionId: caller.loginSessionId,
-          availability: own[0]?.availability ?? Availability.ONLINE,
-          chatReasonId: own[0]?.chatReasonId ?? null,
+          availability: shared?.autoAway?.availability ?? shared?.availability ?? Availability.ONLINE,
+          chatReasonId: shared?.autoAway != null ? shared.autoAway.chatReasonId : (shared?.chatReasonId ?? null),
           createdAt: now,
           lastRequestAt: now,
           endedAt: null,
