@@ -48,8 +48,9 @@ const toChat = (row: ChatRow): Chat => ({
   visitorName: row.visitor_name,
   visitorTyping: row.visitor_typing === 1,
   agentTyping: row.agent_typing === 1,
-  visitorTypingAt: nullableNumber(row.visitor_typing_at),
-  agentTypingAt: nullableNumber(row.agent_typing_at),
+  // Absent rather than null when never set, as chats are made before anyone types.
+  ...(row.visitor_typing_at === null ? {} : { visitorTypingAt: Number(row.visitor_typing_at) }),
+  ...(row.agent_typing_at === null ? {} : { agentTypingAt: Number(row.agent_typing_at) }),
   interactionTimeoutSeconds: Number(row.interaction_timeout_seconds),
   maxWaitTimeSeconds: nullableNumber(row.max_wait_time_seconds),
   echo: parseJson(row.echo, {}),
