@@ -23,6 +23,7 @@ import { createChatWatch } from './chats/chat-watch.js';
 import { createAgentChats } from './agents/agent-chats.js';
 import { createAgentDirectory } from './agents/agent-directory.js';
 import { createAgentNotifications } from './agents/agent-notifications.js';
+import { createAgentPresence } from './agents/agent-presence.js';
 import { createAgentSessions } from './agents/agent-sessions.js';
 import { createRouter } from './agents/router.js';
 import { createSharedChats } from './sharing/shared-chats.js';
@@ -68,6 +69,7 @@ export function createCore(deps: CoreDeps) {
   const timers = createChatTimers({ ...deps, writer, route });
   const sharing = createSharedChats({ ...deps, writer });
   const agentSessions = createAgentSessions({ ...deps, writer, router, leaveAll: sharing.leaveAll });
+  const presence = createAgentPresence({ store: deps.store, clock: deps.clock, sessions: agentSessions });
   const watch = createChatWatch(deps.bus);
   return {
     sessions: {
@@ -81,12 +83,15 @@ export function createCore(deps: CoreDeps) {
     },
     /**
      * One turn of every timer (the server runs it each second): chats past maxWaitTime or idle,
-     * rings past the ring timeout, idle agent sessions, and routing of anything left unrouted.
+     * rings past the ring timeout, idle agent sessions, connection-bound ones detached past their
+     * grace or end limit (on a server's first turn, each starts its grace: agent-presence.ts), and
+     * routing of anything left unrouted.
      */
     async tick(): Promise<void> {
       await timers.runDue();
       await router.expireRings();
       await agentSessions.sweepIdle();
+      await presence.sweep();
       for (const accountId of await deps.store.chats.accountsWithUnroutedChats()) await route(accountId);
     },
     /**
@@ -149,6 +154,8 @@ export function createCore(deps: CoreDeps) {
     agents: {
       router,
       sessions: agentSessions,
+      /** Connection-bound sessions: the transports count their connections here. */
+      presence,
       chats: createAgentChats({ ...deps, writer, router, actions: agentActions, sharing }),
       directory: createAgentDirectory({ ...deps, capacity }),
       notifications: createAgentNotifications({ ...deps, router, watch }),

@@ -12,6 +12,13 @@ export interface AccountSettings {
   ringTimeoutSeconds: number;
   /** Seconds without a Chat Agent API request before an agent session ends (platform §6.4). */
   agentSessionIdleSeconds: number;
+  /**
+   * Seconds a connection-bound agent session (`presence=connection`) may be without a connection
+   * before it goes Away: a reload, or the moment between two long-polls, fits in it.
+   */
+  agentConnectionGraceSeconds: number;
+  /** Seconds a connection-bound agent session may be without a connection before it ends. */
+  agentConnectionEndSeconds: number;
   /** Login session lifetime, sliding on refresh (platform §4.7); echoed as `sessionTTl`. */
   loginSessionTtlMs: number;
   /** Optional idle cap on login sessions since login or last refresh; null = off (platform §4.7). */
@@ -55,6 +62,8 @@ export const defaultSystemMessages: Readonly<Record<string, string>> = {
 export const defaultAccountSettings: Readonly<AccountSettings> = {
   ringTimeoutSeconds: 20,
   agentSessionIdleSeconds: 400,
+  agentConnectionGraceSeconds: 10,
+  agentConnectionEndSeconds: 120,
   loginSessionTtlMs: 28_800_000,
   refreshGraceMs: null,
   maxLoginSessionsPerUser: 50,

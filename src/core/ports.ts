@@ -204,8 +204,9 @@ export interface AgentSessionRepository {
    */
   touch(accountId: string, id: string, now: number, idleDueAt: number): Promise<AgentSession | undefined>;
   /**
-   * Sets a live session's availability, since when, and its reason (null for none) alone;
-   * undefined when it has ended.
+   * Sets a live session's availability, since when, its reason (null for none) and what it was
+   * before an automatic Away (null, the default, when the change is not one) alone; undefined when
+   * it has ended.
    */
   setAvailability(
     accountId: string,
@@ -213,7 +214,20 @@ export interface AgentSessionRepository {
     availability: AgentSession['availability'],
     since: number,
     reasonId: string | null,
+    autoAway?: AgentSession['autoAway'],
   ): Promise<AgentSession | undefined>;
+  /**
+   * Sets a live session's detached mark and presence due time alone (null, null: attached);
+   * undefined when it has ended.
+   */
+  setDetached(
+    accountId: string,
+    id: string,
+    detachedAt: number | null,
+    dueAt: number | null,
+  ): Promise<AgentSession | undefined>;
+  /** Live sessions whose presence due time has come (detached past their grace or end limit). */
+  duePresence(now: number, limit: number): Promise<AgentSession[]>;
   /** Sets or clears (null) a live session's automatic listening alone; undefined when it has ended. */
   setAutoListen(accountId: string, id: string, scope: SkillScope | null): Promise<AgentSession | undefined>;
   /** Live sessions whose login session no longer exists (logged out, expired, evicted). */

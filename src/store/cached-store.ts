@@ -101,9 +101,11 @@ export function createCachedStore(
         ...tx.agentSessions,
         save: (session) => written(tx.agentSessions.save(session)),
         touch: (accountId, id, now, idleDueAt) => written(tx.agentSessions.touch(accountId, id, now, idleDueAt)),
-        setAvailability: (accountId, id, availability, since, reasonId) =>
-          written(tx.agentSessions.setAvailability(accountId, id, availability, since, reasonId)),
+        setAvailability: (accountId, id, availability, since, reasonId, autoAway) =>
+          written(tx.agentSessions.setAvailability(accountId, id, availability, since, reasonId, autoAway)),
         setAutoListen: (accountId, id, scope) => written(tx.agentSessions.setAutoListen(accountId, id, scope)),
+        setDetached: (accountId, id, detachedAt, dueAt) =>
+          written(tx.agentSessions.setDetached(accountId, id, detachedAt, dueAt)),
       },
     };
     function written<T>(write: Promise<T>): Promise<T> {
@@ -170,9 +172,15 @@ export function createCachedStore(
       async touch(accountId, id, now, idleDueAt) {
         return rememberAgentSession(await inner.agentSessions.touch(accountId, id, now, idleDueAt), key(accountId, id));
       },
-      async setAvailability(accountId, id, availability, since, reasonId) {
+      async setAvailability(accountId, id, availability, since, reasonId, autoAway) {
         return rememberAgentSession(
-          await inner.agentSessions.setAvailability(accountId, id, availability, since, reasonId),
+          await inner.agentSessions.setAvailability(accountId, id, availability, since, reasonId, autoAway),
+          key(accountId, id),
+        );
+      },
+      async setDetached(accountId, id, detachedAt, dueAt) {
+        return rememberAgentSession(
+          await inner.agentSessions.setDetached(accountId, id, detachedAt, dueAt),
           key(accountId, id),
         );
       },

@@ -48,6 +48,9 @@ const toChat = (row: ChatRow): Chat => ({
   visitorName: row.visitor_name,
   visitorTyping: row.visitor_typing === 1,
   agentTyping: row.agent_typing === 1,
+  // Absent rather than null when never set, as chats are made before anyone types.
+  ...(row.visitor_typing_at === null ? {} : { visitorTypingAt: Number(row.visitor_typing_at) }),
+  ...(row.agent_typing_at === null ? {} : { agentTypingAt: Number(row.agent_typing_at) }),
   interactionTimeoutSeconds: Number(row.interaction_timeout_seconds),
   maxWaitTimeSeconds: nullableNumber(row.max_wait_time_seconds),
   echo: parseJson(row.echo, {}),
@@ -89,6 +92,8 @@ const fromChat = (chat: Chat): ChatRow => ({
   visitor_name: chat.visitorName,
   visitor_typing: chat.visitorTyping ? 1 : 0,
   agent_typing: chat.agentTyping ? 1 : 0,
+  visitor_typing_at: chat.visitorTypingAt ?? null,
+  agent_typing_at: chat.agentTypingAt ?? null,
   interaction_timeout_seconds: chat.interactionTimeoutSeconds,
   max_wait_time_seconds: chat.maxWaitTimeSeconds,
   echo: JSON.stringify(chat.echo),
@@ -387,6 +392,10 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
     availabilitySince: Number(row.availability_since ?? row.created_at),
     autoListen: parseJson<SkillScope | null>(row.auto_listen, null),
     chatReasonId: row.chat_reason_id,
+    isConnectionBound: Number(row.is_connection_bound) === 1,
+    detachedAt: nullableNumber(row.detached_at),
+    presenceDueAt: nullableNumber(row.presence_due_at),
+    autoAway: parseJson<AgentSession['autoAway']>(row.auto_away, null),
   });
   /**
    * Sets columns of a live session alone, in one statement that touches nothing else, so that no
@@ -418,6 +427,10 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
         availability_since: session.availabilitySince,
         auto_listen: session.autoListen == null ? null : JSON.stringify(session.autoListen),
         chat_reason_id: session.chatReasonId ?? null,
+        is_connection_bound: session.isConnectionBound === true ? 1 : 0,
+        detached_at: session.detachedAt ?? null,
+        presence_due_at: session.presenceDueAt ?? null,
+        auto_away: session.autoAway == null ? null : JSON.stringify(session.autoAway),
       };
       await db
         .insertInto('agent_sessions')
@@ -430,6 +443,9 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
             idle_due_at: row.idle_due_at,
             availability_since: row.availability_since,
             chat_reason_id: row.chat_reason_id,
+            detached_at: row.detached_at,
+            presence_due_at: row.presence_due_at,
+            auto_away: row.auto_away,
           }),
         )
         .execute();
@@ -438,8 +454,26 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
       updateLive(accountId, id, { last_request_at: now, idle_due_at: idleDueAt }),
     setAutoListen: (accountId, id, scope) =>
       updateLive(accountId, id, { auto_listen: scope === null ? null : JSON.stringify(scope) }),
-    setAvailability: (accountId, id, availability, since, reasonId) =>
-      updateLive(accountId, id, { availability, availability_since: since, chat_reason_id: reasonId }),
+    setAvailability: (accountId, id, availability, since, reasonId, autoAway = null) =>
+      updateLive(accountId, id, {
+        availability,
+        availability_since: since,
+        chat_reason_id: reasonId,
+        auto_away: autoAway === null ? null : JSON.stringify(autoAway),
+      }),
+    setDetached: (accountId, id, detachedAt, dueAt) =>
+      updateLive(accountId, id, { detached_at: detachedAt, presence_due_at: dueAt }),
+    async duePresence(now, limit) {
+      const rows = await db
+        .selectFrom('agent_sessions')
+        .selectAll()
+        .where('ended_at', 'is', null)
+        .where('presence_due_at', '<=', now)
+        .orderBy('presence_due_at')
+        .limit(limit)
+        .execute();
+      return rows.map(toSession);
+    },
     async orphaned(limit) {
       const rows = await db
         .selectFrom('agent_sessions')

@@ -111,6 +111,9 @@ export interface ChatsTable {
   visitor_name: string | null;
   visitor_typing: number;
   agent_typing: number;
+  /** When each side last said it was typing: the flag expires unless renewed. */
+  visitor_typing_at: number | null;
+  agent_typing_at: number | null;
   interaction_timeout_seconds: number;
   max_wait_time_seconds: number | null;
   /** JSON objects and arrays. */
@@ -175,6 +178,14 @@ export interface AgentSessionsTable {
   auto_listen: string | null;
   /** The availability reason given with the availability; null when none. */
   chat_reason_id: string | null;
+  /** 1 when the session lives by its connections (`presence=connection`). */
+  is_connection_bound: number;
+  /** Since when a connection-bound session has had no connection; null while it has one. */
+  detached_at: number | null;
+  /** When the sweep must next look at a detached session (grace, then end limit). */
+  presence_due_at: number | null;
+  /** JSON {availability, chatReasonId}: what it was before it was put Away for want of a connection. */
+  auto_away: string | null;
 }
 
 export interface OfflineMessagesTable {

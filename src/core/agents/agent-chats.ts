@@ -23,6 +23,7 @@ import { checkAnswers, normalizeSurvey, type Survey, type SurveySubmission } fro
 import { availabilityByUser, effectiveAvailability, type Router } from './router.js';
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
 import { visitIdOf } from '../chats/chat-ids.js';
+import { withCurrentTyping } from '../chats/typing.js';
 
 /** How many earlier chats of a visitor the agent is shown. */
 const PREVIOUS_CHATS = 10;
@@ -116,6 +117,16 @@ export function createAgentChats(deps: {
     session: AgentSession,
     chatId: string,
     options: { touch?: boolean; holderOnly?: boolean } = {},
+  ): Promise<{ chat: Chat; participant?: Participant }> {
+    const found = await seenAsStored(session, chatId, options);
+    // Typing flags read as they hold now (typing.ts), on every read path.
+    return { ...found, chat: withCurrentTyping(found.chat, clock.now()) };
+  }
+
+  async function seenAsStored(
+    session: AgentSession,
+    chatId: string,
+    options: { touch?: boolean; holderOnly?: boolean },
   ): Promise<{ chat: Chat; participant?: Participant }> {
     const now = clock.now();
     const chat = await store.chats.get(session.accountId, chatId);
@@ -226,11 +237,11 @@ export function createAgentChats(deps: {
       change: CommittedChange,
       from: number,
     ): { chat: Chat; events: ChatEvent[] } | undefined {
-      const { chat } = change;
-      const verdict = access(session, chat, clock.now());
+      const now = clock.now();
+      const verdict = access(session, change.chat, now);
       if (verdict instanceof AppError || verdict === 'take-over') return undefined;
       const events = changeEventsFrom(change, from);
-      return events === undefined ? undefined : { chat, events };
+      return events === undefined ? undefined : { chat: withCurrentTyping(change.chat, now), events };
     },
 
     /**

@@ -96,7 +96,7 @@ export function createAgentSessions(deps: {
       const session = await tx.agentSessions.get(accountId, sessionId);
       if (session === undefined || session.endedAt !== null) return [];
       const now = clock.now();
-      await tx.agentSessions.save({ ...session, endedAt: now, idleDueAt: null });
+      await tx.agentSessions.save({ ...session, endedAt: now, idleDueAt: null, presenceDueAt: null });
       const live = (await tx.agentSessions.listLive(accountId)).filter((s) => s.id !== sessionId);
       const sameAgent = live.find((s) => s.userId === session.userId);
       const users = await tx.users.list(accountId);
@@ -149,8 +149,16 @@ export function createAgentSessions(deps: {
     end,
     endCreatedBy,
 
-    /** POST agentSession: a new session, Online unless the agent already has one (then its state). */
-    async start(accountId: string, caller: AgentIdentity): Promise<AgentSession> {
+    /**
+     * POST agentSession: a new session, Online unless the agent already has a live session, whose
+     * availability it shares. A connection-bound one (`presence=connection`, agent-presence.ts)
+     * starts detached: it has its grace to open a connection, as after a reload.
+     */
+    async start(
+      accountId: string,
+      caller: AgentIdentity,
+      options: { isConnectionBound?: boolean } = {},
+    ): Promise<AgentSession> {
       const account = await requireAccount(store, accountId);
       const id = await newId(accountId);
       // Counted and saved under the account's lock, so racing starts cannot pass the limit together.
@@ -170,18 +178,29 @@ export function createAgentSessions(deps: {
           );
         }
         const now = clock.now();
+        // The agent's availability: that of a session put Away only for want of a connection is the
+        // one it had before (agent-presence.ts); an agent coming back is not made Away by its own
+        // closed tab.
+        const shared = own.find((s) => s.autoAway == null) ?? own[0];
         const started: AgentSession = {
           accountId,
           id,
           userId: caller.user.id,
           loginSessionId: caller.loginSessionId,
-          availability: own[0]?.availability ?? Availability.ONLINE,
-          chatReasonId: own[0]?.chatReasonId ?? null,
+          availability: shared?.autoAway?.availability ?? shared?.availability ?? Availability.ONLINE,
+          chatReasonId: shared?.autoAway != null ? shared.autoAway.chatReasonId : (shared?.chatReasonId ?? null),
           createdAt: now,
           lastRequestAt: now,
           endedAt: null,
           idleDueAt: idleDue(account, now),
           availabilitySince: now,
+          ...(options.isConnectionBound === true
+            ? {
+                isConnectionBound: true,
+                detachedAt: now,
+                presenceDueAt: now + account.settings.agentConnectionGraceSeconds * 1000,
+              }
+            : {}),
         };
         await tx.agentSessions.save(started);
         return started;
@@ -233,12 +252,15 @@ export function createAgentSessions(deps: {
      * Sets the session's availability. An agent no longer Online loses the chats ringing at it,
      * which ring elsewhere at once (chat-agent-api §3.4: "ringing requests are re-routed"); an
      * Occupied agent keeps only transfers addressed to it. The reason given with it (or none)
-     * replaces the one before (chat-agent-api §3.4, `chatReasonId`).
+     * replaces the one before (chat-agent-api §3.4, `chatReasonId`). `autoAway` is given when the
+     * server puts a detached session Away (agent-presence.ts): what to give back on its return; any
+     * other change forgets it.
      */
     async setAvailability(
       session: AgentSession,
       availability: Availability,
       reasonId: string | null = null,
+      options: { autoAway?: AgentSession['autoAway'] } = {},
     ): Promise<AgentSession> {
       const now = clock.now();
       const updated = await store.transaction(async (tx) => {
@@ -252,6 +274,7 @@ export function createAgentSessions(deps: {
           availability,
           since,
           reasonId,
+          options.autoAway ?? null,
         );
         if (saved === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'Agent session not found');
         const sessions = (await tx.agentSessions.listLive(session.accountId)).filter(

@@ -77,7 +77,9 @@ export function createAgentChatActions({ store, writer }: { store: Store; writer
         if (chat.agentUserId !== agent.id) throw notHeld();
         if (chat.state !== ChatState.CHATTING)
           throw new AppError(ErrorCode.STATE_CONFLICT, 'The chat is not in progress');
-        return { chat: { ...chat, agentTyping: isTyping, lastUpdate: now }, events: [] };
+        // Each "typing" renews the flag (typing.ts): it lapses unless said again.
+        const agentTypingAt = isTyping ? now : (chat.agentTypingAt ?? null);
+        return { chat: { ...chat, agentTyping: isTyping, agentTypingAt, lastUpdate: now }, events: [] };
       });
     },
 

@@ -56,6 +56,12 @@ export interface Chat {
   visitorName: string | null;
   visitorTyping: boolean;
   agentTyping: boolean;
+  /**
+   * When each side last said it was typing: a flag not renewed within TYPING_TTL_MS reads as
+   * not typing (src/core/chats/typing.ts). Absent or null: never (or before they were kept).
+   */
+  visitorTypingAt?: number | null;
+  agentTypingAt?: number | null;
   interactionTimeoutSeconds: number;
   maxWaitTimeSeconds: number | null;
   echo: ChatRequestEcho;
@@ -207,6 +213,20 @@ export interface AgentSession {
    * "Joined automatically"); absent or null when off.
    */
   autoListen?: SkillScope | null;
+  /**
+   * Lives by its connections (`presence=connection`, docs/LEGACY-QUIRKS.md): without one for the
+   * grace it goes Away, for the end limit it ends. Absent or false: requests keep it, as legacy.
+   */
+  isConnectionBound?: boolean;
+  /** Since when a connection-bound session has had no connection; absent or null while it has one. */
+  detachedAt?: number | null;
+  /** When the timers must next look at a detached session (its grace, then its end limit). */
+  presenceDueAt?: number | null;
+  /**
+   * What the session was before it was put Away for want of a connection, restored when one comes
+   * back; absent or null when it was not put Away that way.
+   */
+  autoAway?: { availability: Availability; chatReasonId: string | null } | null;
 }
 
 /** Skills a permission or an automatic join covers: every skill, or these ids. */

@@ -15,6 +15,7 @@ import {
 import { ChatState, LineSource, type Chat, type ChatEvent, type CommittedChange } from './chat-model.js';
 import type { ChangeAnswer, ChatWriter } from './chat-writer.js';
 import { keyedRequest } from '../idempotency.js';
+import { withCurrentTyping } from './typing.js';
 
 /** How many custom variables a chat keeps: the newest. */
 const MAX_CUSTOM_VARIABLES = 100;
@@ -80,12 +81,15 @@ export function createVisitorChat({
     if (!isFresh) await store.chats.touch(accountId, chatId, now, idleDueAt, retainUntil);
     return {
       account,
-      chat: {
-        ...chat,
-        lastUpdate: now,
-        idleDueAt: idleDueAt ?? chat.idleDueAt,
-        retainUntil: retainUntil ?? chat.retainUntil,
-      },
+      chat: withCurrentTyping(
+        {
+          ...chat,
+          lastUpdate: now,
+          idleDueAt: idleDueAt ?? chat.idleDueAt,
+          retainUntil: retainUntil ?? chat.retainUntil,
+        },
+        now,
+      ),
     };
   }
 
@@ -93,8 +97,9 @@ export function createVisitorChat({
   async function load(accountId: string, chatId: string): Promise<{ account: Account; chat: Chat }> {
     const account = await requireAccount(store, accountId);
     const chat = await store.chats.get(accountId, chatId);
-    if (chat === undefined || isGone(chat, clock.now())) throw notFound();
-    return { account, chat };
+    const now = clock.now();
+    if (chat === undefined || isGone(chat, now)) throw notFound();
+    return { account, chat: withCurrentTyping(chat, now) };
   }
 
   return {
@@ -123,9 +128,12 @@ export function createVisitorChat({
      * `changeEventsFrom`) or the chat is gone.
      */
     readChange(change: CommittedChange, from: number): { chat: Chat; events: ChatEvent[] } | undefined {
-      if (isGone(change.chat, clock.now())) return undefined;
+      const now = clock.now();
+      if (isGone(change.chat, now)) return undefined;
       const events = changeEventsFrom(change, from);
-      return events === undefined ? undefined : { chat: change.chat, events: events.filter(isForVisitor) };
+      return events === undefined
+        ? undefined
+        : { chat: withCurrentTyping(change.chat, now), events: events.filter(isForVisitor) };
     },
 
     /** One event by id (the Location of a posted event). */
@@ -197,6 +205,8 @@ export function createVisitorChat({
           chat: {
             ...chat,
             visitorTyping: typing,
+            // Each "typing" renews the flag (typing.ts): it lapses unless said again.
+            visitorTypingAt: typing ? now : (chat.visitorTypingAt ?? null),
             lastUpdate: now,
             idleDueAt: now + chat.interactionTimeoutSeconds * 1000,
           },

@@ -10,6 +10,8 @@ const numericId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const settingsSchema = z.strictObject({
   ringTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
   agentSessionIdleSeconds: z.number().int().min(30).max(86_400).optional(),
+  agentConnectionGraceSeconds: z.number().int().min(1).max(3600).optional(),
+  agentConnectionEndSeconds: z.number().int().min(1).max(86_400).optional(),
   loginSessionTtlMs: z
     .number()
     .int()

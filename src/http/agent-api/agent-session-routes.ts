@@ -6,18 +6,23 @@ import { registerResource } from '../legacy/resource.js';
 import { publicBaseUrl, publicScheme } from '../public-origin.js';
 import { agentIdentities, agentSessionCookie, agentSessions, type AgentApiConfig } from './agent-request.js';
 import { sessionUrl } from './agent-presenter.js';
-import { sessionQuery } from './schemas.js';
+import { sessionQuery, sessionStartBody, sessionStartQuery } from './schemas.js';
 import { presentSession, presentSessionLocation } from './session-presenter.js';
 
 /** The agent session itself (chat-agent-api §3.1–3.2): start, read, end. */
 export function registerAgentSessionRoutes(app: FastifyInstance, core: Core, origin: AgentApiConfig): void {
   const base = '/:sessionId';
 
-  // §3.1: 201 with the session's location; the body is ignored (identity comes from the bearer).
+  // §3.1: 201 with the session's location; identity comes from the bearer, and the body is ignored
+  // but for Parley's `presence` (docs/LEGACY-QUIRKS.md), also accepted in the query.
   registerResource(app, '', {
     POST: async (request, reply) => {
       const identity = agentIdentities.of(request);
-      const session = await core.agents.sessions.start(pathParam(request, 'accountId'), identity);
+      const isConnectionBound =
+        parseInput(sessionStartQuery, request.query).presence || parseInput(sessionStartBody, request.body).presence;
+      const session = await core.agents.sessions.start(pathParam(request, 'accountId'), identity, {
+        isConnectionBound,
+      });
       const href = sessionUrl(publicBaseUrl(request, origin), session);
       reply.header('Location', href);
       // Set for unsigned requests, never required (platform §5.7).

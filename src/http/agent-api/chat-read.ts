@@ -33,5 +33,7 @@ export function readAgentChat(
     present: (event) => presentEvent(event, account, 'number', 'agent'),
     // An open stream keeps the agent session alive, as its polls would.
     onKeepAlive: () => core.agents.sessions.keepAlive(session),
+    // A stream or a held long-poll of the agent is a connection of its session (agent-presence.ts).
+    connect: () => core.agents.presence.connected(session),
   });
 }

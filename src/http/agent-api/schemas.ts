@@ -36,6 +36,20 @@ export const sessionQuery = lenientObject(
   z.object({ cs: z.unknown().optional() }).transform((query) => ({ withChats: query.cs === '1' })),
 );
 
+/**
+ * A Parley extension of POST agentSession (docs/LEGACY-QUIRKS.md): `presence=connection` in the
+ * query (or `"presence": "connection"` in the body) starts a connection-bound session; absent, the
+ * session lives by its requests as ever.
+ */
+const PRESENCE_INVALID = 'presence must be "connection"';
+const presenceValue = z
+  .unknown()
+  .optional()
+  .refine((value) => value === undefined || value === '' || value === 'connection', { error: PRESENCE_INVALID })
+  .transform((value) => value === 'connection');
+export const sessionStartQuery = lenientObject(z.object({ presence: presenceValue }));
+export const sessionStartBody = lenientObject(z.object({ presence: presenceValue }));
+
 // ---- Availability (§3.4) ----
 
 const AVAILABILITY_BY_NAME = new Map(Object.values(Availability).map((value) => [value.toLowerCase(), value]));

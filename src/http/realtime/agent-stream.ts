@@ -71,6 +71,9 @@ export async function streamAgentSession(options: {
       core.agents.sessions.keepAlive(session).catch(() => stream.close());
     },
   });
+  // An open stream is a connection of a connection-bound session (agent-presence.ts).
+  const release = core.agents.presence.connected(session);
+  stream.onClose(() => release({ serverClosing: reply.server.closing.isClosing }));
   const stop = await core.agents.notifications.watch(
     session,
     (notice) => stream.send(presentNotice(notice, links)),

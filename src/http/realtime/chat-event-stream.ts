@@ -31,6 +31,8 @@ export function streamChatEvents(options: {
   /** Called with each keep-alive: a visitor's open stream keeps the chat alive. */
   onKeepAlive?: () => Promise<void>;
   keepAliveMs?: number;
+  /** Called once when the stream closes, however it closes. */
+  onClose?: () => void;
 }): void {
   const { reply, watch, accountId, chatId, reads, present } = options;
   const stream = openEventStream(reply, {
@@ -62,5 +64,6 @@ export function streamChatEvents(options: {
     if (change.chat.nextEventId > cursor || change.chat.state === 'ended') schedule(change);
   });
   stream.onClose(unlisten);
+  if (options.onClose !== undefined) stream.onClose(options.onClose);
   schedule();
 }

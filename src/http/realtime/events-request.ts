@@ -6,6 +6,7 @@ import { streamChatEvents } from './chat-event-stream.js';
 import { wantsEventStream } from './event-stream.js';
 import { fromQuery, waitQuery } from './events-query.js';
 import { longPoll, type RepeatedReads } from './long-poll.js';
+import type { ReleaseConnection } from '../../core/agents/agent-presence.js';
 
 export interface EventsRequest {
   request: FastifyRequest;
@@ -26,6 +27,11 @@ export interface EventsRequest {
   present: (event: ChatEvent) => Record<string, unknown>;
   /** Each keep-alive of an open stream: the client is still there. */
   onKeepAlive: () => Promise<void>;
+  /**
+   * Counts an open stream or a held long-poll as a connection of the reader's agent session
+   * (agent-presence.ts) until the function returned is called; absent for visitors.
+   */
+  connect?: () => ReleaseConnection;
 }
 
 /**
@@ -39,9 +45,14 @@ export async function readEventsOrStream(
   const { request, reply, watch, accountId, chatId, read, readChange } = options;
   const from = parseInput(fromQuery, request.query);
   const again = { read: (cursor: number) => read(cursor, { touch: false, holdMs: 0 }), readChange };
+  /** Whether the server closed it itself (a drain), which is no agent leaving. */
+  const released = (release: ReleaseConnection | undefined) => () =>
+    release?.({ serverClosing: reply.server.closing.isClosing });
   if (wantsEventStream(request)) {
     await options.open();
+    const release = options.connect?.();
     streamChatEvents({
+      onClose: released(release),
       ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
       request,
       reply,
@@ -57,15 +68,21 @@ export async function readEventsOrStream(
   }
   // Read only for a long-poll: a stream has no wait.
   const wait = parseInput(waitQuery, request.query);
-  const result = await longPoll({
-    watch,
-    reply,
-    accountId,
-    chatId,
-    from,
-    waitSeconds: wait,
-    first: () => read(from, { touch: true, holdMs: wait * 1000 }),
-    again,
-  });
-  return { ...result, from };
+  // Only a held long-poll is a connection; one answered at once is an ordinary request.
+  const release = released(wait > 0 ? options.connect?.() : undefined);
+  try {
+    const result = await longPoll({
+      watch,
+      reply,
+      accountId,
+      chatId,
+      from,
+      waitSeconds: wait,
+      first: () => read(from, { touch: true, holdMs: wait * 1000 }),
+      again,
+    });
+    return { ...result, from };
+  } finally {
+    release();
+  }
 }

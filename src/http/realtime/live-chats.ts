@@ -37,6 +37,8 @@ export async function holdLiveChats(
     else entries.delete(chat.id);
   };
   const held = holdRequest(reply);
+  // A held poll of the session is a connection of it (agent-presence.ts).
+  const release = core.agents.presence.connected(session);
   // Listen before the read; changes committed meanwhile are applied once it is in.
   let early: Chat[] | undefined = [];
   const unlisten = core.chats.watch.listenAccount(session.accountId, ({ chat }) => {
@@ -62,6 +64,7 @@ export async function holdLiveChats(
   } finally {
     unlisten();
     held.release();
+    release({ serverClosing: reply.server.closing.isClosing });
   }
 }
 
@@ -105,6 +108,8 @@ export async function streamLiveChats(
     else early.push(chat);
   });
   stream.onClose(unlisten);
+  const release = core.agents.presence.connected(session);
+  stream.onClose(() => release({ serverClosing: reply.server.closing.isClosing }));
   try {
     const chats = await core.agents.sharing.liveChats(session, includes);
     for (const chat of chats) tell(chat);

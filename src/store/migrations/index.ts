@@ -8,6 +8,7 @@ import * as m0006 from './0006-idempotency-keys.js';
 import * as m0007 from './0007-known-login-sources.js';
 import * as m0008 from './0008-shared-chats.js';
 import * as m0009 from './0009-availability-reasons.js';
+import * as m0010 from './0010-connection-presence.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so the same list runs from TypeScript
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0007-known-login-sources': m0007,
   '0008-shared-chats': m0008,
   '0009-availability-reasons': m0009,
+  '0010-connection-presence': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {
