@@ -9,13 +9,12 @@
  * SDK). Defaults to the demo user `assist-bot`; set PARLEY_URL, PARLEY_ACCOUNT, PARLEY_USER and
  * PARLEY_PASSWORD for another server or user (see demo-credentials.ts). Stop it with Ctrl+C.
  */
-import { AgentClient, type Invitation } from '@parley/sdk';
+import type { Invitation } from '@parley/sdk';
 import { ASSIST_GREETING, orderNumberAnswer, orderNumberTip } from './assist-rules.js';
-import { demoCredentials, demoServer } from './demo-credentials.js';
+import { demoServer } from './demo-credentials.js';
+import { connectBot } from './run-bot.js';
 
-const agent = await AgentClient.login({
-  ...demoServer,
-  ...demoCredentials('assist-bot'),
+const agent = await connectBot('assist-bot', {
   onError: (error) => console.error('assist-bot:', error),
 });
 await agent.setAvailability('Away');

@@ -10,12 +10,11 @@
  * bot's chats. Set PARLEY_URL, PARLEY_ACCOUNT, PARLEY_USER and PARLEY_PASSWORD for another server or
  * user (see demo-credentials.ts). Stop it with Ctrl+C.
  */
-import { AgentClient, type AgentChat } from '@parley/sdk';
-import { demoCredentials, demoServer } from './demo-credentials.js';
+import type { AgentChat } from '@parley/sdk';
+import { demoServer } from './demo-credentials.js';
+import { connectBot } from './run-bot.js';
 
-const agent = await AgentClient.login({
-  ...demoServer,
-  ...demoCredentials('echo-bot'),
+const agent = await connectBot('echo-bot', {
   onError: (error) => console.error('keep-alive failed:', error),
 });
 await agent.setAvailability('Away');

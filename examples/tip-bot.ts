@@ -9,13 +9,11 @@
  * PARLEY_ACCOUNT, PARLEY_USER and PARLEY_PASSWORD for another server or user (see
  * demo-credentials.ts). Stop it with Ctrl+C.
  */
-import { AgentClient, type AgentChat } from '@parley/sdk';
-import { demoCredentials, demoServer } from './demo-credentials.js';
+import type { AgentChat } from '@parley/sdk';
+import { connectBot } from './run-bot.js';
 import { tipsFor } from './tip-rules.js';
 
-const agent = await AgentClient.login({
-  ...demoServer,
-  ...demoCredentials('tip-bot'),
+const agent = await connectBot('tip-bot', {
   onError: (error) => console.error('tip-bot:', error),
 });
 await agent.setAvailability('Away');

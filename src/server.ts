@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
+import type { Account } from './core/model.js';
 import type { Seed } from './core/seed/seed-schema.js';
 import { buildApp, type HttpConfig } from './http/app.js';
 import { BODY_LIMIT_BYTES } from './http/legacy/body-bounds.js';
@@ -102,7 +103,10 @@ export async function startServer(config: Config, print: (line: string) => void 
     const timers = setInterval(runTimers, TIMER_INTERVAL_MS);
     timers.unref();
 
+    // Every start says where it serves; only the first, which loaded the demo, names its logins
+    // and passwords (a later start knows no password: they are stored hashed).
     if (demo !== undefined) printDemo(demo, url, print);
+    printServing(await core.administration.listAccounts(), { url, httpUrl }, print);
     let closed: Promise<void> | undefined;
     return {
       app: running,
@@ -132,6 +136,31 @@ export async function startServer(config: Config, print: (line: string) => void 
   }
 }
 
+/** At most this many accounts get their own lines: a large deployment's start stays readable. */
+const ACCOUNTS_PRINTED = 5;
+
+function printServing(
+  accounts: Pick<Account, 'id' | 'name' | 'appKeys'>[],
+  where: { url: string; httpUrl: string | undefined },
+  print: (line: string) => void,
+): void {
+  const { url } = where;
+  print(`Parley is serving at ${url}${where.httpUrl === undefined ? '' : ` (plain HTTP at ${where.httpUrl})`}`);
+  for (const account of accounts.slice(0, ACCOUNTS_PRINTED)) {
+    const name = account.name === account.id ? '' : ` (${account.name})`;
+    print(`  Account ${account.id}${name}`);
+    print(`    Agent workspace: ${url}/workspace?account=${account.id}`);
+    const appKey = account.appKeys[0];
+    if (appKey !== undefined) print(`    Visitor chat:    ${url}/chat?account=${account.id}&appKey=${appKey}`);
+  }
+  if (accounts.length > ACCOUNTS_PRINTED) {
+    print(`  … and ${accounts.length - ACCOUNTS_PRINTED} more accounts`);
+  }
+  if (accounts.length === 0) print('  No account yet: run `parley seed <file>` (see README)');
+  print(`  Health:          ${url}/health`);
+}
+
+/** The demo's logins and passwords, and requests to try (the first start only). */
 function printDemo(seed: Seed, url: string, print: (line: string) => void): void {
   for (const account of seed.accounts) {
     print(`Parley loaded the demo account ${account.id} (${account.name ?? account.id}).`);
@@ -140,8 +169,6 @@ function printDemo(seed: Seed, url: string, print: (line: string) => void): void
       print(`  ${user.role.padEnd(7)} ${user.loginName.padEnd(10)} ${credentials}`);
     }
     const appKey = account.appKeys[0];
-    print(`Agent workspace: ${url}/workspace?account=${account.id}`);
-    if (appKey !== undefined) print(`Visitor chat:    ${url}/chat?account=${account.id}&appKey=${appKey}`);
     print('Try:');
     print(`  curl '${url}/api/account/${account.id}/service/baseURI.json?version=1.0'`);
     const first = account.users.find((user) => user.password !== undefined);
@@ -152,6 +179,5 @@ function printDemo(seed: Seed, url: string, print: (line: string) => void): void
       );
     }
     if (appKey !== undefined) print(`  Server Chat API app key: ${appKey}`);
-    print(`  curl '${url}/health'`);
   }
 }

@@ -1,9 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import type { PermissionSetting } from '../core/accounts/administration.js';
-import { isAppError } from '../core/errors.js';
+import { SkillInUseError, type PermissionSetting } from '../core/accounts/administration.js';
+import { AppError, ErrorCode, isAppError } from '../core/errors.js';
 import { Role } from '../core/model.js';
 import { SeedError } from '../core/seed/parse-seed.js';
+import { PasswordInputError, readNewPassword } from './read-password.js';
 import { openRuntime, readSeedFile, type Runtime } from '../runtime.js';
 import { startServer, type RunningServer } from '../server.js';
 
@@ -38,10 +39,13 @@ async function withRuntime<T>(config: Config, work: (runtime: Runtime) => Promis
   }
 }
 
-/** The account to act on: --account, or the only account there is. */
+/** The account to act on: --account (exit 1 when there is none such), or the only account there is. */
 async function accountOf(runtime: Runtime, given: string | undefined): Promise<string> {
-  if (given !== undefined) return given;
   const accounts = await runtime.core.administration.listAccounts();
+  if (given !== undefined) {
+    if (accounts.some((account) => account.id === given)) return given;
+    throw new AppError(ErrorCode.NOT_FOUND, `no account "${given}"`);
+  }
   if (accounts.length === 1 && accounts[0] !== undefined) return accounts[0].id;
   throw new UsageError(
     accounts.length === 0
@@ -113,7 +117,9 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
       }
     });
 
-  const users = program.command('users').description('list, add and disable users');
+  const users = program
+    .command('users')
+    .description('list, add, enable, disable and remove users, and set their passwords');
   users
     .command('list')
     .description("list an account's users")
@@ -230,8 +236,20 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
       });
     });
   users
+    .command('enable')
+    .description('enable a disabled user again')
+    .argument('<loginName>')
+    .addOption(accountOption())
+    .action(async (loginName: string, options: { account?: string }) => {
+      await withRuntime(config(), async (runtime) => {
+        const accountId = await accountOf(runtime, options.account);
+        const user = await runtime.core.administration.enableUser(accountId, loginName);
+        out(`enabled user ${user.loginName} (id ${user.id}) in account ${accountId}`);
+      });
+    });
+  users
     .command('disable')
-    .description('disable a user and end its login sessions')
+    .description('disable a user and end its login and agent sessions')
     .argument('<loginName>')
     .addOption(accountOption())
     .action(async (loginName: string, options: { account?: string }) => {
@@ -239,6 +257,44 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
         const accountId = await accountOf(runtime, options.account);
         const user = await runtime.core.administration.disableUser(accountId, loginName);
         out(`disabled user ${user.loginName} (id ${user.id}) in account ${accountId}`);
+      });
+    });
+  users
+    .command('password')
+    .description(
+      "set a user's password, read from standard input (prompted for, unechoed, on a terminal); ends its sessions",
+    )
+    .argument('<loginName>')
+    .addOption(accountOption())
+    .action(async (loginName: string, options: { account?: string }) => {
+      await withRuntime(config(), async (runtime) => {
+        const accountId = await accountOf(runtime, options.account);
+        // The user is looked up before the prompt: nobody types a password for a misspelt name.
+        const known = (await runtime.core.administration.listUsers(accountId)).some(
+          (user) => user.loginName.toLowerCase() === loginName.toLowerCase(),
+        );
+        if (!known) throw new AppError(ErrorCode.NOT_FOUND, `no user "${loginName}" in account ${accountId}`);
+        const password = await readNewPassword(loginName);
+        if (password === '') throw new UsageError('the password is empty: pipe it in or type it at the prompt');
+        const user = await runtime.core.administration.setPassword(accountId, loginName, password);
+        out(`set the password of user ${user.loginName} (id ${user.id}) in account ${accountId}; its sessions ended`);
+      });
+    });
+  users
+    .command('remove')
+    .description("remove a user: its sessions end, its chats' history stays")
+    .argument('<loginName>')
+    .addOption(accountOption())
+    .action(async (loginName: string, options: { account?: string }) => {
+      await withRuntime(config(), async (runtime) => {
+        const accountId = await accountOf(runtime, options.account);
+        const { user, endedAgentSessions } = await runtime.core.administration.removeUser(accountId, loginName);
+        out(
+          `removed user ${user.loginName} (id ${user.id}) from account ${accountId}` +
+            (endedAgentSessions === 0
+              ? ''
+              : `; ended ${endedAgentSessions} agent session${endedAgentSessions === 1 ? '' : 's'}`),
+        );
       });
     });
 
@@ -267,7 +323,7 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
       });
     });
 
-  const skills = program.command('skills').description('list and add skills');
+  const skills = program.command('skills').description('list, add and remove skills');
   skills
     .command('list')
     .description("list an account's skills")
@@ -294,6 +350,35 @@ export function buildCli(out: (text: string) => void = (text) => process.stdout.
         out(`added skill ${skill.name} (id ${skill.id}) to account ${accountId}`);
       });
     });
+  skills
+    .command('remove')
+    .description('remove a skill (refused while chats of it are under way, or users still have it)')
+    .argument('<name>')
+    .addOption(accountOption())
+    .option('--detach', 'take the skill from the users who have it (their skills, listen and assist)')
+    .action(async (name: string, options: { account?: string; detach?: boolean }) => {
+      await withRuntime(config(), async (runtime) => {
+        const accountId = await accountOf(runtime, options.account);
+        let removal;
+        try {
+          removal = await runtime.core.administration.removeSkill(accountId, name, { detach: options.detach === true });
+        } catch (error) {
+          if (error instanceof SkillInUseError) {
+            const whom = error.users.length === 1 ? 'that user' : 'them';
+            throw new AppError(
+              ErrorCode.CONFLICT,
+              `skill "${error.skill}" is still held or shared by ${error.users.join(', ')}: pass --detach to take it from ${whom}`,
+            );
+          }
+          throw error;
+        }
+        const { skill, detachedFrom } = removal;
+        out(
+          `removed skill ${skill.name} (id ${skill.id}) from account ${accountId}` +
+            (detachedFrom.length === 0 ? '' : `; detached from ${detachedFrom.join(', ')}`),
+        );
+      });
+    });
 
   return program;
 }
@@ -312,7 +397,7 @@ export async function runCli(
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
-    if (error instanceof UsageError || error instanceof ConfigError) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof PasswordInputError) {
       err(`parley: ${error.message}`);
       return ExitCode.USAGE;
     }

@@ -126,7 +126,7 @@ export function createCore(deps: CoreDeps) {
     health: createHealthCheck(deps),
     services: createServiceResolver(deps.store),
     seeds: createSeedApplier({ ...deps, sessions }),
-    administration: createAdministration({ ...deps, sessions }),
+    administration: createAdministration({ ...deps, sessions, endAgentSession: agentSessions.end }),
     /** The App Engagement API's engagements (LivePerson's JavaScript Chat SDK, `getEngagement`). */
     engagement: createAppEngagement({ store: deps.store, random: deps.random, capacity }),
     accounts: {

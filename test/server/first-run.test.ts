@@ -84,6 +84,21 @@ async function accountsIn(config: Config): Promise<{ id: string; name: string }[
   }
 }
 
+/**
+ * What every start prints: where it serves, then per account (the demo's) the workspace and the
+ * visitor window, then health, each with the URL the server listens on.
+ */
+function assertWhereItServes(printed: string[], server: RunningServer): void {
+  const at = printed.indexOf(`Parley is serving at ${server.url}`);
+  assert.ok(at >= 0, printed.join('\n'));
+  assert.deepEqual(printed.slice(at + 1), [
+    `  Account ${DEMO_ACCOUNT} (Demo Shop)`,
+    `    Agent workspace: ${server.url}/workspace?account=${DEMO_ACCOUNT}`,
+    `    Visitor chat:    ${server.url}/chat?account=${DEMO_ACCOUNT}&appKey=a7847cc4c098c5b6faaa26f2af8c4a72`,
+    `  Health:          ${server.url}/health`,
+  ]);
+}
+
 describe('starting the server', () => {
   it('loads the demo on an empty database and prints the account, every login, the passwords and URLs', async () => {
     const env = deployment();
@@ -104,8 +119,7 @@ describe('starting the server', () => {
       assert.ok(text.includes(`${server.url}/api/account/${DEMO_ACCOUNT}/login?v=1.3`), text);
       assert.ok(text.includes(`${server.url}/api/account/${DEMO_ACCOUNT}/service/baseURI.json?version=1.0`), text);
       assert.ok(text.includes(`${server.url}/health`), text);
-      assert.ok(text.includes(`${server.url}/workspace?account=${DEMO_ACCOUNT}`), text);
-      assert.ok(text.includes(`${server.url}/chat?account=${DEMO_ACCOUNT}&appKey=`), text);
+      assertWhereItServes(printed, server);
 
       const response = await login(server, DEMO_ACCOUNT, 'alice', 'alice-demo-pass');
       assert.equal(response.status, 200);
@@ -121,14 +135,16 @@ describe('starting the server', () => {
     });
   });
 
-  it('does not load or print the demo again on a second start, and keeps the data and the key', async () => {
+  it('does not load the demo again on a second start, prints where it serves but no password, and keeps the data and the key', async () => {
     const env = deployment();
     await withServer(env.config(), async (_server, printed) => {
-      assert.ok(printed.length > 0);
+      assert.ok(printed.some((line) => line.includes('alice-demo-pass')));
     });
 
     await withServer(env.config(), async (server, printed) => {
-      assert.deepEqual(printed, []);
+      assertWhereItServes(printed, server);
+      const text = printed.join('\n');
+      assert.doesNotMatch(text, /password|-demo-pass|demo account|loaded/i);
       const accounts = await server.runtime.core.administration.listAccounts();
       assert.deepEqual(
         accounts.map((account) => account.id),
@@ -158,7 +174,12 @@ describe('starting the server', () => {
       }),
     );
     await withServer(env.config({ PARLEY_SEED: seedPath }), async (server, printed) => {
-      assert.deepEqual(printed, []);
+      assert.deepEqual(printed, [
+        `Parley is serving at ${server.url}`,
+        '  Account 777',
+        `    Agent workspace: ${server.url}/workspace?account=777`,
+        `  Health:          ${server.url}/health`,
+      ]);
       const accounts = await server.runtime.core.administration.listAccounts();
       assert.deepEqual(
         accounts.map((account) => account.id),

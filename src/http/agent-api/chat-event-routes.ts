@@ -15,25 +15,30 @@ import { agentPostBody } from './schemas.js';
 export function registerChatEventRoutes(app: FastifyInstance, core: Core, origin: AgentApiConfig): void {
   const base = '/:sessionId/chat/:chatId/events';
 
-  registerResource(app, base, {
-    GET: async (request, reply) => {
-      const { account, session } = agentSessions.of(request);
-      const { chatId, url } = chatPath(request, session, origin);
-      const read = await readAgentChat(request, reply, core, origin, { account, session, chatId });
-      if (read === undefined) return reply;
-      return sendLegacy(reply, 200, { events: presentAgentEvents(url, read.chat, read.events, account, read.from) });
+  registerResource(
+    app,
+    base,
+    {
+      GET: async (request, reply) => {
+        const { account, session } = agentSessions.of(request);
+        const { chatId, url } = chatPath(request, session, origin);
+        const read = await readAgentChat(request, reply, core, origin, { account, session, chatId });
+        if (read === undefined) return reply;
+        return sendLegacy(reply, 200, { events: presentAgentEvents(url, read.chat, read.events, account, read.from) });
+      },
+      // §3.15–3.16: a line answers chatEventLocation, the end of the chat chatLocation (each page literally).
+      POST: async (request, reply) => {
+        const { session } = agentSessions.of(request);
+        const { chatId, url } = chatPath(request, session, origin);
+        const post = parseInput(agentPostBody, request.body);
+        const posted = await core.agents.chats.post(session, chatId, post, idempotencyKeyOf(request));
+        const href = `${url}/events/${posted.eventId}`;
+        reply.header('Location', href);
+        return sendLegacy(reply, 201, presentEventLocation(href, posted.kind));
+      },
     },
-    // §3.15–3.16: a line answers chatEventLocation, the end of the chat chatLocation (each page literally).
-    POST: async (request, reply) => {
-      const { session } = agentSessions.of(request);
-      const { chatId, url } = chatPath(request, session, origin);
-      const post = parseInput(agentPostBody, request.body);
-      const posted = await core.agents.chats.post(session, chatId, post, idempotencyKeyOf(request));
-      const href = `${url}/events/${posted.eventId}`;
-      reply.header('Location', href);
-      return sendLegacy(reply, 201, presentEventLocation(href, posted.kind));
-    },
-  });
+    { routine: 'reads' },
+  );
 
   registerResource(app, `${base}/:eventId`, {
     GET: async (request, reply) => {

@@ -11,17 +11,22 @@ import { readAgentChat } from './chat-read.js';
 export function registerAgentChatRoutes(app: FastifyInstance, core: Core, origin: AgentApiConfig): void {
   const base = '/:sessionId/chat/:chatId';
 
-  registerResource(app, base, {
-    GET: async (request, reply) => {
-      const { account, session } = agentSessions.of(request);
-      const { chatId, baseUrl } = chatPath(request, session, origin);
-      const read = await readAgentChat(request, reply, core, origin, { account, session, chatId });
-      if (read === undefined) return reply;
-      return sendLegacy(reply, 200, {
-        chat: presentAgentChat(baseUrl, session, read.chat, read.events, account, read.from),
-      });
+  registerResource(
+    app,
+    base,
+    {
+      GET: async (request, reply) => {
+        const { account, session } = agentSessions.of(request);
+        const { chatId, baseUrl } = chatPath(request, session, origin);
+        const read = await readAgentChat(request, reply, core, origin, { account, session, chatId });
+        if (read === undefined) return reply;
+        return sendLegacy(reply, 200, {
+          chat: presentAgentChat(baseUrl, session, read.chat, read.events, account, read.from),
+        });
+      },
     },
-  });
+    { routine: 'reads' },
+  );
 
   // §3.26: linked but undocumented; nothing to offer.
   for (const name of ['transferAccount', 'collaborationChannels']) {

@@ -12,20 +12,25 @@ import { presentChatLocation, presentIncomingRequests } from './session-presente
  * POST accepts the oldest ringing chat and answers where it lives.
  */
 export function registerIncomingRequestsRoutes(app: FastifyInstance, core: Core, origin: AgentApiConfig): void {
-  registerResource(app, '/:sessionId/incomingRequests', {
-    GET: async (request, reply) => {
-      const { session } = agentSessions.of(request);
-      const count = await core.agents.router.ringingCount(session.accountId, session.userId);
-      const url = `${sessionUrl(publicBaseUrl(request, origin), session)}/incomingRequests`;
-      return sendLegacy(reply, 200, presentIncomingRequests(url, count));
+  registerResource(
+    app,
+    '/:sessionId/incomingRequests',
+    {
+      GET: async (request, reply) => {
+        const { session } = agentSessions.of(request);
+        const count = await core.agents.router.ringingCount(session.accountId, session.userId);
+        const url = `${sessionUrl(publicBaseUrl(request, origin), session)}/incomingRequests`;
+        return sendLegacy(reply, 200, presentIncomingRequests(url, count));
+      },
+      // §3.9: accept.
+      POST: async (request, reply) => {
+        const { session, identity } = agentSessions.of(request);
+        const chat = await core.agents.router.accept(session.accountId, session, identity.user);
+        const href = agentChatUrl(publicBaseUrl(request, origin), session, chat.id);
+        reply.header('Location', href);
+        return sendLegacy(reply, 201, presentChatLocation(href));
+      },
     },
-    // §3.9: accept.
-    POST: async (request, reply) => {
-      const { session, identity } = agentSessions.of(request);
-      const chat = await core.agents.router.accept(session.accountId, session, identity.user);
-      const href = agentChatUrl(publicBaseUrl(request, origin), session, chat.id);
-      reply.header('Location', href);
-      return sendLegacy(reply, 201, presentChatLocation(href));
-    },
-  });
+    { routine: 'reads' },
+  );
 }

@@ -31,10 +31,10 @@ declare module 'fastify' {
     /** The methods of the legacy resource a route serves (absent on not-found answers). */
     resourceMethods?: ReadonlySet<ResourceMethod>;
     /**
-     * Asked again and again as a matter of course (typing flags, every few seconds per chat): its
-     * successful answers are logged at debug, not info (request-log.ts).
+     * Asked again and again as a matter of course: its successful answers are logged at debug, not
+     * info (request-log.ts says which resources are). `reads`: only its GETs are.
      */
-    routine?: boolean;
+    routine?: boolean | 'reads';
   }
 }
 
@@ -56,13 +56,13 @@ export function registerResource(
   app: FastifyInstance,
   url: string,
   handlers: Partial<Record<ResourceMethod, ResourceHandler>>,
-  options: { routine?: boolean } = {},
+  options: { routine?: boolean | 'reads' } = {},
 ): void {
   const available = new Set(ALL_METHODS.filter((method) => handlers[method] !== undefined));
   app.route({
     method: ALL_METHODS,
     url,
-    config: { resourceMethods: available, ...(options.routine === true ? { routine: true } : {}) },
+    config: { resourceMethods: available, ...(options.routine === undefined ? {} : { routine: options.routine }) },
     handler: async (request, reply) => {
       const method = effectiveMethod(request, available);
       const handler = method === undefined ? undefined : handlers[method];

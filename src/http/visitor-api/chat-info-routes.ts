@@ -22,15 +22,20 @@ export function registerChatInfoRoutes(app: FastifyInstance, core: Core, origin:
   });
 
   // A Parley addition: the wait of this chat, counting only the chats queued ahead of it.
-  registerResource(app, `${CHAT_PATH}/estimatedWaitTime`, {
-    GET: async (request, reply) => {
-      const { account, chatId } = chatTarget(request, origin);
-      const { chat } = await visitor.touch(account.id, chatId);
-      return sendLegacy(reply, 200, {
-        estimatedWaitTime: await core.chats.capacity.estimatedWaitTimeOf(account, chat),
-      });
+  registerResource(
+    app,
+    `${CHAT_PATH}/estimatedWaitTime`,
+    {
+      GET: async (request, reply) => {
+        const { account, chatId } = chatTarget(request, origin);
+        const { chat } = await visitor.touch(account.id, chatId);
+        return sendLegacy(reply, 200, {
+          estimatedWaitTime: await core.chats.capacity.estimatedWaitTimeOf(account, chat),
+        });
+      },
     },
-  });
+    { routine: 'reads' },
+  );
 
   registerResource(app, `${CHAT_PATH}/info/visitorName`, {
     GET: async (request, reply) => {

@@ -44,34 +44,44 @@ export function registerVisitorChatRoutes(
       onKeepAlive: () => visitor.touch(account.id, chatId).then(() => undefined),
     });
 
-  registerResource(app, CHAT_PATH, {
-    GET: async (request, reply) => {
-      const target = chatTarget(request, origin);
-      const read = await readOrStream(request, reply, target);
-      if (read === undefined) return reply;
-      return sendLegacy(reply, 200, presentChat(read.chat, read.events, target.account, target.baseUrl, read.from));
+  registerResource(
+    app,
+    CHAT_PATH,
+    {
+      GET: async (request, reply) => {
+        const target = chatTarget(request, origin);
+        const read = await readOrStream(request, reply, target);
+        if (read === undefined) return reply;
+        return sendLegacy(reply, 200, presentChat(read.chat, read.events, target.account, target.baseUrl, read.from));
+      },
     },
-  });
+    { routine: 'reads' },
+  );
 
-  registerResource(app, `${CHAT_PATH}/events`, {
-    GET: async (request, reply) => {
-      const target = chatTarget(request, origin);
-      const read = await readOrStream(request, reply, target);
-      if (read === undefined) return reply;
-      return sendLegacy(reply, 200, {
-        events: presentEvents(read.chat, read.events, target.account, target.baseUrl, read.from, 'string'),
-      });
+  registerResource(
+    app,
+    `${CHAT_PATH}/events`,
+    {
+      GET: async (request, reply) => {
+        const target = chatTarget(request, origin);
+        const read = await readOrStream(request, reply, target);
+        if (read === undefined) return reply;
+        return sendLegacy(reply, 200, {
+          events: presentEvents(read.chat, read.events, target.account, target.baseUrl, read.from, 'string'),
+        });
+      },
+      // Add a line or end the chat: 201, empty, Location of the new event (§3.11). The event is
+      // committed before the answer is sent.
+      POST: async (request, reply) => {
+        const { account, chatId, baseUrl } = chatTarget(request, origin);
+        const posted = parseInput(postedEventBody, request.body);
+        const eventId = await visitor.post(account.id, chatId, posted, idempotencyKeyOf(request));
+        reply.header('Location', `${baseUrl}/api/account/${account.id}/chat/${chatId}/events/${eventId}`);
+        return sendEmpty(reply, 201);
+      },
     },
-    // Add a line or end the chat: 201, empty, Location of the new event (§3.11). The event is
-    // committed before the answer is sent.
-    POST: async (request, reply) => {
-      const { account, chatId, baseUrl } = chatTarget(request, origin);
-      const posted = parseInput(postedEventBody, request.body);
-      const eventId = await visitor.post(account.id, chatId, posted, idempotencyKeyOf(request));
-      reply.header('Location', `${baseUrl}/api/account/${account.id}/chat/${chatId}/events/${eventId}`);
-      return sendEmpty(reply, 201);
-    },
-  });
+    { routine: 'reads' },
+  );
 
   registerResource(app, `${CHAT_PATH}/events/:eventId`, {
     GET: async (request, reply) => {
