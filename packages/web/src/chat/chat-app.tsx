@@ -3,6 +3,7 @@ import { VisitorClient } from '@parley/sdk';
 import { connectionOf, type ChatParams } from './chat-params.js';
 import { ChatHeader } from './chat-header.js';
 import { ChatScreen } from './chat-screen.js';
+import { useEscapeCloses } from './embed-bridge.js';
 import { forgetChat, loadSavedChat, saveChat } from './saved-chat.js';
 import { StartScreen } from './start-screen.js';
 
@@ -19,6 +20,7 @@ export function ChatApp({ params }: { params: ChatParams | { missing: string[] }
   // The chat this tab had open before a reload, read once.
   const [saved] = useState(() => (accountId === undefined ? undefined : loadSavedChat(accountId)));
   const [isResuming, setIsResuming] = useState(saved !== undefined);
+  useEscapeCloses(!('missing' in params) && params.isEmbedded);
 
   // A reload picks up the chat this tab had open; one that is gone (404) is simply forgotten.
   useEffect(() => {
@@ -86,6 +88,7 @@ export function ChatApp({ params }: { params: ChatParams | { missing: string[] }
         open.chat.close();
         setOpen(undefined);
       }}
+      onLeft={() => forgetChat(params.accountId)}
     />
   );
 }
