@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -354,19 +355,23 @@ describe('the visitor window, smaller items', { skip: unavailable }, () => {
     await context.close();
   });
 
-  it('embedded: reports the host page as referrer, counts unread agent lines on the launcher, Escape closes', async () => {
+  it('embedded: reports the host page as referrer, counts unread agent lines on the launcher, Escape closes', async (t) => {
     const { baseUrl, accountId, appKey } = fixture;
     const host = await openContext(browser, 1280, 900);
     host.context.setDefaultTimeout(30_000);
-    const hostPage = 'http://shop.test/bikes?id=7';
-    await host.context.route('http://shop.test/**', (route) =>
-      route.fulfill({
-        contentType: 'text/html',
-        body: `<!doctype html><title>Bikes</title><h1>Bikes</h1>
+    // The shop's page, on an origin of its own (loopback too: Chromium lets only a private page
+    // load from a private address).
+    const shop = createHttpServer((request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end(`<!doctype html><title>Bikes</title><h1>Bikes</h1>
           <script src="${baseUrl}/chat/embed.js" data-account="${accountId}" data-app-key="${appKey}"
-            data-skill="Support"></script>`,
-      }),
-    );
+            data-skill="Support"></script>`);
+    });
+    await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => shop.close(() => resolve())));
+    const shopAddress = shop.address();
+    assert.ok(typeof shopAddress === 'object' && shopAddress !== null);
+    const hostPage = `http://127.0.0.1:${shopAddress.port}/bikes?id=7`;
     await host.page.goto(hostPage);
     const launcher = host.page.getByRole('button', { name: 'Chat with us' });
     await launcher.click();

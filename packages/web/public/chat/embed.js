@@ -211,7 +211,8 @@
 
   /** Whether the frame is shown: the window counts agent lines as unread only while it is not. */
   function tellFrame() {
-    if (frame && frame.contentWindow) frame.contentWindow.postMessage({ type: 'parley:shown', isShown: isOpen }, origin);
+    if (frame && frame.contentWindow)
+      frame.contentWindow.postMessage({ type: 'parley:shown', isShown: isOpen }, origin);
   }
 
   launcher.addEventListener('click', function () {

@@ -2,7 +2,6 @@ import { useEffect, useState } from 'react';
 import { VisitorClient } from '@parley/sdk';
 import { connectionOf, type ChatParams } from './chat-params.js';
 import { ChatHeader } from './chat-header.js';
-import { ErrorAlert } from './error-alert.js';
 import { SkillOffer } from './skill-offer.js';
 import { SkillPicker, type SkillChoice } from './skill-picker.js';
 
@@ -33,7 +32,6 @@ export function StartScreen({ params, onStarted }: StartScreenProps) {
   // undefined: still loading; [] (or a skill in the address): nothing to choose.
   const [skills, setSkills] = useState<SkillChoice[] | undefined>();
   const [skill, setSkill] = useState<string | undefined>(params.skill);
-  const [error, setError] = useState<unknown>();
 
   useEffect(() => {
     let isCurrent = true;
@@ -51,8 +49,8 @@ export function StartScreen({ params, onStarted }: StartScreenProps) {
       },
       (failure: unknown) => {
         if (!isCurrent) return;
-        // The address's skill is tried as it is; without one, the visitor should know why no choice.
-        if (params.skill === undefined) setError(failure);
+        // No choice then: the offer below asks the server again and says plainly what went wrong.
+        console.warn('Chat: the skills could not be read', failure);
         setSkills([]);
       },
     );
@@ -69,7 +67,6 @@ export function StartScreen({ params, onStarted }: StartScreenProps) {
         isEmbedded={params.isEmbedded}
       />
       <main className="chat-body start">
-        <ErrorAlert error={error} />
         {skills === undefined ? (
           <p className="loading" aria-live="polite">
             Loading…
