@@ -355,6 +355,27 @@ describe('the visitor window, smaller items', { skip: unavailable }, () => {
     await context.close();
   });
 
+  it('keeps a line that could not be sent across a reload, and sends it once afterwards', async () => {
+    const { page, context, agentChat, problems } = await chatting();
+    // Lines cannot get through (the rest of the chat can): their requests fail as on a lost network.
+    const isLine = (url: URL) => url.pathname.endsWith('/events.json');
+    await page.route(isLine, (route) => (route.request().method() === 'POST' ? route.abort() : route.fallback()));
+    await message(page).fill('typed before the reload');
+    await message(page).press('Enter');
+    const pending = transcript(page).locator('.line.pending');
+    await pending.getByText('Not sent yet').waitFor();
+    await page.reload();
+    await pending.getByText('typed before the reload').waitFor();
+    await page.unroute(isLine);
+    await eventually('the line stored', async () => (await visitorLines(agentChat)).length > 0, LONG);
+    await pending.waitFor({ state: 'detached' });
+    await transcript(page).locator('.line-visitor').getByText('typed before the reload').waitFor();
+    assert.deepEqual(await visitorLines(agentChat), ['typed before the reload']);
+    await agentChat.end();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it('embedded: reports the host page as referrer, counts unread agent lines on the launcher, Escape closes', async (t) => {
     const { baseUrl, accountId, appKey } = fixture;
     const host = await openContext(browser, 1280, 900);

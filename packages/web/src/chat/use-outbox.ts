@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { newIdempotencyKey, type ChatEvent, type VisitorClient } from '@parley/sdk';
 import { isOutage, pause, reconnectDelayMs } from './reconnect.js';
+import { loadUnsentLines, saveUnsentLines } from './unsent-lines.js';
 
 /** A line the visitor wrote that the transcript does not show from the server yet. */
 export interface PendingLine {
@@ -25,11 +26,15 @@ export function useOutbox(
   lines: readonly ChatEvent[],
   onRefused: (error: unknown, text: string) => void,
 ) {
-  const [queue, setQueue] = useState<PendingLine[]>([]);
+  // Lines a reload interrupted come first, with their keys.
+  const [restored] = useState(() =>
+    loadUnsentLines(chat.id).map((line, index): PendingLine => ({ ...line, id: index + 1, status: 'sending' })),
+  );
+  const [queue, setQueue] = useState<PendingLine[]>(restored);
   // The worker reads and changes the queue between renders; the state copy is what is shown.
-  const current = useRef<PendingLine[]>([]);
+  const current = useRef<PendingLine[]>(restored);
   const isRunning = useRef(false);
-  const nextId = useRef(1);
+  const nextId = useRef(restored.length + 1);
   const controller = useRef(new AbortController());
   const refused = useRef(onRefused);
   useEffect(() => {
@@ -42,10 +47,17 @@ export function useOutbox(
     return () => own.abort();
   }, [chat]);
 
-  const update = useCallback((next: PendingLine[]) => {
-    current.current = next;
-    setQueue(next);
-  }, []);
+  const update = useCallback(
+    (next: PendingLine[]) => {
+      current.current = next;
+      setQueue(next);
+      saveUnsentLines(
+        chat.id,
+        next.filter((line) => line.status !== 'sent').map(({ text, key }) => ({ text, key })),
+      );
+    },
+    [chat],
+  );
   const change = useCallback(
     (id: number, patch: Partial<PendingLine>) =>
       update(current.current.map((line) => (line.id === id ? { ...line, ...patch } : line))),
@@ -59,21 +71,27 @@ export function useOutbox(
       for (;;) {
         const line = current.current.find((pending) => pending.status !== 'sent');
         if (line === undefined) return;
-        const { signal } = controller.current;
         for (let failures = 0; ; failures += 1) {
+          // Read per attempt: a remount (React's StrictMode does one) replaces the controller.
+          const { signal } = controller.current;
           try {
             const eventId = await chat.sendLine(line.text, { idempotencyKey: line.key, signal });
             change(line.id, { status: 'sent', eventId });
             break;
           } catch (error) {
-            if (signal.aborted) return;
+            if (signal.aborted) {
+              // Gone for good, or remounted: then the same line again, with the same key.
+              if (controller.current.signal.aborted) return;
+              continue;
+            }
             if (!isOutage(error)) {
               update(current.current.filter((pending) => pending.id !== line.id));
               refused.current(error, line.text);
               break;
             }
             change(line.id, { status: 'waiting' });
-            if (!(await pause(reconnectDelayMs(failures), signal))) return;
+            const hasWaited = await pause(reconnectDelayMs(failures), signal);
+            if (!hasWaited && controller.current.signal.aborted) return;
             change(line.id, { status: 'sending' });
           }
         }
@@ -82,6 +100,11 @@ export function useOutbox(
       isRunning.current = false;
     }
   }, [chat, change, update]);
+
+  // Restored lines go out as soon as the window is up.
+  useEffect(() => {
+    if (current.current.some((line) => line.status !== 'sent')) void run();
+  }, [run]);
 
   const send = useCallback(
     (text: string) => {
