@@ -37,6 +37,8 @@ export interface TestServerOptions extends TestCoreOptions {
   loginBudgets?: Partial<LoginBudgets>;
   /** Reuse this database instead of a fresh one (a restart); it is not dropped on close. */
   database?: DatabaseLocation;
+  /** Listen on this port (default: any free one); a restart on the same address reuses it. */
+  port?: number;
   /** Start the clock here (a restarted server continues another's time). */
   startTime?: number;
   /** Serve HTTPS with this certificate (test/fixtures/tls): baseUrl is then https://. */
@@ -92,7 +94,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
       ? {}
       : { extend: async (app, edge) => void (await options.routes?.(app, core, edge)) }),
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {

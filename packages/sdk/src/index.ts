@@ -33,7 +33,7 @@ export type {
   ParticipationNotice,
 } from './shared-chats.js';
 export { VisitorClient } from './visitor-client.js';
-export type { StartChatOptions, VisitorOptions, VisitorQueryOptions } from './visitor-client.js';
+export type { StartChatOptions, VisitorLineOptions, VisitorOptions, VisitorQueryOptions } from './visitor-client.js';
 export { ParleyError } from './errors.js';
 export type { ParleyErrorInit } from './errors.js';
 export { chatEventsOf, isEndOfChat, parseChatEvent } from './events.js';

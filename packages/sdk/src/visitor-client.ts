@@ -84,15 +84,22 @@ class VisitorConnection {
     return () => this.directory.accountUrl('conversationVep', `${path}${isJson ? '.json' : ''}?${params}`);
   }
 
-  /** A Server Chat API request with the app key (server-chat §1.4). */
-  send(method: 'GET' | 'POST' | 'PUT', path: string, request: SendOptions = {}): Promise<HttpReply> {
+  /**
+   * A Server Chat API request with the app key (server-chat §1.4). `idempotencyKey` (with
+   * `idempotent`) is the caller's own, for a change it may send again later.
+   */
+  send(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    request: SendOptions & { idempotencyKey?: string } = {},
+  ): Promise<HttpReply> {
     return this.http.send({
       method,
       url: this.url(path, request.query),
       auth: this.auth,
       onNetworkError: () => this.directory.invalidate(),
       // One key for every attempt of this request: a retry of a change already made is not made again.
-      ...(request.idempotent === true ? { idempotencyKey: newIdempotencyKey() } : {}),
+      ...(request.idempotent === true ? { idempotencyKey: request.idempotencyKey ?? newIdempotencyKey() } : {}),
       ...(request.body === undefined ? {} : { body: request.body }),
       ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
       ...(request.signal === undefined ? {} : { signal: request.signal }),
@@ -113,6 +120,18 @@ class VisitorConnection {
       onNetworkError: () => this.directory.invalidate(),
     });
   }
+}
+
+/** How `VisitorClient.sendLine` may be asked. */
+export interface VisitorLineOptions {
+  /**
+   * The line's `Idempotency-Key` (default: a fresh one per call). A caller that sends the same line
+   * again after a failure (a chat window riding out an outage) passes the same key every time, so
+   * a line the server stored before its answer was lost is not stored twice.
+   */
+  idempotencyKey?: string;
+  /** Gives up on the line (its retries included). */
+  signal?: AbortSignal;
 }
 
 /** The request options of an account-level question about `skill` (`?skill=`, server-chat §3.1). */
@@ -215,6 +234,21 @@ export class VisitorClient {
     });
   }
 
+  /**
+   * Whether the server e-mails transcripts (`requestTranscript`), so a chat window offers it only
+   * then. A Parley addition (`chat/transcriptAvailability`); a server without it (404) may still
+   * e-mail them, so the answer is then true and the request's own answer tells.
+   */
+  static async canEmailTranscripts(options: VisitorOptions): Promise<boolean> {
+    try {
+      const reply = await new VisitorConnection(options).send('GET', '/chat/transcriptAvailability');
+      return member(member(reply.body, 'transcriptAvailability'), 'email') !== false;
+    } catch (error) {
+      if (error instanceof ParleyError && error.status === 404) return true;
+      throw error;
+    }
+  }
+
   /** The pre-chat survey (server-chat §3.4); its answers go in `startChat({ preChatSurvey })`. */
   static async preChatSurvey(options: VisitorQueryOptions): Promise<Survey> {
     return parseSurvey(
@@ -265,10 +299,12 @@ export class VisitorClient {
   }
 
   /** Sends a line (only while chatting, else ParleyError 400 / 5); resolves to its event id. */
-  async sendLine(text: string): Promise<number> {
+  async sendLine(text: string, options: VisitorLineOptions = {}): Promise<number> {
     const reply = await this.connection.send('POST', `${this.path()}/events`, {
       body: { event: { '@type': 'line', text } },
       idempotent: true,
+      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     return asNumber(lastSegment(reply.headers.get('location') ?? '')) ?? -1;
   }

@@ -24,6 +24,8 @@ const MAX_OFFSET_MS = 14 * 3_600_000;
 export function createSendTranscript(deps: { store: Store; visitorChat: VisitorChat; mailer: Mailer | undefined }) {
   const { store, visitorChat, mailer } = deps;
   return {
+    /** Whether transcripts can be e-mailed at all (SMTP configured). */
+    isConfigured: mailer !== undefined,
     async send(
       accountId: string,
       chatId: string,

@@ -49,4 +49,13 @@ export function registerAvailabilityRoutes(app: FastifyInstance, core: Core): vo
       return sendLegacy(reply, 200, presentSkills(await capacity.skillAvailability(account)));
     },
   });
+
+  // Parley's addition (docs/LEGACY-QUIRKS.md): whether transcripts can be e-mailed here (SMTP
+  // configured), so a chat window offers the form only where it works. Legacy clients never ask.
+  registerResource(app, '/chat/transcriptAvailability', {
+    GET: async (request, reply) => {
+      visitorAccounts.of(request);
+      return sendLegacy(reply, 200, { transcriptAvailability: { email: core.chats.transcripts.isConfigured } });
+    },
+  });
 }

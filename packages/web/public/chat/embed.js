@@ -81,12 +81,18 @@
 
   let frame = null;
   let isOpen = false;
+  // Agent lines that arrived while the frame was closed, as the window counts them.
+  let unread = 0;
+  const badge = document.createElement('span');
+  badge.setAttribute('aria-hidden', 'true');
 
   function frameUrl() {
     const query = new URLSearchParams({ account: account, appKey: appKey });
     if (skill) query.set('skill', skill);
     // Tells the window it is in this frame, so it offers a close button that messages us.
     query.set('embed', '1');
+    // The page the visitor chats from, for the agent (the window itself is sent no Referer).
+    query.set('referrer', window.location.href.slice(0, 2000));
     return origin + '/chat?' + query.toString();
   }
 
@@ -116,6 +122,18 @@
       transform: launcher.getAttribute('data-hover') === 'yes' ? 'translateY(-2px)' : 'none',
       transition: reducedMotion.matches ? 'none' : 'transform 0.15s ease',
     });
+    style(badge, {
+      display: 'inline-block',
+      'box-sizing': 'border-box',
+      'min-width': '20px',
+      height: '20px',
+      padding: '0 6px',
+      'border-radius': '10px',
+      background: '#d92d20',
+      color: '#ffffff',
+      font: '700 12px/20px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+      'text-align': 'center',
+    });
     style(launcherText, {
       display: isOpen ? 'none' : 'inline',
       color: 'inherit',
@@ -129,7 +147,12 @@
     while (launcher.firstChild) launcher.removeChild(launcher.firstChild);
     launcher.appendChild(icon(isOpen));
     launcher.appendChild(launcherText);
-    launcher.setAttribute('aria-label', isOpen ? 'Close chat' : label);
+    if (unread > 0 && !isOpen) {
+      badge.textContent = unread > 99 ? '99+' : String(unread);
+      launcher.appendChild(badge);
+    }
+    const unreadText = unread === 1 ? ', 1 unread message' : ', ' + unread + ' unread messages';
+    launcher.setAttribute('aria-label', isOpen ? 'Close chat' : label + (unread > 0 ? unreadText : ''));
     launcher.setAttribute('aria-expanded', String(isOpen));
   }
 
@@ -171,8 +194,10 @@
       container.appendChild(frame);
     }
     isOpen = true;
+    unread = 0;
     labelLauncher();
     relayout();
+    tellFrame();
     frame.focus();
   }
 
@@ -180,7 +205,14 @@
     isOpen = false;
     labelLauncher();
     relayout();
+    tellFrame();
     launcher.focus();
+  }
+
+  /** Whether the frame is shown: the window counts agent lines as unread only while it is not. */
+  function tellFrame() {
+    if (frame && frame.contentWindow)
+      frame.contentWindow.postMessage({ type: 'parley:shown', isShown: isOpen }, origin);
   }
 
   launcher.addEventListener('click', function () {
@@ -214,7 +246,16 @@
   // The window's own close button (full screen hides the launcher) posts this; only our frame counts.
   window.addEventListener('message', function (event) {
     if (!frame || event.source !== frame.contentWindow || event.origin !== origin) return;
-    if (event.data && event.data.type === 'parley:close' && isOpen) close();
+    if (!event.data) return;
+    if (event.data.type === 'parley:close' && isOpen) close();
+    if (event.data.type === 'parley:unread' && typeof event.data.count === 'number') {
+      unread = isOpen ? 0 : Math.max(0, Math.floor(event.data.count));
+      labelLauncher();
+    }
+  });
+  // Escape closes the open chat, as it closes any dialog (in the frame, the window asks us to).
+  document.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape' && isOpen && !event.defaultPrevented) close();
   });
 
   function relayout() {

@@ -3,6 +3,8 @@ import { VisitorClient } from '@parley/sdk';
 import { connectionOf, type ChatParams } from './chat-params.js';
 import { ChatHeader } from './chat-header.js';
 import { ChatScreen } from './chat-screen.js';
+import { useEscapeCloses } from './embed-bridge.js';
+import { isOutage, pause, reconnectDelayMs } from './reconnect.js';
 import { forgetChat, loadSavedChat, saveChat } from './saved-chat.js';
 import { StartScreen } from './start-screen.js';
 
@@ -19,23 +21,36 @@ export function ChatApp({ params }: { params: ChatParams | { missing: string[] }
   // The chat this tab had open before a reload, read once.
   const [saved] = useState(() => (accountId === undefined ? undefined : loadSavedChat(accountId)));
   const [isResuming, setIsResuming] = useState(saved !== undefined);
+  useEscapeCloses(!('missing' in params) && params.isEmbedded);
 
-  // A reload picks up the chat this tab had open; one that is gone (404) is simply forgotten.
+  // A reload picks up the chat this tab had open; one that is gone (404) is simply forgotten. While
+  // Parley does not answer (a restart) the window keeps trying: the chat may well still be alive.
   useEffect(() => {
     if ('missing' in params || saved === undefined) return;
-    let isCurrent = true;
-    VisitorClient.resume({ ...connectionOf(params), chatId: saved.chatId })
-      .then((chat) => {
-        if (isCurrent) setOpen({ chat, skill: saved.skill });
-        else chat.close();
-      })
-      .catch(() => forgetChat(params.accountId))
-      .finally(() => {
-        if (isCurrent) setIsResuming(false);
-      });
-    return () => {
-      isCurrent = false;
+    const controller = new AbortController();
+    const resume = async () => {
+      for (let failures = 0; ; failures += 1) {
+        try {
+          const chat = await VisitorClient.resume({ ...connectionOf(params), chatId: saved.chatId });
+          if (controller.signal.aborted) {
+            chat.close();
+            return;
+          }
+          setOpen({ chat, skill: saved.skill });
+          break;
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          if (!isOutage(error)) {
+            forgetChat(params.accountId);
+            break;
+          }
+          if (!(await pause(reconnectDelayMs(failures), controller.signal))) return;
+        }
+      }
+      setIsResuming(false);
     };
+    void resume();
+    return () => controller.abort();
     // Once, on load.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -86,6 +101,7 @@ export function ChatApp({ params }: { params: ChatParams | { missing: string[] }
         open.chat.close();
         setOpen(undefined);
       }}
+      onLeft={() => forgetChat(params.accountId)}
     />
   );
 }

@@ -1,4 +1,6 @@
-/** What the page was opened with: `/chat?account=…&appKey=…[&skill=…][&embed=1]`. */
+import { connectionMonitor } from './connection-monitor.js';
+
+/** What the page was opened with: `/chat?account=…&appKey=…[&skill=…][&embed=1][&referrer=…]`. */
 export interface ChatParams {
   /** Where Parley answers: the page's own origin, the only one the CSP lets it connect to. */
   baseUrl: string;
@@ -8,7 +10,15 @@ export interface ChatParams {
   skill: string | undefined;
   /** Opened by embed.js, which can close the frame when asked (see `requestClose`). */
   isEmbedded: boolean;
+  /**
+   * The page the visitor chats from, told to the agent as the chat's referrer: embed.js passes its
+   * host page (this window's own referrer is withheld by `Referrer-Policy: no-referrer`).
+   */
+  referrer: string | undefined;
 }
+
+/** The longest referrer the server takes (server-chat §3.8 `chatReferrer`). */
+const MAX_REFERRER_LENGTH = 2_000;
 
 /** The page's parameters, or the names of the required ones that are missing. */
 export function readChatParams(location: Location): ChatParams | { missing: string[] } {
@@ -30,6 +40,7 @@ export function readChatParams(location: Location): ChatParams | { missing: stri
     appKey,
     skill: value('skill'),
     isEmbedded: query.get('embed') === '1' && window.parent !== window,
+    referrer: (value('referrer') ?? (document.referrer || undefined))?.slice(0, MAX_REFERRER_LENGTH),
   };
 }
 
@@ -38,6 +49,8 @@ export const connectionOf = (params: ChatParams) => ({
   baseUrl: params.baseUrl,
   accountId: params.accountId,
   appKey: params.appKey,
+  // Watched, so the window can say "reconnecting" while the SDK is still retrying.
+  fetch: connectionMonitor.fetch,
 });
 
 /** The SDK's options for an account-level question about `skill` (availability, surveys, wait). */

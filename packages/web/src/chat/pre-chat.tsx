@@ -29,6 +29,8 @@ export function PreChat({ params, skill, survey, onStarted }: PreChatProps) {
       // Browsers slow a background tab's timers to one a minute, so the SDK's 30 s keep-alive may
       // come late; the default 40 s would end a chat that waits in the queue in another tab.
       interactionTimeout: 150,
+      // The page the visitor chats from (embed.js's host page), shown to the agent as the referrer.
+      ...(params.referrer === undefined ? {} : { request: { chatReferrer: params.referrer } }),
       ...(visitorName === undefined ? {} : { visitorName }),
     });
     onStarted(chat, skill);

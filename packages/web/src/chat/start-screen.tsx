@@ -1,10 +1,23 @@
 import { useEffect, useState } from 'react';
 import { VisitorClient } from '@parley/sdk';
-import type { ChatParams } from './chat-params.js';
+import { connectionOf, type ChatParams } from './chat-params.js';
 import { ChatHeader } from './chat-header.js';
-import { ErrorAlert } from './error-alert.js';
 import { SkillOffer } from './skill-offer.js';
 import { SkillPicker, type SkillChoice } from './skill-picker.js';
+
+/**
+ * The skill the page's address names, as the account spells it; undefined (the default queue) when
+ * the account has no such skill — a typo or a renamed skill must not show the offline form while
+ * agents of the default queue are online (the server routes an unknown skill's chat there, but
+ * answers its availability `false`). A server that lists no skills gets the name as it is.
+ */
+function skillInAddress(name: string, skills: readonly SkillChoice[]): string | undefined {
+  if (skills.length === 0) return name;
+  const known =
+    skills.find((choice) => choice.name === name) ??
+    skills.find((choice) => choice.name.toLowerCase() === name.toLowerCase());
+  return known?.name;
+}
 
 interface StartScreenProps {
   params: ChatParams;
@@ -17,23 +30,27 @@ interface StartScreenProps {
  */
 export function StartScreen({ params, onStarted }: StartScreenProps) {
   // undefined: still loading; [] (or a skill in the address): nothing to choose.
-  const [skills, setSkills] = useState<SkillChoice[] | undefined>(params.skill === undefined ? undefined : []);
+  const [skills, setSkills] = useState<SkillChoice[] | undefined>();
   const [skill, setSkill] = useState<string | undefined>(params.skill);
-  const [error, setError] = useState<unknown>();
 
   useEffect(() => {
-    if (params.skill !== undefined) return;
     let isCurrent = true;
-    VisitorClient.skills(params).then(
+    VisitorClient.skills(connectionOf(params)).then(
       (list) => {
         if (!isCurrent) return;
+        if (params.skill !== undefined) {
+          setSkill(skillInAddress(params.skill, list));
+          setSkills([]);
+          return;
+        }
         setSkills(list);
         // The first skill someone can take now; else the first, whose offline message still works.
         setSkill((list.find((choice) => choice.isAvailable) ?? list[0])?.name);
       },
       (failure: unknown) => {
         if (!isCurrent) return;
-        setError(failure);
+        // No choice then: the offer below asks the server again and says plainly what went wrong.
+        console.warn('Chat: the skills could not be read', failure);
         setSkills([]);
       },
     );
@@ -50,7 +67,6 @@ export function StartScreen({ params, onStarted }: StartScreenProps) {
         isEmbedded={params.isEmbedded}
       />
       <main className="chat-body start">
-        <ErrorAlert error={error} />
         {skills === undefined ? (
           <p className="loading" aria-live="polite">
             Loading…

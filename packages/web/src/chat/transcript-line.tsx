@@ -21,7 +21,7 @@ export function TranscriptLine({
   const time = timeOf(line);
   if (kind === 'system') {
     return (
-      <p className="line line-system">
+      <p className="line line-system" dir="auto">
         <LineText event={line} />
         {time !== '' && (
           <time className="line-time" dateTime={line.time}>
@@ -44,6 +44,8 @@ export function TranscriptLine({
         className={
           line.textType === 'html' ? 'bubble bubble-html' : line.textType === 'rich-content' ? 'bubble-card' : 'bubble'
         }
+        // Arabic or Hebrew runs right to left, whatever the page's direction.
+        dir="auto"
       >
         <LineText event={line} onPublish={onPublish} hasQuickReplies={isLatest} />
       </div>
@@ -52,6 +54,19 @@ export function TranscriptLine({
           {time}
         </time>
       )}
+    </div>
+  );
+}
+
+/** A line of the visitor's own still on its way: "Sending…", or "Not sent yet" while Parley is away. */
+export function PendingTranscriptLine({ text, isDelayed }: { text: string; isDelayed: boolean }) {
+  return (
+    <div className="line line-visitor pending first last">
+      <span className="visually-hidden">You: </span>
+      <div className="bubble" dir="auto">
+        {text}
+      </div>
+      <span className="line-time line-status">{isDelayed ? 'Not sent yet' : 'Sending…'}</span>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import type { ChatEvent } from '@parley/sdk';
 import { lineKind } from '../shared/chat-lines.js';
-import { TranscriptLine } from './transcript-line.js';
+import { PendingTranscriptLine, TranscriptLine } from './transcript-line.js';
+import type { PendingLine } from './use-outbox.js';
 
 /** Whether two lines come from the same person, so the second joins the first's group. */
 function isSameAuthor(a: ChatEvent | undefined, b: ChatEvent | undefined): boolean {
@@ -13,9 +14,15 @@ function isSameAuthor(a: ChatEvent | undefined, b: ChatEvent | undefined): boole
  */
 export function Transcript({
   lines,
+  pending = [],
+  isDelayed = false,
   onPublish,
 }: {
   lines: ChatEvent[];
+  /** The visitor's lines on their way, after the rest. */
+  pending?: readonly PendingLine[];
+  /** Parley does not answer: pending lines say "Not sent yet". */
+  isDelayed?: boolean;
   /** Sends a card button's text as the visitor's line; absent while no agent can read it. */
   onPublish?: ((text: string) => void) | undefined;
 }) {
@@ -30,6 +37,13 @@ export function Transcript({
           isLatest={index === lines.length - 1}
           isFirstOfGroup={!isSameAuthor(lines[index - 1], line)}
           isLastOfGroup={!isSameAuthor(line, lines[index + 1])}
+        />
+      ))}
+      {pending.map((line) => (
+        <PendingTranscriptLine
+          key={`pending-${line.id}`}
+          text={line.text}
+          isDelayed={isDelayed || line.status === 'waiting'}
         />
       ))}
     </div>
