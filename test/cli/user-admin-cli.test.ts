@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { z } from 'zod';
 import { loadConfig } from '../../src/config.js';
 import { AppError, ErrorCode } from '../../src/core/errors.js';
-import { openRuntime, type Runtime } from '../../src/runtime.js';
+import { openRuntime, readSeedFile, type Runtime } from '../../src/runtime.js';
 
 // `parley users enable|password|remove` and `parley skills remove` as an operator runs them: the real
 // program as a child process on a SQLite file, checked through the same file in-process. Starting
-// the program through tsx takes seconds on a busy machine, so each test runs few commands.
+// the program through tsx takes seconds on a busy machine, so each test runs few commands and
+// prepares and checks the database in-process.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEMO_ACCOUNT = '41325501';
@@ -64,14 +64,12 @@ async function withRuntime<T>(dir: string, work: (runtime: Runtime) => Promise<T
   }
 }
 
-const listed = z.array(z.object({ loginName: z.string(), enabled: z.boolean(), skills: z.array(z.string()) }));
-
 // The demo seeded once; each test works on its own copy.
 let seeded: string;
-before(() => {
+before(async () => {
   seeded = mkdtempSync(join(tmpdir(), 'parley-user-admin-'));
   dirs.push(seeded);
-  assertExit(parley(seeded, ['seed', 'seeds/demo.json']), 0);
+  await withRuntime(seeded, ({ core }) => core.seeds.apply(readSeedFile(join(ROOT, 'seeds/demo.json'))));
 });
 function copyOfDemo(): string {
   const dir = mkdtempSync(join(tmpdir(), 'parley-user-admin-'));
@@ -85,6 +83,7 @@ describe('parley users and skills administration', { timeout: 900_000 }, () => {
     const dir = copyOfDemo();
     // bob logged in, with a live agent session, before the operator removes him.
     const bobSession = await withRuntime(dir, async ({ core }) => {
+      await core.administration.disableUser(DEMO_ACCOUNT, 'tip-bot');
       const bob = await core.login.login(
         DEMO_ACCOUNT,
         { kind: 'password', username: 'bob', password: 'bob-demo-pass' },
@@ -101,7 +100,6 @@ describe('parley users and skills administration', { timeout: 900_000 }, () => {
     );
     assert.ok(!password.stdout.includes('alice-new-pass') && !password.stderr.includes('alice-new-pass'));
 
-    assertExit(parley(dir, ['users', 'disable', 'tip-bot']), 0);
     const enable = parley(dir, ['users', 'enable', 'tip-bot']);
     assertExit(enable, 0);
     assert.match(enable.stdout, /^enabled user tip-bot \(id 2005\) in account 41325501$/m);
@@ -110,16 +108,14 @@ describe('parley users and skills administration', { timeout: 900_000 }, () => {
     assertExit(remove, 0);
     assert.match(remove.stdout, /^removed user bob \(id 2002\) from account 41325501; ended 1 agent session$/m);
 
-    const list = parley(dir, ['users', 'list', '--json']);
-    assertExit(list, 0);
-    const users = listed.parse(JSON.parse(list.stdout));
-    assert.equal(
-      users.some((user) => user.loginName === 'bob'),
-      false,
-    );
-    assert.equal(users.find((user) => user.loginName === 'tip-bot')?.enabled, true);
-
     await withRuntime(dir, async ({ core, deps }) => {
+      const users = await core.administration.listUsers(DEMO_ACCOUNT);
+      assert.equal(
+        users.some((user) => user.loginName === 'bob'),
+        false,
+      );
+      assert.equal(users.find((user) => user.loginName === 'tip-bot')?.enabled, true);
+
       // The new password logs in, the old one no longer; it is stored only hashed.
       const alice = await core.login.login(
         DEMO_ACCOUNT,
@@ -139,7 +135,7 @@ describe('parley users and skills administration', { timeout: 900_000 }, () => {
     });
   });
 
-  it('exits 1 naming an unknown user or account, and 2 for an empty password, changing nothing', () => {
+  it('exits 1 naming an unknown user or account, and 2 for an empty password, changing nothing', async () => {
     const dir = copyOfDemo();
     const nobody = parley(dir, ['users', 'password', 'zed'], 'whatever\n');
     assertExit(nobody, 1);
@@ -153,12 +149,18 @@ describe('parley users and skills administration', { timeout: 900_000 }, () => {
     assertExit(empty, 2);
     assert.match(empty.stderr, /the password is empty/);
 
-    const list = parley(dir, ['users', 'list', '--json']);
-    assertExit(list, 0);
-    assert.equal(listed.parse(JSON.parse(list.stdout)).length, 6);
+    await withRuntime(dir, async ({ core }) => {
+      assert.equal((await core.administration.listUsers(DEMO_ACCOUNT)).length, 6);
+      const alice = await core.login.login(
+        DEMO_ACCOUNT,
+        { kind: 'password', username: 'alice', password: 'alice-demo-pass' },
+        client,
+      );
+      assert.equal(alice.user.id, 2001);
+    });
   });
 
-  it('refuses to remove a skill users still have, naming them, removes it with --detach, and exits 1 for an unknown skill', () => {
+  it('refuses to remove a skill users still have, naming them, removes it with --detach, and exits 1 for an unknown skill', async () => {
     const dir = copyOfDemo();
     const refused = parley(dir, ['skills', 'remove', 'Support']);
     assertExit(refused, 1);
@@ -178,18 +180,22 @@ describe('parley users and skills administration', { timeout: 900_000 }, () => {
     assertExit(unknown, 1);
     assert.match(unknown.stderr, /^parley: no skill "Support" in account 41325501$/m);
 
-    const list = parley(dir, ['users', 'list', '--json']);
-    assertExit(list, 0);
-    assert.deepEqual(
-      listed.parse(JSON.parse(list.stdout)).map((user) => [user.loginName, user.skills]),
-      [
-        ['alice', ['Sales']],
-        ['bob', ['Sales']],
-        ['admin', []],
-        ['echo-bot', ['Sales']],
-        ['tip-bot', ['Sales']],
-        ['assist-bot', ['Sales']],
-      ],
-    );
+    await withRuntime(dir, async ({ core }) => {
+      assert.deepEqual(
+        (await core.administration.listSkills(DEMO_ACCOUNT)).map((skill) => skill.name),
+        ['Sales'],
+      );
+      assert.deepEqual(
+        (await core.administration.listUsers(DEMO_ACCOUNT)).map((user) => [user.loginName, user.skillIds]),
+        [
+          ['alice', [1001]],
+          ['bob', [1001]],
+          ['admin', []],
+          ['echo-bot', [1001]],
+          ['tip-bot', [1001]],
+          ['assist-bot', [1001]],
+        ],
+      );
+    });
   });
 });
