@@ -60,6 +60,21 @@ describe('the agent workspace through a reload in real Chromium', { skip: unavai
     await page.getByRole('tab', { name: /^Phil/ }).waitFor();
     await visitor.sendLine('I would like to buy a bike');
     await shows(page, 'I would like to buy a bike');
+    // A second chat, in the background, whose line was read before the reload.
+    const second = await VisitorClient.startChat({
+      baseUrl,
+      accountId,
+      appKey,
+      skill: 'Sales',
+      visitorName: 'Quinn',
+      keepAliveMs: 0,
+    });
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await page.getByRole('tab', { name: /^Quinn/ }).waitFor();
+    await second.sendLine('Just looking');
+    await shows(page, 'Just looking');
+    await page.getByRole('tab', { name: /^Phil/ }).click();
+    await shows(page, 'I would like to buy a bike');
     const message = page.getByRole('textbox', { name: 'Message' });
     await message.fill('Which size do you ri');
 
@@ -77,6 +92,15 @@ describe('the agent workspace through a reload in real Chromium', { skip: unavai
       { timeoutMs: 20_000 },
     );
     assert.equal(await page.getByLabel('Password').count(), 0);
+    // Phil's chat is in front again; Quinn's tab is back, its history not counted as unread.
+    assert.equal(await page.getByRole('tab', { name: /^Phil/ }).getAttribute('aria-selected'), 'true');
+    // Its history has arrived (the tab previews its last line) without counting as unread.
+    await page
+      .getByRole('tab', { name: /^Quinn/ })
+      .getByText('Just looking')
+      .waitFor();
+    assert.equal(await page.getByRole('tab', { name: /unread/ }).count(), 0, 'nothing unread in the reopened tab');
+    assert.match(await page.title(), /^Parley/);
     await screenshot(page, 'workspace-reload-1-after-reload');
     const after = await liveSessionsOf('alice');
     assert.deepEqual(
@@ -105,6 +129,7 @@ describe('the agent workspace through a reload in real Chromium', { skip: unavai
     });
 
     await visitor.end().catch(() => undefined);
+    await second.end().catch(() => undefined);
     assert.deepEqual(alice.problems, []);
     await alice.context.close();
   });

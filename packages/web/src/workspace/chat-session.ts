@@ -91,11 +91,24 @@ export class ChatSession {
     return this.chat.id;
   }
 
-  /** Starts following the chat: its history, then live events, and who is in it. */
-  start(): void {
+  /**
+   * Starts following the chat: its history, then live events, and who is in it. `isHistoryRead`:
+   * the history was already in front of the agent (a tab reopened after a reload), so it is not
+   * counted as unread.
+   */
+  start(options: { isHistoryRead?: boolean } = {}): void {
     void this.loadInfo();
-    void this.follow();
+    void (options.isHistoryRead === true ? this.readHistory().then(() => this.follow()) : this.follow());
     void this.readParticipants();
+  }
+
+  /** The history so far, taken as read; a failure is left to the live feed, which reads it again. */
+  private async readHistory(): Promise<void> {
+    try {
+      this.take(await this.chat.history(0), { isRead: true });
+    } catch (error) {
+      if (isLoginGone(error)) this.onLoginGone(error);
+    }
   }
 
   /** Whether this agent holds the chat (rather than listening or assisting beside the holder). */
@@ -221,7 +234,7 @@ export class ChatSession {
     }
   }
 
-  private take(events: readonly ChatEvent[]): void {
+  private take(events: readonly ChatEvent[], options: { isRead?: boolean } = {}): void {
     const fresh = events.filter((event) => event.id > this.cursor);
     if (fresh.length === 0) {
       if (this.snapshot.problem !== undefined) this.update({ problem: undefined });
@@ -241,7 +254,7 @@ export class ChatSession {
       const named = event.source === 'visitor' ? realVisitorName(event.by) : undefined;
       if (named !== undefined) change.visitorName = named;
     }
-    const news = this.isInView() ? [] : fresh.filter(isNews);
+    const news = this.isInView() || options.isRead === true ? [] : fresh.filter(isNews);
     if (news.length > 0) change.unread = this.snapshot.unread + news.length;
     this.update(change);
     if (news.length > 0) this.onNews?.(news);

@@ -59,20 +59,25 @@ export function Workspace({ agent, onSignOut, onLoginGone, restored }: Workspace
   const [announcement, setAnnouncement] = useState('');
   const desktop = useDesktopNotifications();
 
+  /**
+   * Opens a chat's tab (in front when `shouldSelect`). `restoredDraft`: the tab is reopened after a
+   * reload, with this draft; what it had shown before is not unread.
+   */
   const openChat = useCallback(
-    (chat: AgentChat, shouldSelect: boolean, draft?: ChatSession['draft']) => {
+    (chat: AgentChat, shouldSelect: boolean, restoredDraft?: ChatSession['draft']) => {
       const session = byId.current.get(chat.id);
       if (session === undefined) {
         const saver = draftSaver.current;
         const created = new ChatSession(chat, reportLoginGone, (changed) => saver.schedule(chat.id, changed));
-        if (draft !== undefined) created.draft = { ...draft };
+        const isRestored = restoredDraft !== undefined;
+        if (isRestored) created.draft = { ...restoredDraft };
         created.onNews = (lines) => {
           const last = lines[lines.length - 1];
           const name = realVisitorName(created.getSnapshot().visitorName) ?? 'Visitor';
           notifyDesktop(`New message from ${name}`, last?.text ?? '', `chat-${chat.id}`);
         };
         byId.current.set(chat.id, created);
-        created.start();
+        created.start({ isHistoryRead: isRestored });
         setSessions((list) => [...list, created]);
       } else {
         // Joined again with another role (a listener now assisting): the open tab follows.
@@ -106,6 +111,8 @@ export function Workspace({ agent, onSignOut, onLoginGone, restored }: Workspace
       saver.cancel();
       for (const session of sessionsById.values()) session.stop();
       sessionsById.clear();
+      // Stopped tabs are not shown again should the same component mount again (StrictMode).
+      setSessions([]);
     };
   }, []);
 
@@ -115,8 +122,15 @@ export function Workspace({ agent, onSignOut, onLoginGone, restored }: Workspace
     const previous = restoredOnce.current;
     restoredOnce.current = undefined;
     if (previous === undefined) return;
-    for (const saved of previous.chats) openChat(agent.chat(saved.id, saved.role), false, previous.drafts[saved.id]);
+    const empty = { text: '', isHtml: false, isAgentOnly: false };
+    for (const saved of previous.chats) {
+      openChat(agent.chat(saved.id, saved.role), false, previous.drafts[saved.id] ?? empty);
+    }
     if (previous.selectedId !== undefined && byId.current.has(previous.selectedId)) setSelectedId(previous.selectedId);
+    return () => {
+      // Mounted again without a reload (StrictMode): the tabs stopped above are restored once more.
+      restoredOnce.current = previous;
+    };
   }, [agent, openChat]);
 
   // What a reload needs, kept as it changes: the login (a re-login opens a new agent session) and the tabs.
