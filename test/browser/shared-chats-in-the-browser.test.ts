@@ -168,6 +168,7 @@ describe('shared chats in real Chromium', { skip: unavailable }, () => {
 
     // bob ends the chat he now holds; his wrap-up follows.
     await bob.page.getByRole('button', { name: 'End chat' }).click();
+    await bob.page.getByRole('button', { name: 'Yes, end it' }).click();
     await bob.page.getByRole('button', { name: 'Submit survey' }).waitFor();
 
     for (const { problems } of [alice, bob, visitor]) assert.deepEqual(problems, []);

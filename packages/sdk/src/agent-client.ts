@@ -28,22 +28,52 @@ import {
 } from './shared-chats.js';
 import { isEventStream, readServerSentEvents, type SseMessage } from './sse.js';
 
+/** How a logged-in agent client behaves, whether it logged in or resumed a saved login. */
+export interface AgentSessionOptions {
+  /** Login refresh and agent-session keep-alive cadence (default 5 minutes, platform §6.2; 0: never). */
+  refreshIntervalMs?: number;
+  /** Polling cadence of `incomingRequests` when the server has no session stream (default 2 s). */
+  ringPollIntervalMs?: number;
+  /**
+   * Once logged in, the streams, reads and agent-session restarts that spent their fast retries
+   * keep trying at the retry policy's growing intervals (platform §6.1's slow recovery;
+   * `onRecovery` tells about it) until they get an answer or `logout()`, so the feeds of a bot
+   * outlive an outage; changes (lines, availability, …) still fail after the fast retries.
+   * false: everything fails after the fast retries (default true).
+   */
+  slowRecovery?: boolean;
+  /**
+   * `connection` (a Parley extension): the agent session is bound to its open connections (session
+   * stream, long-polls). With none open for a few seconds the server sets it Away, and ends it after
+   * a longer time without one; a connection back within that time restores its availability. For
+   * a person's browser tab, which may close without logging out. Sent as `?presence=connection`
+   * when the SDK opens an agent session. Default (`timeout`): the legacy 400-second idle timeout.
+   */
+  presence?: 'timeout' | 'connection';
+}
+
 /** AgentClient.login's options: the server, the credentials, and the agent's timings. */
-export type AgentLoginOptions = ClientOptions &
-  AgentCredentials & {
-    /** Login refresh and agent-session keep-alive cadence (default 5 minutes, platform §6.2; 0: never). */
-    refreshIntervalMs?: number;
-    /** Polling cadence of `incomingRequests` when the server has no session stream (default 2 s). */
-    ringPollIntervalMs?: number;
-    /**
-     * Once logged in, the streams, reads and agent-session restarts that spent their fast retries
-     * keep trying at the retry policy's growing intervals (platform §6.1's slow recovery;
-     * `onRecovery` tells about it) until they get an answer or `logout()`, so the feeds of a bot
-     * outlive an outage; changes (lines, availability, …) still fail after the fast retries.
-     * false: everything fails after the fast retries (default true).
-     */
-    slowRecovery?: boolean;
-  };
+export type AgentLoginOptions = ClientOptions & AgentCredentials & AgentSessionOptions;
+
+/**
+ * What `AgentClient.resume()` needs to pick a login up again without the credentials, as
+ * `savedState()` gives it: e.g. kept in a browser tab's sessionStorage across a reload. It holds
+ * the bearer: keep it where the login itself may be kept, never in shared or lasting storage.
+ */
+export interface AgentSavedState {
+  accountId: string;
+  bearer: string;
+  csrf: string;
+  /** The login's `session_id` cookie value, when the SDK could read it (Node.js; Parley's body). */
+  sessionCookie?: string | undefined;
+  userId?: string | undefined;
+  loginName?: string | undefined;
+  /** The agent session to go on with: resuming opens no second one. */
+  agentSessionId: string;
+}
+
+/** AgentClient.resume's options: the server, the saved state, and the agent's timings. */
+export type AgentResumeOptions = ClientOptions & AgentSavedState & AgentSessionOptions;
 
 /** An agent's chat availability (chat-agent-api §3.4). */
 export type Availability = 'Online' | 'Away' | 'Occupied';
@@ -142,6 +172,18 @@ const CHAT_STATES: Record<string, string> = { '1': 'Offline', '2': 'Online', '3'
 /** Statuses that mean "this server has no session stream". */
 const NO_STREAM = new Set([404, 405, 406, 501]);
 
+/** The HTTP client and the service directory of one client. */
+function connect(options: ClientOptions): { http: HttpClient; directory: ServiceDirectory } {
+  const http = new HttpClient(options);
+  const directory = new ServiceDirectory(http, {
+    baseUrl: options.baseUrl,
+    accountId: options.accountId,
+    ...(options.scheme === undefined ? {} : { scheme: options.scheme }),
+    ...(options.domainCacheMs === undefined ? {} : { cacheMs: options.domainCacheMs }),
+  });
+  return { http, directory };
+}
+
 function credentialsOf(options: AgentLoginOptions): AgentCredentials {
   if ('password' in options) return { username: options.username, password: options.password };
   const { username, appKey, secret, accessToken, accessTokenSecret } = options;
@@ -215,9 +257,10 @@ export class AgentClient {
   private constructor(
     private readonly http: HttpClient,
     private readonly directory: ServiceDirectory,
-    private readonly credentials: AgentCredentials,
+    /** undefined for a resumed login: a refused bearer then cannot be renewed. */
+    private readonly credentials: AgentCredentials | undefined,
     private state: LoginState,
-    private readonly options: AgentLoginOptions,
+    private readonly options: ClientOptions & AgentSessionOptions,
   ) {
     this.context = {
       http,
@@ -233,13 +276,7 @@ export class AgentClient {
 
   /** Looks up the hosts, logs in, opens an agent session and starts the keep-alive. */
   static async login(options: AgentLoginOptions): Promise<AgentClient> {
-    const http = new HttpClient(options);
-    const directory = new ServiceDirectory(http, {
-      baseUrl: options.baseUrl,
-      accountId: options.accountId,
-      ...(options.scheme === undefined ? {} : { scheme: options.scheme }),
-      ...(options.domainCacheMs === undefined ? {} : { cacheMs: options.domainCacheMs }),
-    });
+    const { http, directory } = connect(options);
     const credentials = credentialsOf(options);
     const state = await logIn(http, directory, credentials);
     const client = new AgentClient(http, directory, credentials, state, options);
@@ -253,6 +290,53 @@ export class AgentClient {
     client.isUp = true;
     client.scheduleRefresh();
     return client;
+  }
+
+  /**
+   * Picks up a login and its agent session from `savedState()` (e.g. after a browser reload)
+   * without the credentials and without opening a second agent session. It refreshes the login
+   * and reads the session's availability first: a login that ended fails with a 401, an agent
+   * session that ended with a 404 (log in again then). A resumed client cannot log in again by
+   * itself: when its login expires later, requests fail with a 401.
+   */
+  static async resume(options: AgentResumeOptions): Promise<AgentClient> {
+    const { http, directory } = connect(options);
+    const state: LoginState = {
+      bearer: options.bearer,
+      csrf: options.csrf,
+      sessionCookie: options.sessionCookie,
+      userId: options.userId,
+      loginName: options.loginName,
+    };
+    const client = new AgentClient(http, directory, undefined, state, options);
+    client.sessionId = options.agentSessionId;
+    // Checked without the usual recoveries: a 404 must not open a new session, a 401 not log in.
+    await touchLogin(http, directory, state, 'refresh');
+    await http.send({
+      method: 'GET',
+      url: () => client.url('/availability', undefined, true),
+      auth: client.authorization(false),
+      onNetworkError: () => directory.invalidate(),
+    });
+    client.isUp = true;
+    client.scheduleRefresh();
+    return client;
+  }
+
+  /**
+   * What `AgentClient.resume()` needs to go on with this login and agent session; read it again
+   * after a change (a re-login opens a new agent session), e.g. on every notification.
+   */
+  savedState(): AgentSavedState {
+    return {
+      accountId: this.options.accountId,
+      bearer: this.state.bearer,
+      csrf: this.state.csrf,
+      sessionCookie: this.state.sessionCookie,
+      userId: this.state.userId,
+      loginName: this.state.loginName,
+      agentSessionId: this.sessionId,
+    };
   }
 
   /** The logged-in user's id, as the login reported it. */
@@ -698,8 +782,13 @@ export class AgentClient {
   private async renew(refusedBearer: string): Promise<void> {
     if (this.closed.signal.aborted) throw abortReason(this.closed.signal);
     if (this.renewing === undefined && refusedBearer !== this.state.bearer) return;
+    const credentials = this.credentials;
+    if (credentials === undefined) {
+      // A resumed login has no credentials to log in with again: the caller logs in.
+      throw new ParleyError({ status: 401, message: 'The saved login has ended; log in again' });
+    }
     this.renewing ??= (async () => {
-      this.state = await logIn(this.http, this.directory, this.credentials);
+      this.state = await logIn(this.http, this.directory, credentials);
       // The old login's agent sessions ended with it (platform §4.7).
       await this.startSession();
     })().finally(() => {
@@ -712,7 +801,11 @@ export class AgentClient {
   private async startSession(): Promise<void> {
     const reply = await this.http.send({
       method: 'POST',
-      url: () => this.directory.accountUrl('agentVep', '/agentSession.json?v=1&NC=true'),
+      url: () =>
+        this.directory.accountUrl(
+          'agentVep',
+          `/agentSession.json?v=1&NC=true${this.options.presence === 'connection' ? '&presence=connection' : ''}`,
+        ),
       auth: this.authorization(false),
       body: { loginData: '' },
       onNetworkError: () => this.directory.invalidate(),

@@ -25,14 +25,21 @@ export function LineText({
   hasQuickReplies?: boolean | undefined;
 }) {
   if (event.textType === 'html') {
-    return <span className="line-text" dangerouslySetInnerHTML={{ __html: sanitizeHtml(event.text ?? '') }} />;
+    return (
+      <span className="line-text" dir="auto" dangerouslySetInnerHTML={{ __html: sanitizeHtml(event.text ?? '') }} />
+    );
   }
   if (event.textType === 'rich-content') {
     // A server that sent no template: say so rather than draw an empty bubble.
     if (typeof event.json !== 'object' || event.json === null) return <span className="line-text">[rich content]</span>;
     return <StructuredContent json={event.json} onPublish={onPublish} hasQuickReplies={hasQuickReplies ?? true} />;
   }
-  return <span className="line-text">{event.text ?? ''}</span>;
+  // dir="auto": an Arabic or Hebrew line is laid out right to left, whatever the page's direction.
+  return (
+    <span className="line-text" dir="auto">
+      {event.text ?? ''}
+    </span>
+  );
 }
 
 /** A clock time for a line, in the browser's time zone. */

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { AgentClient } from '@parley/sdk';
 import { AgentSurvey } from './agent-survey.js';
 import type { ChatSession } from './chat-session.js';
@@ -38,6 +38,11 @@ export function ChatPanel({ agent, session, myUserId, myName, onClose }: ChatPan
   const [isEnding, setEnding] = useState(false);
   const [isChangingRole, setChangingRole] = useState(false);
   const [problem, setProblem] = useState<string | undefined>();
+  // "End chat" asks first: ending cannot be undone, and the button sits beside "Transfer".
+  const [isConfirmingEnd, setConfirmingEnd] = useState(false);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  const endButton = useRef<HTMLButtonElement>(null);
+  const [panelNotice, setPanelNotice] = useState<string | undefined>();
   const isLost = snapshot.lostReason !== undefined;
   const isEnded = snapshot.state === 'ended';
   const isOpen = !isEnded && !isLost;
@@ -65,7 +70,32 @@ export function ChatPanel({ agent, session, myUserId, myName, onClose }: ChatPan
   const takeOver = () => act('The chat was not taken over', () => session.takeOver());
   const leave = () => act('You did not leave the chat', () => session.leave());
 
+  // A dialog about an open chat has nothing left to do once the chat ended or left this agent.
+  useEffect(() => {
+    if (isOpen) return;
+    if (isTransferring) {
+      setTransferring(false);
+      setPanelNotice(
+        isEnded ? 'The chat ended, so it was not transferred.' : 'The chat is no longer yours to transfer.',
+      );
+    }
+    if (isInviting) {
+      setInviting(false);
+      setPanelNotice(isEnded ? 'The chat ended, so nobody was invited.' : 'The chat is no longer yours.');
+    }
+    setConfirmingEnd(false);
+  }, [isOpen, isEnded, isTransferring, isInviting]);
+
+  // The confirmation takes the focus, and gives it back when cancelled.
+  const wasConfirming = useRef(false);
+  useEffect(() => {
+    if (isConfirmingEnd) confirmButton.current?.focus();
+    else if (wasConfirming.current) endButton.current?.focus();
+    wasConfirming.current = isConfirmingEnd;
+  }, [isConfirmingEnd]);
+
   const end = async () => {
+    setConfirmingEnd(false);
     setEnding(true);
     setProblem(undefined);
     try {
@@ -99,9 +129,27 @@ export function ChatPanel({ agent, session, myUserId, myName, onClose }: ChatPan
                 <button type="button" className="secondary" onClick={() => setTransferring(true)}>
                   Transfer
                 </button>
-                <button type="button" className="danger" onClick={() => void end()} disabled={isEnding}>
-                  End chat
-                </button>
+                {isConfirmingEnd ? (
+                  <span className="confirm-end" role="group" aria-label="End this chat?">
+                    <span aria-hidden="true">End this chat?</span>
+                    <button ref={confirmButton} type="button" className="danger" onClick={() => void end()}>
+                      Yes, end it
+                    </button>
+                    <button type="button" className="secondary" onClick={() => setConfirmingEnd(false)}>
+                      Keep chatting
+                    </button>
+                  </span>
+                ) : (
+                  <button
+                    ref={endButton}
+                    type="button"
+                    className="danger"
+                    onClick={() => setConfirmingEnd(true)}
+                    disabled={isEnding}
+                  >
+                    End chat
+                  </button>
+                )}
               </>
             )}
             {isOpen && !isHolder && (
@@ -134,6 +182,9 @@ export function ChatPanel({ agent, session, myUserId, myName, onClose }: ChatPan
           </div>
         </div>
         {snapshot.problem !== undefined && <ConnectionBanner message={snapshot.problem} />}
+        <p className="panel-notice" role="status">
+          {panelNotice}
+        </p>
         {problem !== undefined && (
           <p className="inline-problem panel-problem" role="alert">
             {problem}
@@ -147,7 +198,11 @@ export function ChatPanel({ agent, session, myUserId, myName, onClose }: ChatPan
         {isOpen && (
           <>
             {/* The visitor's typing is the holder's to read (the server refuses participants). */}
-            <TypingIndicator session={session} isActive={snapshot.state === 'chatting' && isHolder} />
+            <TypingIndicator
+              session={session}
+              visitorName={name}
+              isActive={snapshot.state === 'chatting' && isHolder}
+            />
             <Composer session={session} role={snapshot.role} draftRevision={snapshot.draftRevision} />
           </>
         )}

@@ -2,6 +2,8 @@ import type { AgentChat, ChatEvent, Survey, VisitInfo } from '@parley/sdk';
 import type { ChatRole, Participants } from './participants.js';
 import type { DraftAnswers } from '../shared/survey-logic.js';
 import { describeError, isChatLost, isLoginGone } from './errors.js';
+import type { SavedDraft } from './saved-workspace.js';
+import { realVisitorName } from './visitor-name.js';
 
 /** What a chat tab shows; replaced (never mutated) on every change, as useSyncExternalStore needs. */
 export interface ChatSnapshot {
@@ -66,17 +68,21 @@ export class ChatSession {
   private agentSurvey: Promise<Survey> | undefined;
 
   /** The composer's unsent text, HTML and audience choices, kept here so that switching tabs loses none. */
-  draft = { text: '', isHtml: false, isAgentOnly: false };
+  draft: SavedDraft = { text: '', isHtml: false, isAgentOnly: false };
   /** The wrap-up survey's answers so far, kept for the same reason. */
   surveyDraft: DraftAnswers | undefined;
   /** The participants read in flight, so that a burst of participant events reads them once more, not once each. */
   private participantsReading: Promise<void> | undefined;
   private participantsStale = false;
+  /** Told of visitor lines (and agent-only notes) that arrived out of the agent's view: desktop notifications. */
+  onNews: ((lines: readonly ChatEvent[]) => void) | undefined;
 
   constructor(
     readonly chat: AgentChat,
     /** Told when a request of this chat finds the login gone for good; components report there too. */
     readonly onLoginGone: (error: unknown) => void,
+    /** Told when the draft changed (typed, sent, a suggested reply): it is kept across a reload. */
+    private readonly onDraftChange: (draft: SavedDraft) => void = () => undefined,
   ) {
     this.snapshot = { ...this.snapshot, role: chat.role };
   }
@@ -85,11 +91,24 @@ export class ChatSession {
     return this.chat.id;
   }
 
-  /** Starts following the chat: its history, then live events, and who is in it. */
-  start(): void {
+  /**
+   * Starts following the chat: its history, then live events, and who is in it. `isHistoryRead`:
+   * the history was already in front of the agent (a tab reopened after a reload), so it is not
+   * counted as unread.
+   */
+  start(options: { isHistoryRead?: boolean } = {}): void {
     void this.loadInfo();
-    void this.follow();
+    void (options.isHistoryRead === true ? this.readHistory().then(() => this.follow()) : this.follow());
     void this.readParticipants();
+  }
+
+  /** The history so far, taken as read; a failure is left to the live feed, which reads it again. */
+  private async readHistory(): Promise<void> {
+    try {
+      this.take(await this.chat.history(0), { isRead: true });
+    } catch (error) {
+      if (isLoginGone(error)) this.onLoginGone(error);
+    }
   }
 
   /** Whether this agent holds the chat (rather than listening or assisting beside the holder). */
@@ -106,7 +125,13 @@ export class ChatSession {
   /** Puts text in the composer (a suggested reply), replacing what was there; the agent edits and sends it. */
   putInComposer(text: string): void {
     this.draft.text = text;
+    this.draftChanged();
     this.update({ draftRevision: this.snapshot.draftRevision + 1 });
+  }
+
+  /** The composer changed the draft. */
+  draftChanged(): void {
+    this.onDraftChange(this.draft);
   }
 
   /** Takes the chat over from its holder: this agent holds it from now on. */
@@ -144,10 +169,18 @@ export class ChatSession {
 
   readonly getSnapshot = (): ChatSnapshot => this.snapshot;
 
-  /** The selected tab has nothing unread: its lines are in front of the agent. */
+  /**
+   * The selected tab has nothing unread once the page is in view: its lines are in front of the
+   * agent. Called again when the page comes back into view.
+   */
   setSelected(isSelected: boolean): void {
     this.isSelected = isSelected;
-    if (isSelected && this.snapshot.unread > 0) this.update({ unread: 0 });
+    if (this.isInView() && this.snapshot.unread > 0) this.update({ unread: 0 });
+  }
+
+  /** Selected, in a page that is not hidden (another browser tab, minimised). */
+  private isInView(): boolean {
+    return this.isSelected && !(typeof document !== 'undefined' && document.hidden);
   }
 
   /** The visitor's details, read once per chat (a failure is not kept: the next call asks again). */
@@ -190,7 +223,7 @@ export class ChatSession {
       const info = await this.chat.info();
       const change: Partial<ChatSnapshot> = {};
       // A line from the visitor may already have named them; the info is only a first guess.
-      if (this.snapshot.visitorName === '') change.visitorName = info.visitorName || 'Visitor';
+      if (this.snapshot.visitorName === '') change.visitorName = realVisitorName(info.visitorName) ?? 'Visitor';
       // `ended` comes from the event feed, after the lines before it; taken from here it would
       // stop the feed from reading them.
       if (this.snapshot.state === '' && info.state !== 'ended') change.state = info.state;
@@ -201,7 +234,7 @@ export class ChatSession {
     }
   }
 
-  private take(events: readonly ChatEvent[]): void {
+  private take(events: readonly ChatEvent[], options: { isRead?: boolean } = {}): void {
     const fresh = events.filter((event) => event.id > this.cursor);
     if (fresh.length === 0) {
       if (this.snapshot.problem !== undefined) this.update({ problem: undefined });
@@ -215,11 +248,16 @@ export class ChatSession {
     if (fresh.some(changesParticipants)) void this.readParticipants();
     for (const event of fresh) {
       if (event.type === 'state' && event.state !== undefined) change.state = event.state;
-      // The `by` of a visitor line is the name the visitor goes by now (server-chat §3.14).
-      if (event.source === 'visitor' && event.by !== undefined && event.by !== '') change.visitorName = event.by;
+      // The `by` of a visitor line is the name the visitor goes by now (server-chat §3.14) — unless
+      // it is the "You" an unnamed visitor's lines carry: lines read again after a reload would
+      // otherwise rename the visitor "You".
+      const named = event.source === 'visitor' ? realVisitorName(event.by) : undefined;
+      if (named !== undefined) change.visitorName = named;
     }
-    if (!this.isSelected) change.unread = this.snapshot.unread + fresh.filter(isNews).length;
+    const news = this.isInView() || options.isRead === true ? [] : fresh.filter(isNews);
+    if (news.length > 0) change.unread = this.snapshot.unread + news.length;
     this.update(change);
+    if (news.length > 0) this.onNews?.(news);
   }
 
   /**

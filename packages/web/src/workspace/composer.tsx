@@ -30,14 +30,17 @@ export function Composer({ session, role, draftRevision }: ComposerProps) {
   // Every change is kept in the session too: the panel unmounts when another tab is selected.
   const setText = (value: string) => {
     session.draft.text = value;
+    session.draftChanged();
     setTextState(value);
   };
   const setHtml = (value: boolean) => {
     session.draft.isHtml = value;
+    session.draftChanged();
     setHtmlState(value);
   };
   const setAgentOnly = (value: boolean) => {
     session.draft.isAgentOnly = value;
+    session.draftChanged();
     setAgentOnlyState(value);
   };
 
@@ -54,7 +57,12 @@ export function Composer({ session, role, draftRevision }: ComposerProps) {
   }, [draftRevision, session]);
 
   const [isCardOpen, setCardOpen] = useState(false);
-  const [isSending, setSending] = useState(false);
+  // Lines on their way, in order: Enter takes the line out of the box at once, so a second Enter
+  // (another line, typed while the first is sending) queues behind it rather than being dropped.
+  const outbox = useRef<OutgoingLine[]>([]);
+  const isDraining = useRef(false);
+  const lineKeys = useRef(0);
+  const [sending, setSending] = useState<readonly OutgoingLine[]>([]);
   const [problem, setProblem] = useState<string | undefined>();
   const typing = useTypingSignal((isTyping) => {
     // Only the holder's typing is shown to the visitor; participants may not set it (403).
@@ -65,34 +73,60 @@ export function Composer({ session, role, draftRevision }: ComposerProps) {
     });
   });
 
-  const send = async () => {
-    if (text.trim() === '' || isSending) return;
-    typing.stop();
-    setSending(true);
-    setProblem(undefined);
+  // The box's text as the latest render saw it: the outbox puts unsent lines back in front of it.
+  const textNow = useRef(text);
+  textNow.current = text;
+
+  /** Sends the queued lines one at a time, in order; on a failure the unsent ones go back in the box. */
+  const drain = async () => {
+    if (isDraining.current) return;
+    isDraining.current = true;
     try {
-      await session.chat.sendLine(text, { html: isHtml, audience: isAgentOnly ? 'agents' : 'visitor' });
-      setText('');
-    } catch (error) {
-      if (isLoginGone(error)) session.onLoginGone(error);
-      // The draft stays in the box, so nothing typed is lost.
-      else setProblem(`Not sent: ${describeError(error)}`);
+      for (let line = outbox.current[0]; line !== undefined; line = outbox.current[0]) {
+        try {
+          await session.chat.sendLine(line.text, {
+            html: line.isHtml,
+            audience: line.isAgentOnly ? 'agents' : 'visitor',
+          });
+          outbox.current = outbox.current.slice(1);
+          setSending(outbox.current);
+        } catch (error) {
+          const unsent = outbox.current;
+          outbox.current = [];
+          setSending([]);
+          // Nothing typed is lost: the unsent lines come back into the box, before what was typed since.
+          setText([...unsent.map((queued) => queued.text), textNow.current].filter((part) => part !== '').join('\n'));
+          if (isLoginGone(error)) session.onLoginGone(error);
+          else setProblem(`Not sent: ${describeError(error)}`);
+          return;
+        }
+      }
     } finally {
-      setSending(false);
+      isDraining.current = false;
     }
+  };
+
+  const send = () => {
+    if (text.trim() === '') return;
+    typing.stop();
+    setProblem(undefined);
+    outbox.current = [...outbox.current, { key: ++lineKeys.current, text, isHtml, isAgentOnly }];
+    setSending(outbox.current);
+    setText('');
+    void drain();
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     // Not while an input method is composing: its Enter picks a candidate.
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
-      void send();
+      send();
     }
   };
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    void send();
+    send();
   };
 
   // A card is something the visitor sees: a listener, who only whispers, has no card composer.
@@ -111,6 +145,16 @@ export function Composer({ session, role, draftRevision }: ComposerProps) {
           {problem}
         </p>
       )}
+      {sending.length > 0 && (
+        <ul className="composer-outbox" aria-label="Sending">
+          {sending.map((line) => (
+            <li key={line.key} dir="auto">
+              <span className="visually-hidden">Sending: </span>
+              {line.text}
+            </li>
+          ))}
+        </ul>
+      )}
       <label htmlFor={`${id}-message`} className="visually-hidden">
         Message
       </label>
@@ -118,6 +162,8 @@ export function Composer({ session, role, draftRevision }: ComposerProps) {
         ref={input}
         id={`${id}-message`}
         className={`composer-input${isAgentOnly ? ' is-agent-only' : ''}`}
+        // What is typed sets the direction: Arabic and Hebrew replies are written right to left.
+        dir="auto"
         value={text}
         rows={3}
         placeholder={
@@ -171,10 +217,18 @@ export function Composer({ session, role, draftRevision }: ComposerProps) {
             Enter to send · Shift+Enter for a new line
           </span>
         )}
-        <button type="submit" className="primary" disabled={isSending || text.trim() === ''}>
+        <button type="submit" className="primary" disabled={text.trim() === ''}>
           Send
         </button>
       </div>
     </form>
   );
+}
+
+/** A line taken from the box and not yet accepted by the server. */
+interface OutgoingLine {
+  key: number;
+  text: string;
+  isHtml: boolean;
+  isAgentOnly: boolean;
 }

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import type { AgentProfile } from '@parley/sdk';
+import type { DesktopNotificationState } from './desktop-notifications.js';
 import { describeError } from './errors.js';
 import { initialsOf } from './initials-of.js';
 
@@ -11,10 +12,12 @@ interface HeaderBarProps {
   availability: string;
   onAvailabilityChange(availability: string): Promise<void>;
   onSignOut(): void;
+  /** The desktop notifications' switch (opt-in: the browser asks only after a click on it). */
+  desktop: { state: DesktopNotificationState; enable(): Promise<void>; disable(): void };
 }
 
 /** Who is logged in, their availability, and the way out. */
-export function HeaderBar({ profile, availability, onAvailabilityChange, onSignOut }: HeaderBarProps) {
+export function HeaderBar({ profile, availability, onAvailabilityChange, onSignOut, desktop }: HeaderBarProps) {
   const id = useId();
   const [problem, setProblem] = useState<string | undefined>();
   const name = profile === undefined ? '' : profile.displayName || profile.agentName || profile.loginName;
@@ -73,6 +76,19 @@ export function HeaderBar({ profile, availability, onAvailabilityChange, onSignO
               <span className="who-login">Logged in as {profile.loginName}</span>
             </span>
           </div>
+        )}
+        {desktop.state === 'off' && (
+          <button type="button" className="secondary small" onClick={() => void desktop.enable()}>
+            Enable desktop notifications
+          </button>
+        )}
+        {desktop.state === 'on' && (
+          <button type="button" className="secondary small" onClick={desktop.disable}>
+            Turn off desktop notifications
+          </button>
+        )}
+        {desktop.state === 'blocked' && (
+          <span className="header-note">Desktop notifications are blocked in this browser&apos;s settings.</span>
         )}
         <button type="button" className="secondary" onClick={onSignOut}>
           Sign out

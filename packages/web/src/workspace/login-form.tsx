@@ -1,6 +1,7 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { AgentClient } from '@parley/sdk';
 import type { Notice } from './notice.js';
+import { agentOptions } from './agent-options.js';
 import { connectionMonitor } from './connection-monitor.js';
 import { describeLoginError } from './errors.js';
 import { unlockAudio } from './ring-cue.js';
@@ -26,6 +27,7 @@ export function LoginForm({ defaults, notice, onLoggedIn, onBackgroundError }: L
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [isBusy, setBusy] = useState(false);
+  const passwordInput = useRef<HTMLInputElement>(null);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -38,14 +40,11 @@ export function LoginForm({ defaults, notice, onLoggedIn, onBackgroundError }: L
       // The background error handler needs the client that login() is about to return.
       const holder: { client?: AgentClient } = {};
       const client = await AgentClient.login({
-        baseUrl: window.location.origin,
-        accountId: used.accountId,
+        ...agentOptions(used.accountId, (backgroundError) => {
+          if (holder.client !== undefined) onBackgroundError(holder.client, backgroundError);
+        }),
         username: used.username,
         password,
-        fetch: connectionMonitor.fetch,
-        onError: (backgroundError) => {
-          if (holder.client !== undefined) onBackgroundError(holder.client, backgroundError);
-        },
       });
       holder.client = client;
       connectionMonitor.reset();
@@ -53,6 +52,9 @@ export function LoginForm({ defaults, notice, onLoggedIn, onBackgroundError }: L
     } catch (failure) {
       setError(describeLoginError(failure));
       setBusy(false);
+      // Ready to type again at once: the password selected, so typing replaces it (the alert is read out too).
+      passwordInput.current?.focus();
+      passwordInput.current?.select();
     }
   };
 
@@ -102,6 +104,7 @@ export function LoginForm({ defaults, notice, onLoggedIn, onBackgroundError }: L
         <div className="field">
           <label htmlFor={`${id}-password`}>Password</label>
           <input
+            ref={passwordInput}
             id={`${id}-password`}
             type="password"
             value={password}

@@ -1,4 +1,4 @@
-/** The audible and visible cues of ringing chats: a short beep and the count in the page title. */
+/** The audible and visible cues of ringing chats: a repeating beep and the count in the page title. */
 
 let context: AudioContext | undefined;
 
@@ -53,9 +53,34 @@ export function beep(): void {
   }
 }
 
+/** How often the cue sounds again while chats keep ringing: a single beep is easily missed. */
+export const RING_REPEAT_MS = 3_000;
+
+let repeatTimer: ReturnType<typeof setInterval> | undefined;
+
+/**
+ * The ring cue for `count` ringing chats: a beep now when more ring than before, and again every
+ * few seconds for as long as anything rings (until it is accepted, taken by someone else or times
+ * out: the count then drops to 0 and the cue stops).
+ */
+export function ringCue(count: number, previous: number): void {
+  if (count > previous) beep();
+  if (count > 0 && repeatTimer === undefined) repeatTimer = setInterval(beep, RING_REPEAT_MS);
+  if (count === 0) stopRingCue();
+}
+
+/** Silences the repeating cue (nothing rings, signed out). */
+export function stopRingCue(): void {
+  clearInterval(repeatTimer);
+  repeatTimer = undefined;
+}
+
 const BASE_TITLE = 'Parley — Agent workspace';
 
-/** The page title, prefixed with the ringing count so a background tab shows it. */
-export function setRingTitle(count: number): void {
+/**
+ * The page title, prefixed with what waits for the agent (rings, unread visitor lines) so that a
+ * background tab shows it, e.g. "(3) Parley — Agent workspace".
+ */
+export function setTitleCount(count: number): void {
   document.title = count > 0 ? `(${count}) ${BASE_TITLE}` : BASE_TITLE;
 }

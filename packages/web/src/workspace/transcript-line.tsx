@@ -1,6 +1,7 @@
 import type { ChatEvent } from '@parley/sdk';
 import { LineText, lineKind, timeOf } from '../shared/chat-lines.js';
 import { participantNotice, roleName } from './participants.js';
+import { realVisitorName } from './visitor-name.js';
 
 interface TranscriptLineProps {
   event: ChatEvent;
@@ -27,7 +28,9 @@ export function TranscriptLine({ event, myName, onUseReply }: TranscriptLineProp
     // Participant events are agent-only (the visitor never receives them): a small note, not a bubble.
     return (
       <div className="line line-system line-notice">
-        <span className="line-text">{notice}</span>
+        <span className="line-text" dir="auto">
+          {notice}
+        </span>
         <span className="visually-hidden"> (only agents see this)</span>
         {time !== '' && <time dateTime={event.time}>{time}</time>}
       </div>
@@ -51,7 +54,7 @@ export function TranscriptLine({ event, myName, onUseReply }: TranscriptLineProp
   return (
     <div className={`line line-${kind}${isAgentOnly ? ' line-internal' : ''}${isColleague ? ' line-colleague' : ''}`}>
       <div className="line-meta">
-        <span className="line-by">{event.by ?? (kind === 'agent' ? 'Agent' : 'Visitor')}</span>
+        <span className="line-by">{authorOf(event, kind)}</span>
         {event.participantRole !== undefined && <span className="role-tag">{roleName(event.participantRole)}</span>}
         {isAgentOnly && <span className="internal-tag">Only agents see this</span>}
         {time !== '' && <time dateTime={event.time}>{time}</time>}
@@ -72,4 +75,10 @@ export function TranscriptLine({ event, myName, onUseReply }: TranscriptLineProp
       </div>
     </div>
   );
+}
+
+/** Who wrote a line; an unnamed visitor's lines carry "You" (their side's word), shown here as "Visitor". */
+function authorOf(event: ChatEvent, kind: string): string {
+  if (kind === 'visitor') return realVisitorName(event.by) ?? 'Visitor';
+  return event.by ?? (kind === 'agent' ? 'Agent' : 'Visitor');
 }

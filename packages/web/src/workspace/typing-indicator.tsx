@@ -7,6 +7,8 @@ const POLL_MS = 1_000;
 
 interface TypingIndicatorProps {
   session: ChatSession;
+  /** Who is typing, as the chat names the visitor ("Visitor" when they gave no name). */
+  visitorName: string;
   /** Poll only while the chat is chatting (the indicator exists only for the selected chat). */
   isActive: boolean;
 }
@@ -15,7 +17,7 @@ interface TypingIndicatorProps {
  * "Visitor is typing…", from polling the visitor's typing state about once a second: the API has no
  * event for it (chat-agent-api §3.21). The live region stays in the page so the change is announced.
  */
-export function TypingIndicator({ session, isActive }: TypingIndicatorProps) {
+export function TypingIndicator({ session, visitorName, isActive }: TypingIndicatorProps) {
   const [isTyping, setTyping] = useState(false);
   usePolling(isActive, POLL_MS, async (signal) => {
     try {
@@ -36,7 +38,7 @@ export function TypingIndicator({ session, isActive }: TypingIndicatorProps) {
             <span />
             <span />
           </span>
-          Visitor is typing…
+          {visitorName} is typing…
         </>
       )}
     </p>

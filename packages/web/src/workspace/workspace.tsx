@@ -12,8 +12,12 @@ import { IncomingChats } from './incoming-chats.js';
 import { InvitationsList } from './invitations-list.js';
 import { LiveChatsView, type LiveChatActions } from './live-chats-view.js';
 import type { ChatRole } from './participants.js';
-import { beep, setRingTitle } from './ring-cue.js';
+import { notifyDesktop, useDesktopNotifications } from './desktop-notifications.js';
+import { ringCue, setTitleCount, stopRingCue } from './ring-cue.js';
+import { DraftSaver, updateSavedWorkspace, type SavedWorkspace } from './saved-workspace.js';
 import { useAgentNotifications } from './use-agent-notifications.js';
+import { useUnreadTotal } from './use-unread-total.js';
+import { realVisitorName } from './visitor-name.js';
 import { useConnectionLost } from './use-connection-lost.js';
 import { useLiveChats } from './use-live-chats.js';
 
@@ -21,13 +25,15 @@ interface WorkspaceProps {
   agent: AgentClient;
   onSignOut(): void;
   onLoginGone(error: unknown): void;
+  /** What this browser tab had open before a reload: its tabs come back, with their drafts. */
+  restored?: Pick<SavedWorkspace, 'chats' | 'selectedId' | 'drafts'> | undefined;
 }
 
 /**
  * The logged-in agent's screen: header, incoming chats, invitations and tabs, the selected chat —
  * or, for users who may listen to chats, the account's live chats.
  */
-export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
+export function Workspace({ agent, onSignOut, onLoginGone, restored }: WorkspaceProps) {
   const [profile, setProfile] = useState<AgentProfile | undefined>();
   const [availability, setAvailability] = useState('');
   const [ringingCount, setRingingCount] = useState(0);
@@ -47,14 +53,31 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
     loginGone.current = onLoginGone;
   });
   const reportLoginGone = useCallback((error: unknown) => loginGone.current(error), []);
+  // Drafts are written as they are typed (debounced), so that a reload finds them.
+  const draftSaver = useRef(new DraftSaver());
+  // Screen readers hear of rings and invitations here (the lists themselves are not live regions).
+  const [announcement, setAnnouncement] = useState('');
+  const desktop = useDesktopNotifications();
 
+  /**
+   * Opens a chat's tab (in front when `shouldSelect`). `restoredDraft`: the tab is reopened after a
+   * reload, with this draft; what it had shown before is not unread.
+   */
   const openChat = useCallback(
-    (chat: AgentChat, shouldSelect: boolean) => {
+    (chat: AgentChat, shouldSelect: boolean, restoredDraft?: ChatSession['draft']) => {
       const session = byId.current.get(chat.id);
       if (session === undefined) {
-        const created = new ChatSession(chat, reportLoginGone);
+        const saver = draftSaver.current;
+        const created = new ChatSession(chat, reportLoginGone, (changed) => saver.schedule(chat.id, changed));
+        const isRestored = restoredDraft !== undefined;
+        if (isRestored) created.draft = { ...restoredDraft };
+        created.onNews = (lines) => {
+          const last = lines[lines.length - 1];
+          const name = realVisitorName(created.getSnapshot().visitorName) ?? 'Visitor';
+          notifyDesktop(`New message from ${name}`, last?.text ?? '', `chat-${chat.id}`);
+        };
         byId.current.set(chat.id, created);
-        created.start();
+        created.start({ isHistoryRead: isRestored });
         setSessions((list) => [...list, created]);
       } else {
         // Joined again with another role (a listener now assisting): the open tab follows.
@@ -68,6 +91,7 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
   );
 
   const closeChat = (id: string) => {
+    draftSaver.current.schedule(id, { text: '', isHtml: false, isAgentOnly: false });
     byId.current.get(id)?.stop();
     byId.current.delete(id);
     setSessions((list) => list.filter((session) => session.id !== id));
@@ -82,11 +106,58 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
   // Every session stops with the workspace (sign-out, lost login).
   useEffect(() => {
     const sessionsById = byId.current;
+    const saver = draftSaver.current;
     return () => {
+      saver.cancel();
       for (const session of sessionsById.values()) session.stop();
       sessionsById.clear();
+      // Stopped tabs are not shown again should the same component mount again (StrictMode).
+      setSessions([]);
     };
   }, []);
+
+  // After a reload: the tabs this browser tab had open come back, each with its draft and history.
+  const restoredOnce = useRef(restored);
+  useEffect(() => {
+    const previous = restoredOnce.current;
+    restoredOnce.current = undefined;
+    if (previous === undefined) return;
+    const empty = { text: '', isHtml: false, isAgentOnly: false };
+    for (const saved of previous.chats) {
+      openChat(agent.chat(saved.id, saved.role), false, previous.drafts[saved.id] ?? empty);
+    }
+    if (previous.selectedId !== undefined && byId.current.has(previous.selectedId)) setSelectedId(previous.selectedId);
+    return () => {
+      // Mounted again without a reload (StrictMode): the tabs stopped above are restored once more.
+      restoredOnce.current = previous;
+    };
+  }, [agent, openChat]);
+
+  // What a reload needs, kept as it changes: the login (a re-login opens a new agent session) and the tabs.
+  const saveWorkspace = useCallback(() => {
+    updateSavedWorkspace((saved) => ({
+      ...saved,
+      login: agent.savedState(),
+      chats: [...byId.current.values()].map((session) => ({ id: session.id, role: session.getSnapshot().role })),
+      selectedId: selectedIdRef.current,
+    }));
+  }, [agent]);
+  const selectedIdRef = useRef(selectedId);
+  useEffect(() => {
+    selectedIdRef.current = selectedId;
+    saveWorkspace();
+  }, [sessions, selectedId, saveWorkspace]);
+  useEffect(() => {
+    // Leaving the page (a reload, closing the tab) destroys nothing: the drafts are written, the
+    // login is kept, and the streams simply close; a connection-bound agent session goes Away
+    // and ends on its own unless this tab comes back.
+    const onPageHide = () => {
+      draftSaver.current.flush();
+      saveWorkspace();
+    };
+    window.addEventListener('pagehide', onPageHide);
+    return () => window.removeEventListener('pagehide', onPageHide);
+  }, [saveWorkspace]);
 
   useEffect(() => {
     let isCurrent = true;
@@ -94,6 +165,7 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
       (value) => isCurrent && setProfile(value),
       (error: unknown) => isLoginGone(error) && reportLoginGone(error),
     );
+    // Read, never assumed: a new session shares the availability of the agent's live one (README).
     agent.availability().then(
       (value) => isCurrent && setAvailability((known) => known || value),
       (error: unknown) => isLoginGone(error) && reportLoginGone(error),
@@ -107,9 +179,23 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
   const [invitations, setInvitations] = useState<readonly Invitation[]>([]);
   const dismissInvitation = (id: string) => setInvitations((list) => list.filter((known) => known.id !== id));
 
+  const lastCount = useRef(0);
+  /** Tells screen readers (and, in the background, the desktop) that a chat rings. */
+  const announceRing = (notification: Extract<AgentNotification, { type: 'ring' }>) => {
+    const newest = notification.ringing[notification.ringing.length - 1];
+    const what =
+      newest === undefined
+        ? 'New chat request.'
+        : `New chat request${newest.skill === null ? '' : ` for ${newest.skill}`}${newest.visitorName === null ? '' : ` from ${newest.visitorName}`}.`;
+    const text = `${what} ${notification.ringingCount} waiting.`;
+    setAnnouncement(text);
+    notifyDesktop('Chat request', text, 'ring');
+  };
+
   const onNotification = (notification: AgentNotification) => {
     if (notification.type === 'availability') setAvailability(notification.availability);
     else if (notification.type === 'ring') {
+      if (notification.ringingCount > lastCount.current) announceRing(notification);
       setRingingCount(notification.ringingCount);
       setRinging(shownRinging(notification.ringing, Date.now()));
     } else if (notification.type === 'invitation') {
@@ -117,6 +203,11 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
       if (notification.state === 'closed') dismissInvitation(notification.id);
       else {
         const invitation = agent.invitationFrom(notification);
+        if (!invitations.some((known) => known.id === invitation.id)) {
+          const text = `${invitation.invitedBy} invites you to assist with ${invitation.visitorName || 'a visitor'}.`;
+          setAnnouncement(text);
+          notifyDesktop('Invitation to assist', text, `invitation-${invitation.id}`);
+        }
         setInvitations((list) => [...list.filter((known) => known.id !== invitation.id), invitation]);
       }
     } else if (notification.type === 'participation') {
@@ -136,14 +227,21 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
   };
   useAgentNotifications(agent, { onNotification, onProblem: setStreamProblem, onLoginGone: reportLoginGone });
 
-  // The cues: a beep when more chats ring than before, and the count in the title.
-  const lastCount = useRef(0);
+  // The cues: a beep when more chats ring than before, repeated while they ring; the count of
+  // what waits (rings, unread visitor lines) in the title.
+  const unread = useUnreadTotal(sessions);
   useEffect(() => {
-    if (ringingCount > lastCount.current) beep();
+    ringCue(ringingCount, lastCount.current);
     lastCount.current = ringingCount;
-    setRingTitle(ringingCount);
   }, [ringingCount]);
-  useEffect(() => () => setRingTitle(0), []);
+  useEffect(() => setTitleCount(ringingCount + unread), [ringingCount, unread]);
+  useEffect(
+    () => () => {
+      stopRingCue();
+      setTitleCount(0);
+    },
+    [],
+  );
 
   const [isAccepting, setAccepting] = useState(false);
   const [acceptProblem, setAcceptProblem] = useState<string | undefined>();
@@ -234,10 +332,15 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
     }
   };
 
-  // What is in front counts as read; nothing is while the live chats are shown.
+  // What is in front counts as read; nothing is while the live chats are shown or the page is hidden.
   const shownId = isLiveShown ? undefined : selectedId;
   useEffect(() => {
     for (const session of sessions) session.setSelected(session.id === shownId);
+    const onVisibility = () => {
+      if (!document.hidden) byId.current.get(shownId ?? '')?.setSelected(true);
+    };
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => document.removeEventListener('visibilitychange', onVisibility);
   }, [sessions, shownId]);
 
   const selectChat = (id: string) => {
@@ -254,7 +357,11 @@ export function Workspace({ agent, onSignOut, onLoginGone }: WorkspaceProps) {
         availability={availability}
         onAvailabilityChange={changeAvailability}
         onSignOut={onSignOut}
+        desktop={desktop}
       />
+      <div className="visually-hidden" role="status" aria-live="polite" aria-label="Announcements">
+        {announcement}
+      </div>
       {isConnectionLost ? (
         <ConnectionBanner message="Parley is not answering. Reconnecting… Your chats stay open and nothing is lost." />
       ) : (
