@@ -1,4 +1,4 @@
-import { connectionMonitor } from './connection-monitor.js';
+import { connectionMonitor } from '../shared/connection-monitor.js';
 
 /** What the page was opened with: `/chat?account=…&appKey=…[&skill=…][&embed=1][&referrer=…]`. */
 export interface ChatParams {

@@ -5,7 +5,7 @@ import { AfterChat } from './after-chat.js';
 import { AgentTyping } from './agent-typing.js';
 import { ChatHeader } from './chat-header.js';
 import { Composer } from './composer.js';
-import { connectionMonitor } from './connection-monitor.js';
+import { connectionMonitor } from '../shared/connection-monitor.js';
 import { useUnreadReport } from './embed-bridge.js';
 import { ErrorAlert } from './error-alert.js';
 import { NobodyAvailable, useSkillAvailability } from './nobody-available.js';

@@ -1,5 +1,5 @@
 import type { AgentSessionOptions, ClientOptions } from '@parley/sdk';
-import { connectionMonitor } from './connection-monitor.js';
+import { connectionMonitor } from '../shared/connection-monitor.js';
 
 /**
  * How the workspace's agent client talks to Parley, whether it logs in or resumes after a reload.

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { AgentClient, ParleyError } from '@parley/sdk';
 import { agentOptions } from './agent-options.js';
-import { connectionMonitor } from './connection-monitor.js';
+import { connectionMonitor } from '../shared/connection-monitor.js';
 import { describeError, isLoginGone } from './errors.js';
 import { LoginForm, type LoginDefaults } from './login-form.js';
 import type { Notice } from './notice.js';

@@ -2,7 +2,7 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import { AgentClient } from '@parley/sdk';
 import type { Notice } from './notice.js';
 import { agentOptions } from './agent-options.js';
-import { connectionMonitor } from './connection-monitor.js';
+import { connectionMonitor } from '../shared/connection-monitor.js';
 import { describeLoginError } from './errors.js';
 import { unlockAudio } from './ring-cue.js';
 

@@ -1,8 +1,9 @@
 /**
- * Whether Parley answers at all, seen from the `fetch` the SDK is given. The SDK retries network
- * errors for up to half a minute per request (platform §6.1) before anything throws; watching its
- * fetch lets the workspace say "reconnecting" within a second instead. It only observes: every
- * request still goes through the SDK, unchanged.
+ * Whether Parley answers at all, seen from the `fetch` the SDK is given (one per page: the
+ * workspace's or the visitor window's). The SDK retries network errors for up to half a minute per
+ * request (platform §6.1) before anything throws; watching its fetch lets the page say
+ * "reconnecting" within a second instead. It only observes: every request still goes through the
+ * SDK, unchanged.
  */
 let isLost = false;
 const listeners = new Set<() => void>();
@@ -18,7 +19,8 @@ export const connectionMonitor = {
   fetch: async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     try {
       const response = await window.fetch(input, init);
-      setLost(false);
+      // A proxy's 502/503/504 while Parley restarts is as good as no answer.
+      setLost(response.status === 502 || response.status === 503 || response.status === 504);
       return response;
     } catch (error) {
       // An abort is the SDK closing a stream or giving up on a slow request, not a lost server.
