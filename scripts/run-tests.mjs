@@ -25,10 +25,11 @@ if (files.length === 0) {
 // The timeout bounds each test and each file's whole run, so that a hang fails instead of holding
 // the suite. Most files need seconds; five minutes is for a busy 2-core machine. Some files' time
 // grows with the load, not with a fault: the CLI suites start `parley` some forty times (each
-// start through tsx takes 10 s and more on a loaded machine), the browser suites drive Chromium,
-// and a few HTTP suites hold hundreds of concurrent requests on both databases. They get fifteen
-// minutes, in a run of their own before the others (the runner has one timeout for all its files).
-const HEAVY = /^test\/(browser|cli)\/|^test\/http\/(agent-concurrency|realtime-delivery|shared-chats)/;
+// start through tsx takes 10 s and more on a loaded machine), the server suites start and stop
+// `parley serve` and `npm start`, the browser suites drive Chromium, and a few HTTP suites hold
+// hundreds of concurrent requests on both databases. They get fifteen minutes, in a run of their
+// own before the others (the runner has one timeout for all the files it is given).
+const HEAVY = /^test\/(browser|cli|server)\/|^test\/http\/(agent-concurrency|realtime-delivery|shared-chats)/;
 const groups = [
   { files: files.filter((file) => HEAVY.test(file)), timeoutMs: 900_000 },
   { files: files.filter((file) => !HEAVY.test(file)), timeoutMs: 300_000 },
