@@ -15,6 +15,8 @@ const DEMO_ACCOUNT = '41325501';
 
 interface Run {
   status: number | null;
+  /** The signal that ended the program: SIGTERM once it ran past its deadline. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -41,6 +43,27 @@ const listedUsers = z.array(
 );
 const listedSkills = z.array(z.object({ id: z.number(), name: z.string() }));
 
+/**
+ * How many programs run at once. Tests run side by side (see the describe below), but more starts
+ * at once than this only make each slower: a start's own deadline must not be spent waiting for
+ * the others.
+ */
+const PROGRAMS_AT_ONCE = 3;
+let programs = 0;
+const waitingForSlot: (() => void)[] = [];
+async function inSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (programs < PROGRAMS_AT_ONCE) programs += 1;
+  else await new Promise<void>((resolve) => waitingForSlot.push(resolve));
+  try {
+    return await work();
+  } finally {
+    // The slot passes to the next waiting program, or is freed.
+    const next = waitingForSlot.shift();
+    if (next === undefined) programs -= 1;
+    else next();
+  }
+}
+
 const dirs: string[] = [];
 after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -53,42 +76,45 @@ function workspace(from?: Workspace): Workspace {
   if (from !== undefined) cpSync(from.dir, dir, { recursive: true });
   return {
     dir,
-    run(args, options = {}) {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/parley.ts', ...args], {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          PARLEY_DATABASE_URL: `sqlite:${join(dir, 'parley.db')}`,
-          PARLEY_SECRET_KEY_FILE: join(dir, 'secret.key'),
-          ...options.env,
-        },
-        // A command that wrongly keeps running (serve that did start) fails the test instead of hanging
-        // it; five minutes, as one start of the program through tsx takes seconds, and on a heavily
-        // loaded machine over a minute.
-        timeout: 300_000,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(options.input ?? '');
-      return new Promise((resolve, reject) => {
-        child.once('error', reject);
-        child.once('close', (status) => resolve({ status, stdout, stderr }));
-      });
-    },
+    run: (args, options = {}) => inSlot(() => runProgram(args, options)),
     write(name, content) {
       const path = join(dir, name);
       writeFileSync(path, content);
       return path;
     },
   };
+
+  function runProgram(args: string[], options: { input?: string; env?: Record<string, string> }): Promise<Run> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/parley.ts', ...args], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PARLEY_DATABASE_URL: `sqlite:${join(dir, 'parley.db')}`,
+        PARLEY_SECRET_KEY_FILE: join(dir, 'secret.key'),
+        ...options.env,
+      },
+      // A command that wrongly keeps running (serve that did start) fails the test instead of hanging
+      // it; five minutes, as one start of the program through tsx takes seconds, and on a heavily
+      // loaded machine over a minute.
+      timeout: 300_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+    return new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+    });
+  }
 }
 
 /** Asserts the exit code, showing both streams when it differs. */
 function assertExit(run: Run, code: number): void {
-  assert.equal(run.status, code, `exit ${String(run.status)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  const ended = run.signal === null ? `exit ${String(run.status)}` : `ended by ${run.signal}`;
+  assert.equal(run.status, code, `${ended}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
 }
 
 // The demo seeded once; tests that start from it get their own copy of its database and key.
