@@ -442,8 +442,17 @@ for (const target of await databaseTargets()) {
             expired += 1;
           }
         };
+        /** The first poll that failed (a refused request, a dropped socket): the wait below ends with it. */
+        let failure: unknown;
         const polls = chatIds.flatMap((chatId) =>
-          room.resources(chatId).flatMap((resource) => Array.from({ length: perResource }, () => poll(resource))),
+          room.resources(chatId).flatMap((resource) =>
+            Array.from({ length: perResource }, () =>
+              poll(resource).catch((error: unknown) => {
+                failure ??= error;
+                throw error;
+              }),
+            ),
+          ),
         );
         assert.equal(polls.length, 1_000);
         // Should an assertion fail first, destroying the agent must not leave rejections unhandled.
@@ -457,7 +466,10 @@ for (const target of await databaseTargets()) {
         for (;;) {
           await eventually(
             '1,000 long-polls to wait, their first reads done',
-            () => server.core.chats.watch.size() === waiting + 1_000 && chatReads() >= 1_000 + expired,
+            () => {
+              if (failure !== undefined) throw failure;
+              return server.core.chats.watch.size() === waiting + 1_000 && chatReads() >= 1_000 + expired;
+            },
             { timeoutMs: 180_000 },
           );
           allWaiting = Date.now();
