@@ -90,7 +90,7 @@ const invitationsOf = async (session: AgentSessionClient) =>
     .invitation;
 
 for (const target of await databaseTargets()) {
-  describe(`shared chats authorization on ${target.name}`, { skip: target.unavailable, timeout: 180_000 }, () => {
+  describe(`shared chats authorization on ${target.name}`, { skip: target.unavailable }, () => {
     let server: TestServer;
     before(async () => {
       server = await startTestServer(target);

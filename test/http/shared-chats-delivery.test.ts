@@ -96,7 +96,7 @@ const exitSurvey = {
 };
 
 for (const target of await databaseTargets()) {
-  describe(`shared chats delivery on ${target.name}`, { skip: target.unavailable, timeout: 600_000 }, () => {
+  describe(`shared chats delivery on ${target.name}`, { skip: target.unavailable }, () => {
     let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
     let mailer: ReturnType<typeof createSmtpMailer>;
     let server: TestServer;

@@ -123,7 +123,7 @@ const post = (session: AgentSessionClient, chatId: string, text: string, subType
   });
 
 for (const target of await databaseTargets()) {
-  describe(`shared chats lifecycle on ${target.name}`, { skip: target.unavailable, timeout: 240_000 }, () => {
+  describe(`shared chats lifecycle on ${target.name}`, { skip: target.unavailable }, () => {
     let server: TestServer;
     const streams = new Set<SseClient>();
     const advance = async (ms: number) => {

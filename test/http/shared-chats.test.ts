@@ -51,7 +51,7 @@ async function post(session: AgentSessionClient, chatId: string, event: Record<s
 }
 
 for (const target of await databaseTargets()) {
-  describe(`shared chats on ${target.name}`, { timeout: 120_000 }, () => {
+  describe(`shared chats on ${target.name}`, () => {
     let server: TestServer;
     before(async () => {
       server = await startTestServer(target);

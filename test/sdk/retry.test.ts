@@ -333,10 +333,7 @@ describe('the SDK retry policy (platform §6.1) against a real server', () => {
   it('refreshes on its own at the configured cadence, and stops at logout', async () => {
     const net = scriptedFetch(() => undefined);
     const agent = await AgentClient.login({ ...alice(), fetch: net.fetch, refreshIntervalMs: 20 });
-    const deadline = Date.now() + 5_000;
-    while (net.count(/\/refresh\?/) < 2 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.ok(net.count(/\/refresh\?/) >= 2);
+    await eventually('two refreshes', () => net.count(/\/refresh\?/) >= 2, { intervalMs: 10 });
     await agent.logout();
     const refreshes = net.count(/\/refresh\?/);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentClient, VisitorClient, type EventFeedOptions } from '../../packages/sdk/src/index.js';
 import { databaseTargets } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { collect, describeRequest, hasLine, startSdkServer } from '../support/sdk.js';
 
 /** A fetch that may rewrite each request (URL and headers) or answer it itself; records what went out. */
@@ -107,19 +107,37 @@ describe('the SDK reads events over every transport', () => {
       if (headers.get('accept') === 'text/event-stream') return new Response('', { status: 406 });
       return { url: url.replace(/wait=\d+&/, ''), headers };
     });
+    /** Each read of the chat: when it went out, and when its answer came if that answer had no events. */
+    const reads: { sentAt: number; emptyAt?: number }[] = [];
+    const timed: typeof fetch = async (input, init) => {
+      if (!/\/chat\/[^/?]+\.json\?from=/.test(describeRequest(input, init).url)) return net.fetch(input, init);
+      const read: { sentAt: number; emptyAt?: number } = { sentAt: performance.now() };
+      const response = await net.fetch(input, init);
+      const text = await response.clone().text();
+      if (!text.includes('"event"')) read.emptyAt = performance.now();
+      reads.push(read);
+      return response;
+    };
     const { baseUrl, accountId, appKey } = fixture;
     const visitor = await VisitorClient.startChat({
       baseUrl,
       accountId,
       appKey,
       skill: 'Support',
-      fetch: net.fetch,
+      fetch: timed,
       events: { waitSeconds: 25, pollIntervalMs: 100 },
     });
     const feed = collect(visitor.events());
-    await sleep(500);
-    const reads = net.sent.filter((request) => request.url.includes(`/chat/${visitor.id}.json`)).length;
-    assert.ok(reads >= 2 && reads <= 8, `${reads} reads in 500 ms`);
+    // How far apart the reads go out, not how many fit in a time: a busy machine only widens the gaps.
+    await eventually('four reads of the chat', () => reads.length >= 4);
+    await feed.until((items) => items.length >= 2, 'the first events');
+    const afterEmpty = reads.flatMap((read, index) => {
+      const emptyAt = reads[index - 1]?.emptyAt;
+      return emptyAt === undefined ? [] : [read.sentAt - emptyAt];
+    });
+    assert.ok(afterEmpty.length > 0, 'no read followed an empty answer');
+    // A timer may fire a millisecond early: 95 for the 100 ms interval.
+    for (const pause of afterEmpty) assert.ok(pause >= 95, `a read went out ${pause} ms after an empty answer`);
     assert.deepEqual(
       feed.items.map((event) => event.state ?? event.systemMessageId),
       ['waiting', 4],

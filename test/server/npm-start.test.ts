@@ -53,7 +53,12 @@ describe('npm start', () => {
     const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
     try {
       const listening = /"msg":"Server listening at http:\/\/127\.0\.0\.1:(\d+)"/;
-      await eventually('npm start to serve', () => listening.test(output), { timeoutMs: 120_000 });
+      // npm start builds the SDK, the web apps and the server first: minutes on a loaded machine.
+      // Should npm exit instead (a failed build), the wait ends at once with its output.
+      let hasExited = false;
+      void exited.then(() => (hasExited = true));
+      await eventually('npm start to serve', () => listening.test(output) || hasExited, { timeoutMs: 600_000 });
+      assert.ok(listening.test(output), `npm start exited without serving:\n${output}`);
       const port = Number(listening.exec(output)?.[1]);
       assert.equal(await isListening(port), true);
 

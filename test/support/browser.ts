@@ -50,6 +50,9 @@ export function launchBrowser(): Promise<Browser> {
 /** A browser context of the given width, every page of which records script errors and dialogs. */
 export async function openContext(browser: Browser, width: number, height = 800) {
   const context: BrowserContext = await browser.newContext({ viewport: { width, height } });
+  // Playwright's 30 s for an action or a navigation is short for a loaded 2-core machine; a page
+  // that never gets there still fails, later.
+  context.setDefaultTimeout(90_000);
   const problems: string[] = [];
   context.on('page', (page) => watch(page, problems));
   const page = await context.newPage();

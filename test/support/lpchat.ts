@@ -52,7 +52,7 @@ window.call = function (method, args) {
     args.success = function (data) { resolve(data === undefined ? null : JSON.parse(JSON.stringify(data))); };
     args.error = function (error) { reject(new Error(method + ' failed: ' + JSON.stringify(error))); };
     // An SDK call that never answers fails the test instead of holding it.
-    setTimeout(function () { reject(new Error(method + ' never answered')); }, 15000);
+    setTimeout(function () { reject(new Error(method + ' never answered')); }, 60000);
     var returned = window.chat[method](args);
     if (returned && returned.error) reject(new Error(method + ': ' + returned.error));
   });

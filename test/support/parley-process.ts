@@ -57,14 +57,15 @@ export async function startParley(dir: string, env: Record<string, string> = {})
   let hasExited = false;
   void exited.then(() => (hasExited = true));
   const listening = /"msg":"Server listening at (http:\/\/[^"]+)"/;
-  await eventually('parley serve to listen', () => listening.test(output) || hasExited, { timeoutMs: 60_000 });
+  // A start through tsx takes seconds, and over a minute on a heavily loaded machine.
+  await eventually('parley serve to listen', () => listening.test(output) || hasExited, { timeoutMs: 180_000 });
   const url = listening.exec(output)?.[1];
   if (url === undefined) throw new Error(`parley serve did not start:\n${output}\n${errors}`);
   return {
     child,
     url,
     output: () => output,
-    waitForLog: (pattern, timeoutMs = 30_000) =>
+    waitForLog: (pattern, timeoutMs = 60_000) =>
       eventually(`log ${String(pattern)}`, () => pattern.test(output), { timeoutMs }),
     exited,
     kill: () => {

@@ -91,7 +91,7 @@ export function collect<T>(iterable: AsyncIterable<T>) {
      * Resolves once `check` holds for what arrived (polled by eventually()); fails at once with the
      * iteration's error, or after `timeoutMs` with what did arrive.
      */
-    async until(check: (items: T[]) => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    async until(check: (items: T[]) => boolean, what: string, timeoutMs = 30_000): Promise<void> {
       const arrived = (): boolean => {
         if (check(items)) return true;
         if (state.error !== undefined) throw state.error;

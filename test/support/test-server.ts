@@ -15,7 +15,7 @@ import type { EdgeRules } from '../../src/http/legacy/mount-api.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { PostgresTimeouts } from '../../src/store/open-postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import type { DatabaseTarget } from './databases.js';
+import { TEST_POSTGRES_TIMEOUTS, type DatabaseTarget } from './databases.js';
 import { createTestCore, type TestCore, type TestCoreOptions } from './test-core.js';
 
 export interface TestServer {
@@ -45,7 +45,7 @@ export interface TestServerOptions extends TestCoreOptions {
   https?: { cert: Buffer; key: Buffer };
   /** Called with every SQL statement the store runs. */
   onQuery?: (sql: string) => void;
-  /** PostgreSQL deadlines (default the production ones). */
+  /** PostgreSQL deadlines (default TEST_POSTGRES_TIMEOUTS, longer than production's). */
   postgresTimeouts?: PostgresTimeouts;
   /** The request log (none by default). */
   logger?: FastifyServerOptions['logger'];
@@ -68,7 +68,7 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
   const opened = openStore(database.location, {
     poolSize: 4,
     ...(options.onQuery === undefined ? {} : { onQuery: options.onQuery }),
-    ...(options.postgresTimeouts === undefined ? {} : { postgresTimeouts: options.postgresTimeouts }),
+    postgresTimeouts: options.postgresTimeouts ?? TEST_POSTGRES_TIMEOUTS,
   });
   await opened.migrate();
   const clock = new ManualClock(options.startTime ?? Date.UTC(2026, 10, 21, 9, 30, 0));
