@@ -44,9 +44,8 @@ export function TranscriptLine({
         className={
           line.textType === 'html' ? 'bubble bubble-html' : line.textType === 'rich-content' ? 'bubble-card' : 'bubble'
         }
-        // Arabic or Hebrew runs right to left, whatever the page's direction.
-        dir="auto"
       >
+        {/* The line's text says its own direction (dir="auto" in LineText): Arabic or Hebrew runs right to left. */}
         <LineText event={line} onPublish={onPublish} hasQuickReplies={isLatest} />
       </div>
       {isLastOfGroup && time !== '' && (
