@@ -79,11 +79,17 @@ export function createAdministration({ store, clock, hasher, sessions, endAgentS
    * to the queue, or end, as when an agent logs out (chat-agent-api §3.2). Login sessions are
    * ended in the change itself; this also covers API-key (OAuth 1.0) sessions, which have none.
    */
-  const endAgentSessionsOf = async (user: User): Promise<number> => {
+  const endAgentSessionsOf = async (user: User, liveBefore: readonly string[] = []): Promise<number> => {
+    // Ending the login sessions also ends the agent sessions they created, from the bus and perhaps
+    // before this runs: those read in the change count as well, so the figure does not depend on it.
     const live = (await store.agentSessions.listLive(user.accountId)).filter((s) => s.userId === user.id);
-    for (const session of live) await endAgentSession(user.accountId, session.id);
-    return live.length;
+    const ids = new Set([...liveBefore, ...live.map((session) => session.id)]);
+    for (const id of ids) await endAgentSession(user.accountId, id);
+    return ids.size;
   };
+  /** The ids of the user's live agent sessions, read in `tx` before the change that locks it out. */
+  const liveAgentSessionIds = async (tx: Store, user: User): Promise<string[]> =>
+    (await tx.agentSessions.listLive(user.accountId)).filter((s) => s.userId === user.id).map((s) => s.id);
 
   const resolveScope = async (accountId: string, scope: 'all' | string[]): Promise<'all' | number[]> =>
     scope === 'all' ? 'all' : resolveSkills(accountId, scope);
@@ -239,14 +245,15 @@ export function createAdministration({ store, clock, hasher, sessions, endAgentS
      */
     async removeUser(accountId: string, loginName: string): Promise<{ user: User; endedAgentSessions: number }> {
       await requireAccount(store, accountId);
-      const removed = await store.transaction(async (tx) => {
+      const { removed, liveBefore } = await store.transaction(async (tx) => {
         const found = await requireUser(tx, accountId, loginName);
         const updated = { ...found, enabled: false, deleted: true, updatedAt: clock.now() };
+        const ids = await liveAgentSessionIds(tx, found);
         await tx.users.save(updated);
         await sessions.endAllForUser(accountId, found.id, tx);
-        return updated;
+        return { removed: updated, liveBefore: ids };
       });
-      return { user: removed, endedAgentSessions: await endAgentSessionsOf(removed) };
+      return { user: removed, endedAgentSessions: await endAgentSessionsOf(removed, liveBefore) };
     },
 
     async listSkills(accountId: string): Promise<Skill[]> {

@@ -115,12 +115,17 @@ export function useOutbox(
   );
 
   // A sent line leaves the queue once the transcript shows it (its event may come a moment later).
+  // Never both at once: in the render where its event arrives, the pending copy is already left out.
   const shown = useMemo(() => new Set(lines.map((line) => line.id)), [lines]);
+  const isShown = useCallback(
+    (line: PendingLine) =>
+      line.status === 'sent' && (line.eventId === undefined || line.eventId < 0 || shown.has(line.eventId)),
+    [shown],
+  );
   useEffect(() => {
-    const isShown = (line: PendingLine) =>
-      line.status === 'sent' && (line.eventId === undefined || line.eventId < 0 || shown.has(line.eventId));
     if (current.current.some(isShown)) update(current.current.filter((line) => !isShown(line)));
-  }, [shown, queue, update]);
+  }, [isShown, queue, update]);
+  const pending = useMemo(() => queue.filter((line) => !isShown(line)), [queue, isShown]);
 
-  return { pending: queue, send };
+  return { pending, send };
 }
