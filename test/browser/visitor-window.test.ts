@@ -361,11 +361,19 @@ describe('the visitor window, smaller items', { skip: unavailable }, () => {
     const { page, context, agentChat, problems } = await chatting();
     // Lines cannot get through (the rest of the chat can): their requests fail as on a lost network.
     const isLine = (url: URL) => url.pathname.endsWith('/events.json');
-    await page.route(isLine, (route) => (route.request().method() === 'POST' ? route.abort() : route.fallback()));
+    let refused = 0;
+    await page.route(isLine, (route) => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      refused += 1;
+      return route.abort();
+    });
     await message(page).fill('typed before the reload');
     await message(page).press('Enter');
     const pending = transcript(page).locator('.line.pending');
-    await pending.getByText('Not sent yet').waitFor();
+    // Pending, and tried at least once. ("Not sent yet" comes once the SDK's retries, 30 s, are spent;
+    // meanwhile it says "Sending…".)
+    await pending.getByText('typed before the reload').waitFor();
+    await eventually('an attempt to send the line', () => refused > 0, LONG);
     await page.reload();
     await pending.getByText('typed before the reload').waitFor();
     await page.unroute(isLine);
