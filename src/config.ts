@@ -46,6 +46,11 @@ export interface Config {
   drainTimeoutMs: number;
   /** PARLEY_REQUEST_TIMEOUT_MS: how long a client may take to send a whole request (408 after). */
   requestTimeoutMs: number;
+  /**
+   * PARLEY_REDIS_URL (redis:// or rediss://): what several nodes share (the event bus, request
+   * budgets); without it the in-memory adapters serve one node.
+   */
+  redisUrl: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -94,6 +99,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (httpPort !== undefined && httpPort !== 0 && httpPort === port)
     throw new ConfigError('PARLEY_HTTP_PORT', `must differ from PORT (${port})`);
 
+  const redisUrl = value('PARLEY_REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^/\s]/.test(redisUrl)) {
+    throw new ConfigError('PARLEY_REDIS_URL', 'must be redis://host:port or rediss://host:port (optionally /db)');
+  }
   const publicHost = value('PARLEY_PUBLIC_HOST');
   if (publicHost !== undefined && !AUTHORITY_PATTERN.test(publicHost)) {
     throw new ConfigError('PARLEY_PUBLIC_HOST', `"${publicHost}" must be host or host:port, without scheme or path`);
@@ -180,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     drainTimeoutMs: milliseconds('PARLEY_DRAIN_TIMEOUT_MS', 10_000),
     requestTimeoutMs: milliseconds('PARLEY_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS),
+    redisUrl,
   };
 }
 
