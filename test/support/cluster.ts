@@ -81,6 +81,8 @@ export interface Cluster {
   nodes: ClusterNode[];
   redis: PrivateRedis;
   databaseUrl: string;
+  /** A query on the cluster's database, past every node (what the store holds). */
+  sql<Row extends object>(text: string, values?: unknown[]): Promise<Row[]>;
   /** HAProxy's view of each server: `UP`, `DOWN`, `MAINT`, `UP 1/2` while it rises, … */
   serverStates(): Promise<Map<string, string>>;
   /** Waits until HAProxy reports `node` UP (or DOWN): its health checks have seen the change. */
@@ -91,9 +93,17 @@ export interface Cluster {
 
 /** Every child this process started and has not seen exit: killed if the test process exits first. */
 const children = new Set<ChildProcess>();
-process.once('exit', () => {
+const killChildren = () => {
   for (const child of children) child.kill('SIGKILL');
-});
+};
+process.once('exit', killChildren);
+// A signal ends the process without 'exit': the test runner's timeout, a Ctrl-C.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killChildren();
+    process.kill(process.pid, signal);
+  });
+}
 
 function track(child: ChildProcess): Promise<ExitStatus> {
   children.add(child);
@@ -129,10 +139,14 @@ export function haproxyConfig(options: {
     if (section === 'global' && /^maxconn\s/.test(text)) {
       // Within a test process's file limit (HAProxy needs two descriptors a connection).
       lines.push('    maxconn 4000');
+    } else if (/^timeout check\s/.test(text)) {
+      // On a busy 2-core machine a healthy node may take seconds to answer: a slow answer is no
+      // reason to take it out (a killed node refuses at once, a draining one says 503 at once).
+      lines.push('    timeout check 20s');
     } else if (/^bind\s/.test(text)) {
       lines.push(`    bind 127.0.0.1:${options.port}`);
     } else if (/^default-server\s/.test(text)) {
-      lines.push('    default-server inter 250ms fastinter 250ms downinter 250ms fall 2 rise 2');
+      lines.push('    default-server inter 500ms fastinter 250ms downinter 250ms fall 2 rise 2');
       for (const server of options.servers) lines.push(`    server ${server.name} 127.0.0.1:${server.port} check`);
     } else {
       lines.push(line);
@@ -200,6 +214,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     const database = await createDatabase();
     cleanups.push(() => database.drop());
+    const pool = new pg.Pool({ connectionString: database.url, max: 2, connectionTimeoutMillis: 30_000 });
+    cleanups.push(() => pool.end());
     const redis = await startRedisServer();
     cleanups.push(() => redis.stop());
 
@@ -278,6 +294,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       nodes,
       redis,
       databaseUrl: database.url,
+      sql: async <Row extends object>(text: string, values: unknown[] = []) =>
+        (await pool.query<Row>(text, values)).rows,
       serverStates,
       waitForState,
       stop: stopAll,
