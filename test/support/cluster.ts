@@ -23,15 +23,17 @@ const SERVER = join(ROOT, 'dist/cli/parley.js');
 export const HAPROXY = process.env.PARLEY_TEST_HAPROXY ?? '/usr/sbin/haproxy';
 
 /**
- * Why the cluster cannot run here (no HAProxy, no built server), or undefined when it can. With
- * PARLEY_TEST_REQUIRE_SERVICES=1 a missing HAProxy throws instead: CI must have it.
+ * Why the cluster cannot run here (no HAProxy, no redis-server, no built server), or undefined
+ * when it can. With PARLEY_TEST_REQUIRE_SERVICES=1 it throws instead: CI must have them.
  */
 export function clusterProblem(): string | undefined {
   const problem = !existsSync(HAPROXY)
     ? `HAProxy is not installed at ${HAPROXY} (apt-get install haproxy)`
-    : !existsSync(SERVER)
-      ? `the server is not built (${SERVER} is missing: npm run build)`
-      : undefined;
+    : spawnSync('redis-server', ['--version']).error !== undefined
+      ? 'redis-server is not installed (apt-get install redis-server)'
+      : !existsSync(SERVER)
+        ? `the server is not built (${SERVER} is missing: npm run build)`
+        : undefined;
   if (problem !== undefined && requireServices)
     throw new Error(`${problem}; PARLEY_TEST_REQUIRE_SERVICES=1 requires it`);
   return problem;
