@@ -120,7 +120,7 @@ function track(child: ChildProcess): Promise<ExitStatus> {
 /**
  * The HAProxy configuration the tests run: deploy/haproxy.cfg with loopback addresses, these
  * servers, fast health checks (a killed node is out within a second, a restarted one back as
- * soon), fewer connections than production (a test's file limit), and a stats socket for `serverStates()`; the process settings of `global` (user, daemon,
+ * soon), an `X-Parley-Node` header naming the server that answered, fewer connections than production (a test's file limit), and a stats socket for `serverStates()`; the process settings of `global` (user, daemon,
  * syslog) dropped, since HAProxy runs in the foreground as the test's child.
  */
 export function haproxyConfig(options: {
@@ -147,6 +147,11 @@ export function haproxyConfig(options: {
       lines.push('    timeout check 20s');
     } else if (/^bind\s/.test(text)) {
       lines.push(`    bind 127.0.0.1:${options.port}`);
+    } else if (/^balance\s/.test(text)) {
+      lines.push(line);
+      // Which node served a request, for the tests and the benchmark (not in production: it
+      // would tell clients the servers' names).
+      lines.push('    http-response set-header X-Parley-Node %[srv_name]');
     } else if (/^default-server\s/.test(text)) {
       lines.push('    default-server inter 500ms fastinter 250ms downinter 250ms fall 2 rise 2');
       for (const server of options.servers) lines.push(`    server ${server.name} 127.0.0.1:${server.port} check`);
