@@ -337,11 +337,20 @@ describe('three Parley nodes behind HAProxy', { skip: problem }, () => {
       opened.push(stream);
       streams.push(stream);
     }
+    const streamNodes = opened.map((stream) => String(stream.headers['x-parley-node']));
+    assert.equal(new Set(streamNodes).size, cluster.nodes.length, `streams held by ${streamNodes.join(', ')}`);
     const expected = Array.from({ length: 12 }, (_, index) => `line ${index}`);
+    const postNodes: string[] = [];
     for (const [index, text] of expected.entries()) {
-      if (index % 2 === 0) await visitor.say(chatId, text);
-      else await session.say(chatId, text);
+      const posted =
+        index % 2 === 0
+          ? await visitor.post(`/chat/${chatId}/events.json`, { event: { '@type': 'line', text } })
+          : await session.request('POST', `/chat/${chatId}/events`, { event: { '@type': 'line', text } });
+      assert.equal(posted.status, 201, posted.text);
+      postNodes.push(String(posted.header('x-parley-node')));
     }
+    // Round robin put lines on every node, so each stream got most of them from another node.
+    assert.equal(new Set(postNodes).size, cluster.nodes.length, `lines posted on ${postNodes.join(', ')}`);
     for (const [index, stream] of opened.entries()) {
       await stream.until(() => linesOf(stream).length >= expected.length, `stream ${index} to get every line`);
       assert.deepEqual(linesOf(stream), expected, `stream ${index}`);

@@ -11,6 +11,8 @@ export interface SseMessage {
 /** An open `text/event-stream` response, parsed as it arrives. */
 export interface SseClient {
   status: number;
+  /** The response's headers (HAProxy's X-Parley-Node among them, in front of a cluster). */
+  headers: Record<string, string | string[] | undefined>;
   messages: SseMessage[];
   /** Everything received, for answers that are not a stream (errors). */
   text(): string;
@@ -49,6 +51,7 @@ export function openStream(baseUrl: string, path: string, headers: Record<string
         };
         const client: SseClient = {
           status: res.statusCode ?? 0,
+          headers: res.headers,
           messages: [],
           text: () => raw,
           get isEnded() {
