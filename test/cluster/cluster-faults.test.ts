@@ -53,6 +53,9 @@ interface LiveChat {
   session: AgentSessionClient;
 }
 
+/** How to stop each conversation still posting: a failed test must not leave them running. */
+const running = new Set<() => void>();
+
 /** Posts lines in one chat, alternately visitor and agent, through `baseUrl()`, until stopped. */
 function converse(baseUrl: () => string, chat: LiveChat, prefix: string) {
   const acknowledged: string[] = [];
@@ -60,22 +63,37 @@ function converse(baseUrl: () => string, chat: LiveChat, prefix: string) {
   const retriedStatuses: number[] = [];
   const retryAfters: (string | undefined)[] = [];
   let stopped = false;
-  const running = (async () => {
+  const stop = () => (stopped = true);
+  running.add(stop);
+  const posting = (async () => {
     for (let k = 0; !stopped; k += 1) {
       const text = `${prefix}-${k}`;
       const byVisitor = k % 2 === 0;
       const { response, retried, retryAfter } = byVisitor
-        ? await sendRetrying(baseUrl(), 'POST', visitorPath(chat.chatId, '/events.json'), {
-            body: { event: { '@type': 'line', text } },
-          })
-        : await sendRetrying(baseUrl(), 'POST', `${chat.session.path}/chat/${chat.chatId}/events.json?v=1&NC=true`, {
-            headers: { accept: 'application/json', authorization: `Bearer ${chat.session.bearer}` },
-            body: { event: { '@type': 'line', text, textType: 'plain' } },
-          });
+        ? await sendRetrying(
+            baseUrl(),
+            'POST',
+            visitorPath(chat.chatId, '/events.json'),
+            { body: { event: { '@type': 'line', text } } },
+            120_000,
+            () => stopped,
+          )
+        : await sendRetrying(
+            baseUrl(),
+            'POST',
+            `${chat.session.path}/chat/${chat.chatId}/events.json?v=1&NC=true`,
+            {
+              headers: { accept: 'application/json', authorization: `Bearer ${chat.session.bearer}` },
+              body: { event: { '@type': 'line', text, textType: 'plain' } },
+            },
+            120_000,
+            () => stopped,
+          );
       retriedStatuses.push(...retried);
       retryAfters.push(...retryAfter);
       if (response.status === 201) acknowledged.push(text);
-      else failed.push({ text, status: response.status });
+      // One cut short by stop() has no answer to judge (it is neither acknowledged nor refused).
+      else if (!stopped) failed.push({ text, status: response.status });
     }
   })();
   return {
@@ -84,8 +102,8 @@ function converse(baseUrl: () => string, chat: LiveChat, prefix: string) {
     retriedStatuses,
     retryAfters,
     async stop() {
-      stopped = true;
-      await running;
+      stop();
+      await posting;
     },
   };
 }
@@ -100,6 +118,7 @@ describe('three Parley nodes behind HAProxy when nodes and Redis fail', { skip: 
     cluster = await startCluster({ seed });
   });
   after(async () => {
+    for (const stop of running) stop();
     for (const stream of followed) stream.stop();
     await cluster?.stop();
   });
@@ -300,6 +319,11 @@ describe('three Parley nodes behind HAProxy when nodes and Redis fail', { skip: 
     // Ten seconds of outage, as the scenario says (not a wait for a condition).
     await pause(10_000);
     await cluster.redis.start();
+    const afterOutage = acknowledged();
+    await eventually('30 lines acknowledged after the outage', () => acknowledged() >= afterOutage + 30, {
+      timeoutMs: 120_000,
+    });
+    // A request's retries are known once it has its answer: the ones sent during the outage are.
     const retriedDuring = conversations.flatMap((conversation, index) =>
       conversation.retriedStatuses.slice(statusesAt[index]),
     );
@@ -309,11 +333,6 @@ describe('three Parley nodes behind HAProxy when nodes and Redis fail', { skip: 
       retryAfters.length > 0 && retryAfters.every((value) => value !== undefined && /^\d+$/.test(value)),
       `every 503 said Retry-After in seconds: ${retryAfters.join(',')}`,
     );
-
-    const afterOutage = acknowledged();
-    await eventually('30 lines acknowledged after the outage', () => acknowledged() >= afterOutage + 30, {
-      timeoutMs: 120_000,
-    });
     await Promise.all(conversations.map((conversation) => conversation.stop()));
     for (const conversation of conversations)
       assert.deepEqual(conversation.failed, [], 'every line was stored in the end (its retries share one key)');

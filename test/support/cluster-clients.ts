@@ -33,6 +33,8 @@ export async function sendRetrying(
   path: string,
   options: HttpRequestOptions = {},
   deadlineMs = 120_000,
+  /** Gives up at once (with the last answer) when it says so: the test is over. */
+  isCancelled: () => boolean = () => false,
 ): Promise<Attempts> {
   const headers = { ...options.headers };
   if (method !== 'GET' && !Object.keys(headers).some((name) => name.toLowerCase() === 'idempotency-key'))
@@ -50,7 +52,8 @@ export async function sendRetrying(
         header: () => undefined,
       }),
     );
-    if (!RETRYABLE.has(response.status) || Date.now() > deadline) return { response, retried, retryAfter };
+    if (!RETRYABLE.has(response.status) || Date.now() > deadline || isCancelled())
+      return { response, retried, retryAfter };
     retried.push(response.status);
     const after = response.header('retry-after');
     if (response.status === 503) retryAfter.push(after);
