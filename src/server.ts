@@ -40,11 +40,17 @@ export async function startServer(config: Config, print: (line: string) => void 
   try {
     // Before anything is written: nodes on one database without a Redis between them would each
     // announce changes only to themselves (docs/adr/0010-several-nodes.md).
-    const conflict = await core.nodes.register({
-      host: hostname(),
-      address: listenAuthority(config.host, config.port),
-      usesRedis: config.redisUrl !== undefined,
-    });
+    const host = hostname();
+    const conflict = await core.nodes.register(
+      {
+        host,
+        address: listenAuthority(config.host, config.port),
+        pid: process.pid,
+        usesRedis: config.redisUrl !== undefined,
+      },
+      // A process of this host that no longer runs died without deregistering (a crash just now).
+      (node) => node.host === host && node.pid !== process.pid && !isRunning(node.pid),
+    );
     if (conflict !== undefined) {
       const { node, seenMsAgo } = conflict;
       throw new ConfigError(
@@ -211,5 +217,16 @@ function printDemo(seed: Seed, url: string, print: (line: string) => void): void
       );
     }
     if (appKey !== undefined) print(`  Server Chat API app key: ${appKey}`);
+  }
+}
+
+/** Whether a process with this id runs on this machine (signal 0 checks without sending). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -314,6 +314,8 @@ export interface NodeRecord {
   host: string;
   /** Where it listens (`host:port` as configured). */
   address: string;
+  /** Its process id on that host (to tell a crashed process there from a live one). */
+  pid: number;
   startedAt: number;
   /** Renewed every few seconds: a node whose heartbeat is too old is taken for dead. */
   heartbeatAt: number;

@@ -242,6 +242,7 @@ export interface NodesTable {
   id: string;
   host: string;
   address: string;
+  pid: number;
   started_at: number;
   heartbeat_at: number;
   uses_redis: number;

@@ -39,8 +39,8 @@ async function twoNodes(target: DatabaseTarget): Promise<TwoNodes> {
   const [first, second] = opened as [OpenedStore, OpenedStore];
   const a = createTestCore(first.store, clock);
   const b = createTestCore(second.store, clock);
-  assert.equal(await a.nodes.register({ host: 'node-a', address: 'node-a:8080', usesRedis: true }), undefined);
-  assert.equal(await b.nodes.register({ host: 'node-b', address: 'node-b:8080', usesRedis: true }), undefined);
+  assert.equal(await a.nodes.register({ host: 'node-a', address: 'node-a:8080', pid: 0, usesRedis: true }), undefined);
+  assert.equal(await b.nodes.register({ host: 'node-b', address: 'node-b:8080', pid: 0, usesRedis: true }), undefined);
   return {
     a,
     b,
@@ -360,11 +360,14 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
       try {
         await opened.migrate();
         const first = createTestCore(opened.store, clock);
-        assert.equal(await first.nodes.register({ host: 'one', address: 'one:8080', usesRedis: false }), undefined);
+        assert.equal(
+          await first.nodes.register({ host: 'one', address: 'one:8080', pid: 0, usesRedis: false }),
+          undefined,
+        );
 
         clock.advance(2 * SECOND);
         const withRedis = createTestCore(opened.store, clock);
-        const conflict = await withRedis.nodes.register({ host: 'two', address: 'two:8080', usesRedis: true });
+        const conflict = await withRedis.nodes.register({ host: 'two', address: 'two:8080', pid: 0, usesRedis: true });
         assert.equal(conflict?.node.id, first.nodes.id, 'the first has no Redis');
         assert.equal(conflict.seenMsAgo, 2 * SECOND);
         assert.deepEqual(
@@ -375,24 +378,42 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
 
         // Its previous incarnation (same host and address) is replaced, not refused.
         const restarted = createTestCore(opened.store, clock);
-        assert.equal(await restarted.nodes.register({ host: 'one', address: 'one:8080', usesRedis: false }), undefined);
+        assert.equal(
+          await restarted.nodes.register({ host: 'one', address: 'one:8080', pid: 0, usesRedis: false }),
+          undefined,
+        );
         assert.deepEqual(
           (await restarted.nodes.live()).map((node) => node.id),
           [restarted.nodes.id],
         );
 
+        // A draining node is on its way out: its replacement may start beside it.
+        await restarted.nodes.drain();
+        const replacement = createTestCore(opened.store, clock);
+        assert.equal(
+          await replacement.nodes.register({ host: 'six', address: 'six:8080', pid: 0, usesRedis: false }),
+          undefined,
+        );
+        await replacement.nodes.deregister();
+
         // Once its heartbeat is stale, another node without Redis starts.
         clock.advance(NODE_LIVE_MS + 1);
         const later = createTestCore(opened.store, clock);
-        assert.equal(await later.nodes.register({ host: 'three', address: 'three:8080', usesRedis: false }), undefined);
+        assert.equal(
+          await later.nodes.register({ host: 'three', address: 'three:8080', pid: 0, usesRedis: false }),
+          undefined,
+        );
 
         // Two nodes with a Redis each run side by side.
         const both = createTestCore(opened.store, clock);
         await later.nodes.deregister();
         const withRedisToo = createTestCore(opened.store, clock);
-        assert.equal(await both.nodes.register({ host: 'four', address: 'four:8080', usesRedis: true }), undefined);
         assert.equal(
-          await withRedisToo.nodes.register({ host: 'five', address: 'five:8080', usesRedis: true }),
+          await both.nodes.register({ host: 'four', address: 'four:8080', pid: 0, usesRedis: true }),
+          undefined,
+        );
+        assert.equal(
+          await withRedisToo.nodes.register({ host: 'five', address: 'five:8080', pid: 0, usesRedis: true }),
           undefined,
         );
         assert.equal((await both.nodes.live()).length, 2);

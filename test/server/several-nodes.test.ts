@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { z } from 'zod';
@@ -71,6 +73,7 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
             id: 'died-long-ago',
             host: 'elsewhere',
             address: 'elsewhere:8080',
+            pid: 1,
             startedAt: now - 3_600_000,
             heartbeatAt: now - NODE_LIVE_MS - 5_000,
             usesRedis: false,
@@ -82,6 +85,32 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
         const third = await startServer(config, () => undefined);
         running.push(third);
         assert.equal((await fetch(`${third.url}/health`)).status, 200);
+        await third.close();
+        running.pop();
+
+        // One that crashed on this host a moment ago: its heartbeat is fresh, but its process is gone.
+        const crashed = spawn(process.execPath, ['-e', '']);
+        const crashedPid = crashed.pid;
+        assert.ok(crashedPid !== undefined);
+        await once(crashed, 'exit');
+        const again = openStore(database.location, { poolSize: 1, postgresTimeouts: TEST_POSTGRES_TIMEOUTS });
+        try {
+          await again.store.nodes.save({
+            id: 'crashed-just-now',
+            host: hostname(),
+            address: '127.0.0.1:0',
+            pid: crashedPid,
+            startedAt: Date.now() - 60_000,
+            heartbeatAt: Date.now(),
+            usesRedis: false,
+            isDraining: false,
+          });
+        } finally {
+          await again.store.close();
+        }
+        const fourth = await startServer(config, () => undefined);
+        running.push(fourth);
+        assert.equal((await fetch(`${fourth.url}/health`)).status, 200);
       } finally {
         for (const server of running) await server.close();
         await database.drop();

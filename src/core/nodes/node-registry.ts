@@ -15,6 +15,8 @@ export interface NodeIdentity {
   host: string;
   /** Where it listens, `host:port` as configured. */
   address: string;
+  /** Its process id. */
+  pid: number;
   /** Whether it shares a Redis with the other nodes (PARLEY_REDIS_URL). */
   usesRedis: boolean;
 }
@@ -31,7 +33,9 @@ export interface NodeConflict {
  * registers at start, renews its heartbeat, says when it drains and deregisters once drained. A
  * node is live while its heartbeat is younger than NODE_LIVE_MS. Nodes need a Redis between them
  * (events and budgets reach every node only through it), so a node refuses to join a live node
- * when either has none, rather than split the service in two silently.
+ * when either has none, rather than split the service in two silently. A draining node is no
+ * obstacle: it takes no new work and its streams have closed (a single node's replacement may
+ * start while it drains).
  */
 export function createNodeRegistry({ store, clock, nodeId }: { store: Store; clock: Clock; nodeId: string }) {
   let identity: NodeIdentity | undefined;
@@ -54,9 +58,13 @@ export function createNodeRegistry({ store, clock, nodeId }: { store: Store; clo
     /**
      * Registers this node, unless a live node is registered that it cannot run beside (see above):
      * then nothing is written and the conflict is returned. Rows of this node's previous
-     * incarnation are replaced.
+     * incarnation are replaced, and so are those `hasExited` knows to be dead though their
+     * heartbeat is recent (a process on this host that no longer runs: a crash just before).
      */
-    async register(self: NodeIdentity): Promise<NodeConflict | undefined> {
+    async register(
+      self: NodeIdentity,
+      hasExited: (node: NodeRecord) => boolean = () => false,
+    ): Promise<NodeConflict | undefined> {
       return store.transaction(async (tx) => {
         // Two nodes starting together: the second sees the first's row.
         await tx.nodes.lock();
@@ -64,11 +72,12 @@ export function createNodeRegistry({ store, clock, nodeId }: { store: Store; clo
         const others = (await tx.nodes.list()).filter((node) => node.id !== nodeId);
         for (const node of others) {
           if (node.heartbeatAt < now - NODE_LIVE_MS) continue;
-          if (isPreviousIncarnation(node, self)) {
+          if (isPreviousIncarnation(node, self) || hasExited(node)) {
             // Its connections are found unheld at the next timers' turn (removeDead).
             await tx.nodes.delete(node.id);
             continue;
           }
+          if (node.isDraining) continue;
           if (!self.usesRedis || !node.usesRedis) return { node, seenMsAgo: now - node.heartbeatAt };
         }
         identity = self;

@@ -12,6 +12,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
     .addColumn('host', 'varchar(255)', (c) => c.notNull())
     .addColumn('address', 'varchar(300)', (c) => c.notNull())
+    .addColumn('pid', 'integer', (c) => c.notNull())
     .addColumn('started_at', 'bigint', (c) => c.notNull())
     .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
     .addColumn('uses_redis', 'integer', (c) => c.notNull())
