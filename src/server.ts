@@ -154,9 +154,10 @@ export async function startServer(config: Config, print: (line: string) => void 
             plainApp === undefined ? undefined : drainAndClose(plainApp, config.drainTimeoutMs),
           ]);
           const log = (what: string) => (error: unknown) => running.log.error({ err: error }, what);
-          await core.nodes.drain().catch(log('marking the node draining failed'));
+          const marked = core.nodes.drain().catch(log('marking the node draining failed'));
           await inFlight;
           await drained;
+          await marked;
           clearInterval(heartbeats);
           // Drained: the sessions whose connections it held get their grace from now. A store that
           // fails here leaves the row to go stale, and the next timers' turn elsewhere does it.

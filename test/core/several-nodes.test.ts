@@ -240,6 +240,30 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
         await nodes.close();
       }
     });
+
+    it('lets the lease go when its holder drains: the other node runs the next turn', async () => {
+      const nodes = await twoNodes(target);
+      try {
+        const { accountId, seed } = accountSeed();
+        await applySeed(nodes.a, seed);
+        await nodes.a.tick();
+        const chatId = await startChat(nodes, accountId, { skill: 'Sales', interactionTimeout: 3_600, maxWaitTime: 5 });
+        nodes.clock.advance(6 * SECOND);
+        await nodes.a.nodes.drain();
+        await nodes.b.tick();
+        assert.equal((await nodes.storeA.chats.get(accountId, chatId))?.state, 'ended', 'B took the lease at once');
+        const live = await nodes.b.nodes.live();
+        assert.deepEqual(
+          new Map(live.map((node) => [node.id, node.isDraining])),
+          new Map([
+            [nodes.a.nodes.id, true],
+            [nodes.b.nodes.id, false],
+          ]),
+        );
+      } finally {
+        await nodes.close();
+      }
+    });
   });
 
   describe(

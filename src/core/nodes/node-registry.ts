@@ -100,10 +100,15 @@ export function createNodeRegistry({ store, clock, nodeId }: { store: Store; clo
       return true;
     },
 
-    /** Shutdown has begun: the registry says so (operators, other nodes' /health). */
+    /**
+     * Shutdown has begun: the registry says so, and the timers' lease is let go at once (this node
+     * runs no more turns), so that another node takes it at its next turn rather than when it
+     * expires.
+     */
     async drain(): Promise<void> {
       if (identity === undefined) return;
       await store.nodes.setDraining(nodeId);
+      await store.leases.release(TIMERS_LEASE, nodeId);
     },
 
     /**
