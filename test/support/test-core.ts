@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { LoginBudgets } from '../../src/core/auth/login-throttle.js';
 import type { ManualClock } from '../../src/core/clock.js';
 import { createCore, type Core, type CoreDeps } from '../../src/core/create-core.js';
-import type { Mailer, PasswordHasher, Store } from '../../src/core/ports.js';
+import type { EventBus, Mailer, PasswordHasher, Store } from '../../src/core/ports.js';
 import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
 import { createMemoryRateLimiter } from '../../src/memory/memory-rate-limiter.js';
 import { secureRandom } from '../../src/runtime.js';
@@ -24,6 +24,8 @@ export interface TestCoreOptions {
   /** The secret box's key (a random one unless given). */
   secretKey?: Uint8Array;
   mailer?: Mailer;
+  /** Wraps the in-memory bus (to give it a condition, as a Redis bus has). */
+  bus?: (memory: EventBus) => EventBus;
 }
 
 /** A core with the adapters it runs over, for tests that observe or use them directly. */
@@ -35,7 +37,7 @@ export function createTestCore(store: Store, clock: ManualClock, options: TestCo
     store: createCachedStore(store),
     clock,
     random: secureRandom,
-    bus: createMemoryEventBus(),
+    bus: (options.bus ?? ((memory) => memory))(createMemoryEventBus()),
     hasher: (options.hasher ?? ((cheap) => cheap))(createScryptHasher(TEST_SCRYPT_COST)),
     secrets: createAesSecretBox(options.secretKey ?? randomBytes(32)),
     rateLimiter: createMemoryRateLimiter(clock, options.rateLimiterCapacity),
