@@ -270,14 +270,23 @@ describe('the visitor window, smaller items', { skip: unavailable }, () => {
     const question = page.getByRole('group', { name: 'End this chat?' });
     await question.waitFor();
     // The question takes the focus; declining leaves the chat as it was.
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Yes, end it');
+    const yes = question.getByRole('button', { name: 'Yes, end it' });
+    await eventually(
+      'the question has the focus',
+      () =>
+        yes.evaluate(
+          (element) =>
+            element === (element as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement,
+        ),
+      LONG,
+    );
     await question.getByRole('button', { name: 'Keep chatting' }).click();
     assert.equal(await question.count(), 0);
     await agentChat.sendLine('Still here?');
     await shows(page, 'Still here?');
     assert.equal(await page.getByText('Thanks for chatting with us!').count(), 0);
     await endChat.click();
-    await question.getByRole('button', { name: 'Yes, end it' }).click();
+    await yes.click();
     await page.getByText('Thanks for chatting with us!').waitFor();
     await context.close();
   });
