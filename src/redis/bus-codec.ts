@@ -53,13 +53,16 @@ function findUndefined(value: unknown, path: Path, found: Path[]): void {
   }
 }
 
-/** Sets an own property found by `findUndefined`; a path through anything else is ignored. */
+/** Sets a property `findUndefined` found, through own properties only (never a prototype). */
 function putUndefined(root: Record<string, unknown>, path: Path): void {
+  const last = path.at(-1);
   let at: unknown = root;
-  for (const [index, step] of path.entries()) {
+  for (const step of path.slice(0, -1)) {
     if (typeof at !== 'object' || at === null || !Object.hasOwn(at, step)) return;
-    const holder = at as Record<string | number, unknown>;
-    if (index === path.length - 1) holder[step] = undefined;
-    else at = holder[step];
+    at = (at as Record<string | number, unknown>)[step];
+  }
+  if (typeof at !== 'object' || at === null || last === undefined) return;
+  if (Array.isArray(at) ? typeof last === 'number' && last < at.length : typeof last === 'string') {
+    (at as Record<string | number, unknown>)[last] = undefined;
   }
 }

@@ -29,7 +29,9 @@ export interface RedisEventBusOptions {
  * that may have missed events get `bus.resumed`, once their subscription is back: whoever waits on
  * the bus then reads from the store, which holds every committed change.
  */
-export function createRedisEventBus(options: RedisEventBusOptions): EventBus & { close(): void } {
+export function createRedisEventBus(
+  options: RedisEventBusOptions,
+): EventBus & { condition(): RedisCondition; close(): void } {
   const { publisher, subscriber } = options;
   const channel = `${options.prefix}events`;
   const node = options.nodeId ?? randomBytes(8).toString('hex');
