@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { after, before } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
 import { openRedisConnection, type RedisConnection } from '../../src/redis/redis-connection.js';
@@ -53,4 +53,31 @@ eventBusContract({
       },
     };
   },
+});
+
+describe('the Redis bus after a break of one node’s publisher alone', { skip: unavailable }, () => {
+  it('tells the other nodes to read from the store once the events it could not send are lost', async () => {
+    assert.ok(server !== undefined);
+    const prefix = `test-${randomUUID()}:`;
+    const connections = [openRedisConnection(server.url), openRedisConnection(server.url)];
+    const [first, second] = connections.map((connection) =>
+      createRedisEventBus({ publisher: connection.commands, subscriber: connection.openSubscriber(), prefix }),
+    );
+    assert.ok(first !== undefined && second !== undefined);
+    try {
+      await eventually('both subscribed', () => first.condition() === 'ok' && second.condition() === 'ok');
+      const resumed: string[] = [];
+      second.subscribe('bus.resumed', (event) => resumed.push(event.type));
+      first.subscribe('bus.resumed', () => assert.fail('the node that lost nothing was told to resume'));
+      // The first node's command connection drops (and reconnects); its subscriber and the
+      // second node never notice.
+      connections[0]?.commands.disconnect(true);
+      first.publish({ type: 'agent.availability', accountId: '1', sessionId: 's', userId: 1, availability: 'Away' });
+      await eventually('the second node to resume', () => resumed.length === 1);
+    } finally {
+      first.close();
+      second.close();
+      await Promise.all(connections.map((connection) => connection.close()));
+    }
+  });
 });
