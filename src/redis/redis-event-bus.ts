@@ -37,9 +37,7 @@ export function createRedisEventBus(
   const node = options.nodeId ?? randomBytes(8).toString('hex');
   const reportTransport = options.onTransportError ?? (() => undefined);
   const subscribers = createSubscriberTable(options.onHandlerError ?? (() => undefined));
-  // Whether the subscription has been lost since it was last in place: the next one resumes.
   let isSubscribed = false;
-  let wasSubscribed = false;
   // Whether an event of this node failed to reach the channel: once Redis is back, the others
   // are told to read from the store (they cannot know otherwise).
   let hasUnsent = false;
@@ -57,9 +55,10 @@ export function createRedisEventBus(
       () => {
         if (isClosed) return;
         isSubscribed = true;
-        // Only after a break: the first subscription follows the node's own first reads.
-        if (wasSubscribed) subscribers.deliver({ type: 'bus.resumed' });
-        wasSubscribed = true;
+        // After every subscription, the first too: a node that started while Redis was away has
+        // served without it, and its waiters cannot tell what they missed. A waiter costs one
+        // read of the store each time, and at a node's start there are few.
+        subscribers.deliver({ type: 'bus.resumed' });
       },
       // The connection went again; its next 'ready' tries again.
       reportTransport,
