@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
+import type { AgentNotice } from '../../src/core/agents/agent-notifications.js';
 import { createSubscriberTable } from '../../src/memory/subscriber-table.js';
 import { openRedisConnection, type RedisConnection } from '../../src/redis/redis-connection.js';
 import { createRedisRateLimiter } from '../../src/redis/redis-rate-limiter.js';
@@ -90,5 +91,33 @@ describe('waiters after the bus resumed', () => {
     const answer = await pending;
     assert.equal(answer.status, 200, answer.text);
     assert.match(answer.text, /missed by the bus/);
+  });
+
+  it('tells an agent session what another node changed meanwhile, and only that', async () => {
+    const room = await relayAccount(server);
+    const kept = await room.chatting();
+    const ended = await room.chatting();
+    const [session] = await server.store.agentSessions.listLive(room.accountId);
+    assert.ok(session !== undefined);
+    const notices: AgentNotice[] = [];
+    const stop = await server.core.agents.notifications.watch(
+      session,
+      (notice) => notices.push(notice),
+      () => undefined,
+    );
+    try {
+      const told = notices.length;
+      const otherNode = createTestCore(server.store, server.clock);
+      await otherNode.chats.visitor.post(room.accountId, ended, { kind: 'end' });
+      assert.equal(notices.length, told, 'this node heard of the other node’s change');
+      subscribers.deliver({ type: 'bus.resumed' });
+      await eventually('the session to be told', () => notices.length > told);
+      assert.deepEqual(notices.slice(told), [{ kind: 'chat', chatId: ended, state: 'ended' }]);
+      assert.ok(
+        notices.every((notice) => notice.kind !== 'chat' || notice.chatId !== kept || notice.state === 'chatting'),
+      );
+    } finally {
+      stop();
+    }
   });
 });
