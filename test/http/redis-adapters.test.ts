@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
 import type { AgentNotice } from '../../src/core/agents/agent-notifications.js';
@@ -118,6 +119,45 @@ describe('waiters after the bus resumed', () => {
       );
     } finally {
       stop();
+    }
+  });
+
+  it('sends an event stream what another node posted meanwhile, each event once', async () => {
+    const room = await relayAccount(server);
+    const chatId = await room.chatting();
+    const waiting = server.core.chats.watch.size();
+    const url = new URL(server.baseUrl);
+    let raw = '';
+    const stream = request({
+      host: url.hostname,
+      port: url.port,
+      path: `/api/account/${room.accountId}/chat/${chatId}/events.json?from=4&v=1&NC=true&appKey=${room.appKey}`,
+      headers: { accept: 'text/event-stream' },
+      agent: false,
+    });
+    stream.on('response', (response) => {
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (raw += chunk));
+    });
+    stream.on('error', () => undefined);
+    stream.end();
+    try {
+      await eventually('the stream to wait', () => server.core.chats.watch.size() > waiting);
+      const otherNode = createTestCore(server.store, server.clock);
+      await otherNode.chats.agentActions.sendLine(room.accountId, chatId, room.bot, 'missed by the bus');
+      subscribers.deliver({ type: 'bus.resumed' });
+      await eventually('the missed line', () => raw.includes('missed by the bus'));
+      // Another resume reads again and finds nothing new; a line of this node follows.
+      subscribers.deliver({ type: 'bus.resumed' });
+      await server.core.chats.agentActions.sendLine(room.accountId, chatId, room.bot, 'heard on the bus');
+      await eventually('the next line', () => raw.includes('heard on the bus'));
+      assert.deepEqual(
+        [...raw.matchAll(/^id: ?(\d+)$/gm)].map((match) => match[1]),
+        ['4', '5'],
+        raw,
+      );
+    } finally {
+      stream.destroy();
     }
   });
 });
