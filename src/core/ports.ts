@@ -432,24 +432,40 @@ export type QueuedChat = Pick<Chat, 'id' | 'skillId' | 'requestedAgent' | 'ringi
 
 /** Publish/subscribe between parts of the server (in-memory default; Redis for several nodes). */
 export interface EventBus {
+  /**
+   * Delivers `event` to this process's subscribers before it returns, and to other nodes' when
+   * there are any. Never throws for the transport: it runs after a commit, which stands.
+   */
   publish(event: DomainEvent): void;
-  subscribe<T extends DomainEvent['type']>(
-    type: T,
-    handler: (event: Extract<DomainEvent, { type: T }>) => void,
-  ): () => void;
-  /** Whether the bus reaches its broker (a shared bus only; an in-memory one has none). */
+  subscribe<T extends BusEvent['type']>(type: T, handler: (event: Extract<BusEvent, { type: T }>) => void): () => void;
+  /**
+   * Whether the bus reaches the other nodes (`/health`); absent for a bus that has none to reach.
+   * While it is 'unreachable' events still reach this process's own subscribers.
+   */
   condition?(): 'ok' | 'unreachable';
 }
 
-/** Token-bucket budgets keyed by caller; kept in memory by default. */
+/**
+ * What a bus delivers: the domain events, and `bus.resumed`, which a bus delivers to its own
+ * subscribers only (it is never published) when it reconnects to the other nodes after a break.
+ * Events published elsewhere during the break are lost to this node, so whoever waits on the bus
+ * must read again from the store.
+ */
+export type BusEvent = DomainEvent | { type: 'bus.resumed' };
+
+/**
+ * Token-bucket budgets keyed by caller; in memory by default, in Redis when nodes share them.
+ * Both methods reject with UNAVAILABLE (503 + Retry-After) when the budgets cannot be reached:
+ * a caller that cannot be counted is neither admitted nor refused as over its budget.
+ */
 export interface RateLimiter {
   /** Takes one token from `key`'s bucket; when empty, says how long until one is back. */
-  take(key: string, budget: RateBudget): { allowed: true } | { allowed: false; retryAfterMs: number };
+  take(key: string, budget: RateBudget): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }>;
   /**
    * Gives back one token `take` handed out, up to the burst: what it paid for did not count (a
    * login whose password was right is no failure, docs/adr/0008-login-throttling.md).
    */
-  refund(key: string, budget: RateBudget): void;
+  refund(key: string, budget: RateBudget): Promise<void>;
 }
 
 export interface RateBudget {

@@ -12,6 +12,7 @@ import { CHAT_AGENT_API } from '../../src/http/agent-api/plugin.js';
 import { databaseTargets } from '../support/databases.js';
 import { send, type HttpResponse } from '../support/http-client.js';
 import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
+import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/;
 
@@ -159,7 +160,7 @@ for (const target of await databaseTargets()) {
       it("says whether the nodes' Redis is reachable, and is not ready while it is not", async () => {
         let redis: 'ok' | 'unreachable' = 'ok';
         const withRedis = await startTestServer(target, {
-          bus: (memory) => ({ ...memory, condition: () => redis }),
+          bus: { ...createMemoryEventBus(), condition: () => redis },
         });
         try {
           const reachable = await send(withRedis.baseUrl, 'GET', '/health');
