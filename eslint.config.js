@@ -75,6 +75,7 @@ export default tseslint.config(
                 '**/http/**',
                 '**/store/**',
                 '**/memory/**',
+                '**/redis/**',
                 '**/security/**',
                 '**/cli/**',
                 '**/config.js',

@@ -11,6 +11,9 @@ import { parseSeed } from './core/seed/parse-seed.js';
 import type { Seed } from './core/seed/seed-schema.js';
 import { createMemoryEventBus } from './memory/memory-event-bus.js';
 import { createMemoryRateLimiter } from './memory/memory-rate-limiter.js';
+import { openRedisConnection, type RedisCondition } from './redis/redis-connection.js';
+import { createRedisEventBus } from './redis/redis-event-bus.js';
+import { createRedisRateLimiter } from './redis/redis-rate-limiter.js';
 import { createAesSecretBox } from './security/aes-secret-box.js';
 import { createScryptHasher, type ScryptCost } from './security/scrypt-hasher.js';
 import { createBoundedHasher } from './security/bounded-hasher.js';
@@ -29,12 +32,50 @@ export interface Runtime {
   core: Core;
   /** The adapters the core runs over (the store behind its cache, the secret box, …). */
   deps: CoreDeps;
+  /** The Redis the nodes share (PARLEY_REDIS_URL), for `/health`; undefined when not configured. */
+  redis: { condition(): RedisCondition } | undefined;
   close(): Promise<void>;
 }
 
 export interface RuntimeOptions {
   clock?: Clock;
   scryptCost?: ScryptCost;
+  /** What every Redis key and the bus's channel start with (default `parley:`). */
+  redisPrefix?: string;
+}
+
+/** The adapters that differ between one node and several: the bus and the two limiters. */
+function sharedAdapters(config: Config, clock: Clock, prefix: string, nodeId: string) {
+  if (config.redisUrl === undefined) {
+    return {
+      bus: createMemoryEventBus(),
+      rateLimiter: createMemoryRateLimiter(clock),
+      // Apart, so that request budgets (keyed before authentication) cannot evict a login lockout.
+      loginLimiter: createMemoryRateLimiter(clock),
+      redis: undefined,
+      close: async () => undefined,
+    };
+  }
+  // Opened without waiting: a node whose Redis is away starts, answers 503 where it needs Redis,
+  // says so in /health, and serves again once the clients reconnect by themselves.
+  const redis = openRedisConnection(config.redisUrl);
+  const bus = createRedisEventBus({
+    publisher: redis.commands,
+    subscriber: redis.openSubscriber(),
+    prefix,
+    nodeId,
+  });
+  return {
+    bus,
+    // Shared by every node: one budget per account and per credential behind the load balancer.
+    rateLimiter: createRedisRateLimiter(redis.commands, clock, `${prefix}budget:`),
+    loginLimiter: createRedisRateLimiter(redis.commands, clock, `${prefix}login:`),
+    redis: { condition: redis.condition },
+    close: async () => {
+      bus.close();
+      await redis.close();
+    },
+  };
 }
 
 /** The deployment key: PARLEY_SECRET_KEY, or a key file created on first use (mode 0600). */
@@ -58,7 +99,10 @@ export function loadSecretKey(config: Config): Uint8Array {
   }
 }
 
-/** Opens the store (migrated) and wires the core over the single-node adapters. */
+/**
+ * Opens the store (migrated) and wires the core over the adapters: the single-node ones, or with
+ * PARLEY_REDIS_URL the bus and limiters several nodes share.
+ */
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const secrets = createAesSecretBox(loadSecretKey(config));
   const opened = openStore(config.database, { postgresTimeouts: config.postgresTimeouts });
@@ -71,28 +115,33 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   const clock = options.clock ?? systemClock;
   const mailer = config.smtp === undefined ? undefined : createSmtpMailer(config.smtp);
   const scryptWorker = createScryptWorker();
+  // One id for the node registry and the bus, so that what one logs the other can be matched to.
+  const nodeId = randomBytes(12).toString('hex');
+  const shared = sharedAdapters(config, clock, options.redisPrefix ?? 'parley:', nodeId);
   const deps: CoreDeps = {
     // Every request looks up its account, caller and agent session: those are kept in memory.
     store: createCachedStore(opened.store),
+    nodeId,
     clock,
     random: secureRandom,
-    bus: createMemoryEventBus(),
+    bus: shared.bus,
     // In a low-priority thread of its own and bounded, so that a login flood cannot take the
     // thread pool and the CPU the SQLite flush and the event loop need.
     hasher: createBoundedHasher(createScryptHasher(options.scryptCost, scryptWorker.derive)),
     secrets,
-    rateLimiter: createMemoryRateLimiter(clock),
-    // Apart, so that request budgets (keyed before authentication) cannot evict a login lockout.
-    loginLimiter: createMemoryRateLimiter(clock),
+    rateLimiter: shared.rateLimiter,
+    loginLimiter: shared.loginLimiter,
     sanitizeHtml: sanitizeAgentHtml,
     ...(mailer === undefined ? {} : { mailer }),
   };
   return {
     core: createCore(deps),
     deps,
+    redis: shared.redis,
     close: async () => {
       mailer?.close();
       await scryptWorker.close();
+      await shared.close();
       await opened.store.close();
     },
   };

@@ -1,5 +1,6 @@
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import type { Account } from './core/model.js';
 import type { Seed } from './core/seed/seed-schema.js';
 import { buildApp, type HttpConfig } from './http/app.js';
@@ -8,6 +9,7 @@ import { listenAuthority, machineHosts } from './http/public-origin.js';
 import { drainAndClose } from './http/drain.js';
 import { requestLogOptions } from './http/request-log.js';
 import { DEMO_SEED_PATH, openRuntime, readSeedFile, type Runtime } from './runtime.js';
+import { HEARTBEAT_INTERVAL_MS } from './core/nodes/node-registry.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -34,7 +36,31 @@ export async function startServer(config: Config, print: (line: string) => void 
   const { core } = runtime;
   let app: FastifyInstance | undefined;
   let plain: FastifyInstance | undefined;
+  let isRegistered = false;
   try {
+    // Before anything is written: nodes on one database without a Redis between them would each
+    // announce changes only to themselves (docs/adr/0010-several-nodes.md).
+    const host = hostname();
+    const conflict = await core.nodes.register(
+      {
+        host,
+        address: listenAuthority(config.host, config.port),
+        pid: process.pid,
+        usesRedis: config.redisUrl !== undefined,
+      },
+      // A process of this host that no longer runs died without deregistering (a crash just now).
+      (node) => node.host === host && node.pid !== process.pid && !isRunning(node.pid),
+    );
+    if (conflict !== undefined) {
+      const { node, seenMsAgo } = conflict;
+      throw new ConfigError(
+        'PARLEY_REDIS_URL',
+        `another Parley node (id ${node.id}, host ${node.host}, listening at ${node.address}, seen ` +
+          `${Math.round(seenMsAgo / 1000)} s ago) uses this database; every node must set PARLEY_REDIS_URL ` +
+          'to the same Redis',
+      );
+    }
+    isRegistered = true;
     let demo: Seed | undefined;
     if (seed !== undefined) {
       await core.seeds.apply(seed);
@@ -83,11 +109,16 @@ export async function startServer(config: Config, print: (line: string) => void 
     }
     const plainApp = plain;
 
+    // The node that holds the timers' lease sweeps; the others' calls do nothing.
     const sweeper = setInterval(() => {
-      core.sessions.sweepExpired().catch((error: unknown) => running.log.error({ err: error }, 'session sweep failed'));
-      core.sweepExpiredKeys().catch((error: unknown) => running.log.error({ err: error }, 'key sweep failed'));
+      core.sweep().catch((error: unknown) => running.log.error({ err: error }, 'sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
+    // Apart from the timers' turn, which may take longer than a heartbeat may be late.
+    const heartbeats = setInterval(() => {
+      core.nodes.heartbeat().catch((error: unknown) => running.log.error({ err: error }, 'node heartbeat failed'));
+    }, HEARTBEAT_INTERVAL_MS);
+    heartbeats.unref();
     // Chats that came due while the server was down end on this first run (docs/ARCHITECTURE.md,
     // "Timers are due times in the store").
     let inFlight: Promise<void> | undefined;
@@ -122,8 +153,15 @@ export async function startServer(config: Config, print: (line: string) => void 
             drainAndClose(running, config.drainTimeoutMs),
             plainApp === undefined ? undefined : drainAndClose(plainApp, config.drainTimeoutMs),
           ]);
+          const log = (what: string) => (error: unknown) => running.log.error({ err: error }, what);
+          const marked = core.nodes.drain().catch(log('marking the node draining failed'));
           await inFlight;
           await drained;
+          await marked;
+          clearInterval(heartbeats);
+          // Drained: the sessions whose connections it held get their grace from now. A store that
+          // fails here leaves the row to go stale, and the next timers' turn elsewhere does it.
+          await core.nodes.deregister().catch(log('deregistering the node failed'));
           await runtime.close();
         })()),
     };
@@ -131,6 +169,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     // A failed start (a taken port, a conflicting seed) leaves nothing open behind it.
     await plain?.close();
     await app?.close();
+    if (isRegistered) await core.nodes.deregister().catch(() => undefined);
     await runtime.close();
     throw error;
   }
@@ -179,5 +218,16 @@ function printDemo(seed: Seed, url: string, print: (line: string) => void): void
       );
     }
     if (appKey !== undefined) print(`  Server Chat API app key: ${appKey}`);
+  }
+}
+
+/** Whether a process with this id runs on this machine (signal 0 checks without sending). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

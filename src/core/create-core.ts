@@ -27,6 +27,8 @@ import { createAgentPresence } from './agents/agent-presence.js';
 import { createAgentSessions } from './agents/agent-sessions.js';
 import { createRouter } from './agents/router.js';
 import { createSharedChats } from './sharing/shared-chats.js';
+import { createNodeRegistry, TIMERS_LEASE } from './nodes/node-registry.js';
+import { randomHex } from './tokens.js';
 
 export interface CoreDeps {
   /**
@@ -52,6 +54,8 @@ export interface CoreDeps {
   mailer?: Mailer;
   /** Failed logins tolerated; any budget not given is `defaultLoginBudgets`'. */
   loginBudgets?: Partial<LoginBudgets>;
+  /** This node's id in the registry (docs/adr/0010-several-nodes.md); random unless given. */
+  nodeId?: string;
 }
 
 /** The domain core: every use case, wired over the ports it is given. */
@@ -69,8 +73,25 @@ export function createCore(deps: CoreDeps) {
   const timers = createChatTimers({ ...deps, writer, route });
   const sharing = createSharedChats({ ...deps, writer });
   const agentSessions = createAgentSessions({ ...deps, writer, router, leaveAll: sharing.leaveAll });
-  const presence = createAgentPresence({ store: deps.store, clock: deps.clock, sessions: agentSessions });
+  const nodeId = deps.nodeId ?? randomHex(deps.random, 12);
+  const registry = createNodeRegistry({ store: deps.store, clock: deps.clock, nodeId });
+  const presence = createAgentPresence({ store: deps.store, clock: deps.clock, sessions: agentSessions, nodeId });
   const watch = createChatWatch(deps.bus);
+  /** Forgets OAuth nonces, idempotency keys and known login sources past their windows. */
+  const sweepKeys = async (): Promise<void> => {
+    const now = deps.clock.now();
+    const sweeps = await Promise.allSettled([
+      deps.store.nonces.deleteExpired(now),
+      deps.store.idempotencyKeys.deleteExpired(now),
+      deps.store.knownLoginSources.deleteOlderThan(now - KNOWN_SOURCE_WINDOW_MS),
+    ]);
+    const failures = sweeps.flatMap((sweep) => (sweep.status === 'rejected' ? [sweep.reason] : []));
+    if (failures.length > 0) throw new AggregateError(failures, 'sweeping expired keys failed');
+  };
+  /** Renews this node's heartbeat; rows another node removed while it was taken for dead come back. */
+  const heartbeat = async () => {
+    if (await registry.heartbeat()) await presence.recordAgain();
+  };
   return {
     sessions: {
       ...sessions,
@@ -82,12 +103,18 @@ export function createCore(deps: CoreDeps) {
       },
     },
     /**
-     * One turn of every timer (the server runs it each second): chats past maxWaitTime or idle,
-     * rings past the ring timeout, idle agent sessions, connection-bound ones detached past their
-     * grace or end limit (on a server's first turn, each starts its grace: agent-presence.ts), and
-     * routing of anything left unrouted.
+     * One turn of every timer (the server runs it each second), by the one node that holds the
+     * timers' lease (the others' turns do nothing but renew their heartbeat): connections of dead
+     * nodes removed, chats past maxWaitTime or idle, rings past the ring timeout, idle agent
+     * sessions, connection-bound ones detached past their grace or end limit (agent-presence.ts),
+     * and routing of anything left unrouted. Every action re-checks its due time under the chat's
+     * or account's lock, so a turn that overlaps another node's (a lease taken over from a node
+     * that was only slow) changes nothing twice.
      */
     async tick(): Promise<void> {
+      await heartbeat();
+      if (!(await registry.takeLease(TIMERS_LEASE))) return;
+      await presence.release(await registry.removeDead());
       await timers.runDue();
       await router.expireRings();
       await agentSessions.sweepIdle();
@@ -101,14 +128,34 @@ export function createCore(deps: CoreDeps) {
      * the others grow); the failures are thrown together afterwards.
      */
     async sweepExpiredKeys(): Promise<void> {
-      const now = deps.clock.now();
-      const sweeps = await Promise.allSettled([
-        deps.store.nonces.deleteExpired(now),
-        deps.store.idempotencyKeys.deleteExpired(now),
-        deps.store.knownLoginSources.deleteOlderThan(now - KNOWN_SOURCE_WINDOW_MS),
-      ]);
+      await sweepKeys();
+    },
+    /**
+     * The minute's sweeps (expired login sessions, then keys), by the node that holds the timers'
+     * lease; false when another node holds it and nothing was swept.
+     */
+    async sweep(): Promise<boolean> {
+      if (!(await registry.takeLease(TIMERS_LEASE))) return false;
+      const sweeps = await Promise.allSettled([sessions.sweepExpired(), sweepKeys()]);
       const failures = sweeps.flatMap((sweep) => (sweep.status === 'rejected' ? [sweep.reason] : []));
-      if (failures.length > 0) throw new AggregateError(failures, 'sweeping expired keys failed');
+      if (failures.length > 0) throw new AggregateError(failures, 'sweeping failed');
+      return true;
+    },
+    /**
+     * This node in the registry of nodes sharing the database (docs/adr/0010-several-nodes.md):
+     * the server registers it at start, renews its heartbeat, marks it draining on close and
+     * deregisters it once drained.
+     */
+    nodes: {
+      id: nodeId,
+      register: registry.register,
+      heartbeat,
+      drain: registry.drain,
+      /** Its row and connections go; the sessions it held start their grace now. */
+      async deregister(): Promise<void> {
+        await presence.release(await registry.deregister());
+      },
+      live: registry.live,
     },
     login: createLogin({
       ...deps,
@@ -123,7 +170,7 @@ export function createCore(deps: CoreDeps) {
     oauth1: createOAuth1Verifier(deps),
     /** Request budgets per account and caller (platform §6.3), spent by the transports per request. */
     requestBudgets: deps.rateLimiter,
-    health: createHealthCheck(deps),
+    health: createHealthCheck({ ...deps, nodeId }),
     services: createServiceResolver(deps.store),
     seeds: createSeedApplier({ ...deps, sessions }),
     administration: createAdministration({ ...deps, sessions, endAgentSession: agentSessions.end }),

@@ -53,6 +53,8 @@ export interface Store {
   nonces: NonceRepository;
   idempotencyKeys: IdempotencyKeyRepository;
   knownLoginSources: KnownLoginSourceRepository;
+  nodes: NodeRepository;
+  leases: LeaseRepository;
 }
 
 /**
@@ -304,6 +306,80 @@ export interface KnownLoginSourceRepository {
   deleteOlderThan(before: number): Promise<number>;
 }
 
+/** A server sharing the database with others (docs/adr/0010-several-nodes.md). */
+export interface NodeRecord {
+  /** Random, new at every start. */
+  id: string;
+  /** The machine's host name. */
+  host: string;
+  /** Where it listens (`host:port` as configured). */
+  address: string;
+  /** Its process id on that host (to tell a crashed process there from a live one). */
+  pid: number;
+  startedAt: number;
+  /** Renewed every few seconds: a node whose heartbeat is too old is taken for dead. */
+  heartbeatAt: number;
+  /** Whether it shares a Redis with the others (PARLEY_REDIS_URL). */
+  usesRedis: boolean;
+  /** Shutting down: it takes no new work, and its connections do not count as agents leaving. */
+  isDraining: boolean;
+}
+
+/** A connection-bound agent session one node holds connections of (agent-presence.ts). */
+export interface HeldConnection {
+  nodeId: string;
+  accountId: string;
+  sessionId: string;
+}
+
+/**
+ * The registry of nodes sharing the database, and which connection-bound agent sessions each
+ * holds connections of, so that a session is detached only when no node holds one.
+ */
+export interface NodeRepository {
+  /**
+   * Inside a transaction: waits until no other transaction holds the registry's lock and holds it
+   * until commit, so that two nodes starting together see each other.
+   */
+  lock(): Promise<void>;
+  list(): Promise<NodeRecord[]>;
+  /** Creates the node's row or replaces it. */
+  save(node: NodeRecord): Promise<void>;
+  /** Renews the heartbeat; false when the row is gone (another node took it for dead). */
+  heartbeat(id: string, at: number): Promise<boolean>;
+  setDraining(id: string): Promise<void>;
+  /** Deletes the node's row (its connections are removed apart, see `removeConnectionsOf`). */
+  delete(id: string): Promise<void>;
+  /** Records that the node holds connections of the session (nothing when it is recorded). */
+  addConnection(connection: HeldConnection): Promise<void>;
+  removeConnection(connection: HeldConnection): Promise<void>;
+  /** How many nodes hold connections of the session. */
+  countConnections(accountId: string, sessionId: string): Promise<number>;
+  /**
+   * Deletes and returns the connections of every node but `keep` that has no heartbeat since
+   * `liveSince`: dead, deregistered, or never registered (one statement, so a node registering
+   * meanwhile keeps its own).
+   */
+  removeConnectionsOfDead(liveSince: number, keep: string): Promise<HeldConnection[]>;
+  /** Deletes and returns the node's connections. */
+  removeConnectionsOf(nodeId: string): Promise<HeldConnection[]>;
+}
+
+/**
+ * Named leases: one node at a time holds each (the timers' turn), until it lets it expire or its
+ * heartbeat goes stale.
+ */
+export interface LeaseRepository {
+  /**
+   * Takes or renews the lease `name` for `holder` until `expiresAt`, in one conditional statement:
+   * only when it is free, held by `holder`, expired at `now`, or held by a node with no heartbeat
+   * since `liveSince`. True when `holder` holds it now.
+   */
+  take(name: string, holder: string, now: number, expiresAt: number, liveSince: number): Promise<boolean>;
+  /** Lets the lease go, if `holder` holds it. */
+  release(name: string, holder: string): Promise<void>;
+}
+
 export interface OfflineMessageRepository {
   save(message: OfflineMessage): Promise<void>;
   /** Newest first. */
@@ -356,22 +432,40 @@ export type QueuedChat = Pick<Chat, 'id' | 'skillId' | 'requestedAgent' | 'ringi
 
 /** Publish/subscribe between parts of the server (in-memory default; Redis for several nodes). */
 export interface EventBus {
+  /**
+   * Delivers `event` to this process's subscribers before it returns, and to other nodes' when
+   * there are any. Never throws for the transport: it runs after a commit, which stands.
+   */
   publish(event: DomainEvent): void;
-  subscribe<T extends DomainEvent['type']>(
-    type: T,
-    handler: (event: Extract<DomainEvent, { type: T }>) => void,
-  ): () => void;
+  subscribe<T extends BusEvent['type']>(type: T, handler: (event: Extract<BusEvent, { type: T }>) => void): () => void;
+  /**
+   * Whether the bus reaches the other nodes (`/health`); absent for a bus that has none to reach.
+   * While it is 'unreachable' events still reach this process's own subscribers.
+   */
+  condition?(): 'ok' | 'unreachable';
 }
 
-/** Token-bucket budgets keyed by caller; kept in memory by default. */
+/**
+ * What a bus delivers: the domain events, and `bus.resumed`, which a bus delivers to its own
+ * subscribers only (it is never published) when it reconnects to the other nodes after a break.
+ * Events published elsewhere during the break are lost to this node, so whoever waits on the bus
+ * must read again from the store.
+ */
+export type BusEvent = DomainEvent | { type: 'bus.resumed' };
+
+/**
+ * Token-bucket budgets keyed by caller; in memory by default, in Redis when nodes share them.
+ * Both methods reject with UNAVAILABLE (503 + Retry-After) when the budgets cannot be reached:
+ * a caller that cannot be counted is neither admitted nor refused as over its budget.
+ */
 export interface RateLimiter {
   /** Takes one token from `key`'s bucket; when empty, says how long until one is back. */
-  take(key: string, budget: RateBudget): { allowed: true } | { allowed: false; retryAfterMs: number };
+  take(key: string, budget: RateBudget): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }>;
   /**
    * Gives back one token `take` handed out, up to the burst: what it paid for did not count (a
    * login whose password was right is no failure, docs/adr/0008-login-throttling.md).
    */
-  refund(key: string, budget: RateBudget): void;
+  refund(key: string, budget: RateBudget): Promise<void>;
 }
 
 export interface RateBudget {

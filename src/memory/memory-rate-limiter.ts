@@ -27,7 +27,8 @@ export function createMemoryRateLimiter(clock: Clock, maxBuckets = 100_000): Rat
     buckets.set(key, bucket);
   };
   return {
-    take(key, budget) {
+    // Promises only because the port is shared with adapters that ask another process.
+    async take(key, budget) {
       const now = clock.now();
       const known = buckets.get(key);
       const refilled = known === undefined ? budget.burst : refilledAt({ ...known, budget }, now);
@@ -39,7 +40,7 @@ export function createMemoryRateLimiter(clock: Clock, maxBuckets = 100_000): Rat
       put(key, { tokens: refilled, updatedAt: now, budget });
       return { allowed: false, retryAfterMs: Math.ceil(((1 - refilled) / budget.perSecond) * 1000) };
     },
-    refund(key, budget) {
+    async refund(key, budget) {
       const bucket = buckets.get(key);
       // No bucket: it was swept as full (or least recently used), and has nothing to give back to.
       if (bucket === undefined) return;

@@ -213,5 +213,7 @@ function storeShape(store: Store): Store {
     nonces: store.nonces,
     idempotencyKeys: store.idempotencyKeys,
     knownLoginSources: store.knownLoginSources,
+    nodes: store.nodes,
+    leases: store.leases,
   };
 }

@@ -6,6 +6,8 @@ import type {
   ChatRepository,
   IdempotencyKeyRepository,
   KnownLoginSourceRepository,
+  LeaseRepository,
+  NodeRepository,
   NonceRepository,
   OfflineMessageRepository,
   VisitorIdentityRepository,
@@ -44,6 +46,7 @@ import {
   knownLoginSourceRepository,
   nonceRepository,
 } from './key-repositories.js';
+import { leaseRepository, nodeRepository } from './node-repositories.js';
 
 const bool = (value: boolean): number => (value ? 1 : 0);
 
@@ -96,6 +99,8 @@ export class KyselyStore implements Store {
   readonly nonces: NonceRepository;
   readonly idempotencyKeys: IdempotencyKeyRepository;
   readonly knownLoginSources: KnownLoginSourceRepository;
+  readonly nodes: NodeRepository;
+  readonly leases: LeaseRepository;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -118,6 +123,8 @@ export class KyselyStore implements Store {
     this.nonces = nonceRepository(db, sweepBatchSize);
     this.idempotencyKeys = idempotencyKeyRepository(db, sweepBatchSize);
     this.knownLoginSources = knownLoginSourceRepository(db, sweepBatchSize);
+    this.nodes = nodeRepository(db, dialect);
+    this.leases = leaseRepository(db);
   }
 
   async lockAccount(accountId: string): Promise<void> {

@@ -17,6 +17,9 @@ export interface Database {
   oauth_nonces: OAuthNoncesTable;
   idempotency_keys: IdempotencyKeysTable;
   known_login_sources: KnownLoginSourcesTable;
+  nodes: NodesTable;
+  agent_connections: AgentConnectionsTable;
+  leases: LeasesTable;
 }
 
 export interface AccountsTable {
@@ -233,4 +236,27 @@ export interface KnownLoginSourcesTable {
   /** SHA-256 hex of the client's address group (an IPv4 address, an IPv6 /64). */
   source_digest: string;
   last_success_at: number;
+}
+
+export interface NodesTable {
+  id: string;
+  host: string;
+  address: string;
+  pid: number;
+  started_at: number;
+  heartbeat_at: number;
+  uses_redis: number;
+  draining: number;
+}
+
+export interface AgentConnectionsTable {
+  node_id: string;
+  account_id: string;
+  session_id: string;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
 }

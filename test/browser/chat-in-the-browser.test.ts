@@ -125,6 +125,7 @@ describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, 
 
     // The visitor ends; the exit survey and the agent survey follow.
     await visitor.page.getByRole('button', { name: 'End chat' }).click();
+    await visitor.page.getByRole('button', { name: 'Yes, end it' }).click();
     const submit = visitor.page.getByRole('button', { name: 'Submit' });
     await submit.waitFor();
     await screenshot(visitor.page, 'visitor-4-exit-survey');

@@ -263,6 +263,34 @@ describe('the visitor window, smaller items', { skip: unavailable }, () => {
     await context.close();
   });
 
+  it('asks before End chat: "Keep chatting" keeps the chat, "Yes, end it" ends it', async () => {
+    const { page, context, agentChat } = await chatting();
+    const endChat = page.getByRole('button', { name: 'End chat' });
+    await endChat.click();
+    const question = page.getByRole('group', { name: 'End this chat?' });
+    await question.waitFor();
+    // The question takes the focus; declining leaves the chat as it was.
+    const yes = question.getByRole('button', { name: 'Yes, end it' });
+    await eventually(
+      'the question has the focus',
+      () =>
+        yes.evaluate(
+          (element) =>
+            element === (element as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement,
+        ),
+      LONG,
+    );
+    await question.getByRole('button', { name: 'Keep chatting' }).click();
+    assert.equal(await question.count(), 0);
+    await agentChat.sendLine('Still here?');
+    await shows(page, 'Still here?');
+    assert.equal(await page.getByText('Thanks for chatting with us!').count(), 0);
+    await endChat.click();
+    await yes.click();
+    await page.getByText('Thanks for chatting with us!').waitFor();
+    await context.close();
+  });
+
   it('says what went wrong in plain words, the details only in the title', async () => {
     const visitor = await openContext(browser, 360, 740);
     await visitor.page.goto(`${fixture.baseUrl}/chat?account=${fixture.accountId}&appKey=not-the-key`);

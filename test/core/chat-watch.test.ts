@@ -4,6 +4,7 @@ import { changeEventsFrom } from '../../src/core/chats/chat-events.js';
 import { createChatWatch } from '../../src/core/chats/chat-watch.js';
 import type { DomainEvent } from '../../src/core/ports.js';
 import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
+import { createSubscriberTable } from '../../src/memory/subscriber-table.js';
 import { sampleChat } from '../support/chat-fixture.js';
 
 type ChatChanged = Extract<DomainEvent, { type: 'chat.changed' }>;
@@ -19,9 +20,9 @@ describe('the chat watch hands each change to its chat’s waiters and its accou
     const bus = createMemoryEventBus();
     const watch = createChatWatch(bus);
     const seen: string[] = [];
-    const stopChat = watch.listen('1', 'a', (event) => seen.push(`chat a: ${event.chat.id}`));
-    const stopAccount = watch.listenAccount('1', (event) => seen.push(`account 1: ${event.chat.id}`));
-    const stopOther = watch.listenAccount('2', (event) => seen.push(`account 2: ${event.chat.id}`));
+    const stopChat = watch.listen('1', 'a', (event) => seen.push(`chat a: ${event?.chat.id}`));
+    const stopAccount = watch.listenAccount('1', (event) => seen.push(`account 1: ${event?.chat.id}`));
+    const stopOther = watch.listenAccount('2', (event) => seen.push(`account 2: ${event?.chat.id}`));
     assert.equal(watch.size(), 3);
 
     bus.publish(changed('1', 'a'));
@@ -35,6 +36,23 @@ describe('the chat watch hands each change to its chat’s waiters and its accou
     assert.equal(watch.size(), 0);
     bus.publish(changed('1', 'a'));
     assert.equal(seen.length, 4);
+  });
+});
+
+describe('after a break of the bus the chat watch sends every waiter to the store', () => {
+  it('wakes every listener once, without a change, on bus.resumed', () => {
+    // A bus that can say it resumed, as the Redis bus does after a reconnection.
+    const subscribers = createSubscriberTable(() => undefined);
+    const watch = createChatWatch({ publish: subscribers.deliver, subscribe: subscribers.subscribe });
+    const seen: string[] = [];
+    watch.listen('1', 'a', (change) => seen.push(`chat a: ${change?.chat.id ?? 'read the store'}`));
+    watch.listen('1', 'b', (change) => seen.push(`chat b: ${change?.chat.id ?? 'read the store'}`));
+    const stop = watch.listenAccount('2', (change) => seen.push(`account 2: ${change?.chat.id ?? 'read the store'}`));
+    subscribers.deliver({ type: 'bus.resumed' });
+    assert.deepEqual(seen.sort(), ['account 2: read the store', 'chat a: read the store', 'chat b: read the store']);
+    stop();
+    subscribers.deliver({ type: 'bus.resumed' });
+    assert.equal(seen.length, 5);
   });
 });
 
@@ -54,6 +72,13 @@ describe('a change answers a read from `from` only when its events reach back th
     assert.deepEqual(changeEventsFrom(change(7, [5, 6]), 7), []);
     assert.deepEqual(changeEventsFrom(change(7, [5, 6]), 12), []);
     assert.deepEqual(changeEventsFrom(change(7, []), 7), []);
+  });
+
+  it('cannot tell for a change from another node that arrives before the one preceding it (a gap)', () => {
+    // A reader at 5; the change appending 7 and 8 arrives before the one appending 5 and 6.
+    assert.equal(changeEventsFrom(change(9, [7, 8]), 5), undefined);
+    // The earlier change, arriving once the store has answered up to 9, adds nothing.
+    assert.deepEqual(changeEventsFrom(change(7, [5, 6]), 9), []);
   });
 
   it('cannot tell when events before the change’s own may be missing', () => {

@@ -12,6 +12,7 @@ import { CHAT_AGENT_API } from '../../src/http/agent-api/plugin.js';
 import { databaseTargets } from '../support/databases.js';
 import { send, type HttpResponse } from '../support/http-client.js';
 import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
+import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/;
 
@@ -149,10 +150,42 @@ for (const target of await databaseTargets()) {
     });
 
     describe('health', () => {
-      it('answers 200 while the store answers', async () => {
+      it('answers 200 while the store answers, naming the node', async () => {
         const response = await get('/health');
         assert.equal(response.status, 200);
-        assert.deepEqual(response.json(), { status: 'ok', store: 'ok' });
+        assert.equal(response.header('retry-after'), undefined);
+        assert.deepEqual(response.json(), { status: 'ok', ready: true, node: server.core.nodes.id, store: 'ok' });
+      });
+
+      it("says whether the nodes' Redis is reachable, and is not ready while it is not", async () => {
+        let redis: 'ok' | 'unreachable' = 'ok';
+        const withRedis = await startTestServer(target, {
+          bus: { ...createMemoryEventBus(), condition: () => redis },
+        });
+        try {
+          const reachable = await send(withRedis.baseUrl, 'GET', '/health');
+          assert.equal(reachable.status, 200);
+          assert.deepEqual(reachable.json(), {
+            status: 'ok',
+            ready: true,
+            node: withRedis.core.nodes.id,
+            store: 'ok',
+            redis: 'ok',
+          });
+          redis = 'unreachable';
+          const cutOff = await send(withRedis.baseUrl, 'GET', '/health');
+          assert.equal(cutOff.status, 503);
+          assert.ok(Number(cutOff.header('retry-after')) >= 1);
+          assert.deepEqual(cutOff.json(), {
+            status: 'unavailable',
+            ready: false,
+            node: withRedis.core.nodes.id,
+            store: 'ok',
+            redis: 'unreachable',
+          });
+        } finally {
+          await withRedis.close();
+        }
       });
     });
 

@@ -169,12 +169,20 @@ describe('a SQLite database on a full disk', () => {
     assert.equal(refusal.status, 503, refusal.text);
     assert.equal(refusal.header('retry-after'), '5');
     assert.equal((refusal.json() as { error: { internalCode: number } }).error.internalCode, 99);
-    assert.deepEqual(await health(baseUrl), { status: 503, body: { status: 'unavailable', store: 'disk-full' } });
+    assert.deepEqual(await health(baseUrl), {
+      status: 503,
+      body: { status: 'unavailable', ready: false, node: server.core.nodes.id, store: 'disk-full' },
+    });
 
     // Space is freed: the server notices by itself and takes writes again.
     unlinkSync(fillerPath);
     await eventually('health turning ok', async () => (await health(baseUrl)).status === 200, { intervalMs: 100 });
-    assert.deepEqual((await health(baseUrl)).body, { status: 'ok', store: 'ok' });
+    assert.deepEqual((await health(baseUrl)).body, {
+      status: 'ok',
+      ready: true,
+      node: server.core.nodes.id,
+      store: 'ok',
+    });
     const afterwards = await postLine(baseUrl, 'after the disk was freed');
     assert.equal(afterwards.status, 201, afterwards.text);
     const expected = [...acknowledged, 'after the disk was freed'];

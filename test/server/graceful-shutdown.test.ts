@@ -25,7 +25,7 @@ const startChatHead = (url: string, length: number) =>
   `POST ${visitorPath('/chat/request.json')} HTTP/1.1\r\n${host(url)}Content-Type: application/json\r\n` +
   `Content-Length: ${length}\r\n\r\n`;
 
-const healthBody = z.object({ status: z.string(), store: z.string() });
+const healthBody = z.object({ status: z.string(), ready: z.boolean(), store: z.string() });
 
 describe('SIGTERM drains the server', () => {
   it('lets a request in flight on a keep-alive connection finish with Connection: close, says draining, and exits at once', async () => {
@@ -62,7 +62,7 @@ describe('SIGTERM drains the server', () => {
 
     const [, draining] = parseResponses(health.received());
     assert.equal(draining?.status, 503, health.received());
-    assert.deepEqual(healthBody.parse(JSON.parse(draining.body)), { status: 'draining', store: 'ok' });
+    assert.deepEqual(healthBody.parse(JSON.parse(draining.body)), { status: 'draining', ready: false, store: 'ok' });
     const [, answered] = parseResponses(inFlight.received());
     assert.equal(answered?.status, 201, inFlight.received());
     assert.equal(answered.headers.get('connection'), 'close');

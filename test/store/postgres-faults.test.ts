@@ -261,7 +261,12 @@ describe('PostgreSQL behind a proxy that black-holes and resets', { skip: postgr
     assert.deepEqual(lines, [false, false, false, false, false, false, false, false]);
     assert.equal(health.status, 503);
     assert.ok(Number(health.header('retry-after')) >= 1);
-    assert.deepEqual(health.json(), { status: 'unavailable', store: 'unreachable' });
+    assert.deepEqual(health.json(), {
+      status: 'unavailable',
+      ready: false,
+      node: server.core.nodes.id,
+      store: 'unreachable',
+    });
   };
 
   const assertRecovers = async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { LoginBudgets } from '../../src/core/auth/login-throttle.js';
 import type { ManualClock } from '../../src/core/clock.js';
 import { createCore, type Core, type CoreDeps } from '../../src/core/create-core.js';
-import type { Mailer, PasswordHasher, Store } from '../../src/core/ports.js';
+import type { EventBus, Mailer, PasswordHasher, RateLimiter, Store } from '../../src/core/ports.js';
 import { createMemoryEventBus } from '../../src/memory/memory-event-bus.js';
 import { createMemoryRateLimiter } from '../../src/memory/memory-rate-limiter.js';
 import { secureRandom } from '../../src/runtime.js';
@@ -24,6 +24,10 @@ export interface TestCoreOptions {
   /** The secret box's key (a random one unless given). */
   secretKey?: Uint8Array;
   mailer?: Mailer;
+  /** The bus and the limiters (the in-memory ones unless given): Redis, or a bus a test drives. */
+  bus?: EventBus;
+  rateLimiter?: RateLimiter;
+  loginLimiter?: RateLimiter;
 }
 
 /** A core with the adapters it runs over, for tests that observe or use them directly. */
@@ -35,11 +39,11 @@ export function createTestCore(store: Store, clock: ManualClock, options: TestCo
     store: createCachedStore(store),
     clock,
     random: secureRandom,
-    bus: createMemoryEventBus(),
+    bus: options.bus ?? createMemoryEventBus(),
     hasher: (options.hasher ?? ((cheap) => cheap))(createScryptHasher(TEST_SCRYPT_COST)),
     secrets: createAesSecretBox(options.secretKey ?? randomBytes(32)),
-    rateLimiter: createMemoryRateLimiter(clock, options.rateLimiterCapacity),
-    loginLimiter: createMemoryRateLimiter(clock, options.rateLimiterCapacity),
+    rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(clock, options.rateLimiterCapacity),
+    loginLimiter: options.loginLimiter ?? createMemoryRateLimiter(clock, options.rateLimiterCapacity),
     sanitizeHtml: sanitizeAgentHtml,
     ...(options.loginBudgets === undefined ? {} : { loginBudgets: options.loginBudgets }),
     ...(options.mailer === undefined ? {} : { mailer: options.mailer }),

@@ -141,12 +141,64 @@ export function createAgentNotifications(deps: {
         }
       };
 
+      /**
+       * After a break of the bus (changes may have been missed): every chat the session was told of
+       * and every chat that concerns it now, read from the store and put through the same handler,
+       * which tells only what differs; then the ring and the availability. One at a time.
+       */
+      let isResyncing = false;
+      let isResyncStale = false;
+      let availability: string = session.availability;
+      const resync = () => {
+        isResyncStale = true;
+        if (isResyncing) return;
+        isResyncing = true;
+        void (async () => {
+          try {
+            while (isResyncStale && !isStopped) {
+              isResyncStale = false;
+              const [mine, shared, current] = await Promise.all([
+                store.chats.heldByUser(session.accountId, session.userId),
+                store.chats.shared(session.accountId),
+                store.agentSessions.get(session.accountId, session.id),
+              ]);
+              const chats = new Map([...mine, ...shared].map((chat) => [chat.id, chat]));
+              const told = [
+                ...held,
+                ...joined.keys(),
+                ...[...invited.keys()].map((id) => id.slice(0, id.lastIndexOf('.'))),
+              ];
+              for (const chatId of new Set(told)) {
+                if (chats.has(chatId)) continue;
+                const chat = await store.chats.get(session.accountId, chatId);
+                if (chat !== undefined) chats.set(chatId, chat);
+                // Gone from the store: it ended and its retention passed.
+                else if (held.delete(chatId)) notify({ kind: 'chat', chatId, state: 'ended' });
+              }
+              if (isStopped) return;
+              for (const chat of chats.values()) onChange(chat);
+              reread();
+              if (current !== undefined && current.availability !== availability) {
+                availability = current.availability;
+                notify({ kind: 'availability', availability });
+              }
+            }
+          } catch {
+            onFailure();
+          } finally {
+            isResyncing = false;
+          }
+        })();
+      };
+
       // Listen before the first reads, so a change committed meanwhile is not missed: it waits until
-      // the opening state has been told, then goes through the same handler.
-      let early: Chat[] | undefined = [];
-      const unsubscribeChats = watch.listenAccount(session.accountId, ({ chat }) => {
-        if (early === undefined) onChange(chat);
-        else early.push(chat);
+      // the opening state has been told, then goes through the same handler. A wake-up with no
+      // change (the bus resumed) during the first reads is answered by a resync once they are done.
+      let early: (Chat | undefined)[] | undefined = [];
+      const unsubscribeChats = watch.listenAccount(session.accountId, (change) => {
+        if (early !== undefined) early.push(change?.chat);
+        else if (change === undefined) resync();
+        else onChange(change.chat);
       });
       try {
         for (const chat of await store.chats.heldByUser(session.accountId, session.userId)) held.add(chat.id);
@@ -166,10 +218,14 @@ export function createAgentNotifications(deps: {
       }
       const pending = early;
       early = undefined;
-      for (const chat of pending) onChange(chat);
+      for (const chat of pending) {
+        if (chat === undefined) resync();
+        else onChange(chat);
+      }
 
       const unsubscribeAvailability = bus.subscribe('agent.availability', (event) => {
         if (event.sessionId === session.id && event.accountId === session.accountId) {
+          availability = event.availability;
           notify({ kind: 'availability', availability: event.availability });
         }
       });

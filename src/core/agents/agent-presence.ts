@@ -1,7 +1,7 @@
 import type { Account } from '../model.js';
-import type { Clock, Store } from '../ports.js';
+import type { Clock, HeldConnection, Store, Transaction } from '../ports.js';
 import { Availability, type AgentSession } from '../chats/chat-model.js';
-import type { AgentSessions } from './agent-sessions.js';
+import type { AgentSessions, SessionCheck } from './agent-sessions.js';
 
 /** Ends what a connection held: `serverClosing` when the server closed it itself (a drain). */
 export type ReleaseConnection = (options?: { serverClosing?: boolean }) => void;
@@ -9,21 +9,23 @@ export type ReleaseConnection = (options?: { serverClosing?: boolean }) => void;
 /**
  * Connection-bound agent sessions (`presence=connection`, docs/LEGACY-QUIRKS.md): a browser agent
  * is there while it has a connection open (a session or chat event stream, a held long-poll), not
- * for the 400 s an API client's requests keep a session. This node counts each session's
- * connections in memory; when the last closes the session is marked detached in the store, so that
- * the timers' sweep finds it by its due time. Detached past `agentConnectionGraceSeconds` it goes
- * Away as setAvailability would (its rings ring elsewhere), remembering what it was; past
- * `agentConnectionEndSeconds` it ends as an idle session does. A connection coming back clears the
- * mark and gives back an availability taken automatically.
+ * for the 400 s an API client's requests keep a session. Each node counts its connections of a
+ * session in memory and records in the store that it holds some (a row of `agent_connections`,
+ * written on its first and removed on its last); a session is marked detached only when no node
+ * holds one, so that the timers' sweep finds it by its due time. Detached past
+ * `agentConnectionGraceSeconds` it goes Away as setAvailability would (its rings ring elsewhere),
+ * remembering what it was; past `agentConnectionEndSeconds` it ends as an idle session does. A
+ * connection coming back, on any node, clears the mark and gives back an availability taken
+ * automatically. Every change of the mark is decided under the account's lock from the rows of
+ * all nodes, so a close on one node and an open on another cannot leave it wrong.
  *
- * A server that closes its own streams (a drain) does not mark them detached: the agents are not
- * gone, the server is. Instead, on its first sweep a server gives every live connection-bound
- * session without a connection here its grace from then. With one node that is every session
- * without a connection; with several nodes (not yet supported) this rule needs a node registry,
- * as another node may hold the session's connections.
+ * A server that closes its own streams (a drain) removes nothing: the agents are not gone, the
+ * server is. Its rows go when it deregisters, and a dead node's when the timers find its heartbeat
+ * stale (docs/adr/0010-several-nodes.md); the sessions they leave without a connection get their
+ * grace from then (`release`).
  */
-export function createAgentPresence(deps: { store: Store; clock: Clock; sessions: AgentSessions }) {
-  const { store, clock, sessions } = deps;
+export function createAgentPresence(deps: { store: Store; clock: Clock; sessions: AgentSessions; nodeId: string }) {
+  const { store, clock, sessions, nodeId } = deps;
   /** Open connections by session. */
   const connections = new Map<string, number>();
   /** Work on one session runs one at a time, so a close and a reopen are recorded in order. */
@@ -46,66 +48,124 @@ export function createAgentPresence(deps: { store: Store; clock: Clock; sessions
     return next;
   }
 
-  /** The session as stored, if it is a live connection-bound one, with its account. */
-  async function load(accountId: string, id: string) {
-    const account = await store.accounts.get(accountId);
-    const session = await store.agentSessions.get(accountId, id);
-    if (account === undefined || session === undefined || session.endedAt !== null) return undefined;
-    return session.isConnectionBound === true ? { account, session } : undefined;
+  /** Whether no node holds a connection of the session (under the account's lock). */
+  const isUnheld = async (tx: Transaction, session: AgentSession) =>
+    (await tx.nodes.countConnections(session.accountId, session.id)) === 0;
+
+  /**
+   * Runs `work` in a transaction under the account's lock, with the session as stored then if it
+   * is a live connection-bound one (after `before`, which runs whatever the session is).
+   */
+  async function locked<T>(
+    accountId: string,
+    id: string,
+    work: (tx: Transaction, account: Account, session: AgentSession) => Promise<T>,
+    before?: (tx: Transaction) => Promise<void>,
+  ): Promise<T | undefined> {
+    return store.transaction(async (tx) => {
+      await tx.lockAccount(accountId);
+      await before?.(tx);
+      const account = await tx.accounts.get(accountId);
+      const session = await tx.agentSessions.get(accountId, id);
+      if (account === undefined || session === undefined || session.endedAt !== null) return undefined;
+      return session.isConnectionBound === true ? work(tx, account, session) : undefined;
+    });
   }
 
-  /** Makes the stored mark agree with the connections open here now. */
-  async function reconcile(accountId: string, id: string): Promise<void> {
-    const loaded = await load(accountId, id);
-    if (loaded === undefined) return;
-    const { account, session } = loaded;
-    if (isConnected(accountId, id)) {
-      if (session.detachedAt == null && session.autoAway == null) return;
-      await store.agentSessions.setDetached(accountId, id, null, null);
-      if (session.autoAway != null) {
-        await sessions.setAvailability(session, session.autoAway.availability, session.autoAway.chatReasonId);
-      }
-    } else if (session.detachedAt == null) {
-      const now = clock.now();
-      await store.agentSessions.setDetached(accountId, id, now, now + graceMs(account));
+  /**
+   * Makes the session's mark agree with the connections every node holds: attached when one does
+   * (returning the session to give its availability back to, when it was put Away for want of a
+   * connection), detached from now when none does and it was not already.
+   */
+  async function settle(tx: Transaction, account: Account, session: AgentSession): Promise<AgentSession | undefined> {
+    if (!(await isUnheld(tx, session))) {
+      if (session.detachedAt == null && session.autoAway == null) return undefined;
+      await tx.agentSessions.setDetached(session.accountId, session.id, null, null);
+      return session.autoAway == null ? undefined : session;
     }
+    if (session.detachedAt == null) {
+      const now = clock.now();
+      await tx.agentSessions.setDetached(session.accountId, session.id, now, now + graceMs(account));
+    }
+    return undefined;
+  }
+
+  /** After the commit (setAvailability takes the lock itself): the availability the session had. */
+  async function giveBack(session: AgentSession | undefined): Promise<void> {
+    if (session?.autoAway == null) return;
+    await sessions.setAvailability(session, session.autoAway.availability, session.autoAway.chatReasonId);
+  }
+
+  /** Records whether this node holds connections of the session now, and settles its mark. */
+  async function sync(accountId: string, id: string): Promise<void> {
+    const held: HeldConnection = { nodeId, accountId, sessionId: id };
+    const returned = await locked(
+      accountId,
+      id,
+      (tx, account, session) => settle(tx, account, session),
+      // Whatever the session is now: a row left behind would keep an ended session's id held.
+      (tx) => (isConnected(accountId, id) ? tx.nodes.addConnection(held) : tx.nodes.removeConnection(held)),
+    );
+    await giveBack(returned);
+  }
+
+  /** Settles the session's mark from the rows as they are (another node's went, or none ever was). */
+  async function resettle(accountId: string, id: string): Promise<void> {
+    await giveBack(await locked(accountId, id, (tx, account, session) => settle(tx, account, session)));
   }
 
   /** A detached session whose due time came: Away past the grace, ended past the end limit. */
   async function check(accountId: string, id: string): Promise<void> {
-    const loaded = await load(accountId, id);
-    if (loaded === undefined) return;
-    const { account, session } = loaded;
-    if (isConnected(accountId, id) || session.detachedAt == null) return reconcile(accountId, id);
-    const now = clock.now();
-    const endsAt = session.detachedAt + endMs(account);
-    if (now >= endsAt) return sessions.end(accountId, id);
-    const awayAt = session.detachedAt + graceMs(account);
-    if (now < awayAt) {
-      await store.agentSessions.setDetached(accountId, id, session.detachedAt, awayAt);
-      return;
-    }
-    if (session.availability !== Availability.AWAY) {
+    const next = await locked(accountId, id, async (tx, account, session) => {
+      if (session.detachedAt == null || !(await isUnheld(tx, session))) {
+        return { returned: await settle(tx, account, session) };
+      }
+      const now = clock.now();
+      const endsAt = session.detachedAt + endMs(account);
+      if (now >= endsAt) return { endingSince: session.detachedAt };
+      const awayAt = session.detachedAt + graceMs(account);
+      if (now < awayAt) {
+        await tx.agentSessions.setDetached(accountId, id, session.detachedAt, awayAt);
+      } else if (session.availability === Availability.AWAY) {
+        await tx.agentSessions.setDetached(accountId, id, session.detachedAt, endsAt);
+      } else {
+        return { away: { session, since: session.detachedAt, endsAt } };
+      }
+      return {};
+    });
+    if (next === undefined) return;
+    await giveBack(next.returned);
+    // What follows takes the lock again (ending, setting Away): each is asked again under it
+    // whether the session is still unheld and detached since the same time.
+    const stillDetached =
+      (since: number): SessionCheck =>
+      async (tx, current) =>
+        current.detachedAt != null && current.detachedAt === since && (await isUnheld(tx, current));
+    if (next.endingSince != null) {
+      await sessions.end(accountId, id, stillDetached(next.endingSince));
+    } else if (next.away !== undefined) {
+      const { session, since, endsAt } = next.away;
       await sessions.setAvailability(session, Availability.AWAY, null, {
         autoAway: { availability: session.availability, chatReasonId: session.chatReasonId ?? null },
+        isDue: async (tx, current, now) => {
+          if (current.availability === Availability.AWAY || !(await stillDetached(since)(tx, current, now)))
+            return false;
+          await tx.agentSessions.setDetached(accountId, id, since, endsAt);
+          return true;
+        },
       });
     }
-    await store.agentSessions.setDetached(accountId, id, session.detachedAt, endsAt);
   }
 
   /**
-   * A server's first sweep: every live connection-bound session without a connection here starts
-   * its grace now, whatever it was marked before (see above: one node; several need a registry).
+   * A server's first turn of the timers: a live connection-bound session marked attached that no
+   * node holds (a database from before the node registry) starts its grace now.
    */
   async function start(): Promise<void> {
-    const now = clock.now();
     for (const account of await store.accounts.list()) {
       for (const session of await store.agentSessions.listLive(account.id)) {
-        if (session.isConnectionBound !== true) continue;
-        await serially(account.id, session.id, async () => {
-          if (isConnected(account.id, session.id)) return;
-          await store.agentSessions.setDetached(account.id, session.id, now, now + graceMs(account));
-        });
+        if (session.isConnectionBound !== true || session.detachedAt != null) continue;
+        await serially(account.id, session.id, () => resettle(account.id, session.id));
       }
     }
   }
@@ -121,7 +181,7 @@ export function createAgentPresence(deps: { store: Store; clock: Clock; sessions
       const key = keyOf(accountId, id);
       const before = connections.get(key) ?? 0;
       connections.set(key, before + 1);
-      if (before === 0) void serially(accountId, id, () => reconcile(accountId, id));
+      if (before === 0) void serially(accountId, id, () => sync(accountId, id));
       let isReleased = false;
       return ({ serverClosing = false } = {}) => {
         if (isReleased) return;
@@ -129,8 +189,8 @@ export function createAgentPresence(deps: { store: Store; clock: Clock; sessions
         const left = (connections.get(key) ?? 1) - 1;
         if (left > 0) connections.set(key, left);
         else connections.delete(key);
-        // Closed by a drain: the next server to start gives the session its grace (see above).
-        if (left === 0 && !serverClosing) void serially(accountId, id, () => reconcile(accountId, id));
+        // Closed by a drain: the row stays until this node deregisters (see above).
+        if (left === 0 && !serverClosing) void serially(accountId, id, () => sync(accountId, id));
       };
     },
 
@@ -142,6 +202,31 @@ export function createAgentPresence(deps: { store: Store; clock: Clock; sessions
     /** Resolves once what was recorded for the session's connections so far is in the store. */
     settled(session: Pick<AgentSession, 'accountId' | 'id'>): Promise<void> {
       return chains.get(keyOf(session.accountId, session.id)) ?? Promise.resolve();
+    },
+
+    /**
+     * The rows of a node that went (deregistered, or found dead) have been removed: each session
+     * they held that no node holds now gets its grace from now.
+     */
+    async release(removed: readonly HeldConnection[]): Promise<void> {
+      const seen = new Set<string>();
+      for (const { accountId, sessionId } of removed) {
+        const key = keyOf(accountId, sessionId);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        await serially(accountId, sessionId, () => resettle(accountId, sessionId));
+      }
+    },
+
+    /**
+     * Writes this node's rows again for every session it holds connections of (its registration
+     * was taken for dead and removed, with them, while it was still serving).
+     */
+    async recordAgain(): Promise<void> {
+      for (const key of [...connections.keys()]) {
+        const [accountId = '', id = ''] = key.split('\u0000');
+        await serially(accountId, id, () => sync(accountId, id));
+      }
     },
 
     /**

@@ -31,6 +31,12 @@ export const AGENT_SESSION_LIMITS = { perLoginSession: 20, perUser: 100 } as con
  * when no agent holding the chat's skill is logged in at all; the chats it is a participant of, it
  * leaves (docs/SHARED-CHATS.md).
  */
+/**
+ * Asked under the account's lock with a live session as stored then: whether a timer's change
+ * still applies (false leaves the session be). It may write in `tx`, with the change.
+ */
+export type SessionCheck = (tx: Transaction, session: AgentSession, now: number) => boolean | Promise<boolean>;
+
 export function createAgentSessions(deps: {
   store: Store;
   clock: Clock;
@@ -87,8 +93,12 @@ export function createAgentSessions(deps: {
     return changed;
   }
 
-  /** Ends one session and hands its chats on (see above); idempotent. */
-  async function end(accountId: string, sessionId: string): Promise<void> {
+  /**
+   * Ends one session and hands its chats on (see above); idempotent. A timer gives `isDue`, asked
+   * under the account's lock with the session as stored then: a request (on any node) may have
+   * pushed its due time back since the timer read it, and then nothing ends.
+   */
+  async function end(accountId: string, sessionId: string, isDue?: SessionCheck): Promise<void> {
     const account = await store.accounts.get(accountId);
     if (account === undefined) return;
     const changed = await store.transaction(async (tx) => {
@@ -96,6 +106,7 @@ export function createAgentSessions(deps: {
       const session = await tx.agentSessions.get(accountId, sessionId);
       if (session === undefined || session.endedAt !== null) return [];
       const now = clock.now();
+      if (isDue !== undefined && !(await isDue(tx, session, now))) return [];
       await tx.agentSessions.save({ ...session, endedAt: now, idleDueAt: null, presenceDueAt: null });
       const live = (await tx.agentSessions.listLive(accountId)).filter((s) => s.id !== sessionId);
       const sameAgent = live.find((s) => s.userId === session.userId);
@@ -254,19 +265,27 @@ export function createAgentSessions(deps: {
      * Occupied agent keeps only transfers addressed to it. The reason given with it (or none)
      * replaces the one before (chat-agent-api §3.4, `chatReasonId`). `autoAway` is given when the
      * server puts a detached session Away (agent-presence.ts): what to give back on its return; any
-     * other change forgets it.
+     * other change forgets it. A timer gives `isDue` (see SessionCheck): when it says no, nothing
+     * changes and the session is returned as it is.
      */
     async setAvailability(
       session: AgentSession,
       availability: Availability,
       reasonId: string | null = null,
-      options: { autoAway?: AgentSession['autoAway'] } = {},
+      options: { autoAway?: AgentSession['autoAway']; isDue?: SessionCheck } = {},
     ): Promise<AgentSession> {
       const now = clock.now();
+      let isChanged = true;
       const updated = await store.transaction(async (tx) => {
         await tx.lockAccount(session.accountId);
         // Read again under the lock: a ring timeout may have set the agent Away meanwhile.
         const current = await tx.agentSessions.get(session.accountId, session.id);
+        if (options.isDue !== undefined && current !== undefined && current.endedAt === null) {
+          if (!(await options.isDue(tx, current, now))) {
+            isChanged = false;
+            return current;
+          }
+        }
         const since = current?.availability === availability ? current.availabilitySince : now;
         const saved = await tx.agentSessions.setAvailability(
           session.accountId,
@@ -292,7 +311,7 @@ export function createAgentSessions(deps: {
         tx.afterCommit(() => bus.publish(availabilityChanged(saved)));
         return saved;
       });
-      await router.route(session.accountId);
+      if (isChanged) await router.route(session.accountId);
       return updated;
     },
 
@@ -301,12 +320,14 @@ export function createAgentSessions(deps: {
      * expired, evicted) if the announcement of that was missed; the server runs it with the timers.
      */
     async sweepIdle(batch = 100): Promise<number> {
-      const due = [
-        ...(await store.agentSessions.dueIdle(clock.now(), batch)),
-        ...(await store.agentSessions.orphaned(batch)),
-      ];
-      for (const session of due) await end(session.accountId, session.id);
-      return due.length;
+      const idle = await store.agentSessions.dueIdle(clock.now(), batch);
+      const orphaned = await store.agentSessions.orphaned(batch);
+      // Re-checked under the lock: a request may have kept the session alive since it was read.
+      const isIdle: SessionCheck = (_tx, session, now) => session.idleDueAt !== null && session.idleDueAt <= now;
+      for (const session of idle) await end(session.accountId, session.id, isIdle);
+      // A login session never comes back: an orphan ends whenever it is found.
+      for (const session of orphaned) await end(session.accountId, session.id);
+      return idle.length + orphaned.length;
     },
   };
 }

@@ -38,8 +38,11 @@ export const knownSourceDigest = (address: string): string => digest(addressGrou
 
 /** One admitted login attempt: it counts as a failure unless released. */
 export interface LoginAttempt {
-  /** The attempt was no failed guess (the credentials were right, or they were never judged). */
-  release(): void;
+  /**
+   * The attempt was no failed guess (the credentials were right, or they were never judged).
+   * Never rejects: a refund that cannot reach the limiter is dropped.
+   */
+  release(): Promise<void>;
 }
 
 /**
@@ -71,21 +74,34 @@ export function createLoginThrottle(rateLimiter: RateLimiter, budgets: LoginBudg
         [`login-failures:user:${user}:${source}`, budgets.userAtAddress],
       ];
       const taken: [string, RateBudget][] = [];
-      const giveBack = () => {
-        for (const [key, budget] of taken.splice(0)) rateLimiter.refund(key, budget);
+      // Refunds are best effort: a limiter that cannot be reached keeps the tokens, which counts
+      // an attempt as a failure at worst, never a failure as none.
+      const giveBack = async () => {
+        await Promise.all(
+          taken.splice(0).map(([key, budget]) => rateLimiter.refund(key, budget).catch(() => undefined)),
+        );
       };
-      const refused = (retryAfterMs: number) => {
-        giveBack();
+      const refused = async (retryAfterMs: number) => {
+        await giveBack();
         return new AppError(ErrorCode.RATE_LIMITED, 'Too many failed login attempts', { retryAfterMs });
       };
+      const take = async (bucket: [string, RateBudget]) => {
+        try {
+          return await rateLimiter.take(...bucket);
+        } catch (error) {
+          // UNAVAILABLE: the attempt is refused with 503, and what it took is given back.
+          await giveBack();
+          throw error;
+        }
+      };
       for (const bucket of buckets) {
-        const decision = rateLimiter.take(...bucket);
-        if (!decision.allowed) throw refused(decision.retryAfterMs);
+        const decision = await take(bucket);
+        if (!decision.allowed) throw await refused(decision.retryAfterMs);
         taken.push(bucket);
       }
       // Last, so that a source refused by its own buckets never spends the user name's ceiling.
       const ceiling: [string, RateBudget] = [`login-failures:user-anywhere:${user}`, budgets.user];
-      const decision = rateLimiter.take(...ceiling);
+      const decision = await take(ceiling);
       if (decision.allowed) {
         taken.push(ceiling);
         return { release: giveBack };
@@ -96,10 +112,10 @@ export function createLoginThrottle(rateLimiter: RateLimiter, budgets: LoginBudg
       try {
         isKnown = await isKnownSource();
       } catch (error) {
-        giveBack();
+        await giveBack();
         throw error;
       }
-      if (!isKnown) throw refused(decision.retryAfterMs);
+      if (!isKnown) throw await refused(decision.retryAfterMs);
       return { release: giveBack };
     },
   };

@@ -88,7 +88,7 @@ export function createLogin({ store, clock, hasher, sessions, loginLimiter, logi
         isFailure = true;
       });
     } finally {
-      if (!isFailure) attempt.release();
+      if (!isFailure) await attempt.release();
     }
   }
 

@@ -1,7 +1,12 @@
 import type { EventBus } from '../ports.js';
 import type { CommittedChange } from './chat-model.js';
 
-type Listener = (change: CommittedChange) => void;
+/**
+ * Called with each change, or with undefined when changes may have been missed (the bus lost
+ * other nodes' events during a break, `bus.resumed`): the listener then reads from the store, by
+ * its cursor, what it has not seen.
+ */
+type Listener = (change: CommittedChange | undefined) => void;
 
 /** Listeners by key: adding returns the removal, which drops the key once its last listener goes. */
 function listenerTable() {
@@ -19,6 +24,9 @@ function listenerTable() {
     notify(key: string, change: CommittedChange): void {
       for (const listener of table.get(key) ?? []) listener(change);
     },
+    notifyAll(): void {
+      for (const set of [...table.values()]) for (const listener of [...set]) listener(undefined);
+    },
     size(): number {
       let count = 0;
       for (const set of table.values()) count += set.size;
@@ -30,7 +38,8 @@ function listenerTable() {
 /**
  * Who is waiting for which chat, kept in memory: long-polls and streams wait here for the bus to
  * announce a change instead of asking the store again and again. One bus subscription serves every
- * waiter; a change reaches only the waiters of its chat, and the agent streams of its account.
+ * waiter; a change reaches only the waiters of its chat, and the agent streams of its account;
+ * after a break of the bus every waiter is told to read from the store.
  */
 export function createChatWatch(bus: EventBus) {
   const byChat = listenerTable();
@@ -41,6 +50,12 @@ export function createChatWatch(bus: EventBus) {
     const change = { chat, events };
     byChat.notify(key(chat.accountId, chat.id), change);
     byAccount.notify(chat.accountId, change);
+  });
+  // Every waiter reads from the store once: what it missed is there, and its cursor keeps it from
+  // being told anything twice.
+  bus.subscribe('bus.resumed', () => {
+    byChat.notifyAll();
+    byAccount.notifyAll();
   });
 
   return {

@@ -1,4 +1,4 @@
-import type { Store } from '../ports.js';
+import type { EventBus, Store } from '../ports.js';
 import { settlesWithin } from '../with-deadline.js';
 
 /** How long the store may take to answer before a health check counts it unreachable. */
@@ -7,9 +7,15 @@ export const STORE_PING_TIMEOUT_MS = 2_000;
 /** `ok` when the store answers in time and takes writes; otherwise what is wrong with it. */
 export type StoreHealth = 'ok' | 'unreachable' | 'disk-full';
 
-/** What load balancers ask of this node (`GET /health`): whether its store can serve. */
-export function createHealthCheck({ store }: { store: Store }) {
+/** Whether the shared bus reaches its broker (Redis); absent for the in-memory bus of one node. */
+export type BusHealth = 'ok' | 'unreachable';
+
+/** What load balancers ask of this node (`GET /health`): whether its store and bus can serve. */
+export function createHealthCheck({ store, bus, nodeId }: { store: Store; bus: EventBus; nodeId: string }) {
   return {
+    /** This node's id in the registry of nodes (docs/adr/0010-several-nodes.md). */
+    node: nodeId,
+
     /**
      * The store's health: unreachable when it does not answer within 2 s (or fails), disk-full
      * while it refuses writes for want of space though it still answers, ok otherwise.
@@ -22,6 +28,14 @@ export function createHealthCheck({ store }: { store: Store }) {
         return 'unreachable';
       }
       return store.condition() === 'disk-full' ? 'disk-full' : 'ok';
+    },
+
+    /**
+     * The bus's health as it knows it without asking (a Redis connection that is down); undefined
+     * for a bus with nothing to reach.
+     */
+    bus(): BusHealth | undefined {
+      return bus.condition?.();
     },
   };
 }

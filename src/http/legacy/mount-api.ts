@@ -45,7 +45,7 @@ export async function mountLegacyApi(
     });
     scope.addHook('onRequest', async (request, reply) => {
       applyApiHeaders(request, reply, edge);
-      if (request.method !== 'OPTIONS') takeBudget(request, api, edge);
+      if (request.method !== 'OPTIONS') await takeBudget(request, api, edge);
     });
     // A hook registered outside the API (the drain's refusal) may fail before this API's own hook
     // ran: its answer still carries the API's headers, or a browser could not read it.
@@ -80,8 +80,12 @@ function applyApiHeaders(request: FastifyRequest, reply: FastifyReply, edge: Edg
   reply.header('Cache-Control', 'no-cache, no-store');
 }
 
-/** One token from the account's bucket and one from the caller's (429 + Retry-After when empty). */
-function takeBudget(request: FastifyRequest, api: LegacyApi, edge: EdgeRules): void {
+/**
+ * One token from the account's bucket and one from the caller's (429 + Retry-After when empty). A
+ * limiter that cannot answer rejects with UNAVAILABLE, answered 503 + Retry-After by the API's
+ * error handler: the request is neither admitted uncounted nor refused as over its budget.
+ */
+async function takeBudget(request: FastifyRequest, api: LegacyApi, edge: EdgeRules): Promise<void> {
   const accountId = request.legacy.accountId;
   if (api.budget === 'none' || accountId === undefined) return;
   const credential =
@@ -92,7 +96,7 @@ function takeBudget(request: FastifyRequest, api: LegacyApi, edge: EdgeRules): v
     [`account:${accountId}`, edge.rateLimits.account],
     [`credential:${accountId}:${digest(credential)}`, edge.rateLimits.credential],
   ] as const) {
-    const decision = edge.rateLimiter.take(key, budget);
+    const decision = await edge.rateLimiter.take(key, budget);
     if (!decision.allowed) {
       throw new AppError(ErrorCode.RATE_LIMITED, 'Too many requests', { retryAfterMs: decision.retryAfterMs });
     }

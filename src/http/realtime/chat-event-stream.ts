@@ -61,7 +61,8 @@ export function streamChatEvents(options: {
   };
 
   const unlisten = watch.listen(accountId, chatId, (change) => {
-    if (change.chat.nextEventId > cursor || change.chat.state === 'ended') schedule(change);
+    // No change: some may have been missed (the bus resumed), so the store is read by the cursor.
+    if (change === undefined || change.chat.nextEventId > cursor || change.chat.state === 'ended') schedule(change);
   });
   stream.onClose(unlisten);
   if (options.onClose !== undefined) stream.onClose(options.onClose);

@@ -39,27 +39,40 @@ export async function holdLiveChats(
   const held = holdRequest(reply);
   // A held poll of the session is a connection of it (agent-presence.ts).
   const release = core.agents.presence.connected(session);
-  // Listen before the read; changes committed meanwhile are applied once it is in.
+  // Listen before the read; changes committed meanwhile are applied once it is in. A wake-up with
+  // no change (the bus resumed after a break: changes may have been missed) reads again.
   let early: Chat[] | undefined = [];
-  const unlisten = core.chats.watch.listenAccount(session.accountId, ({ chat }) => {
-    if (early !== undefined) early.push(chat);
-    else {
-      apply(chat);
-      held.wake();
-    }
+  let isStale = false;
+  const unlisten = core.chats.watch.listenAccount(session.accountId, (change) => {
+    if (change === undefined) isStale = true;
+    else if (early !== undefined) early.push(change.chat);
+    else apply(change.chat);
+    held.wake();
   });
+  const load = async () => {
+    isStale = false;
+    early = [];
+    try {
+      const chats = await core.agents.sharing.liveChats(session, includes);
+      entries.clear();
+      for (const chat of chats) apply(chat);
+      for (const chat of early) apply(chat);
+    } finally {
+      early = undefined;
+    }
+  };
   const current = () => {
     const chats = [...entries.values()];
     return { chats, version: liveChatsVersion(chats) };
   };
   try {
-    for (const chat of await core.agents.sharing.liveChats(session, includes)) apply(chat);
-    const pending = early;
-    early = undefined;
-    for (const chat of pending) apply(chat);
+    await load();
     const deadline = Date.now() + waitSeconds * 1000;
     let result = current();
-    while (result.version === seen && (await held.until(deadline))) result = current();
+    while (result.version === seen && (isStale || (await held.until(deadline)))) {
+      if (isStale) await load();
+      result = current();
+    }
     return result;
   } finally {
     unlisten();
@@ -101,24 +114,65 @@ export async function streamLiveChats(
       stream.send({ event: 'gone', data: { chatId: chat.id } });
     }
   };
-  // Changes committed during the first read wait until it has been told, then go through `tell`.
+  // Changes committed during a read of the list wait until it has been told, then go through
+  // `tell`. A wake-up with no change (the bus resumed after a break: changes may have been missed)
+  // reads the list again, one read at a time.
   let early: Chat[] | undefined = [];
-  const unlisten = core.chats.watch.listenAccount(session.accountId, ({ chat }) => {
-    if (early === undefined) tell(chat);
-    else early.push(chat);
+  let isStale = false;
+  let sync: Promise<void> | undefined;
+  const unlisten = core.chats.watch.listenAccount(session.accountId, (change) => {
+    if (change === undefined) {
+      isStale = true;
+      // A read in progress (the first, or a resync's) reads again once it is done.
+      if (early === undefined) sync ??= resync();
+    } else if (early === undefined) tell(change.chat);
+    else early.push(change.chat);
   });
   stream.onClose(unlisten);
   const release = core.agents.presence.connected(session);
   stream.onClose(() => release({ serverClosing: reply.server.closing.isClosing }));
+
+  /** Tells the list as the store has it: each entry that differs, and `gone` for those that left. */
+  const read = async () => {
+    early = [];
+    try {
+      const chats = await core.agents.sharing.liveChats(session, includes);
+      const listed = new Set<string>();
+      for (const chat of chats) {
+        tell(chat);
+        if (includes(chat)) listed.add(chat.id);
+      }
+      for (const chatId of [...told.keys()]) {
+        if (listed.has(chatId)) continue;
+        told.delete(chatId);
+        stream.send({ event: 'gone', data: { chatId } });
+      }
+      const pending: Chat[] = early;
+      early = undefined;
+      for (const chat of pending) tell(chat);
+    } finally {
+      early = undefined;
+    }
+  };
+  const resync = async (): Promise<void> => {
+    try {
+      while (isStale && !stream.closed) {
+        isStale = false;
+        await read();
+      }
+    } catch {
+      stream.close();
+    } finally {
+      sync = undefined;
+    }
+  };
+
   try {
-    const chats = await core.agents.sharing.liveChats(session, includes);
-    for (const chat of chats) tell(chat);
+    await read();
     stream.send({ event: 'synced', data: { count: told.size } });
   } catch {
     stream.close();
     return;
   }
-  const pending = early;
-  early = undefined;
-  for (const chat of pending) tell(chat);
+  if (isStale) sync ??= resync();
 }

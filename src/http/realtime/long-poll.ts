@@ -32,14 +32,15 @@ export async function longPoll(options: {
   const { watch, reply, from, waitSeconds, again } = options;
   if (waitSeconds === 0) return options.first();
   // Listen before the first read, so a change committed between the read and the wait is not missed.
-  const changes: CommittedChange[] = [];
+  // `change` undefined: changes may have been missed (the bus resumed), the store tells.
+  const changes: { change: CommittedChange | undefined }[] = [];
   const held = holdRequest(reply);
   const unlisten = watch.listen(options.accountId, options.chatId, (change) => {
-    changes.push(change);
+    changes.push({ change });
     held.wake();
   });
-  /** The next change, or undefined once the deadline passes or the wait stops. */
-  const nextChange = async (deadline: number): Promise<CommittedChange | undefined> => {
+  /** The next wake-up, or undefined once the deadline passes or the wait stops. */
+  const nextChange = async (deadline: number): Promise<{ change: CommittedChange | undefined } | undefined> => {
     while (changes.length === 0 && !held.stopped) {
       if (!(await held.until(deadline))) return undefined;
     }
@@ -51,11 +52,12 @@ export async function longPoll(options: {
     // Everything before the cursor has been read: none of it is for this reader.
     let cursor = Math.max(from, result.chat.nextEventId);
     while (result.events.length === 0 && result.chat.state !== 'ended' && !held.stopped) {
-      const change = await nextChange(deadline);
-      if (change === undefined) break;
+      const woken = await nextChange(deadline);
+      if (woken === undefined) break;
+      const { change } = woken;
       // A change that adds nothing here (a typing flag, one already read) does not answer.
-      if (change.chat.nextEventId <= cursor && change.chat.state !== 'ended') continue;
-      result = again.readChange(change, cursor) ?? (await again.read(from));
+      if (change !== undefined && change.chat.nextEventId <= cursor && change.chat.state !== 'ended') continue;
+      result = (change && again.readChange(change, cursor)) ?? (await again.read(from));
       cursor = Math.max(cursor, result.chat.nextEventId);
     }
     return result;

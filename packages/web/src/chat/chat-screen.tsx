@@ -36,6 +36,9 @@ export function ChatScreen({ params, chat, skill, onNewChat, onLeft }: ChatScree
   const [error, setError] = useState<unknown>();
   const [restored, setRestored] = useState<{ text: string } | undefined>();
   const [isEnding, setIsEnding] = useState(false);
+  // "End chat" asks first: an end cannot be undone, and a visitor may tap it for "close the window".
+  const [isConfirmingEnd, setIsConfirmingEnd] = useState(false);
+  const confirmEndButton = useRef<HTMLButtonElement>(null);
   const [isLeavingMessage, setIsLeavingMessage] = useState(false);
   const [hasLeft, setHasLeft] = useState(false);
   const [keepsWaiting, setKeepsWaiting] = useState(false);
@@ -63,7 +66,13 @@ export function ChatScreen({ params, chat, skill, onNewChat, onLeft }: ChatScree
     scroller.current?.scrollTo({ top: scroller.current.scrollHeight, behavior: 'smooth' });
   }, [feed.lines.length, outbox.pending.length, feed.state]);
 
+  // The question takes the focus, so a keyboard or screen-reader user lands on it.
+  useEffect(() => {
+    if (isConfirmingEnd) confirmEndButton.current?.focus();
+  }, [isConfirmingEnd]);
+
   const end = () => {
+    setIsConfirmingEnd(false);
     setIsEnding(true);
     // The `ended` event that follows switches the screen; an agent's or a timeout's end does the same.
     chat.end().then(
@@ -111,12 +120,28 @@ export function ChatScreen({ params, chat, skill, onNewChat, onLeft }: ChatScree
         isEmbedded={params.isEmbedded}
         actions={
           !isOver && (
-            <button type="button" className="header-button" onClick={end} disabled={isEnding}>
+            <button
+              type="button"
+              className="header-button"
+              onClick={() => setIsConfirmingEnd(true)}
+              disabled={isEnding || isConfirmingEnd}
+            >
               End chat
             </button>
           )
         }
       />
+      {isConfirmingEnd && !isOver && (
+        <div className="confirm-end" role="group" aria-label="End this chat?">
+          <span aria-hidden="true">End this chat?</span>
+          <button ref={confirmEndButton} type="button" className="confirm-end-yes" onClick={end}>
+            Yes, end it
+          </button>
+          <button type="button" className="confirm-end-no" onClick={() => setIsConfirmingEnd(false)}>
+            Keep chatting
+          </button>
+        </div>
+      )}
       {isLost && !isOver && (
         <p className="reconnecting" role="status">
           Reconnecting… your messages will be sent when we are back

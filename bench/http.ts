@@ -1,0 +1,202 @@
+/**
+ * `npm run bench:http`: what one request of each kind clients repeat costs Parley, as a ratio to a
+ * bare node:http server answering a JSON body of the same size, measured in the same run. A bare
+ * Fastify route is the second baseline: what the framework alone costs. Each target is driven by
+ * autocannon (BENCH_CONNECTIONS connections, BENCH_SECONDS seconds) and the baselines are measured
+ * again between the targets, so every ratio compares two measurements taken a few seconds apart on
+ * a machine whose speed drifts. Parley runs as its own process (SQLite; BENCH_DATABASE_URL for
+ * PostgreSQL), request budgets out of the way. Prints a table; --record writes it to BENCHMARKS.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon, { type Request } from 'autocannon';
+import { call, runLine, sleep } from './bench-http.js';
+import { startParley } from './parley-server.js';
+
+const ACCOUNT = '77000002';
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const root = new URL('..', import.meta.url).pathname;
+
+interface Target {
+  name: string;
+  base: string;
+  path: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** The 404 target: its answers are not 2xx, and are no errors. */
+  isNotFound?: boolean;
+  /** A body for each request (posting lines: each its own text). */
+  body?: () => string;
+}
+
+/** A bare server in a process of its own answering every request with a ~300-byte JSON body. */
+async function startBare(kind: 'node-http' | 'fastify'): Promise<{ child: ChildProcess; base: string }> {
+  const body = JSON.stringify({ events: { link: [{ '@rel': 'next', '@href': 'x'.repeat(220) }], event: [] } });
+  const script =
+    kind === 'node-http'
+      ? `const http = require('node:http');
+         const body = ${JSON.stringify(body)};
+         const server = http.createServer((req, res) => {
+           req.resume();
+           res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+           res.end(body);
+         });
+         server.keepAliveTimeout = 60000;
+         server.listen(0, '127.0.0.1', () => console.log('listening ' + server.address().port));`
+      : `const fastify = require(${JSON.stringify(join(root, 'node_modules/fastify'))})({ logger: false });
+         const body = ${JSON.stringify(body)};
+         fastify.all('/*', async (req, reply) => reply.type('application/json').send(body));
+         fastify.listen({ port: 0, host: '127.0.0.1' }).then(() => console.log('listening ' + fastify.server.address().port));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      out += chunk;
+      const match = /listening (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} baseline exited with ${code}`)));
+  });
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+/** Requests a second one target answers with CONNECTIONS connections, and how many were not 2xx. */
+async function rate(target: Target): Promise<{ perSecond: number; errors: number }> {
+  const result = await autocannon({
+    url: `${target.base}${target.path}`,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    method: target.method ?? 'GET',
+    headers: { ...target.headers, ...(target.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(target.body === undefined
+      ? {}
+      : {
+          requests: [
+            {
+              setupRequest: (request: Request) => ({ ...request, body: target.body!() }),
+            },
+          ],
+        }),
+  });
+  const errors = (target.isNotFound === true ? 0 : result.non2xx) + result.errors + result.timeouts;
+  return { perSecond: result.requests.average, errors };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-http-'));
+  const bare = await startBare('node-http');
+  const fastify = await startBare('fastify');
+  const { child, base, appKey } = await startParley({
+    dir,
+    accountId: ACCOUNT,
+    agents: 1,
+    startTimeoutMs: 30_000,
+    ...(process.env.BENCH_DATABASE_URL === undefined
+      ? {}
+      : { env: { PARLEY_DATABASE_URL: process.env.BENCH_DATABASE_URL } }),
+  });
+  try {
+    // One chat, accepted, with a few lines: what a visitor and its agent poll.
+    const login = await call(base, 'POST', `/api/account/${ACCOUNT}/login`, {
+      body: { username: 'agent0', password: 'bench-pass' },
+    });
+    const { bearer } = login.json<{ bearer: string }>();
+    const created = await call(base, 'POST', `/api/account/${ACCOUNT}/agentSession.json`, { bearer, body: {} });
+    const session = new URL(
+      created.json<{ agentSessionLocation: { link: { '@href': string } } }>().agentSessionLocation.link['@href'],
+    ).pathname;
+    const requested = await call(base, 'POST', `/api/account/${ACCOUNT}/chat/request.json?appKey=${appKey}`, {
+      body: { request: { skill: 'Sales', interactionTimeout: 86_400 } },
+    });
+    const visitorPath = new URL(requested.location ?? '').pathname;
+    let accepted = await call(base, 'POST', `${session}/incomingRequests.json`, { bearer, body: {} });
+    while (accepted.status !== 201) {
+      await sleep(50);
+      accepted = await call(base, 'POST', `${session}/incomingRequests.json`, { bearer, body: {} });
+    }
+    for (let i = 0; i < 5; i += 1) {
+      await call(base, 'POST', `${visitorPath}/events.json?appKey=${appKey}`, {
+        body: { event: { '@type': 'line', text: `hello ${i}` } },
+      });
+    }
+    const events = await call(base, 'GET', `${visitorPath}/events.json?appKey=${appKey}`);
+    const nextHref =
+      events
+        .json<{ events: { link: { '@rel': string; '@href': string }[] } }>()
+        .events.link.find((link) => link['@rel'] === 'next')?.['@href'] ?? '';
+    const next = Number(/from=(\d+)/.exec(nextHref)?.[1] ?? 0);
+    let line = 0;
+    const targets: Target[] = [
+      {
+        name: 'visitor `events?from=<next>` (nothing new)',
+        base,
+        path: `${visitorPath}/events.json?appKey=${appKey}&from=${next}`,
+      },
+      { name: 'visitor `events?from=1`', base, path: `${visitorPath}/events.json?appKey=${appKey}&from=1` },
+      {
+        name: 'agent `incomingRequests`',
+        base,
+        path: `${session}/incomingRequests.json`,
+        headers: { authorization: `Bearer ${bearer}` },
+      },
+      { name: 'Domain API lookup', base, path: `/api/account/${ACCOUNT}/service/agentVep/baseURI.json?version=1.0` },
+      { name: 'an unknown path (404)', base, path: '/no/such/path', isNotFound: true },
+      { name: '`/health`', base, path: '/health' },
+      {
+        name: 'visitor posts a line',
+        base,
+        path: `${visitorPath}/events.json?appKey=${appKey}`,
+        method: 'POST',
+        body: () => JSON.stringify({ event: { '@type': 'line', text: `bench ${(line += 1)}` } }),
+      },
+    ];
+    const rows: string[] = [];
+    for (const target of targets) {
+      // node:http, the target, node:http again: the target's ratio is to the mean of the two.
+      const before = await rate({ name: 'node:http', base: bare.base, path: '/' });
+      const framework = await rate({ name: 'fastify', base: fastify.base, path: '/' });
+      const measured = await rate(target);
+      const afterBare = await rate({ name: 'node:http', base: bare.base, path: '/' });
+      const baseline = (before.perSecond + afterBare.perSecond) / 2;
+      rows.push(
+        `| ${target.name} | ${Math.round(measured.perSecond)} | ${(measured.perSecond / baseline).toFixed(2)} | ` +
+          `${Math.round(baseline)} | ${(framework.perSecond / baseline).toFixed(2)} | ${measured.errors} |`,
+      );
+      process.stderr.write(`${rows.at(-1)}\n`);
+    }
+    const table = [
+      runLine(
+        `${process.env.BENCH_DATABASE_URL?.split(':')[0] ?? 'sqlite'}, ${CONNECTIONS} connections, ${SECONDS} s each`,
+      ),
+      '',
+      '| request | Parley req/s | × bare node:http | bare node:http req/s | bare Fastify × node:http | errors |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      ...rows,
+    ].join('\n');
+    console.log(table);
+    if (process.argv.includes('--record')) record(join(root, 'BENCHMARKS.md'), table);
+  } finally {
+    child.kill('SIGTERM');
+    bare.child.kill('SIGTERM');
+    fastify.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Puts the table under "## Polls at the limit (`npm run bench:http`)", newest run first. */
+function record(path: string, table: string): void {
+  const heading = '## Polls at the limit (`npm run bench:http`)';
+  const text = readFileSync(path, 'utf8');
+  const at = text.indexOf(heading);
+  const next =
+    at === -1
+      ? `${text.trimEnd()}\n\n${heading}\n\n${table}\n`
+      : `${text.slice(0, at + heading.length)}\n\n${table}\n${text.slice(at + heading.length)}`;
+  writeFileSync(path, next);
+}
+
+await main();
