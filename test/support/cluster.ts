@@ -10,7 +10,7 @@ import { POSTGRES_URL, requireServices } from './databases.js';
 import { eventually } from './eventually.js';
 import { freePort } from './free-port.js';
 import { send } from './http-client.js';
-import { startRedisServer, type PrivateRedis } from './private-redis.js';
+import { redisUnavailable, startRedisServer, type RedisServer } from './redis-server.js';
 
 /**
  * Several `parley serve` processes (the built server, dist/) on one fresh PostgreSQL database and
@@ -27,10 +27,12 @@ export const HAPROXY = process.env.PARLEY_TEST_HAPROXY ?? '/usr/sbin/haproxy';
  * when it can. With PARLEY_TEST_REQUIRE_SERVICES=1 it throws instead: CI must have them.
  */
 export function clusterProblem(): string | undefined {
+  // Throws itself under PARLEY_TEST_REQUIRE_SERVICES=1, naming the binary.
+  const redis = redisUnavailable();
   const problem = !existsSync(HAPROXY)
     ? `HAProxy is not installed at ${HAPROXY} (apt-get install haproxy)`
-    : spawnSync('redis-server', ['--version']).error !== undefined
-      ? 'redis-server is not installed (apt-get install redis-server)'
+    : redis !== undefined
+      ? `${redis} (apt-get install redis-server)`
       : !existsSync(SERVER)
         ? `the server is not built (${SERVER} is missing: npm run build)`
         : undefined;
@@ -81,7 +83,7 @@ export interface Cluster {
   /** Its authority (`127.0.0.1:port`), every node's PARLEY_PUBLIC_HOST. */
   publicHost: string;
   nodes: ClusterNode[];
-  redis: PrivateRedis;
+  redis: RedisServer;
   databaseUrl: string;
   /** A query on the cluster's database, past every node (what the store holds). */
   sql<Row extends object>(text: string, values?: unknown[]): Promise<Row[]>;
@@ -224,7 +226,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const pool = new pg.Pool({ connectionString: database.url, max: 2, connectionTimeoutMillis: 30_000 });
     cleanups.push(() => pool.end());
     const redis = await startRedisServer();
-    cleanups.push(() => redis.stop());
+    cleanups.push(() => redis.close());
 
     const seedPath = join(dir, 'seed.json');
     writeFileSync(seedPath, JSON.stringify(options.seed));
