@@ -51,7 +51,8 @@ export function open(
       },
       resolve,
     );
-    req.once('error', reject);
+    // `on`, not `once`: an aborted request may emit a second error (the socket's hang-up) after the first.
+    req.on('error', reject);
     req.end(payload);
   });
 }

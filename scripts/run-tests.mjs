@@ -28,8 +28,9 @@ if (files.length === 0) {
 // start through tsx takes 10 s and more on a loaded machine), the server suites start and stop
 // `parley serve` and `npm start`, the browser suites drive Chromium, and a few HTTP suites hold
 // hundreds of concurrent requests on both databases. They get fifteen minutes, in a run of their
-// own before the others (the runner has one timeout for all the files it is given).
-const HEAVY = /^test\/(browser|cli|server)\/|^test\/http\/(agent-concurrency|realtime-delivery|shared-chats)/;
+// own before the others (the runner has one timeout for all the files it is given). The cluster
+// suites start three nodes, Redis and HAProxy each, and kill, drain and restart them.
+const HEAVY = /^test\/(browser|cli|server|cluster)\/|^test\/http\/(agent-concurrency|realtime-delivery|shared-chats)/;
 const groups = [
   { files: files.filter((file) => HEAVY.test(file)), timeoutMs: 900_000 },
   { files: files.filter((file) => !HEAVY.test(file)), timeoutMs: 300_000 },
