@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HAPROXY, startCluster, type Cluster } from '../test/support/cluster.js';
+import { cpuMsOf, longPollReceiver, pool, sseReceiver, type Receiver } from './agent-readers.js';
 import { call, open, percentile, runLine, sleep } from './bench-http.js';
 
 const CHATS = Number(process.env.BENCH_CHATS ?? 1000);
@@ -37,26 +38,6 @@ interface Chat {
   bearer: string;
   /** The node its reader is held on. */
   reader: number;
-}
-
-/** Runs `work` over `items` with at most `limit` at a time. */
-async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
-
-/** CPU time a process has used, in ms (Linux /proc, clock ticks of 10 ms). */
-function cpuMsOf(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
 }
 
 /** Posts through HAProxy; resolves with the status and the node HAProxy sent it to. */
@@ -114,67 +95,6 @@ async function openChats(cluster: Cluster, agents: { bearer: string; session: st
   return chats;
 }
 
-type Receiver = (
-  base: string,
-  chat: Chat,
-  from: number,
-  onLine: (text: string) => void,
-  onPoll: () => void,
-  signal: AbortSignal,
-) => Promise<void>;
-
-/** Long-poll: `events?from=N&wait=25`, asked again at once. */
-const longPollReceiver: Receiver = async (base, chat, start, onLine, onPoll, signal) => {
-  let from = start;
-  while (!signal.aborted) {
-    try {
-      const response = await call(base, 'GET', `${chat.agentPath}/events.json?from=${from}&wait=25`, {
-        bearer: chat.bearer,
-        signal,
-      });
-      onPoll();
-      const body = response.json<{ events: { link: { '@href': string; '@rel': string }[]; event?: unknown } }>();
-      const events = body.events.event === undefined ? [] : [body.events.event].flat();
-      for (const event of events as { text?: string; source?: string }[])
-        if (event.source === 'visitor' && event.text) onLine(event.text);
-      const next = body.events.link.find((link) => link['@rel'] === 'next')?.['@href'] ?? '';
-      from = Number(/from=(\d+)/.exec(next)?.[1] ?? from);
-    } catch {
-      return;
-    }
-  }
-};
-
-/** SSE: one stream per chat, messages parsed as they arrive. */
-const sseReceiver: Receiver = async (base, chat, start, onLine, _onPoll, signal) => {
-  try {
-    const response = await open(base, 'GET', `${chat.agentPath}/events?from=${start}`, {
-      headers: { authorization: `Bearer ${chat.bearer}`, accept: 'text/event-stream' },
-      signal,
-    });
-    response.setEncoding('utf8');
-    let buffer = '';
-    await new Promise<void>((resolve) => {
-      response.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const message = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = message.split('\n').find((line) => line.startsWith('data: '));
-          if (data === undefined) continue;
-          const event = JSON.parse(data.slice(6)) as { text?: string; source?: string };
-          if (event.source === 'visitor' && event.text) onLine(event.text);
-        }
-      });
-      response.once('close', resolve);
-      response.once('error', () => resolve());
-    });
-  } catch {
-    return;
-  }
-};
-
 /** Waits until every node has dealt with the burst of connections that opens a measurement. */
 async function nodesQuiet(cluster: Cluster, giveUpMs = 60_000): Promise<void> {
   const deadline = Date.now() + giveUpMs;
@@ -212,8 +132,8 @@ async function measure(cluster: Cluster, chats: Chat[], receiver: Receiver) {
       chat,
       starts[i] ?? 0,
       onLine,
-      () => (polls[chat.reader] = polls[chat.reader]! + 1),
       controller.signal,
+      () => (polls[chat.reader] = polls[chat.reader]! + 1),
     ),
   );
   await sleep(500);

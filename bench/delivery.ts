@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { call, open, percentile, runLine, sleep } from './bench-http.js';
+import { cpuMsOf, longPollReceiver, pool, sseReceiver, type Receiver } from './agent-readers.js';
+import { call, percentile, runLine, sleep } from './bench-http.js';
 import { startParley } from './parley-server.js';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,100,1000').split(',').map(Number);
@@ -27,16 +28,6 @@ interface Chat {
   visitorPath: string;
   agentPath: string;
   bearer: string;
-}
-
-/** Runs `work` over `items` with at most `limit` at a time. */
-async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
 }
 
 async function openChats(
@@ -77,80 +68,6 @@ async function openChats(
     }),
   );
   return chats;
-}
-
-type Receiver = (
-  base: string,
-  chat: Chat,
-  from: number,
-  onLine: (text: string) => void,
-  signal: AbortSignal,
-) => Promise<void>;
-
-/** Long-poll: the agent holds `events?from=N&wait=25` open and asks again at once. */
-const longPollReceiver: Receiver = async (base, chat, start, onLine, signal) => {
-  let from = start;
-  while (!signal.aborted) {
-    try {
-      const response = await call(base, 'GET', `${chat.agentPath}/events.json?from=${from}&wait=25`, {
-        bearer: chat.bearer,
-        signal,
-      });
-      const body = response.json<{ events: { link: { '@href': string; '@rel': string }[]; event?: unknown } }>();
-      const events =
-        body.events.event === undefined
-          ? []
-          : Array.isArray(body.events.event)
-            ? body.events.event
-            : [body.events.event];
-      for (const event of events as { text?: string; source?: string }[])
-        if (event.source === 'visitor' && event.text) onLine(event.text);
-      const next = body.events.link.find((link) => link['@rel'] === 'next')?.['@href'] ?? '';
-      from = Number(/from=(\d+)/.exec(next)?.[1] ?? from);
-    } catch {
-      return;
-    }
-  }
-};
-
-/** SSE: one stream per chat, messages parsed as they arrive. */
-const sseReceiver: Receiver = async (base, chat, start, onLine, signal) => {
-  try {
-    const response = await open(base, 'GET', `${chat.agentPath}/events?from=${start}`, {
-      headers: { authorization: `Bearer ${chat.bearer}`, accept: 'text/event-stream' },
-      signal,
-    });
-    response.setEncoding('utf8');
-    let buffer = '';
-    await new Promise<void>((resolve) => {
-      response.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const message = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = message.split('\n').find((line) => line.startsWith('data: '));
-          if (data === undefined) continue;
-          const event = JSON.parse(data.slice(6)) as { text?: string; source?: string };
-          if (event.source === 'visitor' && event.text) onLine(event.text);
-        }
-      });
-      response.once('close', resolve);
-      response.once('error', () => resolve());
-    });
-  } catch {
-    return;
-  }
-};
-
-/** CPU time a process has used, in ms (Linux /proc; NaN elsewhere), in clock ticks of 10 ms. */
-function cpuMsOf(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
 }
 
 /**

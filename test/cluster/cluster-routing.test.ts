@@ -7,6 +7,7 @@ import {
   type AgentSessionClient,
   type WireEvent,
 } from '../support/chat-clients.js';
+import { assertConsecutiveIds, conversationSummary } from '../support/conversation-check.js';
 import { clusterProblem, startCluster, type Cluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 import { send } from '../support/http-client.js';
@@ -25,16 +26,8 @@ const MAX_CHATS = 3;
 const BATCH = 20;
 const LINES = [1, 2, 3];
 
-/** What each chat's event list must be, on both APIs (as test/http/agent-concurrency.test.ts). */
-const EXPECTED = [
-  'state:waiting',
-  'system:4',
-  'state:chatting',
-  'system:3',
-  ...LINES.flatMap((k) => [`visitor:v${k}`, `agent:a${k}`]),
-  'system:5',
-  'state:ended',
-];
+/** What each chat's event list must be, on both APIs: no second accept, no lost or doubled line. */
+const EXPECTED = conversationSummary(LINES);
 
 const accountId = newAccountId();
 const appKey = hex(16);
@@ -81,16 +74,6 @@ const seed = {
       settings: { ringTimeoutSeconds: 3600, agentSessionIdleSeconds: 86_400 },
     },
   ],
-};
-
-/** Event ids as numbers: each list runs 0, 1, 2, … with no gap and no repeat. */
-const assertConsecutiveIds = (events: WireEvent[], where: string) => {
-  const ids = events.map((event) => Number(event['@id']));
-  assert.deepEqual(
-    ids,
-    ids.map((_, index) => index),
-    `${where}: event ids ${ids.join(',')}`,
-  );
 };
 
 const linesOf = (stream: SseClient): string[] =>

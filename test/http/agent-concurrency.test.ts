@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  agentClient,
-  summary,
-  visitorClient,
-  type AgentSessionClient,
-  type WireEvent,
-} from '../support/chat-clients.js';
+import { agentClient, summary, visitorClient, type AgentSessionClient } from '../support/chat-clients.js';
+import { assertConsecutiveIds, conversationSummary } from '../support/conversation-check.js';
 import { databaseTargets } from '../support/databases.js';
 import { accountSeed, applySeed, hex, newAccountId, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -25,30 +20,12 @@ const MAX_ROUNDS = 25;
 const LINES = [1, 2, 3];
 
 /** What each chat's event list must be, on both APIs: no second accept, no lost or doubled line. */
-const EXPECTED = [
-  'state:waiting',
-  'system:4',
-  'state:chatting',
-  'system:3',
-  ...LINES.flatMap((k) => [`visitor:v${k}`, `agent:a${k}`]),
-  'system:5',
-  'state:ended',
-];
+const EXPECTED = conversationSummary(LINES);
 
 interface Agent {
   userId: number;
   loginName: string;
   password: string;
-}
-
-/** Event ids as numbers; each list must run 0, 1, 2, … with no gap and no repeat (no ONLY_TO_REP lines here). */
-function assertConsecutiveIds(events: WireEvent[], where: string): void {
-  const ids = events.map((event) => Number(event['@id']));
-  assert.deepEqual(
-    ids,
-    ids.map((_, index) => index),
-    `${where}: event ids ${ids.join(',')}`,
-  );
 }
 
 for (const target of await databaseTargets()) {

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireServices } from './databases.js';
+import { freePort } from './free-port.js';
 
 /**
  * A private redis-server for the tests that need Redis: never the shared one on 6379, so that no
@@ -38,19 +39,6 @@ export function redisUnavailable(): string | undefined {
   const problem = `${REDIS_SERVER_BINARY} is not installed`;
   if (requireServices) throw new Error(`${problem}; PARLEY_TEST_REQUIRE_SERVICES=1 requires it`);
   return problem;
-}
-
-/** A port nobody listens on now (the kernel's choice of a free one). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Whether a PING on a fresh connection is answered with PONG within a second. */
