@@ -23,6 +23,8 @@ interface TwoNodes {
   b: TestCore;
   storeA: OpenedStore['store'];
   clock: ManualClock;
+  /** How many transactions node A's core has begun. */
+  transactionsOnA(): number;
   close(): Promise<void>;
 }
 
@@ -37,7 +39,21 @@ async function twoNodes(target: DatabaseTarget): Promise<TwoNodes> {
     opened.push(store);
   }
   const [first, second] = opened as [OpenedStore, OpenedStore];
-  const a = createTestCore(first.store, clock);
+  let transactionsOnA = 0;
+  // Node A's store, counting the transactions its core begins.
+  const countedA = new Proxy(first.store, {
+    get(store, name) {
+      if (name === 'transaction') {
+        return (work: Parameters<Store['transaction']>[0]) => {
+          transactionsOnA += 1;
+          return store.transaction(work);
+        };
+      }
+      const value: unknown = Reflect.get(store, name);
+      return typeof value === 'function' ? value.bind(store) : value;
+    },
+  });
+  const a = createTestCore(countedA, clock);
   const b = createTestCore(second.store, clock);
   assert.equal(await a.nodes.register({ host: 'node-a', address: 'node-a:8080', pid: 0, usesRedis: true }), undefined);
   assert.equal(await b.nodes.register({ host: 'node-b', address: 'node-b:8080', pid: 0, usesRedis: true }), undefined);
@@ -46,6 +62,7 @@ async function twoNodes(target: DatabaseTarget): Promise<TwoNodes> {
     b,
     storeA: first.store,
     clock,
+    transactionsOnA: () => transactionsOnA,
     close: async () => {
       for (const store of opened) await store.store.close();
       await database.drop();
@@ -93,6 +110,12 @@ async function startChat(nodes: TwoNodes, accountId: string, request: Partial<Ch
   return started.id;
 }
 
+/** A server's second: its heartbeat (a timer of its own in src/server.ts), then its timers' turn. */
+async function turn(core: TestCore): Promise<void> {
+  await core.nodes.heartbeat();
+  await core.tick();
+}
+
 const systemLines = (events: ChatEvent[], id: number) =>
   events.filter((event) => event.type === 'line' && event.systemMessageId === id).length;
 const endedEvents = (events: ChatEvent[]) =>
@@ -106,7 +129,7 @@ async function raceTimers(nodes: TwoNodes, rounds: number): Promise<void> {
   for (let round = 0; round < rounds; round += 1) {
     await Promise.all(
       [nodes.a, nodes.b].flatMap((core) => [
-        core.tick(),
+        turn(core),
         core.chats.timers.runDue(),
         core.agents.router.expireRings(),
         core.agents.sessions.sweepIdle(),
@@ -216,18 +239,18 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
         const { accountId, seed } = accountSeed();
         await applySeed(nodes.a, seed);
         // Node A takes the lease with its first turn.
-        await nodes.a.tick();
+        await turn(nodes.a);
         const chatId = await startChat(nodes, accountId, { skill: 'Sales', interactionTimeout: 3_600, maxWaitTime: 5 });
 
         // Due, but A holds the lease and is live: B's turns leave the chat alone.
         nodes.clock.advance(6 * SECOND);
-        await nodes.b.tick();
-        await nodes.b.tick();
+        await turn(nodes.b);
+        await turn(nodes.b);
         assert.equal((await nodes.storeA.chats.get(accountId, chatId))?.state, 'waiting', 'B does not hold the lease');
 
         // A dies (it stops ticking and beating). Past its lease and its heartbeat's life, B takes over.
         nodes.clock.advance(Math.max(TIMERS_LEASE_MS, NODE_LIVE_MS) - 6 * SECOND + 1);
-        await nodes.b.tick();
+        await turn(nodes.b);
         const events = await nodes.storeA.chats.events(accountId, chatId, 0);
         assert.equal((await nodes.storeA.chats.get(accountId, chatId))?.state, 'ended');
         assert.equal(systemLines(events, 2), 1);
@@ -246,11 +269,11 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
       try {
         const { accountId, seed } = accountSeed();
         await applySeed(nodes.a, seed);
-        await nodes.a.tick();
+        await turn(nodes.a);
         const chatId = await startChat(nodes, accountId, { skill: 'Sales', interactionTimeout: 3_600, maxWaitTime: 5 });
         nodes.clock.advance(6 * SECOND);
         await nodes.a.nodes.drain();
-        await nodes.b.tick();
+        await turn(nodes.b);
         assert.equal((await nodes.storeA.chats.get(accountId, chatId))?.state, 'ended', 'B took the lease at once');
         const live = await nodes.b.nodes.live();
         assert.deepEqual(
@@ -302,8 +325,8 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
           closeOnA();
           await settled();
           nodes.clock.advance(GRACE + SECOND);
-          await nodes.a.tick();
-          await nodes.b.tick();
+          await turn(nodes.a);
+          await turn(nodes.b);
           assert.equal((await read()).detachedAt, null, 'B still holds a connection');
           assert.equal((await read()).availability, 'Online');
 
@@ -312,12 +335,12 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
           const leftAt = nodes.clock.now();
           assert.equal((await read()).detachedAt, leftAt);
           nodes.clock.advance(GRACE - 1);
-          await nodes.a.tick();
-          await nodes.b.tick();
+          await turn(nodes.a);
+          await turn(nodes.b);
           assert.equal((await read()).availability, 'Online', 'within the grace');
           nodes.clock.advance(1);
-          await nodes.a.tick();
-          await nodes.b.tick();
+          await turn(nodes.a);
+          await turn(nodes.b);
           assert.equal((await read()).availability, 'Away', 'past the grace');
 
           // Back on A: Online again.
@@ -327,6 +350,38 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
           assert.equal((await read()).detachedAt, null);
           again();
           await settled();
+        } finally {
+          await nodes.close();
+        }
+      });
+
+      it("writes nothing when a long-poll's close is followed at once by the next poll's open on the same node", async () => {
+        const nodes = await twoNodes(target);
+        try {
+          const { accountId, seed } = accountSeed();
+          await applySeed(nodes.a, seed);
+          const user = await nodes.storeA.users.get(accountId, ALICE);
+          assert.ok(user !== undefined);
+          const session = await nodes.a.agents.sessions.start(
+            accountId,
+            { user, loginSessionId: null },
+            { isConnectionBound: true },
+          );
+          let close = nodes.a.agents.presence.connected(session);
+          await nodes.a.agents.presence.settled(session);
+          const before = nodes.transactionsOnA();
+          for (let poll = 0; poll < 5; poll += 1) {
+            close();
+            close = nodes.a.agents.presence.connected(session);
+            await nodes.a.agents.presence.settled(session);
+          }
+          assert.equal(nodes.transactionsOnA(), before, 'no transaction for a connection that came straight back');
+          const stored = await nodes.storeA.agentSessions.get(accountId, session.id);
+          assert.equal(stored?.detachedAt, null);
+          // The last close with nothing after it still detaches the session.
+          close();
+          await nodes.a.agents.presence.settled(session);
+          assert.equal((await nodes.storeA.agentSessions.get(accountId, session.id))?.detachedAt, nodes.clock.now());
         } finally {
           await nodes.close();
         }
@@ -351,23 +406,23 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
           };
           nodes.b.agents.presence.connected(session);
           await nodes.b.agents.presence.settled(session);
-          await nodes.a.tick();
+          await turn(nodes.a);
           assert.equal((await read()).detachedAt, null);
 
           // B dies holding the connection: no heartbeat, no close. A keeps ticking.
           nodes.clock.advance(NODE_LIVE_MS - SECOND);
-          await nodes.a.tick();
+          await turn(nodes.a);
           assert.equal((await read()).detachedAt, null, "B's heartbeat is not stale yet");
           nodes.clock.advance(2 * SECOND);
-          await nodes.a.tick();
+          await turn(nodes.a);
           const foundDeadAt = nodes.clock.now();
           assert.equal((await read()).detachedAt, foundDeadAt, 'its grace runs from when B was found dead');
 
           nodes.clock.advance(GRACE - 1);
-          await nodes.a.tick();
+          await turn(nodes.a);
           assert.equal((await read()).availability, 'Online');
           nodes.clock.advance(1);
-          await nodes.a.tick();
+          await turn(nodes.a);
           assert.equal((await read()).availability, 'Away');
         } finally {
           await nodes.close();

@@ -28,6 +28,13 @@ export function createAgentPresence(deps: { store: Store; clock: Clock; sessions
   const { store, clock, sessions, nodeId } = deps;
   /** Open connections by session. */
   const connections = new Map<string, number>();
+  /**
+   * Sessions this node's row is recorded for, as last committed: a row of ours keeps the session
+   * attached (every detach is decided under the lock from all rows), so while it stands and the
+   * session still has a connection here there is nothing to write — a long-poll's close followed by
+   * the next poll's open costs no transaction.
+   */
+  const recorded = new Set<string>();
   /** Work on one session runs one at a time, so a close and a reopen are recorded in order. */
   const chains = new Map<string, Promise<void>>();
   let hasStarted = false;
@@ -98,14 +105,19 @@ export function createAgentPresence(deps: { store: Store; clock: Clock; sessions
 
   /** Records whether this node holds connections of the session now, and settles its mark. */
   async function sync(accountId: string, id: string): Promise<void> {
+    const key = keyOf(accountId, id);
+    const isHeld = isConnected(accountId, id);
+    if (isHeld && recorded.has(key)) return;
     const held: HeldConnection = { nodeId, accountId, sessionId: id };
     const returned = await locked(
       accountId,
       id,
       (tx, account, session) => settle(tx, account, session),
       // Whatever the session is now: a row left behind would keep an ended session's id held.
-      (tx) => (isConnected(accountId, id) ? tx.nodes.addConnection(held) : tx.nodes.removeConnection(held)),
+      (tx) => (isHeld ? tx.nodes.addConnection(held) : tx.nodes.removeConnection(held)),
     );
+    if (isHeld) recorded.add(key);
+    else recorded.delete(key);
     await giveBack(returned);
   }
 
@@ -210,8 +222,9 @@ export function createAgentPresence(deps: { store: Store; clock: Clock; sessions
      */
     async release(removed: readonly HeldConnection[]): Promise<void> {
       const seen = new Set<string>();
-      for (const { accountId, sessionId } of removed) {
+      for (const { nodeId: holder, accountId, sessionId } of removed) {
         const key = keyOf(accountId, sessionId);
+        if (holder === nodeId) recorded.delete(key);
         if (seen.has(key)) continue;
         seen.add(key);
         await serially(accountId, sessionId, () => resettle(accountId, sessionId));
@@ -223,6 +236,7 @@ export function createAgentPresence(deps: { store: Store; clock: Clock; sessions
      * was taken for dead and removed, with them, while it was still serving).
      */
     async recordAgain(): Promise<void> {
+      recorded.clear();
       for (const key of [...connections.keys()]) {
         const [accountId = '', id = ''] = key.split('\u0000');
         await serially(accountId, id, () => sync(accountId, id));
