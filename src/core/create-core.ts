@@ -104,15 +104,14 @@ export function createCore(deps: CoreDeps) {
     },
     /**
      * One turn of every timer (the server runs it each second), by the one node that holds the
-     * timers' lease (the others' turns do nothing but renew their heartbeat): connections of dead
-     * nodes removed, chats past maxWaitTime or idle, rings past the ring timeout, idle agent
+     * timers' lease (the others' turns do nothing; the server renews the heartbeat on a timer of
+     * its own, so a long turn cannot make the node look dead): connections of dead nodes removed, chats past maxWaitTime or idle, rings past the ring timeout, idle agent
      * sessions, connection-bound ones detached past their grace or end limit (agent-presence.ts),
      * and routing of anything left unrouted. Every action re-checks its due time under the chat's
      * or account's lock, so a turn that overlaps another node's (a lease taken over from a node
      * that was only slow) changes nothing twice.
      */
     async tick(): Promise<void> {
-      await heartbeat();
       if (!(await registry.takeLease(TIMERS_LEASE))) return;
       await presence.release(await registry.removeDead());
       await timers.runDue();
@@ -127,9 +126,7 @@ export function createCore(deps: CoreDeps) {
      * over, never obeyed. Each sweep runs even when another fails (one table's fault must not let
      * the others grow); the failures are thrown together afterwards.
      */
-    async sweepExpiredKeys(): Promise<void> {
-      await sweepKeys();
-    },
+    sweepExpiredKeys: sweepKeys,
     /**
      * The minute's sweeps (expired login sessions, then keys), by the node that holds the timers'
      * lease; false when another node holds it and nothing was swept.

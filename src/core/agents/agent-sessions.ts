@@ -24,6 +24,12 @@ export interface AgentIdentity {
 export const AGENT_SESSION_LIMITS = { perLoginSession: 20, perUser: 100 } as const;
 
 /**
+ * Asked under the account's lock with a live session as stored then: whether a timer's change
+ * still applies (false leaves the session be). It may write in `tx`, with the change.
+ */
+export type SessionCheck = (tx: Transaction, session: AgentSession, now: number) => boolean | Promise<boolean>;
+
+/**
  * Agent sessions (chat-agent-api §3.1–3.4, §1.7): created for the caller's user, owned by it alone
  * (403 / 43 for anyone else), kept alive by requests (400 s idle ends one), ended by DELETE or by
  * the end of the login session whose bearer created it. Chats a session still holds then move to
@@ -31,12 +37,6 @@ export const AGENT_SESSION_LIMITS = { perLoginSession: 20, perUser: 100 } as con
  * when no agent holding the chat's skill is logged in at all; the chats it is a participant of, it
  * leaves (docs/SHARED-CHATS.md).
  */
-/**
- * Asked under the account's lock with a live session as stored then: whether a timer's change
- * still applies (false leaves the session be). It may write in `tx`, with the change.
- */
-export type SessionCheck = (tx: Transaction, session: AgentSession, now: number) => boolean | Promise<boolean>;
-
 export function createAgentSessions(deps: {
   store: Store;
   clock: Clock;
