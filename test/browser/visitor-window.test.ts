@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { AgentClient, type AgentChat } from '../../packages/sdk/src/index.js';
@@ -18,6 +17,7 @@ import {
 import { chatsInState } from '../support/chats-in-state.js';
 import { databaseTargets } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
+import { freePort } from '../support/free-port.js';
 import { startSdkServer } from '../support/sdk.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -28,16 +28,6 @@ type Fixture = Awaited<ReturnType<typeof startSdkServer>>;
 
 /** Generous: the machine is busy while others run their tests. */
 const LONG = { timeoutMs: 90_000, intervalMs: 100 };
-
-/** A port nothing listens on now, for two incarnations of one server. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(typeof address === 'object' && address !== null);
-  return address.port;
-}
 
 /** Closes a server without dropping its database (it is started again on it). */
 async function stop(server: TestServer): Promise<void> {
@@ -365,6 +355,39 @@ describe('the visitor window, smaller items', { skip: unavailable }, () => {
     assert.equal(await visitor.page.getByText('Leave us a message').count(), 0);
     await agentChat.end();
     await visitor.context.close();
+  });
+
+  it('shows a line once when it is stored and shown before the answer to its POST arrives', async () => {
+    const { page, context, agentChat, problems } = await chatting();
+    // The POST reaches the server, which stores the line; its answer is held until the transcript
+    // has shown the stored line from the event feed.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(
+      (url) => url.pathname.endsWith('/events') || url.pathname.endsWith('/events.json'),
+      async (route) => {
+        if (route.request().method() !== 'POST') return route.fallback();
+        const response = await route.fetch();
+        await held;
+        await route.fulfill({ response });
+      },
+    );
+    await message(page).fill('Only once, please');
+    await message(page).press('Enter');
+    await eventually(
+      'the line stored',
+      async () => (await visitorLines(agentChat)).includes('Only once, please'),
+      LONG,
+    );
+    await transcript(page).locator('.line-visitor:not(.pending)').getByText('Only once, please').waitFor();
+    assert.equal(await transcript(page).locator('.line-visitor').getByText('Only once, please').count(), 1);
+    release();
+    await transcript(page).locator('.line.pending').waitFor({ state: 'detached' });
+    assert.equal(await transcript(page).locator('.line-visitor').getByText('Only once, please').count(), 1);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+    await agentChat.end();
+    assert.deepEqual(problems, []);
+    await context.close();
   });
 
   it('queues a line typed and sent while the one before is still on its way', async () => {

@@ -13,6 +13,12 @@ export interface PendingLine {
   /** `sending`: on its way; `waiting`: no answer, tried again shortly; `sent`: stored, as `eventId`. */
   status: 'sending' | 'waiting' | 'sent';
   eventId?: number;
+  /**
+   * The last event id the transcript had when the line was queued (none for a line restored after a
+   * reload): a visitor line with its text after that, which no other line of ours was answered
+   * with, is this one, stored and shown before the answer to its POST arrived.
+   */
+  after?: number;
 }
 
 /**
@@ -36,6 +42,10 @@ export function useOutbox(
   const isRunning = useRef(false);
   const nextId = useRef(restored.length + 1);
   const controller = useRef(new AbortController());
+  /** Every event id one of our POSTs was answered with: those lines are not another's. */
+  const claimed = useRef(new Set<number>());
+  const lastEventId = useRef(-1);
+  lastEventId.current = lines.at(-1)?.id ?? -1;
   const refused = useRef(onRefused);
   useEffect(() => {
     refused.current = onRefused;
@@ -76,6 +86,7 @@ export function useOutbox(
           const { signal } = controller.current;
           try {
             const eventId = await chat.sendLine(line.text, { idempotencyKey: line.key, signal });
+            claimed.current.add(eventId);
             change(line.id, { status: 'sent', eventId });
             break;
           } catch (error) {
@@ -108,7 +119,10 @@ export function useOutbox(
 
   const send = useCallback(
     (text: string) => {
-      update([...current.current, { id: nextId.current++, text, key: newIdempotencyKey(), status: 'sending' }]);
+      update([
+        ...current.current,
+        { id: nextId.current++, text, key: newIdempotencyKey(), status: 'sending', after: lastEventId.current },
+      ]);
       void run();
     },
     [run, update],
@@ -125,7 +139,25 @@ export function useOutbox(
   useEffect(() => {
     if (current.current.some(isShown)) update(current.current.filter((line) => !isShown(line)));
   }, [isShown, queue, update]);
-  const pending = useMemo(() => queue.filter((line) => !isShown(line)), [queue, isShown]);
+  // The line in flight may be stored, and its event shown, before its POST is answered: then only
+  // the transcript's copy shows (lines go one at a time, so only the first unsent one can be).
+  const inFlight = queue.find((line) => line.status !== 'sent');
+  const isStoredAhead = useMemo(() => {
+    if (inFlight?.after === undefined) return false;
+    const { text, after } = inFlight;
+    return lines.some(
+      (line) =>
+        line.id > after &&
+        line.type === 'line' &&
+        line.source === 'visitor' &&
+        line.text === text &&
+        !claimed.current.has(line.id),
+    );
+  }, [inFlight, lines]);
+  const pending = useMemo(
+    () => queue.filter((line) => !isShown(line) && !(isStoredAhead && line === inFlight)),
+    [queue, isShown, isStoredAhead, inFlight],
+  );
 
   return { pending, send };
 }
