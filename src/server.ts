@@ -114,7 +114,9 @@ export async function startServer(config: Config, print: (line: string) => void 
       core.sweep().catch((error: unknown) => running.log.error({ err: error }, 'sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
-    // Apart from the timers' turn, which may take longer than a heartbeat may be late.
+    // Apart from the timers' turn, which may take longer than a heartbeat may be late. One now: the
+    // seed (passwords hashed at full cost) may have taken longer than a heartbeat lives.
+    await core.nodes.heartbeat();
     const heartbeats = setInterval(() => {
       core.nodes.heartbeat().catch((error: unknown) => running.log.error({ err: error }, 'node heartbeat failed'));
     }, HEARTBEAT_INTERVAL_MS);
