@@ -113,6 +113,8 @@ export function createCore(deps: CoreDeps) {
      */
     async tick(): Promise<void> {
       if (!(await registry.takeLease(TIMERS_LEASE))) return;
+      // What other nodes and the CLI changed (an account's settings, a user) counts in this turn.
+      await deps.store.catchUp();
       await presence.release(await registry.removeDead());
       await timers.runDue();
       await router.expireRings();
@@ -127,6 +129,8 @@ export function createCore(deps: CoreDeps) {
      * the others grow); the failures are thrown together afterwards.
      */
     sweepExpiredKeys: sweepKeys,
+    /** See Store.catchUp: every API request begins with it (src/http/app.ts). */
+    catchUp: () => deps.store.catchUp(),
     /**
      * The minute's sweeps (expired login sessions, then keys), by the node that holds the timers'
      * lease; false when another node holds it and nothing was swept.

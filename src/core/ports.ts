@@ -40,6 +40,13 @@ export interface Store {
    * when the store cannot tell, and nothing read from it may then be kept.
    */
   externalVersion(): number | undefined;
+  /**
+   * Resolves once externalVersion() tells of every write another process committed before the
+   * call: each request begins with it, so that what is kept in memory is dropped when anything it
+   * holds changed before the request came (SQLite reads its version on every use; PostgreSQL reads
+   * a version row, one read shared by every request under way).
+   */
+  catchUp(): Promise<void>;
   close(): Promise<void>;
   accounts: AccountRepository;
   skills: SkillRepository;
@@ -129,10 +136,11 @@ export interface ChatRepository {
    * commits (PostgreSQL row lock; SQLite transactions are serialised anyway).
    */
   get(accountId: string, chatId: string, options?: { forUpdate?: boolean }): Promise<Chat | undefined>;
-  /** Writes every field of the chat (call inside the transaction that read it). */
-  save(chat: Chat): Promise<void>;
-  /** Inserts events whose ids the caller took from `nextEventId` (and saves the chat with the new one). */
-  appendEvents(accountId: string, chatId: string, events: ChatEvent[]): Promise<void>;
+  /**
+   * Writes every field of the chat, and inserts the events it appended, whose ids were taken from
+   * `nextEventId` (call inside the transaction that read it under its lock).
+   */
+  save(chat: Chat, appended?: ChatEvent[]): Promise<void>;
   /**
    * Events with id ≥ `fromId` (and < `before`, when given), in order; agent-only lines only when
    * asked for. A reader passes the `nextEventId` of the chat it read as `before`: events committed

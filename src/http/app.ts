@@ -140,6 +140,9 @@ export async function buildApp({ core, http, logger = false, https, extend }: Ap
     // TLS no plain-HTTP visit for a year (docs/adr/0007-bounded-edge.md).
     reply.header('X-Content-Type-Options', 'nosniff');
     if (publicScheme(request, http) === 'https') reply.header('Strict-Transport-Security', 'max-age=31536000');
+    // What the store keeps in memory (accounts, callers, agent sessions) is then at least as new
+    // as every write committed before this request, by whichever process (cached-store.ts).
+    if (request.method !== 'OPTIONS' && LEGACY_PATH.test(request.url)) await core.catchUp();
   });
   registerDrain(app);
 

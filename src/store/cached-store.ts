@@ -8,7 +8,8 @@ import { runAfterCommit, warnOfAfterCommitError, type AfterCommitErrorReporter }
  * by account), login sessions by bearer digest, agent sessions. Every write made through it drops what it changes (after the
  * commit too, for writes in a transaction), and a write by another process (the CLI, another
  * server) drops everything, so a disabled user, a logout or an ended agent session is refused by
- * the very next request. Reads inside a transaction always go to the store.
+ * the very next request (each request begins with `catchUp`). Reads inside a transaction always go
+ * to the store.
  *
  * An entry read while something changed (a write, another process) is not kept: it may predate
  * the change. A transaction's after-commit callbacks run once it is over and its changes have been
@@ -117,6 +118,10 @@ export function createCachedStore(
 
   const store: Store = {
     ...storeShape(inner),
+    async catchUp() {
+      await inner.catchUp();
+      isUsable();
+    },
     async transaction(work) {
       let wrote = false;
       const committed: (() => void)[] = [];
@@ -201,6 +206,7 @@ function storeShape(store: Store): Store {
     condition: () => store.condition(),
     close: () => store.close(),
     externalVersion: () => store.externalVersion(),
+    catchUp: () => store.catchUp(),
     accounts: store.accounts,
     skills: store.skills,
     users: store.users,

@@ -219,8 +219,23 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
       const row = await query.executeTakeFirst();
       return row && toChat(row);
     },
-    async save(chat) {
+    async save(chat, appended = []) {
       const { account_id: _account, id: _id, ...changes } = fromChat(chat);
+      if (appended.length > 0 && dialect === 'postgres') {
+        // One statement, one round trip: a transaction holding the chat's row lock waits for one
+        // answer fewer, and on a busy process each answer waits for a turn of the event loop.
+        await db
+          .with('appended', (q) =>
+            q.insertInto('chat_events').values(appended.map((event) => fromEvent(chat.accountId, chat.id, event))),
+          )
+          .updateTable('chats')
+          .set(changes)
+          .where('account_id', '=', chat.accountId)
+          .where('id', '=', chat.id)
+          .execute();
+        return;
+      }
+      await insertEvents(chat.accountId, chat.id, appended);
       await db
         .updateTable('chats')
         .set(changes)
@@ -228,7 +243,6 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         .where('id', '=', chat.id)
         .execute();
     },
-    appendEvents: insertEvents,
     async events(accountId, chatId, fromId, options = {}) {
       let query = db
         .selectFrom('chat_events')

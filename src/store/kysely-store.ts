@@ -74,7 +74,9 @@ export interface KyselyStoreOptions {
   /** Closes the database (default: destroy the Kysely instance). */
   close?: () => Promise<void>;
   /** See Store.externalVersion. */
-  externalVersion?: () => number;
+  externalVersion?: () => number | undefined;
+  /** See Store.catchUp (default: nothing to wait for). */
+  catchUp?: () => Promise<void>;
   /** See Store.condition (default `ok`). */
   condition?: () => StoreCondition;
   /** Rows a key sweep deletes per statement (default DEFAULT_SWEEP_BATCH_SIZE). */
@@ -156,6 +158,10 @@ export class KyselyStore implements Store {
 
   externalVersion(): number | undefined {
     return this.options.externalVersion?.();
+  }
+
+  async catchUp(): Promise<void> {
+    await this.options.catchUp?.();
   }
 
   async ping(): Promise<void> {

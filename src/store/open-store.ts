@@ -2,12 +2,13 @@ import { closeSync, fdatasync, fstatSync, fsync, mkdirSync, openSync } from 'nod
 import { promisify } from 'node:util';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, type LogEvent } from 'kysely';
+import { Kysely, Migrator, sql, type LogEvent } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
 import { openPostgres, DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './open-postgres.js';
 import { migrationProvider } from './migrations/index.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { PreparedSqliteDialect } from './sqlite-dialect.js';
+import { sharedRead } from './shared-read.js';
 import { SqliteFaults } from './sqlite-faults.js';
 import { DEFAULT_WAL_HIGH_WATER_BYTES, WalBound } from './sqlite-wal-bound.js';
 import type { Database } from './schema.js';
@@ -60,7 +61,7 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
   const opened: OpenedDatabase =
     location.kind === 'sqlite'
       ? openSqlite(location.path, log, options.walHighWaterBytes ?? DEFAULT_WAL_HIGH_WATER_BYTES)
-      : {
+      : withCacheVersion({
           ...openPostgres({
             ...location,
             log,
@@ -69,7 +70,7 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
           }),
           // Migrations may rightly run longer than any request's deadline (an index on a big table).
           openMigrationDb: () => openPostgres({ ...location, log, poolSize: 1, timeouts: undefined }).db,
-        };
+        });
   const { db } = opened;
   return {
     store: new KyselyStore(db, location.kind, {
@@ -78,6 +79,7 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
         await db.destroy();
       },
       ...(opened.externalVersion === undefined ? {} : { externalVersion: opened.externalVersion }),
+      ...(opened.catchUp === undefined ? {} : { catchUp: opened.catchUp }),
       ...(opened.condition === undefined ? {} : { condition: opened.condition }),
       ...(options.sweepBatchSize === undefined ? {} : { sweepBatchSize: options.sweepBatchSize }),
       ...(options.onAfterCommitError === undefined ? {} : { onAfterCommitError: options.onAfterCommitError }),
@@ -107,12 +109,35 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
 interface OpenedDatabase {
   db: Kysely<Database>;
   /** See Store.externalVersion. */
-  externalVersion?: () => number;
+  externalVersion?: () => number | undefined;
+  /** See Store.catchUp. */
+  catchUp?: () => Promise<void>;
   /** See Store.condition. */
   condition?: () => StoreCondition;
   beforeClose?: () => Promise<void>;
   /** A separate connection for migrations, without the request deadlines; closed after use. */
   openMigrationDb?: () => Kysely<Database>;
+}
+
+/**
+ * PostgreSQL's version of what other processes wrote: the row the cached tables' triggers move
+ * (migration 0012), read by one shared read for all the requests that begin while it is under
+ * way. Unknown until first read and after a failed read, when nothing may be kept.
+ */
+function withCacheVersion(opened: OpenedDatabase): OpenedDatabase {
+  let version: number | undefined;
+  const read = sharedRead(async () => {
+    try {
+      const { rows } = await sql<{ version: number }>`select version from cache_version where id = 1`.execute(
+        opened.db,
+      );
+      version = rows[0]?.version;
+    } catch (error) {
+      version = undefined;
+      throw error;
+    }
+  });
+  return { ...opened, externalVersion: () => version, catchUp: read };
 }
 
 function openSqlite(

@@ -53,7 +53,11 @@ export class ResilientPostgresDriver implements Driver {
       settings.isolationLevel === undefined ? '' : ` isolation level ${settings.isolationLevel}`,
       settings.accessMode === undefined ? '' : ` ${settings.accessMode}`,
     ].join('');
-    await connection.executeQuery(CompiledQuery.raw(`start transaction${options}`));
+    // Not awaited: the transaction's first statement goes out right behind it on the same
+    // connection, which answers both in order. Waiting for the answer would hold the connection
+    // (and, later in the transaction, its row locks) for one more turn of the event loop, which
+    // on a busy process is what the pool runs out of first. The first statement reports a failure.
+    asGuarded(connection).pipeline(connection.executeQuery(CompiledQuery.raw(`start transaction${options}`)));
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -97,6 +101,8 @@ class GuardedConnection implements DatabaseConnection {
   // While checked out, the pool's own listener is detached: without this one, a backend
   // terminated between two statements would be an unhandled 'error' event.
   readonly #onError = (error: Error): void => this.discard(error);
+  /** A statement sent without waiting, whose failure the next statement reports. */
+  #pipelined: Promise<unknown> | undefined;
 
   constructor(client: pg.PoolClient, disk: PostgresDiskWatch) {
     this.#client = client;
@@ -112,7 +118,25 @@ class GuardedConnection implements DatabaseConnection {
     this.#failure ??= reason ?? new Error('connection discarded');
   }
 
+  /**
+   * A statement sent but not awaited: the next one is sent behind it at once and reports its
+   * failure (see beginTransaction).
+   */
+  pipeline(sent: Promise<unknown>): void {
+    // Handled here too, so that it is never an unhandled rejection when nothing follows it.
+    sent.catch(() => undefined);
+    this.#pipelined = sent;
+  }
+
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const before = this.#pipelined;
+    this.#pipelined = undefined;
+    if (before === undefined) return this.#execute(compiledQuery);
+    const [, result] = await Promise.all([before, this.#execute<R>(compiledQuery)]);
+    return result;
+  }
+
+  async #execute<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     if (this.#failure !== undefined) throw databaseUnavailable(this.#failure);
     try {
       const result = await this.#client.query<R & object>(compiledQuery.sql, [...compiledQuery.parameters]);

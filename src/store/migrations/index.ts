@@ -10,6 +10,7 @@ import * as m0008 from './0008-shared-chats.js';
 import * as m0009 from './0009-availability-reasons.js';
 import * as m0010 from './0010-connection-presence.js';
 import * as m0011 from './0011-nodes.js';
+import * as m0012 from './0012-cache-version.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so the same list runs from TypeScript
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0009-availability-reasons': m0009,
   '0010-connection-presence': m0010,
   '0011-nodes': m0011,
+  '0012-cache-version': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {
