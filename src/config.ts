@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseDatabaseUrl, type DatabaseLocation } from './store/open-store.js';
-import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './store/open-postgres.js';
+import { DEFAULT_POSTGRES_POOL_SIZE, DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './store/open-postgres.js';
 import { AUTHORITY_PATTERN } from './http/public-origin.js';
 import { parseSmtpConfig, type SmtpConfig } from './mail/smtp-config.js';
 import { ConfigError } from './config-error.js';
@@ -26,6 +26,8 @@ export interface Config {
    * long PostgreSQL may take before a request answers a retryable 503 instead of hanging.
    */
   postgresTimeouts: PostgresTimeouts;
+  /** PARLEY_PG_POOL_SIZE: PostgreSQL connections this process opens at most. */
+  postgresPoolSize: number;
   seedPath: string | undefined;
   tls: { cert: Buffer; key: Buffer } | undefined;
   publicHost: string | undefined;
@@ -160,6 +162,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (postgresTimeouts.queryMs < postgresTimeouts.statementMs)
     throw new ConfigError('PARLEY_PG_QUERY_TIMEOUT_MS', 'must not be shorter than PARLEY_PG_STATEMENT_TIMEOUT_MS');
 
+  const poolText = value('PARLEY_PG_POOL_SIZE');
+  const postgresPoolSize = poolText === undefined ? DEFAULT_POSTGRES_POOL_SIZE : Number(poolText);
+  if (!/^\d+$/.test(poolText ?? '1') || postgresPoolSize < 1 || postgresPoolSize > 1_000)
+    throw new ConfigError('PARLEY_PG_POOL_SIZE', `"${poolText}" must be a whole number of connections from 1 to 1000`);
+
   return {
     port,
     httpPort,
@@ -167,6 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     database,
     postgresTimeouts,
+    postgresPoolSize,
     seedPath: value('PARLEY_SEED'),
     tls,
     publicHost,

@@ -105,7 +105,10 @@ export function loadSecretKey(config: Config): Uint8Array {
  */
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const secrets = createAesSecretBox(loadSecretKey(config));
-  const opened = openStore(config.database, { postgresTimeouts: config.postgresTimeouts });
+  const opened = openStore(config.database, {
+    postgresTimeouts: config.postgresTimeouts,
+    poolSize: config.postgresPoolSize,
+  });
   try {
     await opened.migrate();
   } catch (error) {

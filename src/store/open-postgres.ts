@@ -19,6 +19,13 @@ export interface PostgresTimeouts {
   queryMs: number;
 }
 
+/**
+ * Connections per process (PARLEY_PG_POOL_SIZE). Each statement holds one until the event loop
+ * takes its answer, so a busy process needs more than its statements' own time suggests; three
+ * nodes at the default stay well inside PostgreSQL's default max_connections (100).
+ */
+export const DEFAULT_POSTGRES_POOL_SIZE = 20;
+
 export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = { connectMs: 3_000, statementMs: 5_000, queryMs: 6_000 };
 
 const INT8_OID = 20;

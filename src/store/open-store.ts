@@ -4,7 +4,12 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, sql, type LogEvent } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
-import { openPostgres, DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './open-postgres.js';
+import {
+  openPostgres,
+  DEFAULT_POSTGRES_POOL_SIZE,
+  DEFAULT_POSTGRES_TIMEOUTS,
+  type PostgresTimeouts,
+} from './open-postgres.js';
 import { migrationProvider } from './migrations/index.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { PreparedSqliteDialect } from './sqlite-dialect.js';
@@ -43,7 +48,7 @@ export function parseDatabaseUrl(url: string): DatabaseLocation | undefined {
 export interface StoreOptions {
   /** Called with every statement the store runs (tests count queries; metrics could too). */
   onQuery?: (sql: string) => void;
-  /** PostgreSQL connections at most (default 10). */
+  /** PostgreSQL connections at most (default DEFAULT_POSTGRES_POOL_SIZE). */
   poolSize?: number;
   /** SQLite: the WAL size past which writes wait for a full checkpoint (default 32 MiB; tests use less). */
   walHighWaterBytes?: number;
@@ -65,7 +70,7 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
           ...openPostgres({
             ...location,
             log,
-            poolSize: options.poolSize ?? 10,
+            poolSize: options.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
             timeouts: options.postgresTimeouts ?? DEFAULT_POSTGRES_TIMEOUTS,
           }),
           // Migrations may rightly run longer than any request's deadline (an index on a big table).

@@ -61,6 +61,11 @@ describe('configuration from the environment', () => {
     assert.equal(loadConfig({ PARLEY_PG_STATEMENT_TIMEOUT_MS: '20000' }).postgresTimeouts.queryMs, 21_000);
   });
 
+  it('reads the PostgreSQL pool size', () => {
+    assert.equal(loadConfig({}).postgresPoolSize, 20);
+    assert.equal(loadConfig({ PARLEY_PG_POOL_SIZE: '40' }).postgresPoolSize, 40);
+  });
+
   it('reads PostgreSQL URLs, a public host and TLS files', () => {
     const config = loadConfig({
       PARLEY_DATABASE_URL: 'postgres://parley@db.internal:5432/parley',
@@ -102,6 +107,8 @@ describe('configuration from the environment', () => {
     ['PARLEY_PG_CONNECT_TIMEOUT_MS', { PARLEY_PG_CONNECT_TIMEOUT_MS: '0' }],
     ['PARLEY_PG_STATEMENT_TIMEOUT_MS', { PARLEY_PG_STATEMENT_TIMEOUT_MS: '5s' }],
     ['PARLEY_PG_QUERY_TIMEOUT_MS', { PARLEY_PG_STATEMENT_TIMEOUT_MS: '9000', PARLEY_PG_QUERY_TIMEOUT_MS: '8000' }],
+    ['PARLEY_PG_POOL_SIZE', { PARLEY_PG_POOL_SIZE: '0' }],
+    ['PARLEY_PG_POOL_SIZE', { PARLEY_PG_POOL_SIZE: 'many' }],
     ['PARLEY_DRAIN_TIMEOUT_MS', { PARLEY_DRAIN_TIMEOUT_MS: '10s' }],
     ['PARLEY_DRAIN_TIMEOUT_MS', { PARLEY_DRAIN_TIMEOUT_MS: '0' }],
     ['PARLEY_REQUEST_TIMEOUT_MS', { PARLEY_REQUEST_TIMEOUT_MS: '-1' }],
