@@ -13,6 +13,7 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { DEFAULT_POSTGRES_POOL_SIZE } from '../src/store/open-postgres.js';
 import { HAPROXY, startCluster, type Cluster } from '../test/support/cluster.js';
 import { cpuMsOf, longPollReceiver, pool, sseReceiver, type Receiver } from './agent-readers.js';
 import { call, open, percentile, runLine, sleep } from './bench-http.js';
@@ -226,7 +227,11 @@ async function main(): Promise<void> {
   };
   // Warnings only: the nodes' output goes through a pipe this process drains, which at `info`
   // (a line per request) would compete with the measurement.
-  const cluster = await startCluster({ seed, env: { PARLEY_LOG_LEVEL: 'warn' } });
+  // The nodes' own default pool (the tests' cluster opens fewer connections).
+  const cluster = await startCluster({
+    seed,
+    env: { PARLEY_LOG_LEVEL: 'warn', PARLEY_PG_POOL_SIZE: String(DEFAULT_POSTGRES_POOL_SIZE) },
+  });
   try {
     const agents = await Promise.all(
       Array.from({ length: AGENTS }, async (_, i) => {

@@ -247,6 +247,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       // deadlines would answer 503 to work that is merely slow (test/support/databases.ts).
       PARLEY_PG_CONNECT_TIMEOUT_MS: '30000',
       PARLEY_PG_STATEMENT_TIMEOUT_MS: '30000',
+      // Test files run two at a time against one PostgreSQL (max_connections 100).
+      PARLEY_PG_POOL_SIZE: '10',
       ...options.env,
     };
 
