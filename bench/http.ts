@@ -19,6 +19,8 @@ const ACCOUNT = '77000002';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const root = new URL('..', import.meta.url).pathname;
+/** Extra Node flags for the server (`--cpu-prof`, say). */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
 interface Target {
   name: string;
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
     accountId: ACCOUNT,
     agents: 1,
     startTimeoutMs: 30_000,
+    nodeArgs: SERVER_NODE_ARGS,
     ...(process.env.BENCH_DATABASE_URL === undefined
       ? {}
       : { env: { PARLEY_DATABASE_URL: process.env.BENCH_DATABASE_URL } }),
@@ -155,7 +158,9 @@ async function main(): Promise<void> {
       },
     ];
     const rows: string[] = [];
-    for (const target of targets) {
+    // BENCH_ONLY=<part of a name> measures those targets alone (to profile one, say).
+    const only = process.env.BENCH_ONLY;
+    for (const target of targets.filter((candidate) => only === undefined || candidate.name.includes(only))) {
       // node:http, the target, node:http again: the target's ratio is to the mean of the two.
       const before = await rate({ name: 'node:http', base: bare.base, path: '/' });
       const framework = await rate({ name: 'fastify', base: fastify.base, path: '/' });

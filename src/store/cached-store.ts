@@ -8,8 +8,8 @@ import { runAfterCommit, warnOfAfterCommitError, type AfterCommitErrorReporter }
  * by account), login sessions by bearer digest, agent sessions. Every write made through it drops what it changes (after the
  * commit too, for writes in a transaction), and a write by another process (the CLI, another
  * server) drops everything, so a disabled user, a logout or an ended agent session is refused by
- * the very next request (each request begins with `catchUp`). Reads inside a transaction always go
- * to the store.
+ * the very next request: each request, and each turn of the timers, begins with `catchUp`, and
+ * nothing is kept before the first. Reads inside a transaction always go to the store.
  *
  * An entry read while something changed (a write, another process) is not kept: it may predate
  * the change. A transaction's after-commit callbacks run once it is over and its changes have been
@@ -27,7 +27,12 @@ export function createCachedStore(
   const agentSessions = new Map<string, AgentSession>();
   /** Moves on every change, so a read that straddles one is not kept. */
   let generation = 0;
-  let seenVersion = inner.externalVersion();
+  /**
+   * The store's external version as the last catchUp read it; undefined before the first and
+   * after one that could not tell, when nothing is kept. Read once per request, not per lookup:
+   * what the request must see is what was committed before it began.
+   */
+  let seenVersion: number | undefined;
 
   const key = (accountId: string, id: string | number) => `${accountId}\u0000${id}`;
 
@@ -40,16 +45,8 @@ export function createCachedStore(
     agentSessions.clear();
   };
 
-  /** Whether entries may be used and kept now (another process's write drops them all first). */
-  const isUsable = (): boolean => {
-    const version = inner.externalVersion();
-    if (version === undefined) return false;
-    if (version !== seenVersion) {
-      seenVersion = version;
-      dropAll();
-    }
-    return true;
-  };
+  /** Whether entries may be used and kept now. */
+  const isUsable = (): boolean => seenVersion !== undefined;
 
   async function cached<V>(map: Map<string, V>, k: string, read: () => Promise<V | undefined>) {
     if (!isUsable()) return read();
@@ -120,7 +117,10 @@ export function createCachedStore(
     ...storeShape(inner),
     async catchUp() {
       await inner.catchUp();
-      isUsable();
+      const version = inner.externalVersion();
+      // Another process wrote (or the store cannot tell): everything kept may predate it.
+      if (version === undefined || version !== seenVersion) dropAll();
+      seenVersion = version;
     },
     async transaction(work) {
       let wrote = false;
