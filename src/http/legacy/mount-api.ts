@@ -92,13 +92,14 @@ async function takeBudget(request: FastifyRequest, api: LegacyApi, edge: EdgeRul
     api.budget === 'by-visitor-address'
       ? `visitor:${request.ip}`
       : (request.headers.authorization ?? queryParam(request, 'appKey') ?? request.ip);
-  for (const [key, budget] of [
-    [`account:${accountId}`, edge.rateLimits.account],
-    [`credential:${accountId}:${digest(credential)}`, edge.rateLimits.credential],
-  ] as const) {
-    const decision = await edge.rateLimiter.take(key, budget);
-    if (!decision.allowed) {
-      throw new AppError(ErrorCode.RATE_LIMITED, 'Too many requests', { retryAfterMs: decision.retryAfterMs });
-    }
-  }
+  // Both at once: over Redis, one round trip instead of two (ioredis sends them together). A token
+  // is taken from each bucket whether or not the other refuses, as a refused request is a request.
+  const decisions = await Promise.all([
+    edge.rateLimiter.take(`account:${accountId}`, edge.rateLimits.account),
+    edge.rateLimiter.take(`credential:${accountId}:${digest(credential)}`, edge.rateLimits.credential),
+  ]);
+  const waits = decisions.flatMap((decision) => (decision.allowed ? [] : [decision.retryAfterMs]));
+  // Not before both buckets have a token again.
+  if (waits.length > 0)
+    throw new AppError(ErrorCode.RATE_LIMITED, 'Too many requests', { retryAfterMs: Math.max(...waits) });
 }
