@@ -24,7 +24,10 @@ export interface LevelResult {
   loadAverage: number[];
   /** Starting and seeding the server, logging the agents in, opening and accepting the chats. */
   setupSeconds: number;
-  /** The steady phase's length. */
+  /**
+   * The steady phase's length as the clients saw it (from their `measure` to their `end`: later
+   * than the coordinator's when their event loops lag); their rates divide by it.
+   */
   seconds: number;
   /** Sorted latencies, ms. */
   visitorPolls: Float64Array;
@@ -37,7 +40,9 @@ export interface LevelResult {
   errors: Record<string, number>;
   laterErrors: Record<string, number>;
   server: {
+    /** Over the steady phase as the coordinator timed it. */
     cpuMs: number;
+    seconds: number;
     cpuPerPoll: number;
     cpuPerLine: number;
     pollsOnly: { cpuMs: number; polls: number; seconds: number };
@@ -110,6 +115,12 @@ function rssFigures(result: LevelResult) {
 
 const rate = (count: number, seconds: number): string => (count / seconds).toFixed(1);
 
+/**
+ * A share of the server's CPU, or — when the split does not hold: a server that spent no more with
+ * the polls than idle (clients that could not send them) leaves nothing to divide.
+ */
+const cost = (value: number, digits: number): string => (value > 0 ? value.toFixed(digits) : '—');
+
 function summaryRow(r: LevelResult): string {
   const lines = allLines(r);
   const rss = rssFigures(r);
@@ -122,7 +133,7 @@ function summaryRow(r: LevelResult): string {
     `| ${ms(p(r.visitorPolls, 50))} / ${ms(p(r.visitorPolls, 99))} | ${ms(p(r.agentPolls, 50))} / ${ms(p(r.agentPolls, 99))} ` +
     `| ${ms(p(lines, 50))} / ${ms(p(lines, 99))} | ${errors} ` +
     `| ${rss.start.toFixed(0)} / ${rss.end.toFixed(0)} / ${rss.max.toFixed(0)} | ${rss.slope.toFixed(2)} ` +
-    `| ${((100 * r.server.cpuMs) / (r.seconds * 1000)).toFixed(0)} | ${r.server.cpuPerPoll.toFixed(3)} / ${r.server.cpuPerLine.toFixed(2)} ` +
+    `| ${((100 * r.server.cpuMs) / (r.server.seconds * 1000)).toFixed(0)} | ${cost(r.server.cpuPerPoll, 3)} / ${cost(r.server.cpuPerLine, 2)} ` +
     `| ${ms(worstLoop)} |`
   );
 }
@@ -131,7 +142,9 @@ function levelTable(r: LevelResult): string {
   const lines = allLines(r);
   const rss = rssFigures(r);
   const errors = errorCount(r.errors) + r.linesLost;
+  // Each process's CPU over its own view of the steady phase: the clients', or the coordinator's.
   const pct = (cpuMs: number) => `${((100 * cpuMs) / (r.seconds * 1000)).toFixed(0)}%`;
+  const coordinatorPct = (cpuMs: number) => `${((100 * cpuMs) / (r.server.seconds * 1000)).toFixed(0)}%`;
   const visitorP99 = p(r.visitorPolls, 99);
   const agentP99 = p(r.agentPolls, 99);
   const rows: [string, string, string][] = [
@@ -182,10 +195,10 @@ function levelTable(r: LevelResult): string {
     ],
     [
       'server CPU',
-      `${pct(r.server.cpuMs)} of one core over the steady phase; idle with every reader waiting ` +
-        `${(r.server.idle.cpuMs / r.server.idle.seconds).toFixed(0)} ms/s; ${r.server.cpuPerPoll.toFixed(3)} ms per poll ` +
+      `${coordinatorPct(r.server.cpuMs)} of one core over the steady phase; idle with every reader waiting ` +
+        `${(r.server.idle.cpuMs / r.server.idle.seconds).toFixed(0)} ms/s; ${cost(r.server.cpuPerPoll, 3)} ms per poll ` +
         `(polls only: ${thousands(r.server.pollsOnly.polls)} polls in ${r.server.pollsOnly.seconds.toFixed(0)} s, ` +
-        `${r.server.pollsOnly.cpuMs} ms, less idle); ${r.server.cpuPerLine.toFixed(2)} ms per line (the rest of the ` +
+        `${r.server.pollsOnly.cpuMs} ms, less idle); ${cost(r.server.cpuPerLine, 2)} ms per line (the rest of the ` +
         `steady phase's CPU: the POST, its delivery, the long-poll asked again)`,
       '',
     ],
@@ -197,7 +210,7 @@ function levelTable(r: LevelResult): string {
           (c) =>
             `#${c.client}: ${pct(c.cpuMs)}, ${ms(c.loopDelay.p50)} / ${ms(c.loopDelay.p99)} / ${ms(c.loopDelay.max)} ms`,
         )
-        .join('; ') + `; coordinator ${pct(r.coordinatorCpuMs)}`,
+        .join('; ') + `; coordinator ${coordinatorPct(r.coordinatorCpuMs)}`,
       '',
     ],
     ['machine CPU busy (both cores, every process)', `${(100 * r.machineBusy).toFixed(0)}%`, ''],

@@ -290,10 +290,12 @@ async function runLevel(chats: number): Promise<LevelResult> {
     const serverCpuAt = cpuMsOf(child.pid);
     const ownCpuAt = process.cpuUsage();
     clients.tell({ type: 'measure' });
+    const steadyFrom = performance.now();
     sampler.phase('steady', true);
     await sleep(MINUTES * 60_000);
     clients.tell({ type: 'end' });
     const serverCpu = cpuMsOf(child.pid) - serverCpuAt;
+    const serverSeconds = (performance.now() - steadyFrom) / 1000;
     const machineEnd = machineTicks();
     const ownCpu = process.cpuUsage(ownCpuAt);
     sampler.phase('after');
@@ -344,11 +346,12 @@ async function runLevel(chats: number): Promise<LevelResult> {
       laterErrors: reports.reduce((all, r) => addCounts(all, r.laterErrors), {} as Record<string, number>),
       server: {
         cpuMs: serverCpu,
+        seconds: serverSeconds,
         cpuPerPoll,
         // What the steady phase spent beyond its polls' share, per line posted: the line's POST,
         // its delivery, and the long-poll each delivery makes the agent ask again.
         cpuPerLine:
-          (serverCpu - idlePerMs * seconds * 1000 - cpuPerPoll * (visitorPolls.length + agentPolls.length)) /
+          (serverCpu - idlePerMs * serverSeconds * 1000 - cpuPerPoll * (visitorPolls.length + agentPolls.length)) /
           Math.max(1, linesPosted),
         pollsOnly: { cpuMs: pollsOnlyCpu, polls: pollsOnlyPolls, seconds: POLLS_ONLY_MS / 1000 },
         idle: { cpuMs: idleCpu, seconds: IDLE_MS / 1000 },
