@@ -20,6 +20,16 @@ export interface BenchServerOptions {
   agents: number;
   /** How long the start may take: seeding hashes every password at the production cost. */
   startTimeoutMs: number;
+  /** Most chats each agent holds at once; -1 (the default) for no limit. */
+  maxChats?: number;
+  /**
+   * Seeds the database in this process before the server starts, hashing the passwords at a low
+   * scrypt cost (a hash carries its cost, so logins verify at that cost too), and starts the server
+   * on it without a seed file. At the production cost a hash takes 0.1–0.3 s of one core here, and
+   * the server hashes one at a time: a thousand agents would take minutes to seed and as long again
+   * to log in. The database is migrated by this tree's code, so BENCH_SERVER must share its schema.
+   */
+  cheapPasswords?: boolean;
   /** Extra Node flags for the server (`--cpu-prof`, say). */
   nodeArgs?: readonly string[];
   /** Extra environment (a database URL, trusted proxies). */
@@ -46,27 +56,45 @@ export async function startParley(options: BenchServerOptions): Promise<BenchSer
           loginName: `agent${i}`,
           password: 'bench-pass',
           skills: ['Sales'],
-          maxChats: -1,
+          maxChats: options.maxChats ?? -1,
         })),
         settings: { ringTimeoutSeconds: 3600, agentSessionIdleSeconds: 86_400 },
       },
     ],
   };
   writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
+  const env = {
+    ...process.env,
+    PORT: '0',
+    PARLEY_DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
+    PARLEY_SECRET_KEY_FILE: join(dir, 'secret.key'),
+    PARLEY_SEED: join(dir, 'seed.json'),
+    PARLEY_LOG_LEVEL: 'info',
+    PARLEY_RATE_LIMIT_ACCOUNT: '1000000/1000000',
+    PARLEY_RATE_LIMIT_CREDENTIAL: '1000000/1000000',
+    ...options.env,
+  };
+  if (options.cheapPasswords === true) {
+    // Loaded only here: the other benches start without compiling the server's sources.
+    const [{ openRuntime, readSeedFile }, { loadConfig }] = await Promise.all([
+      import('../src/runtime.js'),
+      import('../src/config.js'),
+    ]);
+    const runtime = await openRuntime(loadConfig({ ...env, PARLEY_LOG_LEVEL: 'silent' }), {
+      scryptCost: { N: 1024, r: 8, p: 1 },
+    });
+    try {
+      await runtime.core.seeds.apply(readSeedFile(env.PARLEY_SEED));
+    } finally {
+      await runtime.close();
+    }
+    // An empty value is no seed file: the server starts on the database as seeded.
+    env.PARLEY_SEED = '';
+  }
   const log = join(dir, 'parley.log');
   const logFd = openSync(log, 'w');
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER, 'serve'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      PARLEY_DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
-      PARLEY_SECRET_KEY_FILE: join(dir, 'secret.key'),
-      PARLEY_SEED: join(dir, 'seed.json'),
-      PARLEY_LOG_LEVEL: 'info',
-      PARLEY_RATE_LIMIT_ACCOUNT: '1000000/1000000',
-      PARLEY_RATE_LIMIT_CREDENTIAL: '1000000/1000000',
-      ...options.env,
-    },
+    env,
     stdio: ['ignore', logFd, 'inherit'],
   });
   closeSync(logFd);
