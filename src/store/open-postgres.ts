@@ -29,6 +29,7 @@ export const DEFAULT_POSTGRES_POOL_SIZE = 20;
 export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = { connectMs: 3_000, statementMs: 5_000, queryMs: 6_000 };
 
 const INT8_OID = 20;
+const IDLE_CONNECTION_MS = 5 * 60_000;
 // First TCP keepalive probe after this much silence, so a peer that vanished without a reset
 // (a failover, a cut cable) is noticed on idle connections too.
 const KEEPALIVE_DELAY_MS = 10_000;
@@ -55,6 +56,9 @@ export function openPostgres({ url, schema, log, poolSize, timeouts }: PostgresO
     max: poolSize,
     connectionTimeoutMillis: timeouts?.connectMs ?? DEFAULT_POSTGRES_TIMEOUTS.connectMs,
     ...(timeouts === undefined ? {} : { statement_timeout: timeouts.statementMs, query_timeout: timeouts.queryMs }),
+    // pg's default closes a connection idle for 10 s: a node whose load comes in waves then opens
+    // its pool again on every wave, each connection a backend PostgreSQL forks while requests wait.
+    idleTimeoutMillis: IDLE_CONNECTION_MS,
     keepAlive: true,
     keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),

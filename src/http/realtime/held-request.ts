@@ -1,5 +1,21 @@
 import type { FastifyReply } from 'fastify';
 
+/** Waits this long or longer end somewhere in their last tenth (see `heldDeadline`). */
+const SPREAD_FROM_MS = 10_000;
+
+/**
+ * When a held request with nothing to tell answers (epoch ms). Long-polls that began together —
+ * every client after a restart or a failover — would otherwise end together and come back
+ * together, a herd of first reads every `wait` seconds on every node at once; a wait of 10 s or
+ * more ends at a random point in its last tenth instead, so that the herd spreads out within a
+ * few rounds. A client asks again at once either way.
+ */
+export function heldDeadline(waitSeconds: number, random: () => number = Math.random): number {
+  const waitMs = waitSeconds * 1000;
+  const spreadMs = waitMs >= SPREAD_FROM_MS ? random() * waitMs * 0.1 : 0;
+  return Date.now() + waitMs - spreadMs;
+}
+
 /**
  * What a held request (a long-poll) waits on besides its deadline: a wake-up when something it
  * watches changed, the client going away (it stops waiting at once), or the server beginning to

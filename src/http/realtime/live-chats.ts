@@ -3,7 +3,7 @@ import type { AgentSession, Chat } from '../../core/chats/chat-model.js';
 import type { Core } from '../../core/create-core.js';
 import { liveChatOf, liveChatsVersion, type LiveChat } from '../../core/sharing/live-chats.js';
 import { openEventStream } from './event-stream.js';
-import { holdRequest } from './held-request.js';
+import { heldDeadline, holdRequest } from './held-request.js';
 
 /** What the live-chats resources read: the session, its scope, and how an entry is rendered. */
 export interface LiveChatsRead {
@@ -67,7 +67,7 @@ export async function holdLiveChats(
   };
   try {
     await load();
-    const deadline = Date.now() + waitSeconds * 1000;
+    const deadline = heldDeadline(waitSeconds);
     let result = current();
     while (result.version === seen && (isStale || (await held.until(deadline)))) {
       if (isStale) await load();

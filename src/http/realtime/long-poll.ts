@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Chat, ChatEvent, CommittedChange } from '../../core/chats/chat-model.js';
 import type { ChatWatch } from '../../core/chats/chat-watch.js';
-import { holdRequest } from './held-request.js';
+import { heldDeadline, holdRequest } from './held-request.js';
 
 /** A read repeated while a long-poll or stream waits: from a change the bus carried, or the store. */
 export interface RepeatedReads {
@@ -47,7 +47,7 @@ export async function longPoll(options: {
     return held.stopped ? undefined : changes.shift();
   };
   try {
-    const deadline = Date.now() + waitSeconds * 1000;
+    const deadline = heldDeadline(waitSeconds);
     let result = await options.first();
     // Everything before the cursor has been read: none of it is for this reader.
     let cursor = Math.max(from, result.chat.nextEventId);
