@@ -43,8 +43,8 @@ export interface Store {
   /**
    * Resolves once externalVersion() tells of every write another process committed before the
    * call: each request begins with it, so that what is kept in memory is dropped when anything it
-   * holds changed before the request came (SQLite reads its version on every use; PostgreSQL reads
-   * a version row, one read shared by every request under way).
+   * holds changed before the request came (SQLite reads `pragma data_version`; PostgreSQL reads a
+   * version row, one read shared by every request under way).
    */
   catchUp(): Promise<void>;
   close(): Promise<void>;
