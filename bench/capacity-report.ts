@@ -3,7 +3,6 @@
  * against the targets), the server's RSS over the run as a table, a CSV and a hand-drawn SVG, and
  * the block between the markers in BENCHMARKS.md.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { runLine } from './bench-http.js';
 import type { ReadMode } from './capacity-protocol.js';
 
@@ -351,20 +350,4 @@ export function rssCsv(results: LevelResult[]): string {
       r.rss.map((s) => `${r.chats},${s.seconds.toFixed(1)},${s.phase},${s.rssMiB.toFixed(1)},${s.cpuMs}`),
     ),
   ].join('\n');
-}
-
-/** Puts the run between the markers in BENCHMARKS.md (with the section's heading the first time). */
-export function recordCapacity(path: string, text: string): void {
-  const start = '<!-- capacity:latest -->';
-  const end = '<!-- /capacity:latest -->';
-  const current = readFileSync(path, 'utf8');
-  const from = current.indexOf(start);
-  const to = current.indexOf(end);
-  const block = `${start}\n\n${text}\n\n${end}`;
-  writeFileSync(
-    path,
-    from === -1 || to < from
-      ? `${current.trimEnd()}\n\n## Capacity (\`npm run bench:capacity\`)\n\n${block}\n`
-      : `${current.slice(0, from)}${block}${current.slice(to + end.length)}`,
-  );
 }

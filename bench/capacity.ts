@@ -25,8 +25,9 @@ import { createInterface } from 'node:readline';
 import { cpuMsOf, pool } from './agent-readers.js';
 import { call, sleep } from './bench-http.js';
 import type { AgentSlice, Cadence, FromClient, SteadyFigures, ToClient } from './capacity-protocol.js';
-import { recordCapacity, renderCapacity, rssCsv, rssSvg, type LevelResult, type RssSample } from './capacity-report.js';
+import { renderCapacity, rssCsv, rssSvg, type LevelResult, type RssSample } from './capacity-report.js';
 import { startParley } from './parley-server.js';
+import { recordLatest } from './record.js';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '1000,3000,10000').split(',').map(Number);
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 5);
@@ -393,7 +394,7 @@ async function main(): Promise<void> {
     mkdirSync(join(root, 'bench/results'), { recursive: true });
     writeFileSync(svgPath, rssSvg(results, MINUTES));
     writeFileSync(join(root, 'bench/results/capacity-rss.csv'), rssCsv(results));
-    recordCapacity(join(root, 'BENCHMARKS.md'), text);
+    recordLatest(join(root, 'BENCHMARKS.md'), 'capacity', text, '## Capacity (`npm run bench:capacity`)');
   }
 }
 

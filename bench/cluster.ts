@@ -10,13 +10,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_POSTGRES_POOL_SIZE } from '../src/store/open-postgres.js';
 import { HAPROXY, startCluster, type Cluster } from '../test/support/cluster.js';
 import { cpuMsOf, longPollReceiver, pool, sseReceiver, type Receiver } from './agent-readers.js';
 import { call, open, percentile, runLine, sleep } from './bench-http.js';
+import { recordLatest } from './record.js';
 
 const CHATS = Number(process.env.BENCH_CHATS ?? 1000);
 const AGENTS = 20;
@@ -280,7 +280,7 @@ async function main(): Promise<void> {
       ...cpuRows,
     ].join('\n');
     console.log(table);
-    if (process.argv.includes('--record')) record(join(root, 'BENCHMARKS.md'), table);
+    if (process.argv.includes('--record')) recordLatest(join(root, 'BENCHMARKS.md'), 'cluster', table);
   } finally {
     await cluster.stop();
   }
@@ -288,22 +288,6 @@ async function main(): Promise<void> {
 
 function haproxyVersion(): string {
   return /version (\S+)/.exec(spawnSync(HAPROXY, ['-v'], { encoding: 'utf8' }).stdout)?.[1] ?? '';
-}
-
-/** Puts the run's table between the markers in BENCHMARKS.md (added at the end the first time). */
-function record(path: string, table: string): void {
-  const start = '<!-- cluster:latest -->';
-  const end = '<!-- /cluster:latest -->';
-  const text = readFileSync(path, 'utf8');
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  const block = `${start}\n\n${table}\n\n${end}`;
-  writeFileSync(
-    path,
-    from === -1 || to < from
-      ? `${text.trimEnd()}\n\n${block}\n`
-      : `${text.slice(0, from)}${block}${text.slice(to + end.length)}`,
-  );
 }
 
 await main();

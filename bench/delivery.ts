@@ -7,13 +7,14 @@
  */
 import { spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { cpuMsOf, longPollReceiver, pool, sseReceiver, type Receiver } from './agent-readers.js';
 import { call, percentile, runLine, sleep } from './bench-http.js';
 import { startParley } from './parley-server.js';
+import { recordLatest } from './record.js';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,100,1000').split(',').map(Number);
 const AGENTS = 20;
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
       await disk.stop(),
     ].join('\n');
     console.log(table);
-    if (process.argv.includes('--record')) record(join(root, 'BENCHMARKS.md'), table);
+    if (process.argv.includes('--record')) recordLatest(join(root, 'BENCHMARKS.md'), 'delivery', table);
   } finally {
     child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
@@ -279,26 +280,6 @@ function probeDiskSync(dir: string): { stop(): Promise<string> } {
       );
     },
   };
-}
-
-/**
- * Puts the run's table between the markers in BENCHMARKS.md, leaving the prose around it as it
- * is (it explains the figures and has to be read again when they move); without the markers, the
- * table is added at the end.
- */
-function record(path: string, table: string): void {
-  const start = '<!-- delivery:latest -->';
-  const end = '<!-- /delivery:latest -->';
-  const text = readFileSync(path, 'utf8');
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  const block = `${start}\n\n${table}\n\n${end}`;
-  writeFileSync(
-    path,
-    from === -1 || to < from
-      ? `${text.trimEnd()}\n\n${block}\n`
-      : `${text.slice(0, from)}${block}${text.slice(to + end.length)}`,
-  );
 }
 
 await main();
