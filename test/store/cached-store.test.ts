@@ -95,6 +95,8 @@ for (const target of await databaseTargets()) {
         },
       };
       const cached = createCachedStore(slow);
+      // Caching begins once caught up, as each request does first.
+      await cached.catchUp();
       const straddling = cached.accounts.get(id);
       await cached.accounts.save(account(id, 'after'));
       release();
@@ -106,6 +108,7 @@ for (const target of await databaseTargets()) {
       const id = newAccountId();
       await opened.store.accounts.save(account(id, 'before'));
       const cached = createCachedStore(opened.store);
+      await cached.catchUp();
       assert.equal((await cached.accounts.get(id))?.name, 'before');
       await cached.transaction(async (tx) => {
         await tx.accounts.save(account(id, 'inside'));
@@ -126,6 +129,7 @@ for (const target of await databaseTargets()) {
       const thrown = new Error('subscriber failed');
       const reported: unknown[] = [];
       const cached = createCachedStore(opened.store, { onAfterCommitError: (error) => reported.push(error) });
+      await cached.catchUp();
       assert.equal((await cached.accounts.get(id))?.name, 'before');
       const seen: (Promise<Account | undefined> | string)[] = [];
       const result = await cached.transaction(async (tx) => {
@@ -161,6 +165,7 @@ for (const target of await databaseTargets()) {
       await opened.store.accounts.save(account(id, 'users'));
       await opened.store.users.save(user(id, 1, 'One'));
       const cached = createCachedStore(opened.store);
+      await cached.catchUp();
       const first = await cached.users.list(id);
       assert.deepEqual(
         first.map((listed) => listed.nickname),
