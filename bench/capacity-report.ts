@@ -4,7 +4,7 @@
  * the block between the markers in BENCHMARKS.md.
  */
 import { runLine } from './bench-http.js';
-import type { ReadMode } from './capacity-protocol.js';
+import type { SteadyFigures } from './capacity-protocol.js';
 
 export interface RssSample {
   /** Seconds from the start of the steady phase (negative before it). */
@@ -16,7 +16,8 @@ export interface RssSample {
   cpuMs: number;
 }
 
-export interface LevelResult {
+/** A level's figures: the clients' steady-phase figures merged (latencies sorted), and the server's. */
+export interface LevelResult extends Omit<SteadyFigures, 'cpuMs' | 'seconds' | 'loopDelay'> {
   chats: number;
   agents: number;
   /** os.loadavg() as the level began. */
@@ -28,15 +29,6 @@ export interface LevelResult {
    * than the coordinator's when their event loops lag); their rates divide by it.
    */
   seconds: number;
-  /** Sorted latencies, ms. */
-  visitorPolls: Float64Array;
-  agentPolls: Float64Array;
-  delivery: Record<ReadMode, Float64Array>;
-  linePosts: Float64Array;
-  linesPosted: number;
-  linesLost: number;
-  longPollAnswers: number;
-  errors: Record<string, number>;
   laterErrors: Record<string, number>;
   server: {
     /** Over the steady phase as the coordinator timed it. */
