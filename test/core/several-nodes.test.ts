@@ -28,6 +28,20 @@ interface TwoNodes {
   close(): Promise<void>;
 }
 
+/** A fresh account on node A with Alice's connection-bound agent session (`presence=connection`). */
+async function connectionBoundSession(nodes: TwoNodes) {
+  const { accountId, seed } = accountSeed();
+  await applySeed(nodes.a, seed);
+  const user = await nodes.storeA.users.get(accountId, ALICE);
+  assert.ok(user !== undefined);
+  const session = await nodes.a.agents.sessions.start(
+    accountId,
+    { user, loginSessionId: null },
+    { isConnectionBound: true },
+  );
+  return { accountId, session };
+}
+
 /** Two registered nodes (both with a Redis, as they must be) on a fresh database of `target`. */
 async function twoNodes(target: DatabaseTarget): Promise<TwoNodes> {
   const database = await target.create();
@@ -298,15 +312,7 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
       it('stays attached while either node holds a connection; detached, then Away, when neither does', async () => {
         const nodes = await twoNodes(target);
         try {
-          const { accountId, seed } = accountSeed();
-          await applySeed(nodes.a, seed);
-          const user = await nodes.storeA.users.get(accountId, ALICE);
-          assert.ok(user !== undefined);
-          const session = await nodes.a.agents.sessions.start(
-            accountId,
-            { user, loginSessionId: null },
-            { isConnectionBound: true },
-          );
+          const { accountId, session } = await connectionBoundSession(nodes);
           const read = async () => {
             const found = await nodes.storeA.agentSessions.get(accountId, session.id);
             assert.ok(found !== undefined);
@@ -358,15 +364,7 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
       it("writes nothing when a long-poll's close is followed at once by the next poll's open on the same node", async () => {
         const nodes = await twoNodes(target);
         try {
-          const { accountId, seed } = accountSeed();
-          await applySeed(nodes.a, seed);
-          const user = await nodes.storeA.users.get(accountId, ALICE);
-          assert.ok(user !== undefined);
-          const session = await nodes.a.agents.sessions.start(
-            accountId,
-            { user, loginSessionId: null },
-            { isConnectionBound: true },
-          );
+          const { accountId, session } = await connectionBoundSession(nodes);
           let close = nodes.a.agents.presence.connected(session);
           await nodes.a.agents.presence.settled(session);
           const before = nodes.transactionsOnA();
@@ -390,15 +388,7 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
       it('gives a session held only by a node that died its grace from when the turn finds it dead, then Away', async () => {
         const nodes = await twoNodes(target);
         try {
-          const { accountId, seed } = accountSeed();
-          await applySeed(nodes.a, seed);
-          const user = await nodes.storeA.users.get(accountId, ALICE);
-          assert.ok(user !== undefined);
-          const session = await nodes.a.agents.sessions.start(
-            accountId,
-            { user, loginSessionId: null },
-            { isConnectionBound: true },
-          );
+          const { accountId, session } = await connectionBoundSession(nodes);
           const read = async () => {
             const found = await nodes.storeA.agentSessions.get(accountId, session.id);
             assert.ok(found !== undefined);
