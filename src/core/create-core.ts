@@ -20,6 +20,7 @@ import { createVisitorAuthentication } from './chats/visitor-authentication.js';
 import { createVisitorChat } from './chats/visitor-chat.js';
 import { createVisitorSurveys } from './chats/visitor-surveys.js';
 import { createChatWatch } from './chats/chat-watch.js';
+import { createTouchBuffer } from './chats/touch-buffer.js';
 import { createAgentChats } from './agents/agent-chats.js';
 import { createAgentDirectory } from './agents/agent-directory.js';
 import { createAgentNotifications } from './agents/agent-notifications.js';
@@ -67,10 +68,11 @@ export function createCore(deps: CoreDeps) {
   // routes every account with unrouted chats again.
   const route = (accountId: string) => router.route(accountId).catch(() => undefined);
   const capacity = createCapacity(deps);
-  const visitorChat = createVisitorChat({ ...deps, writer, route });
+  const touches = createTouchBuffer(deps.store);
+  const visitorChat = createVisitorChat({ ...deps, writer, touches, route });
   const visitorAuthentication = createVisitorAuthentication(deps);
   const agentActions = createAgentChatActions({ store: deps.store, writer });
-  const timers = createChatTimers({ ...deps, writer, route });
+  const timers = createChatTimers({ ...deps, writer, touches, route });
   const sharing = createSharedChats({ ...deps, writer });
   const agentSessions = createAgentSessions({ ...deps, writer, router, leaveAll: sharing.leaveAll });
   const nodeId = deps.nodeId ?? randomHex(deps.random, 12);
@@ -112,6 +114,8 @@ export function createCore(deps: CoreDeps) {
      * that was only slow) changes nothing twice.
      */
     async tick(): Promise<void> {
+      // Every node writes the requests it recorded, whether or not it runs the timers.
+      await touches.flush();
       if (!(await registry.takeLease(TIMERS_LEASE))) return;
       // What other nodes and the CLI changed (an account's settings, a user) counts in this turn.
       await deps.store.catchUp();
@@ -131,6 +135,8 @@ export function createCore(deps: CoreDeps) {
     sweepExpiredKeys: sweepKeys,
     /** See Store.catchUp: every API request begins with it (src/http/app.ts). */
     catchUp: () => deps.store.catchUp(),
+    /** Writes the requests recorded on chats and not yet written (each turn does; so does a drain). */
+    flushTouches: () => touches.flush(),
     /**
      * The minute's sweeps (expired login sessions, then keys), by the node that holds the timers'
      * lease; false when another node holds it and nothing was swept.
@@ -204,7 +210,7 @@ export function createCore(deps: CoreDeps) {
       sessions: agentSessions,
       /** Connection-bound sessions: the transports count their connections here. */
       presence,
-      chats: createAgentChats({ ...deps, writer, router, actions: agentActions, sharing }),
+      chats: createAgentChats({ ...deps, writer, router, actions: agentActions, sharing, touches }),
       directory: createAgentDirectory({ ...deps, capacity }),
       notifications: createAgentNotifications({ ...deps, router, watch }),
       /** Shared chats: participants, invitations, automatic listening, take over (docs/SHARED-CHATS.md). */

@@ -3,7 +3,7 @@
  * every adapter of a port passes that port's contract tests.
  */
 import type { Account, ApiKey, LoginSession, Skill, User } from './model.js';
-import type { AgentSession, Chat, ChatEvent, OfflineMessage, SkillScope } from './chats/chat-model.js';
+import type { AgentSession, Chat, ChatEvent, ChatTouch, OfflineMessage, SkillScope } from './chats/chat-model.js';
 
 /** Wall-clock time as epoch milliseconds; tests drive a manual clock instead of sleeping. */
 export interface Clock {
@@ -153,16 +153,13 @@ export interface ChatRepository {
     options?: { includeAgentOnly?: boolean; before?: number },
   ): Promise<ChatEvent[]>;
   /**
-   * The per-request keep-alive in one statement (server-chat §3.9, §4.5): lastUpdate always, the
-   * idle due time only for visitor requests on a live chat; the retention window of an ended chat.
+   * Records requests on chats (server-chat §3.9, §4.5), all in one statement. Never moves a time
+   * back: `lastUpdate` and each deadline become the later of the stored and the given one; the idle
+   * deadline only of a live chat, the retention only of an ended one. So touches may be written
+   * late, in any order, or twice (chats/touch-buffer.ts), and a chat that ended meanwhile keeps
+   * what its end wrote.
    */
-  touch(
-    accountId: string,
-    chatId: string,
-    now: number,
-    idleDueAt: number | null,
-    retainUntil: number | null,
-  ): Promise<void>;
+  touch(touches: readonly ChatTouch[]): Promise<void>;
   /** Live chats whose idle or wait due time has come, oldest first. */
   due(now: number, limit: number): Promise<Chat[]>;
   /**

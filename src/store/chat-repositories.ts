@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type {
   AgentSessionRepository,
   ChatRepository,
@@ -20,6 +20,9 @@ import type {
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
+
+/** Touches per statement: 5 parameters each, well under either database's limit. */
+const TOUCH_CHUNK = 500;
 
 /** A stored JSON column, or `fallback` when it is null or unreadable. */
 export const parseJson = <T>(text: string | null, fallback: T): T => {
@@ -257,17 +260,29 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
       const rows = await query.orderBy('id').execute();
       return rows.map(toEvent);
     },
-    async touch(accountId, chatId, now, idleDueAt, retainUntil) {
-      await db
-        .updateTable('chats')
-        .set({
-          last_update: now,
-          ...(idleDueAt === null ? {} : { idle_due_at: idleDueAt }),
-          ...(retainUntil === null ? {} : { retain_until: retainUntil }),
-        })
-        .where('account_id', '=', accountId)
-        .where('id', '=', chatId)
-        .execute();
+    async touch(touches) {
+      // One statement per chunk, the chats joined to a VALUES list; the CASEs keep the later time.
+      // The casts give PostgreSQL the parameters' types (SQLite takes them as they come).
+      for (let first = 0; first < touches.length; first += TOUCH_CHUNK) {
+        const rows = touches
+          .slice(first, first + TOUCH_CHUNK)
+          .map(
+            ({ accountId, chatId, at, idleDueAt, retainUntil }) =>
+              sql`(cast(${accountId} as text), cast(${chatId} as text), cast(${at} as bigint), cast(${idleDueAt} as bigint), cast(${retainUntil} as bigint))`,
+          );
+        await sql`
+          with t(account_id, id, touched_at, idle_due_at, retain_until) as (values ${sql.join(rows)})
+          update chats set
+            last_update = case when t.touched_at > chats.last_update then t.touched_at else chats.last_update end,
+            idle_due_at = case
+              when chats.state <> 'ended' and t.idle_due_at > coalesce(chats.idle_due_at, t.idle_due_at - 1)
+              then t.idle_due_at else chats.idle_due_at end,
+            retain_until = case
+              when chats.state = 'ended' and t.retain_until > coalesce(chats.retain_until, t.retain_until - 1)
+              then t.retain_until else chats.retain_until end
+          from t
+          where chats.account_id = t.account_id and chats.id = t.id`.execute(db);
+      }
     },
     async due(now, limit) {
       const rows = await db

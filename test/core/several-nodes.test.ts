@@ -247,6 +247,39 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
       }
     });
 
+    it("keeps a chat alive by a visitor's polls on the node without the lease: late when far off, at once when near", async () => {
+      const nodes = await twoNodes(target);
+      try {
+        const { accountId, seed } = accountSeed();
+        await applySeed(nodes.a, seed);
+        const chatId = await startChat(nodes, accountId, { skill: 'Sales', interactionTimeout: 60 });
+        const startedAt = nodes.clock.now();
+        await turn(nodes.a); // Node A holds the timers' lease from now on.
+        const storedDue = async () => (await nodes.storeA.chats.get(accountId, chatId))?.idleDueAt;
+
+        nodes.clock.advance(20 * SECOND);
+        await nodes.b.chats.visitor.read(accountId, chatId, 0);
+        assert.equal(await storedDue(), startedAt + 60 * SECOND, 'node B keeps it until its turn');
+        await turn(nodes.b);
+        assert.equal(await storedDue(), startedAt + 80 * SECOND, "node B's turn wrote it, lease or not");
+
+        // A poll 5 s before the stored deadline is written before it is answered: node A's timers,
+        // whose turn comes before node B's, do not end the chat.
+        nodes.clock.advance(55 * SECOND);
+        await nodes.b.chats.visitor.read(accountId, chatId, 0);
+        nodes.clock.advance(5 * SECOND);
+        await turn(nodes.a);
+        assert.equal((await nodes.storeA.chats.get(accountId, chatId))?.state, 'waiting');
+        assert.equal(await storedDue(), startedAt + 135 * SECOND);
+
+        nodes.clock.advance(55 * SECOND);
+        await raceTimers(nodes, 2);
+        assert.equal((await nodes.storeA.chats.get(accountId, chatId))?.state, 'ended', '60 s after the last poll');
+      } finally {
+        await nodes.close();
+      }
+    });
+
     it('runs the turn on the lease holder alone; when the holder dies, the other takes over once the lease expires', async () => {
       const nodes = await twoNodes(target);
       try {

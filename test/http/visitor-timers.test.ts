@@ -179,6 +179,36 @@ for (const target of await databaseTargets()) {
         assert.deepEqual(summary(list), ['state:waiting', 'system:4', 'system:6', 'state:ended']);
       });
 
+      it('writes a poll far from the deadline with the next turn, one within 10 s of it at once', async () => {
+        const { accountId, visitor } = await seededAccount(server);
+        const chatId = await visitor.startChat({ skill: 'Sales', interactionTimeout: 60 });
+        const startedAt = server.clock.now();
+
+        server.clock.advance(20 * SECOND);
+        await visitor.read(chatId);
+        // 40 s from the stored deadline: recorded in memory, shown to the reader at once.
+        assert.equal((await stored(server, accountId, chatId)).idleDueAt, startedAt + 60 * SECOND);
+        const info = await visitor.get(`/chat/${chatId}/info.json`);
+        assert.equal(
+          Date.parse((info.json() as { info: { lastUpdate: string } }).info.lastUpdate),
+          startedAt + 20 * SECOND,
+        );
+        // The turn writes it before it judges what is due.
+        server.clock.advance(40 * SECOND);
+        await runDue();
+        assert.equal((await stored(server, accountId, chatId)).idleDueAt, startedAt + 80 * SECOND);
+        assert.equal((await stored(server, accountId, chatId)).state, 'waiting', 'kept alive by the poll at 20 s');
+
+        // 5 s before the stored deadline: written before the poll is answered.
+        server.clock.advance(15 * SECOND);
+        await visitor.read(chatId);
+        assert.equal((await stored(server, accountId, chatId)).idleDueAt, startedAt + 135 * SECOND);
+
+        server.clock.advance(60 * SECOND);
+        await runDue();
+        assert.equal((await stored(server, accountId, chatId)).state, 'ended', '60 s after the last poll');
+      });
+
       it('is not kept alive by the agent: a line at 30 s does not move the 40 s deadline', async () => {
         const { accountId, visitor } = await seededAccount(server);
         await putAgentOnline(server, accountId, ALICE);

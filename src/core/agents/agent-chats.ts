@@ -24,6 +24,7 @@ import { availabilityByUser, effectiveAvailability, type Router } from './router
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
 import { visitIdOf } from '../chats/chat-ids.js';
 import { withCurrentTyping } from '../chats/typing.js';
+import type { TouchBuffer } from '../chats/touch-buffer.js';
 
 /** How many earlier chats of a visitor the agent is shown. */
 const PREVIOUS_CHATS = 10;
@@ -76,8 +77,9 @@ export function createAgentChats(deps: {
   actions: AgentChatActions;
   sanitizeHtml: (html: string) => string;
   sharing: SharedChats;
+  touches: TouchBuffer;
 }) {
-  const { store, clock, writer, router, actions, sanitizeHtml, sharing } = deps;
+  const { store, clock, writer, router, actions, sanitizeHtml, sharing, touches } = deps;
 
   /**
    * What a session may do with a chat as it stands: read it as its holder, take it over first
@@ -94,17 +96,14 @@ export function createAgentChats(deps: {
     return chat.agentSessionId !== session.id && chat.state === ChatState.CHATTING ? 'take-over' : 'read';
   }
 
-  /** Records a request on the chat once: not for repeated reads, nor within a second of the last. */
-  async function touched(session: AgentSession, chat: Chat, now: number, options: { touch?: boolean }): Promise<Chat> {
+  /**
+   * Records a request on the chat once: not for repeated reads, nor within a second of the last.
+   * It moves no deadline, so it always waits for the next flush (touch-buffer.ts).
+   */
+  function touched(session: AgentSession, chat: Chat, now: number, options: { touch?: boolean }): Chat {
     // A request within a second of the last is not recorded (lastUpdate is informational for agent requests).
     if (options.touch === false || now - chat.lastUpdate < TOUCH_RESOLUTION_MS) return chat;
-    await store.chats.touch(
-      session.accountId,
-      chat.id,
-      now,
-      null,
-      chat.state === ChatState.ENDED ? chat.retainUntil : null,
-    );
+    touches.record({ accountId: session.accountId, chatId: chat.id, at: now, idleDueAt: null, retainUntil: null });
     return { ...chat, lastUpdate: now };
   }
 
@@ -129,16 +128,17 @@ export function createAgentChats(deps: {
     options: { touch?: boolean; holderOnly?: boolean },
   ): Promise<{ chat: Chat; participant?: Participant }> {
     const now = clock.now();
-    const chat = await store.chats.get(session.accountId, chatId);
-    if (chat === undefined) throw chatNotFound();
+    const stored = await store.chats.get(session.accountId, chatId);
+    if (stored === undefined) throw chatNotFound();
+    const chat = touches.applied(stored);
     const verdict = access(session, chat, now);
     if (verdict instanceof AppError) throw verdict;
     if (typeof verdict === 'object') {
       if (options.holderOnly === true)
         throw new AppError(ErrorCode.FORBIDDEN, 'Only the agent holding the chat may do this');
-      return { chat: await touched(session, chat, now, options), participant: verdict };
+      return { chat: touched(session, chat, now, options), participant: verdict };
     }
-    if (verdict === 'read') return { chat: await touched(session, chat, now, options) };
+    if (verdict === 'read') return { chat: touched(session, chat, now, options) };
     const moved = await writer.change(session.accountId, chat.id, (current) => ({
       chat: { ...current, agentSessionId: session.id },
       events: [],

@@ -105,6 +105,18 @@ export interface Chat {
   lastLineAt: number | null;
 }
 
+/**
+ * A request recorded on a chat: its time, and the deadlines it moves (null: leaves it alone), the
+ * idle deadline of a live chat or the retention of an ended one (server-chat §4.5).
+ */
+export interface ChatTouch {
+  accountId: string;
+  chatId: string;
+  at: number;
+  idleDueAt: number | null;
+  retainUntil: number | null;
+}
+
 export const ParticipantRole = { LISTENER: 'listener', ASSISTANT: 'assistant' } as const;
 export type ParticipantRole = (typeof ParticipantRole)[keyof typeof ParticipantRole];
 

@@ -1,6 +1,7 @@
 import type { Clock, Store } from '../ports.js';
 import { stateEvent, systemLine, endedChat } from './chat-events.js';
 import { ChatState } from './chat-model.js';
+import type { TouchBuffer } from './touch-buffer.js';
 import type { ChatWriter } from './chat-writer.js';
 
 /**
@@ -13,16 +14,23 @@ export function createChatTimers({
   store,
   clock,
   writer,
+  touches,
   route,
 }: {
   store: Store;
   clock: Clock;
   writer: ChatWriter;
+  touches: TouchBuffer;
   route: (accountId: string) => Promise<void>;
 }) {
   return {
-    /** Ends every chat that is due now; returns how many it ended. */
+    /**
+     * Ends every chat that is due now; returns how many it ended. The requests this node recorded
+     * are written first, so none of its chats is judged on an older deadline (other nodes flush
+     * each second, and write a touch at once when its chat's deadline is near: touch-buffer.ts).
+     */
     async runDue(batch = 100): Promise<number> {
+      await touches.flush();
       let ended = 0;
       const touched = new Set<string>();
       for (;;) {

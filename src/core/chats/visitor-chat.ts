@@ -16,6 +16,7 @@ import { ChatState, LineSource, type Chat, type ChatEvent, type CommittedChange 
 import type { ChangeAnswer, ChatWriter } from './chat-writer.js';
 import { keyedRequest } from '../idempotency.js';
 import { withCurrentTyping } from './typing.js';
+import type { TouchBuffer } from './touch-buffer.js';
 
 /** How many custom variables a chat keeps: the newest. */
 const MAX_CUSTOM_VARIABLES = 100;
@@ -49,11 +50,14 @@ export function createVisitorChat({
   store,
   clock,
   writer,
+  touches,
   route,
 }: {
   store: Store;
   clock: Clock;
   writer: ChatWriter;
+  /** Where requests are recorded when their chat's deadline is far enough off to wait. */
+  touches: TouchBuffer;
   /** Re-routes the account once a chat frees an agent's slot. */
   route: (accountId: string) => Promise<void>;
 }) {
@@ -67,18 +71,25 @@ export function createVisitorChat({
   async function touch(accountId: string, chatId: string, holdMs = 0): Promise<{ account: Account; chat: Chat }> {
     const account = await requireAccount(store, accountId);
     const now = clock.now();
-    const chat = await store.chats.get(accountId, chatId);
-    if (chat === undefined || isGone(chat, now)) throw notFound();
+    const stored = await store.chats.get(accountId, chatId);
+    if (stored === undefined) throw notFound();
+    const chat = touches.applied(stored);
+    if (isGone(chat, now)) throw notFound();
     const isLive = chat.state !== ChatState.ENDED;
     const idleDueAt = isLive ? now + holdMs + chat.interactionTimeoutSeconds * 1000 : null;
     const retainUntil = isLive ? null : now + account.settings.endedChatRetentionMinutes * 60_000;
     // Deadlines are seconds away: a request within a second of the last that would not move them
-    // by more than that need not write again.
+    // by more than that need not be recorded again.
     const isFresh =
       now - chat.lastUpdate < TOUCH_RESOLUTION_MS &&
       (idleDueAt === null || (chat.idleDueAt !== null && idleDueAt - chat.idleDueAt < TOUCH_RESOLUTION_MS)) &&
       (retainUntil === null || (chat.retainUntil !== null && retainUntil - chat.retainUntil < TOUCH_RESOLUTION_MS));
-    if (!isFresh) await store.chats.touch(accountId, chatId, now, idleDueAt, retainUntil);
+    if (!isFresh) {
+      const recorded = { accountId, chatId, at: now, idleDueAt, retainUntil };
+      // Judged on the stored deadline, the one the timers (of any node) act on.
+      if (touches.isDeferrable(stored, now)) touches.record(recorded);
+      else await store.chats.touch([recorded]);
+    }
     return {
       account,
       chat: withCurrentTyping(
@@ -96,7 +107,8 @@ export function createVisitorChat({
   /** A readable chat, without recording a request. */
   async function load(accountId: string, chatId: string): Promise<{ account: Account; chat: Chat }> {
     const account = await requireAccount(store, accountId);
-    const chat = await store.chats.get(accountId, chatId);
+    const stored = await store.chats.get(accountId, chatId);
+    const chat = stored && touches.applied(stored);
     const now = clock.now();
     if (chat === undefined || isGone(chat, now)) throw notFound();
     return { account, chat: withCurrentTyping(chat, now) };
