@@ -29,4 +29,32 @@ describe('times in an account’s zone', () => {
     assert.equal(loginServiceTime(at), 'Sep 22, 2016 8:10:15 PM');
     assert.equal(loginServiceTime(at, 'America/New_York'), 'Sep 22, 2016 4:10:15 PM');
   });
+
+  it('writes the Login Service’s form as Intl’s en-US does, midnight and noon included', () => {
+    const intl = (epochMs: number, timeZone: string) => {
+      const parts = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        month: 'short',
+        day: 'numeric',
+        year: 'numeric',
+        hour: 'numeric',
+        minute: '2-digit',
+        second: '2-digit',
+        hour12: true,
+      }).formatToParts(new Date(epochMs));
+      const part = (type: string) => parts.find((found) => found.type === type)?.value ?? '';
+      return `${part('month')} ${part('day')}, ${part('year')} ${part('hour')}:${part('minute')}:${part('second')} ${part('dayPeriod')}`;
+    };
+    const instants = [
+      Date.UTC(2026, 0, 1, 0, 0, 0),
+      Date.UTC(2026, 5, 30, 12, 0, 5),
+      Date.UTC(2026, 11, 31, 23, 59, 59),
+    ];
+    for (let hour = 0; hour < 48; hour += 1) instants.push(Date.UTC(2026, 2, 7, hour, 7, 9));
+    for (const at of instants) {
+      for (const zone of ['UTC', 'America/New_York', 'Asia/Kolkata', 'Pacific/Chatham']) {
+        assert.equal(loginServiceTime(at, zone), intl(at, zone), `${new Date(at).toISOString()} in ${zone}`);
+      }
+    }
+  });
 });

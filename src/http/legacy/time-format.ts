@@ -65,16 +65,19 @@ export function isoWithOffset(epochMs: number, timeZone = 'UTC'): string {
   return `${new Date(epochMs + offset.ms).toISOString().slice(0, 23)}${offset.text}`;
 }
 
-/** `Sep 22, 2016 4:10:15 PM` in `timeZone`. */
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const twoDigits = (value: number) => String(value).padStart(2, '0');
+
+/**
+ * `Sep 22, 2016 4:10:15 PM` in `timeZone`: en-US's short month, 12-hour clock, as Intl writes it,
+ * built from the zone's offset (kept per minute) instead of asking Intl on every error answered.
+ */
 export function loginServiceTime(epochMs: number, timeZone = 'UTC'): string {
-  const part = partsOf(epochMs, timeZone, {
-    month: 'short',
-    day: 'numeric',
-    year: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: true,
-  });
-  return `${part('month')} ${part('day')}, ${part('year')} ${part('hour')}:${part('minute')}:${part('second')} ${part('dayPeriod')}`;
+  const local = new Date(epochMs + offsetAt(epochMs, timeZone).ms);
+  const hours = local.getUTCHours();
+  return (
+    `${MONTHS[local.getUTCMonth()]} ${local.getUTCDate()}, ${local.getUTCFullYear()} ` +
+    `${hours % 12 === 0 ? 12 : hours % 12}:${twoDigits(local.getUTCMinutes())}:${twoDigits(local.getUTCSeconds())} ` +
+    `${hours < 12 ? 'AM' : 'PM'}`
+  );
 }
