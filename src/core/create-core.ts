@@ -79,6 +79,12 @@ export function createCore(deps: CoreDeps) {
   const registry = createNodeRegistry({ store: deps.store, clock: deps.clock, nodeId });
   const presence = createAgentPresence({ store: deps.store, clock: deps.clock, sessions: agentSessions, nodeId });
   const watch = createChatWatch(deps.bus);
+  /** Requests recorded on chats and sessions and not yet written (docs/adr/0012-buffered-touches.md). */
+  const flushTouches = async (): Promise<void> => {
+    const flushed = await Promise.allSettled([touches.flush(), agentSessions.flushRequests()]);
+    const failures = flushed.flatMap((flush) => (flush.status === 'rejected' ? [flush.reason] : []));
+    if (failures.length > 0) throw new AggregateError(failures, 'writing recorded requests failed');
+  };
   /** Forgets OAuth nonces, idempotency keys and known login sources past their windows. */
   const sweepKeys = async (): Promise<void> => {
     const now = deps.clock.now();
@@ -115,7 +121,7 @@ export function createCore(deps: CoreDeps) {
      */
     async tick(): Promise<void> {
       // Every node writes the requests it recorded, whether or not it runs the timers.
-      await touches.flush();
+      await flushTouches();
       if (!(await registry.takeLease(TIMERS_LEASE))) return;
       // What other nodes and the CLI changed (an account's settings, a user) counts in this turn.
       await deps.store.catchUp();
@@ -135,8 +141,8 @@ export function createCore(deps: CoreDeps) {
     sweepExpiredKeys: sweepKeys,
     /** See Store.catchUp: every API request begins with it (src/http/app.ts). */
     catchUp: () => deps.store.catchUp(),
-    /** Writes the requests recorded on chats and not yet written (each turn does; so does a drain). */
-    flushTouches: () => touches.flush(),
+    /** Writes the requests recorded on chats and sessions (each turn does; so does a drain). */
+    flushTouches,
     /**
      * The minute's sweeps (expired login sessions, then keys), by the node that holds the timers'
      * lease; false when another node holds it and nothing was swept.

@@ -3,7 +3,15 @@
  * every adapter of a port passes that port's contract tests.
  */
 import type { Account, ApiKey, LoginSession, Skill, User } from './model.js';
-import type { AgentSession, Chat, ChatEvent, ChatTouch, OfflineMessage, SkillScope } from './chats/chat-model.js';
+import type {
+  AgentSession,
+  Chat,
+  ChatEvent,
+  ChatTouch,
+  OfflineMessage,
+  SessionTouch,
+  SkillScope,
+} from './chats/chat-model.js';
 
 /** Wall-clock time as epoch milliseconds; tests drive a manual clock instead of sleeping. */
 export interface Clock {
@@ -210,6 +218,12 @@ export interface AgentSessionRepository {
    * the session is unknown or has ended.
    */
   touch(accountId: string, id: string, now: number, idleDueAt: number): Promise<AgentSession | undefined>;
+  /**
+   * Records requests on live sessions, all in one statement, never moving a time back: the last
+   * request and the idle deadline become the later of the stored and the given one. Touches
+   * written late, in any order or twice are harmless; ended sessions are left as they are.
+   */
+  touchMany(touches: readonly SessionTouch[]): Promise<void>;
   /**
    * Sets a live session's availability, since when, its reason (null for none) and what it was
    * before an automatic Away (null, the default, when the change is not one) alone; undefined when

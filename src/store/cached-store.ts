@@ -177,6 +177,9 @@ export function createCachedStore(
       async touch(accountId, id, now, idleDueAt) {
         return rememberAgentSession(await inner.agentSessions.touch(accountId, id, now, idleDueAt), key(accountId, id));
       },
+      // Keep-alive columns alone: what is kept stays (its deadline is then never later than the
+      // stored one, docs/adr/0012), and nothing is dropped.
+      touchMany: (touches) => inner.agentSessions.touchMany(touches),
       async setAvailability(accountId, id, availability, since, reasonId, autoAway) {
         return rememberAgentSession(
           await inner.agentSessions.setAvailability(accountId, id, availability, since, reasonId, autoAway),

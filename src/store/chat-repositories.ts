@@ -481,6 +481,30 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
     },
     touch: (accountId, id, now, idleDueAt) =>
       updateLive(accountId, id, { last_request_at: now, idle_due_at: idleDueAt }),
+    async touchMany(touches) {
+      // As chats' touches: one statement per chunk, the later time kept (the keep-alive columns
+      // alone, so the cache version does not move: migration 0012).
+      for (let first = 0; first < touches.length; first += TOUCH_CHUNK) {
+        const rows = touches
+          .slice(first, first + TOUCH_CHUNK)
+          .map(
+            ({ accountId, sessionId, at, idleDueAt }) =>
+              sql`(cast(${accountId} as text), cast(${sessionId} as text), cast(${at} as bigint), cast(${idleDueAt} as bigint))`,
+          );
+        await sql`
+          with t(account_id, id, touched_at, idle_due_at) as (values ${sql.join(rows)})
+          update agent_sessions set
+            last_request_at = case
+              when t.touched_at > agent_sessions.last_request_at then t.touched_at
+              else agent_sessions.last_request_at end,
+            idle_due_at = case
+              when t.idle_due_at > coalesce(agent_sessions.idle_due_at, t.idle_due_at - 1) then t.idle_due_at
+              else agent_sessions.idle_due_at end
+          from t
+          where agent_sessions.account_id = t.account_id and agent_sessions.id = t.id
+            and agent_sessions.ended_at is null`.execute(db);
+      }
+    },
     setAutoListen: (accountId, id, scope) =>
       updateLive(accountId, id, { auto_listen: scope === null ? null : JSON.stringify(scope) }),
     setAvailability: (accountId, id, availability, since, reasonId, autoAway = null) =>

@@ -280,6 +280,42 @@ for (const target of (await databaseTargets()).filter((candidate) => candidate.n
       }
     });
 
+    it('keeps an agent session alive by its requests on the node without the lease: late when far off, at once when near', async () => {
+      const nodes = await twoNodes(target);
+      try {
+        const { accountId, seed } = accountSeed();
+        await applySeed(nodes.a, seed);
+        const startedAt = nodes.clock.now();
+        const session = await onlineSession(nodes, accountId, ALICE, { idleDueAt: startedAt + 60 * SECOND });
+        const user = await nodes.storeA.users.get(accountId, ALICE);
+        assert.ok(user !== undefined);
+        await turn(nodes.a); // Node A holds the timers' lease from now on.
+        const stored = async () => {
+          const found = await nodes.storeA.agentSessions.get(accountId, session.id);
+          return [found?.lastRequestAt, found?.idleDueAt, found?.endedAt];
+        };
+        const idleMs = ((await nodes.storeA.accounts.get(accountId))?.settings.agentSessionIdleSeconds ?? 0) * SECOND;
+
+        nodes.clock.advance(20 * SECOND);
+        await nodes.b.agents.sessions.use(accountId, session.id, { user, loginSessionId: null });
+        assert.deepEqual(await stored(), [startedAt, startedAt + 60 * SECOND, null], 'node B keeps it until its turn');
+        await turn(nodes.b);
+        const touchedAt = startedAt + 20 * SECOND;
+        assert.deepEqual(await stored(), [touchedAt, touchedAt + idleMs, null]);
+
+        // Within 10 s of the stored deadline: written before it is answered, so node A's timers,
+        // whose turn comes before node B's, do not end the session.
+        nodes.clock.set(touchedAt + idleMs - 5 * SECOND);
+        await nodes.b.agents.sessions.use(accountId, session.id, { user, loginSessionId: null });
+        const usedAt = nodes.clock.now();
+        nodes.clock.advance(5 * SECOND);
+        await turn(nodes.a);
+        assert.deepEqual(await stored(), [usedAt, usedAt + idleMs, null]);
+      } finally {
+        await nodes.close();
+      }
+    });
+
     it('runs the turn on the lease holder alone; when the holder dies, the other takes over once the lease expires', async () => {
       const nodes = await twoNodes(target);
       try {

@@ -326,11 +326,16 @@ for (const target of await databaseTargets()) {
       ]);
       const sessionId = room.session.path.split('/').pop() ?? '';
       const repository = server.store.agentSessions;
-      const touch = repository.touch;
+      const { touch, touchMany } = repository;
+      // What reaches the store for this session: at once, or with the turn's flush (adr 0012).
       const touches: number[] = [];
       repository.touch = (accountId, id, now, idleDueAt) => {
         if (id === sessionId) touches.push(now);
         return touch.call(repository, accountId, id, now, idleDueAt);
+      };
+      repository.touchMany = (batch) => {
+        for (const recorded of batch) if (recorded.sessionId === sessionId) touches.push(recorded.at);
+        return touchMany.call(repository, batch);
       };
       try {
         for (const round of [1, 2, 3]) {
@@ -342,6 +347,7 @@ for (const target of await databaseTargets()) {
               stream.until(() => stream.comments.length >= seen[i]! + 2, 'two more keep-alives', 3_000),
             ),
           );
+          await server.core.flushTouches();
           assert.equal(touches.length, round);
           assert.equal(touches.at(-1), server.clock.now());
         }
@@ -349,6 +355,7 @@ for (const target of await databaseTargets()) {
         assert.equal(stored?.lastRequestAt, server.clock.now());
       } finally {
         repository.touch = touch;
+        repository.touchMany = touchMany;
       }
     });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { Chat, ChatTouch } from '../../src/core/chats/chat-model.js';
-import { defaultAccountSettings } from '../../src/core/model.js';
+import type { AgentSession, Chat, ChatTouch } from '../../src/core/chats/chat-model.js';
+import { defaultAccountSettings, Role } from '../../src/core/model.js';
 import type { Store } from '../../src/core/ports.js';
 import { sampleChat } from '../support/chat-fixture.js';
 import { contractStore } from '../support/contract-store.js';
@@ -129,6 +129,55 @@ for (const target of await databaseTargets()) {
         });
       }
       assert.equal(await store.chats.get(accountId, 'no-such-chat'), undefined);
+    });
+
+    it('moves the last request and idle deadline of live sessions forward, never back, and leaves ended ones', async () => {
+      const { accountId } = await givenChats();
+      await store.users.save({
+        accountId,
+        id: 1,
+        pid: `pid-${accountId}-1`,
+        loginName: 'agent1',
+        passwordHash: null,
+        nickname: 'Agent',
+        fullName: 'Agent One',
+        email: 'agent1@example.test',
+        skillIds: [],
+        maxChats: 3,
+        role: Role.AGENT,
+        enabled: true,
+        deleted: false,
+        isApiUser: false,
+        allowedAppKeys: [],
+        changePwdNextLogin: false,
+        createdAt: T0,
+        updatedAt: T0,
+      });
+      const session = (id: string, endedAt: number | null): AgentSession => ({
+        accountId,
+        id,
+        userId: 1,
+        loginSessionId: null,
+        availability: 'Online',
+        createdAt: T0,
+        lastRequestAt: T0,
+        endedAt,
+        idleDueAt: T0 + 400 * SECOND,
+        availabilitySince: T0,
+      });
+      await store.agentSessions.save(session('live', null));
+      await store.agentSessions.save(session('ended', T0 + SECOND));
+      await store.agentSessions.touchMany([
+        { accountId, sessionId: 'live', at: T0 + 20 * SECOND, idleDueAt: T0 + 420 * SECOND },
+        { accountId, sessionId: 'ended', at: T0 + 20 * SECOND, idleDueAt: T0 + 420 * SECOND },
+      ]);
+      await store.agentSessions.touchMany([
+        { accountId, sessionId: 'live', at: T0 + 10 * SECOND, idleDueAt: T0 + 410 * SECOND },
+      ]);
+      const live = await store.agentSessions.get(accountId, 'live');
+      assert.deepEqual([live?.lastRequestAt, live?.idleDueAt], [T0 + 20 * SECOND, T0 + 420 * SECOND]);
+      const ended = await store.agentSessions.get(accountId, 'ended');
+      assert.deepEqual([ended?.lastRequestAt, ended?.idleDueAt], [T0, T0 + 400 * SECOND]);
     });
   });
 }

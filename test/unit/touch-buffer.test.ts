@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatTouch } from '../../src/core/chats/chat-model.js';
 import type { Store } from '../../src/core/ports.js';
-import { createTouchBuffer, DEFERRABLE_BEYOND_MS } from '../../src/core/chats/touch-buffer.js';
+import { createTouchBuffer } from '../../src/core/chats/touch-buffer.js';
+import { DEFERRABLE_BEYOND_MS } from '../../src/core/write-behind.js';
 import { sampleChat } from '../support/chat-fixture.js';
 
 const T0 = Date.UTC(2026, 10, 21, 9, 30, 0);

@@ -4,8 +4,16 @@ import type { Clock, EventBus, Random, Store, Transaction } from '../ports.js';
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
 import { requireAccount } from '../accounts/require-account.js';
 import { endedChat, requeuedChat, stateEvent, systemLine, unrungChat } from '../chats/chat-events.js';
-import { Availability, ChatState, type AgentSession, type Chat, type CommittedChange } from '../chats/chat-model.js';
+import {
+  Availability,
+  ChatState,
+  type AgentSession,
+  type Chat,
+  type CommittedChange,
+  type SessionTouch,
+} from '../chats/chat-model.js';
 import type { ChatWriter } from '../chats/chat-writer.js';
+import { createWriteBehind, isDeferrable, later } from '../write-behind.js';
 import { availabilityChanged, effectiveAvailability, type Router } from './router.js';
 
 /** The caller of an agent-side route, already authenticated (bearer or OAuth 1.0 key). */
@@ -51,15 +59,46 @@ export function createAgentSessions(deps: {
   /** Keep-alives under way, by account and session. */
   const keepingAlive = new Map<string, Promise<void>>();
 
+  /** Requests recorded on sessions and not yet written (docs/adr/0012-buffered-touches.md). */
+  const touches = createWriteBehind<SessionTouch>({
+    keyOf: (touch) => `${touch.accountId}\u0000${touch.sessionId}`,
+    merge: (earlier, touch) => ({
+      ...touch,
+      at: Math.max(earlier.at, touch.at),
+      idleDueAt: Math.max(earlier.idleDueAt, touch.idleDueAt),
+    }),
+    write: (batch) => store.agentSessions.touchMany(batch),
+  });
+
+  /** The session with this node's unwritten requests on it. */
+  function withTouches(session: AgentSession): AgentSession {
+    const touch = touches.pending(`${session.accountId}\u0000${session.id}`);
+    return touch === undefined
+      ? session
+      : {
+          ...session,
+          lastRequestAt: Math.max(session.lastRequestAt, touch.at),
+          idleDueAt: later(session.idleDueAt, touch.idleDueAt),
+        };
+  }
+
   /**
    * Pushes a live session's idle deadline back for a request (or a stream's keep-alive). The
-   * deadline is 400 s away: within a second of the last one nothing is written (a bot polling every
-   * 2 s, or re-polling at once after each long-poll, would otherwise make one durable write per poll).
+   * deadline is 400 s away: within a second of the last one nothing is recorded (a bot polling
+   * every 2 s, or re-polling at once after each long-poll), and while the stored deadline is more
+   * than 10 s away the request waits for the next flush (write-behind.ts), as a chat's touch does.
    */
   async function recordRequest(account: Account, session: AgentSession): Promise<AgentSession> {
     const now = clock.now();
-    if (now - session.lastRequestAt < TOUCH_RESOLUTION_MS) return session;
-    const touched = await store.agentSessions.touch(account.id, session.id, now, idleDue(account, now));
+    const seen = withTouches(session);
+    if (now - seen.lastRequestAt < TOUCH_RESOLUTION_MS) return seen;
+    const idleDueAt = idleDue(account, now);
+    // Judged on the deadline as read (a cached session's is never later than the stored one).
+    if (isDeferrable(session.idleDueAt, now)) {
+      touches.record({ accountId: account.id, sessionId: session.id, at: now, idleDueAt });
+      return { ...seen, lastRequestAt: now, idleDueAt };
+    }
+    const touched = await store.agentSessions.touch(account.id, session.id, now, idleDueAt);
     if (touched === undefined) throw new AppError(ErrorCode.NOT_FOUND, 'Agent session not found');
     return touched;
   }
@@ -319,7 +358,12 @@ export function createAgentSessions(deps: {
      * Ends sessions idle past their due time, and those whose login session is gone (logged out,
      * expired, evicted) if the announcement of that was missed; the server runs it with the timers.
      */
+    /** Writes the requests recorded on sessions (each timers' turn does, on every node). */
+    flushRequests: touches.flush,
+
     async sweepIdle(batch = 100): Promise<number> {
+      // This node's requests count before anything is judged idle (other nodes: recordRequest).
+      await touches.flush();
       const idle = await store.agentSessions.dueIdle(clock.now(), batch);
       const orphaned = await store.agentSessions.orphaned(batch);
       // Re-checked under the lock: a request may have kept the session alive since it was read.

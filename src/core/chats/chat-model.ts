@@ -117,6 +117,14 @@ export interface ChatTouch {
   retainUntil: number | null;
 }
 
+/** A request recorded on an agent session: its time and the idle deadline it moves to. */
+export interface SessionTouch {
+  accountId: string;
+  sessionId: string;
+  at: number;
+  idleDueAt: number;
+}
+
 export const ParticipantRole = { LISTENER: 'listener', ASSISTANT: 'assistant' } as const;
 export type ParticipantRole = (typeof ParticipantRole)[keyof typeof ParticipantRole];
 

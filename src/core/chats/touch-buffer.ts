@@ -1,16 +1,8 @@
 import type { Store } from '../ports.js';
+import { createWriteBehind, isDeferrable, later } from '../write-behind.js';
 import { ChatState, type Chat, type ChatTouch } from './chat-model.js';
 
-/**
- * How far off a chat's stored deadline must be for a request to record itself late: further than
- * any wait for the next flush (each timers' turn, once a second), and further than a LivePerson
- * client's poll interval, so that a node that dies with touches unwritten leaves its visitors'
- * chats time to be touched again through another node.
- */
-export const DEFERRABLE_BEYOND_MS = 10_000;
-
-const later = (stored: number | null, given: number | null): number | null =>
-  given === null ? stored : stored === null ? given : Math.max(stored, given);
+const keyOf = (accountId: string, chatId: string) => `${accountId}\u0000${chatId}`;
 
 /**
  * Requests recorded on chats in memory and written together (docs/adr/0012-buffered-touches.md).
@@ -21,40 +13,31 @@ const later = (stored: number | null, given: number | null): number | null =>
  * at once: the caller asks `isDeferrable` first.
  */
 export function createTouchBuffer(store: Store) {
-  let pending = new Map<string, ChatTouch>();
-  const keyOf = (accountId: string, chatId: string) => `${accountId}\u0000${chatId}`;
-
-  function record(touch: ChatTouch): void {
-    const key = keyOf(touch.accountId, touch.chatId);
-    const earlier = pending.get(key);
-    pending.set(
-      key,
-      earlier === undefined
-        ? touch
-        : {
-            ...touch,
-            at: Math.max(earlier.at, touch.at),
-            idleDueAt: later(earlier.idleDueAt, touch.idleDueAt),
-            retainUntil: later(earlier.retainUntil, touch.retainUntil),
-          },
-    );
-  }
+  const buffer = createWriteBehind<ChatTouch>({
+    keyOf: (touch) => keyOf(touch.accountId, touch.chatId),
+    merge: (earlier, touch) => ({
+      ...touch,
+      at: Math.max(earlier.at, touch.at),
+      idleDueAt: later(earlier.idleDueAt, touch.idleDueAt),
+      retainUntil: later(earlier.retainUntil, touch.retainUntil),
+    }),
+    write: (touches) => store.chats.touch(touches),
+  });
 
   return {
-    record,
+    record: buffer.record,
+    flush: buffer.flush,
 
     /**
      * Whether a touch of this chat, as stored, may wait for the next flush: its deadline (the
      * idle one while live, the retention once ended) is further than DEFERRABLE_BEYOND_MS away.
      */
-    isDeferrable(stored: Chat, now: number): boolean {
-      const deadline = stored.state === ChatState.ENDED ? stored.retainUntil : stored.idleDueAt;
-      return deadline === null || deadline - now > DEFERRABLE_BEYOND_MS;
-    },
+    isDeferrable: (stored: Chat, now: number): boolean =>
+      isDeferrable(stored.state === ChatState.ENDED ? stored.retainUntil : stored.idleDueAt, now),
 
     /** The chat as it stands with this node's unwritten touches on it (the later of each time). */
     applied(chat: Chat): Chat {
-      const touch = pending.get(keyOf(chat.accountId, chat.id));
+      const touch = buffer.pending(keyOf(chat.accountId, chat.id));
       if (touch === undefined) return chat;
       const isLive = chat.state !== ChatState.ENDED;
       return {
@@ -65,25 +48,9 @@ export function createTouchBuffer(store: Store) {
       };
     },
 
-    /**
-     * Writes every touch recorded so far. Those that fail to be written are kept for the next
-     * flush (merged with any recorded meanwhile), and the failure is thrown.
-     */
-    async flush(): Promise<void> {
-      if (pending.size === 0) return;
-      const batch = [...pending.values()];
-      pending = new Map();
-      try {
-        await store.chats.touch(batch);
-      } catch (error) {
-        for (const touch of batch) record(touch);
-        throw error;
-      }
-    },
-
-    /** Touches not yet written (for tests and the drain). */
+    /** Touches not yet written. */
     get size(): number {
-      return pending.size;
+      return buffer.size;
     },
   };
 }
