@@ -354,13 +354,13 @@ export function createAgentSessions(deps: {
       return updated;
     },
 
+    /** Writes the requests recorded on sessions (each timers' turn does, on every node). */
+    flushRequests: touches.flush,
+
     /**
      * Ends sessions idle past their due time, and those whose login session is gone (logged out,
      * expired, evicted) if the announcement of that was missed; the server runs it with the timers.
      */
-    /** Writes the requests recorded on sessions (each timers' turn does, on every node). */
-    flushRequests: touches.flush,
-
     async sweepIdle(batch = 100): Promise<number> {
       // This node's requests count before anything is judged idle (other nodes: recordRequest).
       await touches.flush();
