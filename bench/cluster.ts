@@ -31,6 +31,10 @@ const IDLE_MS = 5_000;
 const ACCOUNT = '77000002';
 const APP_KEY = 'b1a5c0ffee0ddba11b1a5c0ffee0ddba';
 const root = new URL('..', import.meta.url).pathname;
+/** Extra Node flags for the nodes (`--cpu-prof`, say). */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+/** BENCH_MODES=long-poll (or SSE) measures that mode alone. */
+const MODES = (process.env.BENCH_MODES ?? 'SSE,long-poll').split(',');
 
 interface Chat {
   chatId: string;
@@ -231,6 +235,7 @@ async function main(): Promise<void> {
   const cluster = await startCluster({
     seed,
     env: { PARLEY_LOG_LEVEL: 'warn', PARLEY_PG_POOL_SIZE: String(DEFAULT_POSTGRES_POOL_SIZE) },
+    nodeArgs: SERVER_NODE_ARGS,
   });
   try {
     const agents = await Promise.all(
@@ -251,10 +256,11 @@ async function main(): Promise<void> {
     process.stderr.write(`${chats.length} chats live\n`);
     const rows: string[] = [];
     const cpuRows: string[] = [];
-    for (const [mode, receiver] of [
+    const modes = [
       ['SSE', sseReceiver],
       ['long-poll', longPollReceiver],
-    ] as const) {
+    ] as const;
+    for (const [mode, receiver] of modes.filter(([name]) => MODES.includes(name))) {
       const result = await measure(cluster, chats, receiver);
       const f = (value: number) => value.toFixed(2);
       rows.push(
@@ -282,6 +288,8 @@ async function main(): Promise<void> {
     console.log(table);
     if (process.argv.includes('--record')) recordLatest(join(root, 'BENCHMARKS.md'), 'cluster', table);
   } finally {
+    // Drained, not killed, so that each node writes what its flags ask for at exit (a profile).
+    if (SERVER_NODE_ARGS.length > 0) await Promise.all(cluster.nodes.map((node) => node.drain()));
     await cluster.stop();
   }
 }

@@ -13,6 +13,7 @@ import {
   isRetryableServerError,
   type PostgresDiskWatch,
 } from './postgres-faults.js';
+import { isStalePlan, StatementNames } from './postgres-statements.js';
 
 // Kysely's own PostgresDriver leaves two faults to the application (docs/adr/0004-postgres-faults.md):
 // a checked-out pg client has no 'error' listener, so a backend terminated between two statements of
@@ -25,6 +26,8 @@ import {
 export class ResilientPostgresDriver implements Driver {
   #pool: pg.Pool | undefined;
   readonly #disk: PostgresDiskWatch;
+  /** Shared by the pool's connections: each prepares a named statement on first use. */
+  readonly #names = new StatementNames();
 
   constructor(pool: pg.Pool, disk: PostgresDiskWatch) {
     this.#pool = pool;
@@ -45,7 +48,7 @@ export class ResilientPostgresDriver implements Driver {
       if (this.#pool === undefined) throw new Error('the store is closed', { cause: error });
       throw databaseUnavailable(error);
     }
-    return new GuardedConnection(client, this.#disk);
+    return new GuardedConnection(client, this.#disk, this.#names);
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -98,15 +101,17 @@ class GuardedConnection implements DatabaseConnection {
   #failure: unknown;
   readonly #client: pg.PoolClient;
   readonly #disk: PostgresDiskWatch;
+  readonly #names: StatementNames;
   // While checked out, the pool's own listener is detached: without this one, a backend
   // terminated between two statements would be an unhandled 'error' event.
   readonly #onError = (error: Error): void => this.discard(error);
   /** A statement sent without waiting, whose failure the next statement reports. */
   #pipelined: Promise<unknown> | undefined;
 
-  constructor(client: pg.PoolClient, disk: PostgresDiskWatch) {
+  constructor(client: pg.PoolClient, disk: PostgresDiskWatch, names: StatementNames) {
     this.#client = client;
     this.#disk = disk;
+    this.#names = names;
     client.on('error', this.#onError);
   }
 
@@ -139,7 +144,14 @@ class GuardedConnection implements DatabaseConnection {
   async #execute<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     if (this.#failure !== undefined) throw databaseUnavailable(this.#failure);
     try {
-      const result = await this.#client.query<R & object>(compiledQuery.sql, [...compiledQuery.parameters]);
+      const { sql, parameters } = compiledQuery;
+      // Statements without parameters (transaction control) go by the simple protocol, unnamed.
+      const name = parameters.length === 0 ? undefined : this.#names.nameOf(sql);
+      const result = await this.#client.query<R & object>({
+        text: sql,
+        values: [...parameters],
+        ...(name === undefined ? {} : { name }),
+      });
       const { command, rowCount, rows } = result;
       const isWrite = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
       return {
@@ -149,6 +161,10 @@ class GuardedConnection implements DatabaseConnection {
     } catch (error) {
       if (isConnectionFailure(error) || isNetworkError(error)) {
         // Reset, terminated, or timed out with its answer still due: never reuse it.
+        this.discard(error);
+        throw databaseUnavailable(error);
+      }
+      if (isStalePlan(error)) {
         this.discard(error);
         throw databaseUnavailable(error);
       }
