@@ -45,8 +45,6 @@ export function openRedisConnection(
     clients.add(client);
     return client;
   };
-  // Commands issued in one turn of the event loop (a request's two budgets, the publishes of
-  // several changes) go to Redis in one write, and Redis answers them in one read.
   const commands = open();
   return {
     commands,
