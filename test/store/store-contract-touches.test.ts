@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { AgentSession, Chat, ChatTouch } from '../../src/core/chats/chat-model.js';
-import { defaultAccountSettings, Role } from '../../src/core/model.js';
 import type { Store } from '../../src/core/ports.js';
 import { sampleChat } from '../support/chat-fixture.js';
 import { contractStore } from '../support/contract-store.js';
 import { databaseTargets } from '../support/databases.js';
+import { anAccount, aUser, FIXTURE_TIME } from '../support/store-fixtures.js';
 
 /**
  * The Store port's contract for recording requests on chats (ChatRepository.touch), on every
@@ -13,7 +13,7 @@ import { databaseTargets } from '../support/databases.js';
  * a touch never moves a time back, and moves each deadline only in the state it belongs to.
  */
 
-const T0 = Date.UTC(2026, 10, 21, 9, 30, 0);
+const T0 = FIXTURE_TIME;
 const SECOND = 1_000;
 
 let sequence = 0;
@@ -29,15 +29,7 @@ for (const target of await databaseTargets()) {
     /** A new account with chats made from `overrides` (ids chat-0, chat-1, …). */
     async function givenChats(...overrides: Partial<Chat>[]): Promise<{ accountId: string; chatIds: string[] }> {
       const accountId = `touch-${++sequence}`;
-      await store.accounts.save({
-        id: accountId,
-        name: accountId,
-        appKeys: [],
-        settings: { ...defaultAccountSettings },
-        surveys: {},
-        createdAt: T0,
-        updatedAt: T0,
-      });
+      await store.accounts.save(anAccount(accountId));
       const chatIds = overrides.map((_, index) => `chat-${index}`);
       for (const [index, override] of overrides.entries()) {
         await store.chats.create(
@@ -133,26 +125,7 @@ for (const target of await databaseTargets()) {
 
     it('moves the last request and idle deadline of live sessions forward, never back, and leaves ended ones', async () => {
       const { accountId } = await givenChats();
-      await store.users.save({
-        accountId,
-        id: 1,
-        pid: `pid-${accountId}-1`,
-        loginName: 'agent1',
-        passwordHash: null,
-        nickname: 'Agent',
-        fullName: 'Agent One',
-        email: 'agent1@example.test',
-        skillIds: [],
-        maxChats: 3,
-        role: Role.AGENT,
-        enabled: true,
-        deleted: false,
-        isApiUser: false,
-        allowedAppKeys: [],
-        changePwdNextLogin: false,
-        createdAt: T0,
-        updatedAt: T0,
-      });
+      await store.users.save(aUser(accountId, 1));
       const session = (id: string, endedAt: number | null): AgentSession => ({
         accountId,
         id,

@@ -12,66 +12,28 @@ import {
   type ApiKey,
   type LoginSession,
   type Skill,
-  type User,
 } from '../../src/core/model.js';
 import type { Store } from '../../src/core/ports.js';
 import { openStore, type DatabaseLocation } from '../../src/store/open-store.js';
 import { numberEvents, stateEvent } from '../../src/core/chats/chat-events.js';
 import { SAMPLE_CHAT_START, sampleChat } from '../support/chat-fixture.js';
 import { databaseTargets } from '../support/databases.js';
+import { anAccount, aUser, FIXTURE_TIME } from '../support/store-fixtures.js';
 
 /**
  * The Store port's contract (src/core/ports.ts), run against every database target. Each test
  * makes its own account, so tests neither see nor depend on each other's rows.
  */
 
-/** A time past 2^32 ms, so a 32-bit or string read of bigint columns would show. */
-const T0 = Date.UTC(2026, 10, 21, 9, 30, 0);
+const T0 = FIXTURE_TIME;
 const MINUTE = 60_000;
 
 let accountSequence = 0;
 /** A new account id (the column is varchar(20)). */
 const freshAccountId = (): string => `acct-${++accountSequence}`;
 
-function anAccount(id: string, overrides: Partial<Account> = {}): Account {
-  return {
-    id,
-    name: `Account ${id}`,
-    appKeys: [`app-${id}`],
-    settings: { ...defaultAccountSettings, systemMessages: { ...defaultAccountSettings.systemMessages } },
-    surveys: {},
-    createdAt: T0,
-    updatedAt: T0,
-    ...overrides,
-  };
-}
-
 function aSkill(accountId: string, id: number, overrides: Partial<Skill> = {}): Skill {
   return { accountId, id, name: `Skill ${id}`, deleted: false, ...overrides };
-}
-
-function aUser(accountId: string, id: number, overrides: Partial<User> = {}): User {
-  return {
-    accountId,
-    id,
-    pid: `pid-${accountId}-${id}`,
-    loginName: `user${id}`,
-    passwordHash: `scrypt$hash-${id}`,
-    nickname: `Nick ${id}`,
-    fullName: `User Number ${id}`,
-    email: `user${id}@example.test`,
-    skillIds: [],
-    maxChats: 3,
-    role: Role.AGENT,
-    enabled: true,
-    deleted: false,
-    isApiUser: false,
-    allowedAppKeys: [],
-    changePwdNextLogin: false,
-    createdAt: T0,
-    updatedAt: T0,
-    ...overrides,
-  };
 }
 
 function anApiKey(accountId: string, appKey: string, overrides: Partial<ApiKey> = {}): ApiKey {
