@@ -59,7 +59,13 @@ export function open(
 
 /** A request and its whole answer. */
 export async function call(base: string, method: string, path: string, options: RequestOptions = {}): Promise<Answer> {
-  const response = await open(base, method, path, options);
+  const response = await open(base, method, path, options).catch((error: unknown) => {
+    // A kept-alive socket the server (or HAProxy) closed while idle, just as it was reused: a GET
+    // is safe to send again, once, on a fresh socket.
+    const isReset = typeof error === 'object' && error !== null && 'code' in error && error.code === 'ECONNRESET';
+    if (method !== 'GET' || !isReset || options.signal?.aborted === true) throw error;
+    return open(base, method, path, options);
+  });
   const text = await new Promise<string>((resolve, reject) => {
     let body = '';
     response.setEncoding('utf8');
