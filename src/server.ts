@@ -161,7 +161,7 @@ export async function startServer(config: Config, print: (line: string) => void 
           await drained;
           await marked;
           // No request is left to record one: what was recorded is written before the store closes.
-          await core.flushTouches().catch(log('writing the requests recorded on chats failed'));
+          await core.flushTouches().catch(log('writing the requests recorded on chats and sessions failed'));
           clearInterval(heartbeats);
           // Drained: the sessions whose connections it held get their grace from now. A store that
           // fails here leaves the row to go stale, and the next timers' turn elsewhere does it.
