@@ -24,6 +24,11 @@ export type Dialect = 'sqlite' | 'postgres';
 /** Touches per statement: 5 parameters each, well under either database's limit. */
 const TOUCH_CHUNK = 500;
 
+/** Runs `write` once per chunk of TOUCH_CHUNK items, in order. */
+async function inChunks<T>(items: readonly T[], write: (chunk: readonly T[]) => Promise<unknown>): Promise<void> {
+  for (let first = 0; first < items.length; first += TOUCH_CHUNK) await write(items.slice(first, first + TOUCH_CHUNK));
+}
+
 /** A stored JSON column, or `fallback` when it is null or unreadable. */
 export const parseJson = <T>(text: string | null, fallback: T): T => {
   if (text === null) return fallback;
@@ -263,14 +268,12 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
     async touch(touches) {
       // One statement per chunk, the chats joined to a VALUES list; the CASEs keep the later time.
       // The casts give PostgreSQL the parameters' types (SQLite takes them as they come).
-      for (let first = 0; first < touches.length; first += TOUCH_CHUNK) {
-        const rows = touches
-          .slice(first, first + TOUCH_CHUNK)
-          .map(
-            ({ accountId, chatId, at, idleDueAt, retainUntil }) =>
-              sql`(cast(${accountId} as text), cast(${chatId} as text), cast(${at} as bigint), cast(${idleDueAt} as bigint), cast(${retainUntil} as bigint))`,
-          );
-        await sql`
+      await inChunks(touches, (chunk) => {
+        const rows = chunk.map(
+          ({ accountId, chatId, at, idleDueAt, retainUntil }) =>
+            sql`(cast(${accountId} as text), cast(${chatId} as text), cast(${at} as bigint), cast(${idleDueAt} as bigint), cast(${retainUntil} as bigint))`,
+        );
+        return sql`
           with t(account_id, id, touched_at, idle_due_at, retain_until) as (values ${sql.join(rows)})
           update chats set
             last_update = case when t.touched_at > chats.last_update then t.touched_at else chats.last_update end,
@@ -282,7 +285,7 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
               then t.retain_until else chats.retain_until end
           from t
           where chats.account_id = t.account_id and chats.id = t.id`.execute(db);
-      }
+      });
     },
     async due(now, limit) {
       const rows = await db
@@ -484,14 +487,12 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
     async touchMany(touches) {
       // As chats' touches: one statement per chunk, the later time kept (the keep-alive columns
       // alone, so the cache version does not move: migration 0012).
-      for (let first = 0; first < touches.length; first += TOUCH_CHUNK) {
-        const rows = touches
-          .slice(first, first + TOUCH_CHUNK)
-          .map(
-            ({ accountId, sessionId, at, idleDueAt }) =>
-              sql`(cast(${accountId} as text), cast(${sessionId} as text), cast(${at} as bigint), cast(${idleDueAt} as bigint))`,
-          );
-        await sql`
+      await inChunks(touches, (chunk) => {
+        const rows = chunk.map(
+          ({ accountId, sessionId, at, idleDueAt }) =>
+            sql`(cast(${accountId} as text), cast(${sessionId} as text), cast(${at} as bigint), cast(${idleDueAt} as bigint))`,
+        );
+        return sql`
           with t(account_id, id, touched_at, idle_due_at) as (values ${sql.join(rows)})
           update agent_sessions set
             last_request_at = case
@@ -503,7 +504,7 @@ export function agentSessionRepository(db: Kysely<Database>): AgentSessionReposi
           from t
           where agent_sessions.account_id = t.account_id and agent_sessions.id = t.id
             and agent_sessions.ended_at is null`.execute(db);
-      }
+      });
     },
     setAutoListen: (accountId, id, scope) =>
       updateLive(accountId, id, { auto_listen: scope === null ? null : JSON.stringify(scope) }),

@@ -59,9 +59,10 @@ export function createAgentSessions(deps: {
   /** Keep-alives under way, by account and session. */
   const keepingAlive = new Map<string, Promise<void>>();
 
+  const sessionKey = (accountId: string, sessionId: string) => `${accountId}\u0000${sessionId}`;
   /** Requests recorded on sessions and not yet written (docs/adr/0012-buffered-touches.md). */
   const touches = createWriteBehind<SessionTouch>({
-    keyOf: (touch) => `${touch.accountId}\u0000${touch.sessionId}`,
+    keyOf: (touch) => sessionKey(touch.accountId, touch.sessionId),
     merge: (earlier, touch) => ({
       ...touch,
       at: Math.max(earlier.at, touch.at),
@@ -72,7 +73,7 @@ export function createAgentSessions(deps: {
 
   /** The session with this node's unwritten requests on it. */
   function withTouches(session: AgentSession): AgentSession {
-    const touch = touches.pending(`${session.accountId}\u0000${session.id}`);
+    const touch = touches.pending(sessionKey(session.accountId, session.id));
     return touch === undefined
       ? session
       : {
