@@ -20,6 +20,7 @@ import { createVisitorAuthentication } from './chats/visitor-authentication.js';
 import { createVisitorChat } from './chats/visitor-chat.js';
 import { createVisitorSurveys } from './chats/visitor-surveys.js';
 import { createChatWatch } from './chats/chat-watch.js';
+import { createChatHeads } from './chats/chat-heads.js';
 import { createTouchBuffer } from './chats/touch-buffer.js';
 import { createAgentChats } from './agents/agent-chats.js';
 import { createAgentDirectory } from './agents/agent-directory.js';
@@ -69,7 +70,8 @@ export function createCore(deps: CoreDeps) {
   const route = (accountId: string) => router.route(accountId).catch(() => undefined);
   const capacity = createCapacity(deps);
   const touches = createTouchBuffer(deps.store);
-  const visitorChat = createVisitorChat({ ...deps, writer, touches, route });
+  const heads = createChatHeads(deps);
+  const visitorChat = createVisitorChat({ ...deps, writer, touches, heads, route });
   const visitorAuthentication = createVisitorAuthentication(deps);
   const agentActions = createAgentChatActions({ store: deps.store, writer });
   const timers = createChatTimers({ ...deps, writer, touches, route });
@@ -210,13 +212,14 @@ export function createCore(deps: CoreDeps) {
       timers,
       agentActions,
       watch,
+      heads,
     },
     agents: {
       router,
       sessions: agentSessions,
       /** Connection-bound sessions: the transports count their connections here. */
       presence,
-      chats: createAgentChats({ ...deps, writer, router, actions: agentActions, sharing, touches }),
+      chats: createAgentChats({ ...deps, writer, router, actions: agentActions, sharing, touches, heads }),
       directory: createAgentDirectory({ ...deps, capacity }),
       notifications: createAgentNotifications({ ...deps, router, watch }),
       /** Shared chats: participants, invitations, automatic listening, take over (docs/SHARED-CHATS.md). */

@@ -370,13 +370,17 @@ for (const target of await databaseTargets()) {
       let from = 4;
       for (const resource of room.resources(chatId)) {
         const waiting = server.core.chats.watch.size();
+        const begun = server.core.chats.heads.begun;
         statements.length = 0;
         const pending = get(resource.path(`from=${from}&wait=20`), resource.headers);
         // A long-poll listens before its first read (so that no change slips between the two): the
-        // line is posted once that read has run too, or its statements would count as the line's.
+        // line is posted once that read has run too (from the store, or the chat's head), or its
+        // statements would count as the line's.
         await eventually(
           `${resource.name} to wait`,
-          () => server.core.chats.watch.size() > waiting && selectsFrom('chats') > 0,
+          () =>
+            server.core.chats.watch.size() > waiting &&
+            (selectsFrom('chats') > 0 || server.core.chats.heads.begun > begun),
         );
         statements.length = 0;
         // In process, so that the statements are the line's own and the long-poll's: from the
@@ -411,6 +415,56 @@ for (const target of await databaseTargets()) {
       }
     });
 
+    it("answers from the store when a long-poll begun on the chat's head hears of no change by the end of its wait", async () => {
+      const room = await newAccount();
+      const chatId = await room.chatting();
+      // A second server on the same database, on a bus of its own: its changes are committed but
+      // never announced here, as when a node dies between its commit and its announcement.
+      const silent = await startTestServer(target, { database: server.location });
+      try {
+        const postSilently = (side: Resource['side'], text: string) =>
+          side === 'visitor'
+            ? silent.core.chats.agentActions.sendLine(room.accountId, chatId, room.bot, text)
+            : silent.core.chats.visitor.post(room.accountId, chatId, { kind: 'line', text }).then(() => undefined);
+        let from = 4;
+        for (const resource of room.resources(chatId)) {
+          const waiting = server.core.chats.watch.size();
+          const begun = server.core.chats.heads.begun;
+          const pending = get(resource.path(`from=${from}&wait=1`), resource.headers);
+          await eventually(
+            `${resource.name} to wait on the chat's head`,
+            () => server.core.chats.watch.size() > waiting && server.core.chats.heads.begun > begun,
+          );
+          await postSilently(resource.side, `unannounced to ${resource.name}`);
+          const { events, next } = read(resource, await pending);
+          assert.deepEqual(
+            events.map((event) => [event['@id'], event.text]),
+            [[String(from), `unannounced to ${resource.name}`]],
+            resource.name,
+          );
+          from += 1;
+          assert.equal(next, nextHref(resource, from), resource.name);
+        }
+        // Committed elsewhere before the long-poll came: on SQLite this server learns that another
+        // process wrote and reads the store at once; on PostgreSQL (where another node always
+        // shares the bus) the wait's end reads it. Either way the line is answered.
+        for (const resource of room.resources(chatId)) {
+          await postSilently(resource.side, `earlier, to ${resource.name}`);
+          const begun = server.core.chats.heads.begun;
+          const { events } = read(resource, await get(resource.path(`from=${from}&wait=1`), resource.headers));
+          assert.deepEqual(
+            events.map((event) => [event['@id'], event.text]),
+            [[String(from), `earlier, to ${resource.name}`]],
+            resource.name,
+          );
+          if (target.name === 'sqlite') assert.equal(server.core.chats.heads.begun, begun, resource.name);
+          from += 1;
+        }
+      } finally {
+        await silent.close();
+      }
+    });
+
     it('holds 1,000 concurrent long-polls without one store query, then answers every one when events arrive', async (t) => {
       const room = await newAccount();
       const chatCount = 50;
@@ -420,6 +474,7 @@ for (const target of await databaseTargets()) {
       const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
       try {
         const waiting = server.core.chats.watch.size();
+        const begun = server.core.chats.heads.begun;
         const queriesBefore = queries;
         statements.length = 0;
         const started = Date.now();
@@ -457,10 +512,11 @@ for (const target of await databaseTargets()) {
         assert.equal(polls.length, 1_000);
         // Should an assertion fail first, destroying the agent must not leave rejections unhandled.
         void Promise.allSettled(polls);
-        // Each request listens on the chat watch, then reads the chat once (one select from "chats",
-        // then perhaps the visitor's touch) and waits.
+        // Each request listens on the chat watch, then begins to wait on the chat's head (this node
+        // announced every change of these chats), with no read at all.
         const chatReads = () =>
-          statements.filter((sql) => sql.startsWith('select') && sql.includes('from "chats"')).length;
+          statements.filter((sql) => sql.startsWith('select') && sql.includes('from "chats"')).length +
+          (server.core.chats.heads.begun - begun);
         let allWaiting = 0;
         let baseline = 0;
         for (;;) {
@@ -486,6 +542,7 @@ for (const target of await databaseTargets()) {
           if (expired === expiredBefore) break;
         }
         assert.equal(queries - baseline, 0, 'the store was queried while 1,000 long-polls waited');
+        assert.equal(server.core.chats.heads.begun - begun, 1_000 + expired, 'a long-poll read the chat to begin');
         assert.equal(answered, 0, 'a long-poll answered with nothing to say');
 
         const posted = Date.now();

@@ -24,6 +24,7 @@ import { availabilityByUser, effectiveAvailability, type Router } from './router
 import { TOUCH_RESOLUTION_MS } from '../clock.js';
 import { visitIdOf } from '../chats/chat-ids.js';
 import { withCurrentTyping } from '../chats/typing.js';
+import type { ChatHeads } from '../chats/chat-heads.js';
 import type { TouchBuffer } from '../chats/touch-buffer.js';
 
 /** How many earlier chats of a visitor the agent is shown. */
@@ -78,8 +79,10 @@ export function createAgentChats(deps: {
   sanitizeHtml: (html: string) => string;
   sharing: SharedChats;
   touches: TouchBuffer;
+  /** What a held long-poll may begin to wait on without reading the store (chat-heads.ts). */
+  heads: ChatHeads;
 }) {
-  const { store, clock, writer, router, actions, sanitizeHtml, sharing, touches } = deps;
+  const { store, clock, writer, router, actions, sanitizeHtml, sharing, touches, heads } = deps;
 
   /**
    * What a session may do with a chat as it stands: read it as its holder, take it over first
@@ -122,14 +125,31 @@ export function createAgentChats(deps: {
     return { ...found, chat: withCurrentTyping(found.chat, clock.now()) };
   }
 
+  /**
+   * The head of a live chat this session may read as it is (its holder, or a participant), with
+   * nothing at or past `from`: what a held long-poll may begin to wait on without reading the
+   * store (chat-heads.ts). Anything else (a take-over, a refusal) is decided on the stored chat.
+   */
+  function waitableHead(session: AgentSession, chatId: string, from: number): Chat | undefined {
+    const now = clock.now();
+    const head = heads.forWait(session.accountId, chatId, (candidate) => {
+      if (from < candidate.nextEventId) return false;
+      const verdict = access(session, candidate, now);
+      return !(verdict instanceof AppError) && verdict !== 'take-over';
+    });
+    return head && withCurrentTyping(touched(session, touches.applied(head), now, {}), now);
+  }
+
   async function seenAsStored(
     session: AgentSession,
     chatId: string,
     options: { touch?: boolean; holderOnly?: boolean },
   ): Promise<{ chat: Chat; participant?: Participant }> {
     const now = clock.now();
+    const mark = heads.mark();
     const stored = await store.chats.get(session.accountId, chatId);
     if (stored === undefined) throw chatNotFound();
+    heads.remember(stored, mark);
     const chat = touches.applied(stored);
     const verdict = access(session, chat, now);
     if (verdict instanceof AppError) throw verdict;
@@ -161,13 +181,19 @@ export function createAgentChats(deps: {
     return normalizeSurvey(account.surveys.agent);
   };
 
-  /** The chat and every event from `from`, agent-only lines included (§3.13–3.14). */
+  /**
+   * The chat and every event from `from`, agent-only lines included (§3.13–3.14). The first read
+   * of a held long-poll (`held`) may come from the chat's head, when it has nothing to answer:
+   * `provisional`, to be read from the store if the wait ends with nothing.
+   */
   async function read(
     session: AgentSession,
     chatId: string,
     from: number,
-    options: { touch?: boolean } = {},
-  ): Promise<{ chat: Chat; events: ChatEvent[] }> {
+    options: { touch?: boolean; held?: boolean } = {},
+  ): Promise<{ chat: Chat; events: ChatEvent[]; provisional?: true }> {
+    const head = options.held === true && options.touch !== false ? waitableHead(session, chatId, from) : undefined;
+    if (head !== undefined) return { chat: head, events: [], provisional: true };
     const { chat } = await seen(session, chatId, options);
     // Nothing at or past `from` yet (a poll or a long-poll asking for what comes next): no query.
     const events =

@@ -17,6 +17,7 @@ import type { ChangeAnswer, ChatWriter } from './chat-writer.js';
 import { keyedRequest } from '../idempotency.js';
 import { withCurrentTyping } from './typing.js';
 import type { TouchBuffer } from './touch-buffer.js';
+import type { ChatHeads } from './chat-heads.js';
 
 /** How many custom variables a chat keeps: the newest. */
 const MAX_CUSTOM_VARIABLES = 100;
@@ -51,6 +52,7 @@ export function createVisitorChat({
   clock,
   writer,
   touches,
+  heads,
   route,
 }: {
   store: Store;
@@ -58,6 +60,8 @@ export function createVisitorChat({
   writer: ChatWriter;
   /** Where requests are recorded when their chat's deadline is far enough off to wait. */
   touches: TouchBuffer;
+  /** What a held long-poll may begin to wait on without reading the store (chat-heads.ts). */
+  heads: ChatHeads;
   /** Re-routes the account once a chat frees an agent's slot. */
   route: (accountId: string) => Promise<void>;
 }) {
@@ -67,11 +71,18 @@ export function createVisitorChat({
   /**
    * Loads a readable chat and records the visitor's request on it. `holdMs`: the request will wait
    * that long (a long-poll), during which the visitor is present, so the idle deadline moves with it.
+   * `known`: the chat's head, taken for the stored chat (its deadlines are never later than the
+   * stored ones, so a touch judged on them waits only when the stored one may).
    */
-  async function touch(accountId: string, chatId: string, holdMs = 0): Promise<{ account: Account; chat: Chat }> {
+  async function touch(
+    accountId: string,
+    chatId: string,
+    holdMs = 0,
+    known?: Chat,
+  ): Promise<{ account: Account; chat: Chat }> {
     const account = await requireAccount(store, accountId);
     const now = clock.now();
-    const stored = await store.chats.get(accountId, chatId);
+    const stored = known ?? (await readStored(accountId, chatId));
     if (stored === undefined) throw notFound();
     const chat = touches.applied(stored);
     if (isGone(chat, now)) throw notFound();
@@ -104,10 +115,25 @@ export function createVisitorChat({
     };
   }
 
+  /** The chat as stored, kept as its head for the long-polls that follow. */
+  async function readStored(accountId: string, chatId: string): Promise<Chat | undefined> {
+    const mark = heads.mark();
+    const stored = await store.chats.get(accountId, chatId);
+    if (stored !== undefined) heads.remember(stored, mark);
+    return stored;
+  }
+
+  /**
+   * The head of a live chat with nothing at or past `from`, whose deadline is far enough off for
+   * the touch to wait: what a held long-poll may begin to wait on without reading the store.
+   */
+  const waitableHead = (accountId: string, chatId: string, from: number): Chat | undefined =>
+    heads.forWait(accountId, chatId, (head) => from >= head.nextEventId && touches.isDeferrable(head, clock.now()));
+
   /** A readable chat, without recording a request. */
   async function load(accountId: string, chatId: string): Promise<{ account: Account; chat: Chat }> {
     const account = await requireAccount(store, accountId);
-    const stored = await store.chats.get(accountId, chatId);
+    const stored = await readStored(accountId, chatId);
     const chat = stored && touches.applied(stored);
     const now = clock.now();
     if (chat === undefined || isGone(chat, now)) throw notFound();
@@ -117,14 +143,23 @@ export function createVisitorChat({
   return {
     touch,
 
-    /** The chat and its visitor-visible events from `from` (ONLY_TO_REP lines never included). */
+    /**
+     * The chat and its visitor-visible events from `from` (ONLY_TO_REP lines never included). The
+     * first read of a held long-poll (`holdMs` > 0) may come from the chat's head, when it has
+     * nothing to answer: `provisional`, to be read from the store if the wait ends with nothing.
+     */
     async read(
       accountId: string,
       chatId: string,
       from: number,
       holdMs = 0,
       options: { touch?: boolean } = {},
-    ): Promise<{ account: Account; chat: Chat; events: ChatEvent[] }> {
+    ): Promise<{ account: Account; chat: Chat; events: ChatEvent[]; provisional?: true }> {
+      const head = holdMs > 0 && options.touch !== false ? waitableHead(accountId, chatId, from) : undefined;
+      if (head !== undefined) {
+        const { account, chat } = await touch(accountId, chatId, holdMs, head);
+        return { account, chat, events: [], provisional: true };
+      }
       // Reads a long-poll or a stream repeats do not record the request again.
       const { account, chat } =
         options.touch === false ? await load(accountId, chatId) : await touch(accountId, chatId, holdMs);

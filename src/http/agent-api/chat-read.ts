@@ -28,7 +28,7 @@ export function readAgentChat(
     ...(origin.keepAliveMs === undefined ? {} : { keepAliveMs: origin.keepAliveMs }),
     // The holder, or a participant (docs/SHARED-CHATS.md): whoever may read the chat may stream it.
     open: () => chats.seen(session, chatId).then(() => undefined),
-    read: (from, { touch }) => chats.read(session, chatId, from, { touch }),
+    read: (from, { touch, holdMs }) => chats.read(session, chatId, from, { touch, held: holdMs > 0 }),
     readChange: (change, from) => chats.readChange(session, change, from),
     present: (event) => presentEvent(event, account, 'number', 'agent'),
     // An open stream keeps the agent session alive, as its polls would.

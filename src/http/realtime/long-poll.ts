@@ -25,8 +25,12 @@ export async function longPoll(options: {
   chatId: string;
   from: number;
   waitSeconds: number;
-  /** The first read, which records the request. */
-  first: () => Promise<{ chat: Chat; events: ChatEvent[] }>;
+  /**
+   * The first read, which records the request. `provisional`: taken from what the node knew of
+   * the chat (core/chats/chat-heads.ts), good only to begin waiting on; read again from the store
+   * if the wait ends with nothing.
+   */
+  first: () => Promise<{ chat: Chat; events: ChatEvent[]; provisional?: true }>;
   again: RepeatedReads;
 }): Promise<{ chat: Chat; events: ChatEvent[] }> {
   const { watch, reply, from, waitSeconds, again } = options;
@@ -48,7 +52,9 @@ export async function longPoll(options: {
   };
   try {
     const deadline = heldDeadline(waitSeconds);
-    let result = await options.first();
+    const first = await options.first();
+    let { provisional } = first;
+    let result: { chat: Chat; events: ChatEvent[] } = first;
     // Everything before the cursor has been read: none of it is for this reader.
     let cursor = Math.max(from, result.chat.nextEventId);
     while (result.events.length === 0 && result.chat.state !== 'ended' && !held.stopped) {
@@ -58,9 +64,12 @@ export async function longPoll(options: {
       // A change that adds nothing here (a typing flag, one already read) does not answer.
       if (change !== undefined && change.chat.nextEventId <= cursor && change.chat.state !== 'ended') continue;
       result = (change && again.readChange(change, cursor)) ?? (await again.read(from));
+      provisional = undefined;
       cursor = Math.max(cursor, result.chat.nextEventId);
     }
-    return result;
+    // A wait begun on a head and never woken answers what the store holds: a change whose message
+    // never came (its node died between commit and publish) is answered now, not never.
+    return provisional === true ? again.read(from) : result;
   } finally {
     unlisten();
     held.release();

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createChatHeads } from '../../src/core/chats/chat-heads.js';
+import type { Chat } from '../../src/core/chats/chat-model.js';
+import { createSubscriberTable } from '../../src/memory/subscriber-table.js';
+import { sampleChat } from '../support/chat-fixture.js';
+
+const live = (nextEventId: number, overrides: Partial<Chat> = {}) =>
+  sampleChat({ state: 'chatting', nextEventId, ...overrides });
+
+/** Heads over a bus that can say it resumed (as Redis's does) and a store whose version the test moves. */
+function heads(maxEntries?: number) {
+  const subscribers = createSubscriberTable(() => undefined);
+  const bus = {
+    publish: subscribers.deliver,
+    subscribe: subscribers.subscribe,
+    resume: () => subscribers.deliver({ type: 'bus.resumed' }),
+  };
+  const store = { version: 1 as number | undefined };
+  const kept = createChatHeads({
+    bus,
+    store: { externalVersion: () => store.version },
+    ...(maxEntries === undefined ? {} : { maxEntries }),
+  });
+  const announce = (chat: Chat) => bus.publish({ type: 'chat.changed', chat, events: [] });
+  const head = (chat: Chat = live(0)) => kept.forWait(chat.accountId, chat.id, () => true);
+  return { bus, store, kept, announce, head };
+}
+
+describe("what a node keeps of each live chat's newest state", () => {
+  it('keeps the newest head the bus carries: never fewer events, an equal count replaces, an ended chat goes', () => {
+    const { kept, announce, head } = heads();
+    announce(live(5));
+    assert.equal(head()?.nextEventId, 5);
+    // Another node's older change arriving late moves nothing back.
+    announce(live(4, { agentName: 'late' }));
+    assert.equal(head()?.agentName, 'Bob');
+    // A change without events (a take-over) replaces what is kept.
+    announce(live(5, { agentSessionId: 'taken' }));
+    assert.equal(head()?.agentSessionId, 'taken');
+    announce(live(6, { state: 'ended' }));
+    assert.equal(head(), undefined);
+    assert.equal(kept.size, 0);
+  });
+
+  it('keeps a store read only over nothing newer, and not when everything was dropped while it ran', () => {
+    const { bus, kept, announce, head } = heads();
+    let mark = kept.mark();
+    kept.remember(live(3), mark);
+    assert.equal(head()?.nextEventId, 3);
+    // A change the bus brought while the read ran is newer than what the read found.
+    mark = kept.mark();
+    announce(live(5, { agentName: 'from the bus' }));
+    kept.remember(live(5, { agentName: 'from the store' }), mark);
+    assert.equal(head()?.agentName, 'from the bus');
+    // The bus resumed after a break while the read ran: nothing is kept, the read neither.
+    mark = kept.mark();
+    bus.resume();
+    assert.equal(head(), undefined);
+    kept.remember(live(7), mark);
+    assert.equal(head(), undefined);
+    assert.equal(kept.size, 0);
+  });
+
+  it('drops everything when another process wrote, and keeps nothing while the store cannot tell', () => {
+    const { store, kept, announce, head } = heads();
+    announce(live(2));
+    assert.equal(head()?.nextEventId, 2);
+    const mark = kept.mark();
+    store.version = 2;
+    assert.equal(head(), undefined);
+    kept.remember(live(2), mark);
+    assert.equal(head(), undefined, 'a read begun before the other process wrote is not kept');
+    announce(live(3));
+    assert.equal(head()?.nextEventId, 3);
+    store.version = undefined;
+    assert.equal(head(), undefined);
+    kept.remember(live(4), kept.mark());
+    store.version = 3;
+    assert.equal(head(), undefined);
+  });
+
+  it('gives a head only when the caller accepts it, and counts the waits begun on one', () => {
+    const { kept, announce } = heads();
+    const chat = live(4);
+    announce(chat);
+    assert.equal(
+      kept.forWait(chat.accountId, chat.id, (head) => head.nextEventId <= 3),
+      undefined,
+    );
+    assert.equal(kept.begun, 0);
+    assert.equal(kept.forWait(chat.accountId, chat.id, (head) => head.nextEventId <= 4)?.nextEventId, 4);
+    assert.equal(
+      kept.forWait(chat.accountId, 'another chat', () => true),
+      undefined,
+    );
+    assert.equal(kept.begun, 1);
+  });
+
+  it('keeps at most its bound, the longest unchanged going first', () => {
+    const { kept, announce } = heads(2);
+    const chat = (id: string, nextEventId: number) => live(nextEventId, { id });
+    announce(chat('a', 1));
+    announce(chat('b', 1));
+    announce(chat('a', 2));
+    announce(chat('c', 1));
+    assert.equal(kept.size, 2);
+    assert.equal(
+      kept.forWait('12345678', 'b', () => true),
+      undefined,
+    );
+    assert.equal(kept.forWait('12345678', 'a', () => true)?.nextEventId, 2);
+    assert.equal(kept.forWait('12345678', 'c', () => true)?.nextEventId, 1);
+  });
+});
