@@ -128,6 +128,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     clock,
     random: secureRandom,
     bus: shared.bus,
+    // One node on SQLite hears of every change to a chat at once: its own, and other processes'
+    // through `data_version` (docs/adr/0013-chat-heads.md).
+    hearsEveryChange: config.redisUrl === undefined && config.database.kind === 'sqlite',
     // In a low-priority thread of its own and bounded, so that a login flood cannot take the
     // thread pool and the CPU the SQLite flush and the event loop need.
     hasher: createBoundedHasher(createScryptHasher(options.scryptCost, scryptWorker.derive)),

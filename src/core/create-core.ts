@@ -41,6 +41,14 @@ export interface CoreDeps {
   clock: Clock;
   random: Random;
   bus: EventBus;
+  /**
+   * Whether this process hears of every change to a chat when it happens: its own through the bus,
+   * any other process's through the store's external version. So on one SQLite node, where a poll
+   * with nothing new is answered from the chat's head (docs/adr/0013-chat-heads.md); never with
+   * nodes that share Redis, whose changes arrive a little later, nor on PostgreSQL, whose external
+   * version does not follow chats.
+   */
+  hearsEveryChange?: boolean;
   hasher: PasswordHasher;
   secrets: SecretBox;
   /** Request budgets per account and caller (platform §6.3). */
@@ -70,7 +78,7 @@ export function createCore(deps: CoreDeps) {
   const route = (accountId: string) => router.route(accountId).catch(() => undefined);
   const capacity = createCapacity(deps);
   const touches = createTouchBuffer(deps.store);
-  const heads = createChatHeads(deps);
+  const heads = createChatHeads({ ...deps, exact: deps.hearsEveryChange === true });
   const visitorChat = createVisitorChat({ ...deps, writer, touches, heads, route });
   const visitorAuthentication = createVisitorAuthentication(deps);
   const agentActions = createAgentChatActions({ store: deps.store, writer });

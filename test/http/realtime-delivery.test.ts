@@ -370,7 +370,7 @@ for (const target of await databaseTargets()) {
       let from = 4;
       for (const resource of room.resources(chatId)) {
         const waiting = server.core.chats.watch.size();
-        const begun = server.core.chats.heads.begun;
+        const begun = server.core.chats.heads.used;
         statements.length = 0;
         const pending = get(resource.path(`from=${from}&wait=20`), resource.headers);
         // A long-poll listens before its first read (so that no change slips between the two): the
@@ -380,7 +380,7 @@ for (const target of await databaseTargets()) {
           `${resource.name} to wait`,
           () =>
             server.core.chats.watch.size() > waiting &&
-            (selectsFrom('chats') > 0 || server.core.chats.heads.begun > begun),
+            (selectsFrom('chats') > 0 || server.core.chats.heads.used > begun),
         );
         statements.length = 0;
         // In process, so that the statements are the line's own and the long-poll's: from the
@@ -429,11 +429,11 @@ for (const target of await databaseTargets()) {
         let from = 4;
         for (const resource of room.resources(chatId)) {
           const waiting = server.core.chats.watch.size();
-          const begun = server.core.chats.heads.begun;
+          const begun = server.core.chats.heads.used;
           const pending = get(resource.path(`from=${from}&wait=1`), resource.headers);
           await eventually(
             `${resource.name} to wait on the chat's head`,
-            () => server.core.chats.watch.size() > waiting && server.core.chats.heads.begun > begun,
+            () => server.core.chats.watch.size() > waiting && server.core.chats.heads.used > begun,
           );
           await postSilently(resource.side, `unannounced to ${resource.name}`);
           const { events, next } = read(resource, await pending);
@@ -450,14 +450,14 @@ for (const target of await databaseTargets()) {
         // shares the bus) the wait's end reads it. Either way the line is answered.
         for (const resource of room.resources(chatId)) {
           await postSilently(resource.side, `earlier, to ${resource.name}`);
-          const begun = server.core.chats.heads.begun;
+          const begun = server.core.chats.heads.used;
           const { events } = read(resource, await get(resource.path(`from=${from}&wait=1`), resource.headers));
           assert.deepEqual(
             events.map((event) => [event['@id'], event.text]),
             [[String(from), `earlier, to ${resource.name}`]],
             resource.name,
           );
-          if (target.name === 'sqlite') assert.equal(server.core.chats.heads.begun, begun, resource.name);
+          if (target.name === 'sqlite') assert.equal(server.core.chats.heads.used, begun, resource.name);
           from += 1;
         }
       } finally {
@@ -474,7 +474,7 @@ for (const target of await databaseTargets()) {
       const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
       try {
         const waiting = server.core.chats.watch.size();
-        const begun = server.core.chats.heads.begun;
+        const begun = server.core.chats.heads.used;
         const queriesBefore = queries;
         statements.length = 0;
         const started = Date.now();
@@ -516,7 +516,7 @@ for (const target of await databaseTargets()) {
         // announced every change of these chats), with no read at all.
         const chatReads = () =>
           statements.filter((sql) => sql.startsWith('select') && sql.includes('from "chats"')).length +
-          (server.core.chats.heads.begun - begun);
+          (server.core.chats.heads.used - begun);
         let allWaiting = 0;
         let baseline = 0;
         for (;;) {
@@ -542,7 +542,7 @@ for (const target of await databaseTargets()) {
           if (expired === expiredBefore) break;
         }
         assert.equal(queries - baseline, 0, 'the store was queried while 1,000 long-polls waited');
-        assert.equal(server.core.chats.heads.begun - begun, 1_000 + expired, 'a long-poll read the chat to begin');
+        assert.equal(server.core.chats.heads.used - begun, 1_000 + expired, 'a long-poll read the chat to begin');
         assert.equal(answered, 0, 'a long-poll answered with nothing to say');
 
         const posted = Date.now();

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { agentClient, assertError, ok, visitorClient } from '../support/chat-clients.js';
+import { agentClient, assertError, listOf, ok, visitorClient, type WireEvent } from '../support/chat-clients.js';
 import { databaseTargets } from '../support/databases.js';
 import { send } from '../support/http-client.js';
+import { relayAccount } from '../support/relay-account.js';
 import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
 
 // The lookups every request repeats (account, bearer, user, agent session) are kept in memory
@@ -18,8 +19,11 @@ for (const target of await databaseTargets()) {
     /** A second server on the same database: another process's writes, as the CLI makes them. */
     let elsewhere: TestServer;
 
+    /** The statements this server ran since a test last emptied it. */
+    const statements: string[] = [];
+
     before(async () => {
-      server = await startTestServer(target);
+      server = await startTestServer(target, { onQuery: (sql) => statements.push(sql) });
       elsewhere = await startTestServer(target, { database: server.location });
     });
     after(async () => {
@@ -117,6 +121,59 @@ for (const target of await databaseTargets()) {
       await applySeed(elsewhere.core, { accounts: [{ ...account, appKeys: [oldKey] }] });
       assert.equal((await renewed.get('/chat/availability.json')).status, 401);
       ok(await visitor.get('/chat/availability.json'));
+    });
+
+    it("answers a poll with nothing new from the chat's head on SQLite, and the next poll after another connection's line with the line", async () => {
+      const room = await relayAccount(server);
+      const chatId = await room.chatting();
+      const sides: {
+        side: string;
+        path: (from: number) => string;
+        headers: Record<string, string>;
+        postElsewhere: (text: string) => Promise<unknown>;
+      }[] = [
+        {
+          side: 'visitor',
+          path: (from: number) =>
+            `/api/account/${room.accountId}/chat/${chatId}/events.json?from=${from}&v=1&NC=true&appKey=${room.appKey}`,
+          headers: {},
+          // The other side writes, through another connection.
+          postElsewhere: (text: string) =>
+            elsewhere.core.chats.agentActions.sendLine(room.accountId, chatId, room.bot, text),
+        },
+        {
+          side: 'agent',
+          path: (from: number) => `${room.session.path}/chat/${chatId}/events.json?from=${from}&v=1&NC=true`,
+          headers: { accept: 'application/json', authorization: `Bearer ${room.session.bearer}` },
+          postElsewhere: (text: string) =>
+            elsewhere.core.chats.visitor.post(room.accountId, chatId, { kind: 'line', text }),
+        },
+      ];
+      const chatReads = () =>
+        statements.filter((sql) => sql.startsWith('select') && sql.includes('from "chats"')).length;
+      const poll = async (path: string, headers: Record<string, string>) => {
+        const response = await send(server.baseUrl, 'GET', path, { headers });
+        assert.equal(response.status, 200, response.text);
+        const body = response.json() as { events: { event?: WireEvent | WireEvent[] } };
+        return listOf(body.events.event).map((event) => [event['@id'], event.text]);
+      };
+      let from = 4;
+      for (const { side, path, headers, postElsewhere } of sides) {
+        const used = server.core.chats.heads.used;
+        statements.length = 0;
+        assert.deepEqual(await poll(path(from), headers), [], side);
+        // One SQLite node hears of every change (docs/adr/0013): no read. PostgreSQL reads the chat.
+        if (target.name === 'sqlite') {
+          assert.equal(chatReads(), 0, `${side}: ${statements.join('\n')}`);
+          assert.equal(server.core.chats.heads.used, used + 1, side);
+        } else {
+          assert.equal(chatReads(), 1, `${side}: ${statements.join('\n')}`);
+          assert.equal(server.core.chats.heads.used, used, side);
+        }
+        await postElsewhere(`elsewhere, to the ${side}`);
+        assert.deepEqual(await poll(path(from), headers), [[String(from), `elsewhere, to the ${side}`]], side);
+        from += 1;
+      }
     });
   });
 }

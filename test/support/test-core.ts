@@ -28,6 +28,8 @@ export interface TestCoreOptions {
   bus?: EventBus;
   rateLimiter?: RateLimiter;
   loginLimiter?: RateLimiter;
+  /** See CoreDeps.hearsEveryChange (false unless given). */
+  hearsEveryChange?: boolean;
 }
 
 /** A core with the adapters it runs over, for tests that observe or use them directly. */
@@ -40,6 +42,7 @@ export function createTestCore(store: Store, clock: ManualClock, options: TestCo
     clock,
     random: secureRandom,
     bus: options.bus ?? createMemoryEventBus(),
+    hearsEveryChange: options.hearsEveryChange === true,
     hasher: (options.hasher ?? ((cheap) => cheap))(createScryptHasher(TEST_SCRYPT_COST)),
     secrets: createAesSecretBox(options.secretKey ?? randomBytes(32)),
     rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(clock, options.rateLimiterCapacity),

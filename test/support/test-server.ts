@@ -73,6 +73,8 @@ export async function startTestServer(target: DatabaseTarget, options: TestServe
   await opened.migrate();
   const clock = new ManualClock(options.startTime ?? Date.UTC(2026, 10, 21, 9, 30, 0));
   const core = createTestCore(opened.store, clock, {
+    // As the runtime wires it: one SQLite node hears of every change (docs/adr/0013).
+    hearsEveryChange: database.location.kind === 'sqlite' && options.bus === undefined,
     ...options,
     loginBudgets: { userAtAddress: generous, address: generous, user: generous, ...options.loginBudgets },
   });

@@ -23,7 +23,7 @@ function heads(maxEntries?: number) {
     ...(maxEntries === undefined ? {} : { maxEntries }),
   });
   const announce = (chat: Chat) => bus.publish({ type: 'chat.changed', chat, events: [] });
-  const head = (chat: Chat = live(0)) => kept.forWait(chat.accountId, chat.id, () => true);
+  const head = (chat: Chat = live(0)) => kept.use(chat.accountId, chat.id, () => true);
   return { bus, store, kept, announce, head };
 }
 
@@ -85,16 +85,16 @@ describe("what a node keeps of each live chat's newest state", () => {
     const chat = live(4);
     announce(chat);
     assert.equal(
-      kept.forWait(chat.accountId, chat.id, (head) => head.nextEventId <= 3),
+      kept.use(chat.accountId, chat.id, (head) => head.nextEventId <= 3),
       undefined,
     );
-    assert.equal(kept.begun, 0);
-    assert.equal(kept.forWait(chat.accountId, chat.id, (head) => head.nextEventId <= 4)?.nextEventId, 4);
+    assert.equal(kept.used, 0);
+    assert.equal(kept.use(chat.accountId, chat.id, (head) => head.nextEventId <= 4)?.nextEventId, 4);
     assert.equal(
-      kept.forWait(chat.accountId, 'another chat', () => true),
+      kept.use(chat.accountId, 'another chat', () => true),
       undefined,
     );
-    assert.equal(kept.begun, 1);
+    assert.equal(kept.used, 1);
   });
 
   it('keeps at most its bound, the longest unchanged going first', () => {
@@ -106,10 +106,10 @@ describe("what a node keeps of each live chat's newest state", () => {
     announce(chat('c', 1));
     assert.equal(kept.size, 2);
     assert.equal(
-      kept.forWait('12345678', 'b', () => true),
+      kept.use('12345678', 'b', () => true),
       undefined,
     );
-    assert.equal(kept.forWait('12345678', 'a', () => true)?.nextEventId, 2);
-    assert.equal(kept.forWait('12345678', 'c', () => true)?.nextEventId, 1);
+    assert.equal(kept.use('12345678', 'a', () => true)?.nextEventId, 2);
+    assert.equal(kept.use('12345678', 'c', () => true)?.nextEventId, 1);
   });
 });

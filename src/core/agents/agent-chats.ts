@@ -128,11 +128,12 @@ export function createAgentChats(deps: {
   /**
    * The head of a live chat this session may read as it is (its holder, or a participant), with
    * nothing at or past `from`: what a held long-poll may begin to wait on without reading the
-   * store (chat-heads.ts). Anything else (a take-over, a refusal) is decided on the stored chat.
+   * store (chat-heads.ts), and, where heads are exact, what a poll may answer. Anything else (a
+   * take-over, a refusal) is decided on the stored chat.
    */
-  function waitableHead(session: AgentSession, chatId: string, from: number): Chat | undefined {
+  function headWithNothingNew(session: AgentSession, chatId: string, from: number): Chat | undefined {
     const now = clock.now();
-    const head = heads.forWait(session.accountId, chatId, (candidate) => {
+    const head = heads.use(session.accountId, chatId, (candidate) => {
       if (from < candidate.nextEventId) return false;
       const verdict = access(session, candidate, now);
       return !(verdict instanceof AppError) && verdict !== 'take-over';
@@ -182,9 +183,10 @@ export function createAgentChats(deps: {
   };
 
   /**
-   * The chat and every event from `from`, agent-only lines included (§3.13–3.14). The first read
-   * of a held long-poll (`held`) may come from the chat's head, when it has nothing to answer:
-   * `provisional`, to be read from the store if the wait ends with nothing.
+   * The chat and every event from `from`, agent-only lines included (§3.13–3.14). With nothing to
+   * answer, it may come from the chat's head (chat-heads.ts): where heads are exact, for any poll;
+   * elsewhere only for the first read of a held long-poll (`held`). A held read from a head is
+   * `provisional`: read from the store if the wait ends with nothing.
    */
   async function read(
     session: AgentSession,
@@ -192,8 +194,10 @@ export function createAgentChats(deps: {
     from: number,
     options: { touch?: boolean; held?: boolean } = {},
   ): Promise<{ chat: Chat; events: ChatEvent[]; provisional?: true }> {
-    const head = options.held === true && options.touch !== false ? waitableHead(session, chatId, from) : undefined;
-    if (head !== undefined) return { chat: head, events: [], provisional: true };
+    const mayUseHead = options.touch !== false && (options.held === true || heads.exact);
+    const head = mayUseHead ? headWithNothingNew(session, chatId, from) : undefined;
+    if (head !== undefined)
+      return options.held === true ? { chat: head, events: [], provisional: true } : { chat: head, events: [] };
     const { chat } = await seen(session, chatId, options);
     // Nothing at or past `from` yet (a poll or a long-poll asking for what comes next): no query.
     const events =

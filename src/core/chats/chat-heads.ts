@@ -11,10 +11,12 @@ const keyOf = (accountId: string, chatId: string) => `${accountId}\u0000${chatId
  * own and every other node's) and from the store reads that miss it: what lets a held long-poll
  * begin to wait without reading the store first (docs/adr/0013-chat-heads.md).
  *
- * A head may lag the store: a change committed elsewhere can still be on its way. So it is only
- * ever used to decide that a long-poll, already listening on the chat watch, has nothing to answer
- * yet: a change it has not seen wakes that long-poll when it arrives, and a long-poll that ends
- * with nothing reads the store before it answers. Nothing is ever answered from a head.
+ * With nodes that share Redis a head may lag the store: a change committed elsewhere can still be
+ * on its way. So it is then only used to decide that a long-poll, already listening on the chat
+ * watch, has nothing to answer yet: a change it has not seen wakes that long-poll when it arrives,
+ * and a long-poll that ends with nothing reads the store before it answers. Only where this
+ * process hears of every change when it is committed (`exact`: one SQLite node) does a head
+ * answer a poll with nothing new.
  *
  * What it keeps:
  * - Events only grow, so a head never goes back to a smaller `nextEventId`, however the nodes'
@@ -26,10 +28,13 @@ const keyOf = (accountId: string, chatId: string) => `${accountId}\u0000${chatId
 export function createChatHeads({
   bus,
   store,
+  exact = false,
   maxEntries = DEFAULT_MAX_ENTRIES,
 }: {
   bus: EventBus;
   store: Pick<Store, 'externalVersion'>;
+  /** Whether a head is the chat as stored (this process hears of every change at once). */
+  exact?: boolean;
   maxEntries?: number;
 }) {
   const heads = new Map<string, Chat>();
@@ -79,24 +84,30 @@ export function createChatHeads({
   bus.subscribe('chat.changed', ({ chat }) => keep(chat, true));
   bus.subscribe('bus.resumed', dropAll);
 
-  /** Waits begun on a head instead of a store read. */
-  let begun = 0;
+  /** Reads answered by a head instead of the store. */
+  let used = 0;
 
   return {
     /**
-     * The chat's head for a long-poll to begin waiting on, if this node knows one it may use now
-     * and `waitable` accepts it.
+     * The chat's head in place of a store read, if this node knows one it may use now and
+     * `accept` takes it.
      */
-    forWait(accountId: string, chatId: string, waitable: (head: Chat) => boolean): Chat | undefined {
+    use(accountId: string, chatId: string, accept: (head: Chat) => boolean): Chat | undefined {
       const head = isUsable() ? heads.get(keyOf(accountId, chatId)) : undefined;
-      if (head === undefined || !waitable(head)) return undefined;
-      begun += 1;
+      if (head === undefined || !accept(head)) return undefined;
+      used += 1;
       return head;
     },
 
-    /** How many waits began on a head (for tests and metrics). */
-    get begun(): number {
-      return begun;
+    /**
+     * Whether a head is the chat as stored, up to this node's unwritten touches: this process hears
+     * of every change when it is committed (one SQLite node), and a poll may be answered from it.
+     */
+    exact,
+
+    /** How many reads a head answered (for tests and metrics). */
+    get used(): number {
+      return used;
     },
 
     /** A mark to take before reading the store, for `remember`. */

@@ -125,10 +125,11 @@ export function createVisitorChat({
 
   /**
    * The head of a live chat with nothing at or past `from`, whose deadline is far enough off for
-   * the touch to wait: what a held long-poll may begin to wait on without reading the store.
+   * the touch to wait: what a held long-poll may begin to wait on without reading the store, and,
+   * where heads are exact, what a poll may answer.
    */
-  const waitableHead = (accountId: string, chatId: string, from: number): Chat | undefined =>
-    heads.forWait(accountId, chatId, (head) => from >= head.nextEventId && touches.isDeferrable(head, clock.now()));
+  const headWithNothingNew = (accountId: string, chatId: string, from: number): Chat | undefined =>
+    heads.use(accountId, chatId, (head) => from >= head.nextEventId && touches.isDeferrable(head, clock.now()));
 
   /** A readable chat, without recording a request. */
   async function load(accountId: string, chatId: string): Promise<{ account: Account; chat: Chat }> {
@@ -144,9 +145,11 @@ export function createVisitorChat({
     touch,
 
     /**
-     * The chat and its visitor-visible events from `from` (ONLY_TO_REP lines never included). The
-     * first read of a held long-poll (`holdMs` > 0) may come from the chat's head, when it has
-     * nothing to answer: `provisional`, to be read from the store if the wait ends with nothing.
+     * The chat and its visitor-visible events from `from` (ONLY_TO_REP lines never included).
+     * With nothing to answer, it may come from the chat's head (chat-heads.ts): where heads are
+     * exact, for any poll; elsewhere only for the first read of a held long-poll (`holdMs` > 0).
+     * A held read from a head is `provisional`: read from the store if the wait ends with nothing
+     * (another process may have written meanwhile, which wakes no wait).
      */
     async read(
       accountId: string,
@@ -155,10 +158,11 @@ export function createVisitorChat({
       holdMs = 0,
       options: { touch?: boolean } = {},
     ): Promise<{ account: Account; chat: Chat; events: ChatEvent[]; provisional?: true }> {
-      const head = holdMs > 0 && options.touch !== false ? waitableHead(accountId, chatId, from) : undefined;
+      const mayUseHead = options.touch !== false && (holdMs > 0 || heads.exact);
+      const head = mayUseHead ? headWithNothingNew(accountId, chatId, from) : undefined;
       if (head !== undefined) {
         const { account, chat } = await touch(accountId, chatId, holdMs, head);
-        return { account, chat, events: [], provisional: true };
+        return holdMs > 0 ? { account, chat, events: [], provisional: true } : { account, chat, events: [] };
       }
       // Reads a long-poll or a stream repeats do not record the request again.
       const { account, chat } =
