@@ -115,6 +115,9 @@ export function createCachedStore(
 
   const store: Store = {
     ...storeShape(inner),
+    // As the last catchUp read it: what this request must see (and one read per request, not one
+    // per caller).
+    externalVersion: () => seenVersion,
     async catchUp() {
       await inner.catchUp();
       const version = inner.externalVersion();

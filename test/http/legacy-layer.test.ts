@@ -247,6 +247,25 @@ for (const target of await databaseTargets()) {
         assert.equal((await send(limited.baseUrl, 'GET', path)).status, 200);
       });
 
+      it('spends one budget per OAuth 1.0 key and token, whatever the nonce and signature of each request', async () => {
+        const path = `/api/account/${accountId}/service/baseURI.json`;
+        const signed = (consumerKey: string, nonce: string) =>
+          send(limited.baseUrl, 'GET', path, {
+            headers: {
+              Authorization:
+                `OAuth oauth_consumer_key="${consumerKey}", oauth_token="token-1", oauth_nonce="${nonce}", ` +
+                `oauth_timestamp="1", oauth_signature_method="HMAC-SHA1", oauth_signature="${nonce}-sig"`,
+            },
+          });
+        assert.equal((await signed('key-a', 'n1')).status, 200);
+        assert.equal((await signed('key-a', 'n2')).status, 200);
+        const refused = await signed('key-a', 'n3');
+        assert.equal(refused.status, 429, refused.text);
+        assert.equal((refused.json() as Envelope).error.internalCode, 50);
+        // Another key has a budget of its own.
+        assert.equal((await signed('key-b', 'n4')).status, 200);
+      });
+
       it('brakes repeated logins of one user', async () => {
         const braked = await startTestServer(target, { loginBudgets: { userAtAddress: { burst: 2, perSecond: 0.2 } } });
         await applySeed(braked.core, seed);

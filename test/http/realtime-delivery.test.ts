@@ -428,6 +428,9 @@ for (const target of await databaseTargets()) {
             : silent.core.chats.visitor.post(room.accountId, chatId, { kind: 'line', text }).then(() => undefined);
         let from = 4;
         for (const resource of room.resources(chatId)) {
+          // A poll first: the other server's writes made this one drop every head (SQLite's
+          // data_version moved), and a read keeps the chat's again.
+          assert.deepEqual(read(resource, await get(resource.path(`from=${from}`), resource.headers)).events, []);
           const waiting = server.core.chats.watch.size();
           const begun = server.core.chats.heads.used;
           const pending = get(resource.path(`from=${from}&wait=1`), resource.headers);

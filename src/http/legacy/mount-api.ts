@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '../../core/errors.js';
 import type { RateBudget, RateLimiter } from '../../core/ports.js';
+import { parseOAuthAuthorization } from '../../core/auth/oauth1-signature.js';
 import { digest } from '../../core/tokens.js';
 import { answerError, answerNotFound } from './answer-error.js';
 import { answerPreflight, applyCors } from './cors.js';
@@ -88,18 +89,49 @@ function applyApiHeaders(request: FastifyRequest, reply: FastifyReply, edge: Edg
 async function takeBudget(request: FastifyRequest, api: LegacyApi, edge: EdgeRules): Promise<void> {
   const accountId = request.legacy.accountId;
   if (api.budget === 'none' || accountId === undefined) return;
-  const credential =
-    api.budget === 'by-visitor-address'
-      ? `visitor:${request.ip}`
-      : (request.headers.authorization ?? queryParam(request, 'appKey') ?? request.ip);
   // Both at once: over Redis, one round trip instead of two (ioredis sends them together). A token
   // is taken from each bucket whether or not the other refuses, as a refused request is a request.
   const decisions = await Promise.all([
     edge.rateLimiter.take(`account:${accountId}`, edge.rateLimits.account),
-    edge.rateLimiter.take(`credential:${accountId}:${digest(credential)}`, edge.rateLimits.credential),
+    edge.rateLimiter.take(
+      `credential:${accountId}:${credentialDigest(credentialOf(request, api))}`,
+      edge.rateLimits.credential,
+    ),
   ]);
   const waits = decisions.flatMap((decision) => (decision.allowed ? [] : [decision.retryAfterMs]));
   // Not before both buckets have a token again.
   if (waits.length > 0)
     throw new AppError(ErrorCode.RATE_LIMITED, 'Too many requests', { retryAfterMs: Math.max(...waits) });
+}
+
+/**
+ * Who spends a credential's budget: a visitor's address, or the caller's bearer, OAuth 1.0 key and
+ * token (not the whole header, whose nonce and signature change with every request: each request
+ * would have a budget of its own), app key, or address.
+ */
+function credentialOf(request: FastifyRequest, api: LegacyApi): string {
+  if (api.budget === 'by-visitor-address') return `visitor:${request.ip}`;
+  const authorization = request.headers.authorization;
+  if (authorization === undefined) return queryParam(request, 'appKey') ?? request.ip;
+  const oauth = parseOAuthAuthorization(authorization);
+  return oauth === undefined ? authorization : `oauth:${oauth.oauth_consumer_key ?? ''}:${oauth.oauth_token ?? ''}`;
+}
+
+/** Beyond this many, the remembered digests are forgotten at once (a flood of made-up credentials). */
+const REMEMBERED_DIGESTS = 10_000;
+const digests = new Map<string, string>();
+
+/**
+ * The credential's digest (budgets are keyed by it, so that no secret is a Redis key), remembered:
+ * a caller sends the same credential request after request, and the hash was a twentieth of a
+ * quiet poll's time.
+ */
+function credentialDigest(credential: string): string {
+  let hashed = digests.get(credential);
+  if (hashed === undefined) {
+    if (digests.size >= REMEMBERED_DIGESTS) digests.clear();
+    hashed = digest(credential);
+    digests.set(credential, hashed);
+  }
+  return hashed;
 }
