@@ -79,7 +79,7 @@ export function createAgentChats(deps: {
   sanitizeHtml: (html: string) => string;
   sharing: SharedChats;
   touches: TouchBuffer;
-  /** What a held long-poll may begin to wait on without reading the store (chat-heads.ts). */
+  /** What the node knows of each live chat, read in place of the store where it may be (chat-heads.ts). */
   heads: ChatHeads;
 }) {
   const { store, clock, writer, router, actions, sanitizeHtml, sharing, touches, heads } = deps;

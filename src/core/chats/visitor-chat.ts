@@ -60,7 +60,7 @@ export function createVisitorChat({
   writer: ChatWriter;
   /** Where requests are recorded when their chat's deadline is far enough off to wait. */
   touches: TouchBuffer;
-  /** What a held long-poll may begin to wait on without reading the store (chat-heads.ts). */
+  /** What the node knows of each live chat, read in place of the store where it may be (chat-heads.ts). */
   heads: ChatHeads;
   /** Re-routes the account once a chat frees an agent's slot. */
   route: (accountId: string) => Promise<void>;
