@@ -159,12 +159,9 @@ class GuardedConnection implements DatabaseConnection {
         rows: rows ?? [],
       };
     } catch (error) {
-      if (isConnectionFailure(error) || isNetworkError(error)) {
-        // Reset, terminated, or timed out with its answer still due: never reuse it.
-        this.discard(error);
-        throw databaseUnavailable(error);
-      }
-      if (isStalePlan(error)) {
+      if (isConnectionFailure(error) || isNetworkError(error) || isStalePlan(error)) {
+        // Reset, terminated, or timed out with its answer still due; or its prepared statements
+        // made stale by another node's migration: never reuse it.
         this.discard(error);
         throw databaseUnavailable(error);
       }

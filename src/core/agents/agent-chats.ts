@@ -185,19 +185,18 @@ export function createAgentChats(deps: {
   /**
    * The chat and every event from `from`, agent-only lines included (§3.13–3.14). With nothing to
    * answer, it may come from the chat's head (chat-heads.ts): where heads are exact, for any poll;
-   * elsewhere only for the first read of a held long-poll (`held`). A held read from a head is
-   * `provisional`: read from the store if the wait ends with nothing.
+   * elsewhere only for the first read of a held long-poll (`held`), whose wait reads the store if
+   * it ends with nothing.
    */
   async function read(
     session: AgentSession,
     chatId: string,
     from: number,
     options: { touch?: boolean; held?: boolean } = {},
-  ): Promise<{ chat: Chat; events: ChatEvent[]; provisional?: true }> {
+  ): Promise<{ chat: Chat; events: ChatEvent[] }> {
     const mayUseHead = options.touch !== false && (options.held === true || heads.exact);
     const head = mayUseHead ? headWithNothingNew(session, chatId, from) : undefined;
-    if (head !== undefined)
-      return options.held === true ? { chat: head, events: [], provisional: true } : { chat: head, events: [] };
+    if (head !== undefined) return { chat: head, events: [] };
     const { chat } = await seen(session, chatId, options);
     // Nothing at or past `from` yet (a poll or a long-poll asking for what comes next): no query.
     const events =

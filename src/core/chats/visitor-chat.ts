@@ -147,9 +147,8 @@ export function createVisitorChat({
     /**
      * The chat and its visitor-visible events from `from` (ONLY_TO_REP lines never included).
      * With nothing to answer, it may come from the chat's head (chat-heads.ts): where heads are
-     * exact, for any poll; elsewhere only for the first read of a held long-poll (`holdMs` > 0).
-     * A held read from a head is `provisional`: read from the store if the wait ends with nothing
-     * (another process may have written meanwhile, which wakes no wait).
+     * exact, for any poll; elsewhere only for the first read of a held long-poll (`holdMs` > 0),
+     * whose wait reads the store if it ends with nothing.
      */
     async read(
       accountId: string,
@@ -157,12 +156,12 @@ export function createVisitorChat({
       from: number,
       holdMs = 0,
       options: { touch?: boolean } = {},
-    ): Promise<{ account: Account; chat: Chat; events: ChatEvent[]; provisional?: true }> {
+    ): Promise<{ account: Account; chat: Chat; events: ChatEvent[] }> {
       const mayUseHead = options.touch !== false && (holdMs > 0 || heads.exact);
       const head = mayUseHead ? headWithNothingNew(accountId, chatId, from) : undefined;
       if (head !== undefined) {
         const { account, chat } = await touch(accountId, chatId, holdMs, head);
-        return holdMs > 0 ? { account, chat, events: [], provisional: true } : { account, chat, events: [] };
+        return { account, chat, events: [] };
       }
       // Reads a long-poll or a stream repeats do not record the request again.
       const { account, chat } =

@@ -19,13 +19,9 @@ export interface EventsRequest {
   open: () => Promise<void>;
   /**
    * Reads from `from`. `touch` is false for the reads a long-poll or a stream repeats; `holdMs` is
-   * how long the first read of a long-poll will be held, which may then be `provisional` (see
-   * `longPoll`).
+   * how long the first read of a long-poll will be held.
    */
-  read: (
-    from: number,
-    options: { touch: boolean; holdMs: number },
-  ) => Promise<{ chat: Chat; events: ChatEvent[]; provisional?: true }>;
+  read: (from: number, options: { touch: boolean; holdMs: number }) => Promise<{ chat: Chat; events: ChatEvent[] }>;
   readChange: RepeatedReads['readChange'];
   /** The event as this API renders it, for stream messages. */
   present: (event: ChatEvent) => Record<string, unknown>;

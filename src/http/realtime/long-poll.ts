@@ -26,11 +26,11 @@ export async function longPoll(options: {
   from: number;
   waitSeconds: number;
   /**
-   * The first read, which records the request. `provisional`: taken from what the node knew of
-   * the chat (core/chats/chat-heads.ts), good only to begin waiting on; read again from the store
-   * if the wait ends with nothing.
+   * The first read, which records the request. It may come from what the node knew of the chat
+   * (core/chats/chat-heads.ts) rather than the store: good to begin waiting on, never the answer
+   * of a wait that ends with nothing.
    */
-  first: () => Promise<{ chat: Chat; events: ChatEvent[]; provisional?: true }>;
+  first: () => Promise<{ chat: Chat; events: ChatEvent[] }>;
   again: RepeatedReads;
 }): Promise<{ chat: Chat; events: ChatEvent[] }> {
   const { watch, reply, from, waitSeconds, again } = options;
@@ -52,9 +52,7 @@ export async function longPoll(options: {
   };
   try {
     const deadline = heldDeadline(waitSeconds);
-    const first = await options.first();
-    let { provisional } = first;
-    let result: { chat: Chat; events: ChatEvent[] } = first;
+    let result = await options.first();
     // Everything before the cursor has been read: none of it is for this reader.
     let cursor = Math.max(from, result.chat.nextEventId);
     while (result.events.length === 0 && result.chat.state !== 'ended' && !held.stopped) {
@@ -64,12 +62,12 @@ export async function longPoll(options: {
       // A change that adds nothing here (a typing flag, one already read) does not answer.
       if (change !== undefined && change.chat.nextEventId <= cursor && change.chat.state !== 'ended') continue;
       result = (change && again.readChange(change, cursor)) ?? (await again.read(from));
-      provisional = undefined;
       cursor = Math.max(cursor, result.chat.nextEventId);
     }
-    // A wait begun on a head and never woken answers what the store holds: a change whose message
-    // never came (its node died between commit and publish) is answered now, not never.
-    return provisional === true ? again.read(from) : result;
+    // A wait that ends with nothing answers what the store holds now: what the bus never told
+    // (a node that died between its commit and its announcement, another process's write) is
+    // answered at the end of the wait, not never, and the chat is not as old as the wait.
+    return result.events.length === 0 && result.chat.state !== 'ended' ? again.read(from) : result;
   } finally {
     unlisten();
     held.release();
