@@ -7,6 +7,7 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from 'kysely';
+import { boundedMemo } from '../core/bounded-memo.js';
 import { AppError, ErrorCode } from '../core/errors.js';
 import { RETRY_AFTER_DISK_MS } from './sqlite-faults.js';
 
@@ -117,7 +118,10 @@ class GroupFlush {
 }
 
 class PreparedSqliteDriver implements Driver {
-  private readonly statements = new Map<string, Statement>();
+  /** Each text prepared once (bounded: IN lists vary in length). */
+  private readonly prepare: (sql: string) => Statement = boundedMemo(STATEMENT_CACHE_SIZE, (sql) =>
+    this.database.prepare(sql),
+  );
   private readonly groupFlush: GroupFlush | undefined;
   /** Whether the open transaction has run a statement that may write. */
   private hasTransactionWritten = false;
@@ -252,16 +256,6 @@ class PreparedSqliteDriver implements Driver {
   /** When what has been committed so far is on disk (undefined: it is, or nothing is flushed). */
   durableSoFar(): Promise<void> | undefined {
     return this.groupFlush?.durableSoFar();
-  }
-
-  private prepare(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
-      statement = this.database.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError, ErrorCode } from '../../core/errors.js';
 import type { RateBudget, RateLimiter } from '../../core/ports.js';
 import { parseOAuthAuthorization } from '../../core/auth/oauth1-signature.js';
+import { boundedMemo } from '../../core/bounded-memo.js';
 import { digest } from '../../core/tokens.js';
 import { answerError, answerNotFound } from './answer-error.js';
 import { answerPreflight, applyCors } from './cors.js';
@@ -117,21 +118,9 @@ function credentialOf(request: FastifyRequest, api: LegacyApi): string {
   return oauth === undefined ? authorization : `oauth:${oauth.oauth_consumer_key ?? ''}:${oauth.oauth_token ?? ''}`;
 }
 
-/** Beyond this many, the remembered digests are forgotten at once (a flood of made-up credentials). */
-const REMEMBERED_DIGESTS = 10_000;
-const digests = new Map<string, string>();
-
 /**
- * The credential's digest (budgets are keyed by it, so that no secret is a Redis key), remembered:
- * a caller sends the same credential request after request, and the hash was a twentieth of a
- * quiet poll's time.
+ * The credential's digest (budgets are keyed by it, so that no secret is a Redis key), remembered
+ * for up to 10,000 credentials: a caller sends the same one request after request, and the hash
+ * was a twentieth of a quiet poll's time.
  */
-function credentialDigest(credential: string): string {
-  let hashed = digests.get(credential);
-  if (hashed === undefined) {
-    if (digests.size >= REMEMBERED_DIGESTS) digests.clear();
-    hashed = digest(credential);
-    digests.set(credential, hashed);
-  }
-  return hashed;
-}
+const credentialDigest = boundedMemo(10_000, digest);

@@ -3,6 +3,8 @@
  * `MMM d, yyyy h:mm:ss a` on platform routes, ISO-8601 with milliseconds and offset on chat routes.
  */
 
+import { boundedMemo } from '../../core/bounded-memo.js';
+
 /**
  * Formatters by time zone and form. Building an Intl.DateTimeFormat costs far more than using one,
  * and every event rendered needs two; accounts use a handful of zones, so they are kept.
@@ -30,24 +32,22 @@ const partsOf = (epochMs: number, timeZone: string, options: Intl.DateTimeFormat
  * boundary (zone transitions are whole minutes since the 1970s). A chat's events span many
  * minutes, so more than one minute a zone is kept; the map starts again when it grows large.
  */
-const offsets = new Map<string, { text: string; ms: number }>();
 const MAX_OFFSETS = 10_000;
 
-function offsetAt(epochMs: number, timeZone: string): { text: string; ms: number } {
-  const key = `${timeZone}\u0000${Math.floor(epochMs / 60_000)}`;
-  const known = offsets.get(key);
-  if (known !== undefined) return known;
-  const name = partsOf(epochMs, timeZone, { timeZoneName: 'longOffset' })('timeZoneName');
+/** The offset of a `zone\u0000minute` key, at the start of that minute. */
+const offsetOfMinute = boundedMemo(MAX_OFFSETS, (key) => {
+  const [timeZone = 'UTC', minute = '0'] = key.split('\u0000');
+  const name = partsOf(Number(minute) * 60_000, timeZone, { timeZoneName: 'longOffset' })('timeZoneName');
   const match = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
   const [sign, hours, minutes] = match ? [match[1]!, match[2]!, match[3] ?? '00'] : ['+', '00', '00'];
-  const offset = {
+  return {
     text: `${sign}${hours}:${minutes}`,
     ms: (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) * 60_000,
   };
-  if (offsets.size >= MAX_OFFSETS) offsets.clear();
-  offsets.set(key, offset);
-  return offset;
-}
+});
+
+const offsetAt = (epochMs: number, timeZone: string): { text: string; ms: number } =>
+  offsetOfMinute(`${timeZone}\u0000${Math.floor(epochMs / 60_000)}`);
 
 /** Offset of `timeZone` at `epochMs` as `+hh:mm` (never `Z`: server-chat §1.8 wants `+00:00`). */
 export function offsetOf(epochMs: number, timeZone: string): string {
