@@ -227,6 +227,11 @@ describe('shared chats in real Chromium', { skip: unavailable }, () => {
     await screenshot(alice.page, 'shared-12-suggestion');
     await suggestion.getByRole('button', { name: 'Use reply' }).click();
     const message = alice.page.getByRole('textbox', { name: 'Message' });
+    // The composer shows the reply once React has run its effect, after the click has returned.
+    await eventually(
+      'the composer to hold the suggested reply',
+      async () => (await message.inputValue()) === 'Bikes ship within two days.',
+    );
     assert.equal(await message.inputValue(), 'Bikes ship within two days.');
     await alice.page.getByRole('button', { name: 'Send' }).click();
     await eventually('the visitor has the suggested reply', async () =>
