@@ -33,6 +33,8 @@ const LEVELS = (process.env.BENCH_LEVELS ?? '1000,3000,10000').split(',').map(Nu
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 5);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 2);
 const WARM_UP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? 30) * 1000;
+/** Extra Node flags for the server (`--cpu-prof`, say). */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 const CHATS_PER_AGENT = 10;
 /** After the steady phase: how long lines posted in it may still arrive, then the polls-only window. */
 const LINE_GRACE_MS = 5_000;
@@ -264,6 +266,7 @@ async function runLevel(chats: number): Promise<LevelResult> {
     maxChats: CHATS_PER_AGENT,
     cheapPasswords: true,
     startTimeoutMs: 120_000,
+    nodeArgs: SERVER_NODE_ARGS,
   });
   const sampler = rssSampler(child.pid);
   let clients: ReturnType<typeof startClients> | undefined;
