@@ -145,10 +145,11 @@ export interface ChatRepository {
    */
   get(accountId: string, chatId: string, options?: { forUpdate?: boolean }): Promise<Chat | undefined>;
   /**
-   * Writes every field of the chat, and inserts the events it appended, whose ids were taken from
-   * `nextEventId` (call inside the transaction that read it under its lock).
+   * Writes the chat, and inserts the events it appended, whose ids were taken from `nextEventId`
+   * (call inside the transaction that read it under its lock). Given `read`, the chat as that
+   * transaction read it, only the fields that differ from it are written; otherwise every field.
    */
-  save(chat: Chat, appended?: ChatEvent[]): Promise<void>;
+  save(chat: Chat, appended?: ChatEvent[], read?: Chat): Promise<void>;
   /**
    * Events with id ≥ `fromId` (and < `before`, when given), in order; agent-only lines only when
    * asked for. A reader passes the `nextEventId` of the chat it read as `before`: events committed

@@ -42,7 +42,7 @@ export function createChatWriter({ store, clock, bus }: { store: Store; clock: C
   async function applyTo(tx: Transaction, current: Chat, now: number, apply: ApplyChange): Promise<CommittedChange> {
     const change = await apply(current, now, tx);
     const numbered = numberEvents(change.chat, change.events);
-    await tx.chats.save(numbered.chat, numbered.events);
+    await tx.chats.save(numbered.chat, numbered.events, current);
     // A change that handed the chat back as it was, with no events, has nothing to tell anyone.
     if (change.chat !== current || change.events.length > 0) announceOnCommit(tx, numbered);
     return numbered;
