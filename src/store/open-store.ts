@@ -12,6 +12,7 @@ import {
 } from './open-postgres.js';
 import { migrationProvider } from './migrations/index.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
+import { checkpointFreeVersion, walIndexOf } from './sqlite-checkpoint-version.js';
 import { PreparedSqliteDialect } from './sqlite-dialect.js';
 import { sharedRead } from './shared-read.js';
 import { SqliteFaults } from './sqlite-faults.js';
@@ -162,10 +163,10 @@ function openSqlite(
   // A WAL started again after a checkpoint is cut back to the high-water mark, not kept at its peak.
   database.pragma(`journal_size_limit = ${walHighWaterBytes}`);
   const faults = new SqliteFaults(isFile ? dirname(path) : undefined);
-  // A file's commits are flushed by the driver, checkpointed by a worker and kept bounded.
-  const file = isFile ? durabilityOf(database, path, walHighWaterBytes) : undefined;
-  // Changes only when another connection (the CLI, another process) commits: what caches check.
+  // Changes only when another connection (the CLI, another process) commits or checkpoints.
   const dataVersion = database.prepare('pragma data_version').pluck();
+  // A file's commits are flushed by the driver, checkpointed by a worker and kept bounded.
+  const file = isFile ? durabilityOf(database, path, walHighWaterBytes, () => dataVersion.get() as number) : undefined;
   return {
     db: new Kysely<Database>({
       dialect: new PreparedSqliteDialect(database, file === undefined ? undefined : () => file.wal.flush(), {
@@ -174,29 +175,33 @@ function openSqlite(
       }),
       ...(log === undefined ? {} : { log }),
     }),
-    externalVersion: () => dataVersion.get() as number,
+    // What caches check: another process's commits, not the checkpoints (sqlite-checkpoint-version.ts).
+    externalVersion: file === undefined ? () => dataVersion.get() as number : file.version.version,
     condition: () => faults.condition(),
     beforeClose: async () => {
       faults.close();
       await file?.checkpointer.stop();
       file?.wal.close();
+      file?.walIndex.close();
     },
   };
 }
 
 /** The WAL flusher, the checkpoint worker (automatic checkpoints back on if it dies), the bound. */
-function durabilityOf(database: SQLite.Database, path: string, walHighWaterBytes: number) {
+function durabilityOf(database: SQLite.Database, path: string, walHighWaterBytes: number, dataVersion: () => number) {
   const wal = new WalFlusher(path);
   database.pragma('wal_autocheckpoint = 0');
   const checkpointer = startCheckpointer(path, () => {
     if (database.open) database.pragma('wal_autocheckpoint = 1000');
   });
+  const walIndex = walIndexOf(path);
+  const version = checkpointFreeVersion(dataVersion, walIndex);
   const walBound = new WalBound(
     walHighWaterBytes,
     () => wal.size(),
-    () => checkpointer.truncate(),
+    () => version.around(() => checkpointer.truncate()),
   );
-  return { wal, checkpointer, walBound };
+  return { wal, checkpointer, walBound, walIndex, version };
 }
 
 /**

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import SQLite from 'better-sqlite3';
+import { defaultAccountSettings } from '../../src/core/model.js';
+import { openStore, type OpenedStore } from '../../src/store/open-store.js';
+import { checkpointFreeVersion, walIndexOf, type WalIndex } from '../../src/store/sqlite-checkpoint-version.js';
+
+/**
+ * The external version of a SQLite store moves when another process commits, and not when a
+ * checkpoint (this process's worker's, or anyone's) starts the WAL again: sqlite-checkpoint-version.ts.
+ */
+
+/** A database and its WAL index, as two processes see them: `data_version` moves with what the other does. */
+function fakeDatabase() {
+  const state = { dataVersion: 1, commits: 10, readable: true };
+  const walIndex: WalIndex = {
+    commits: () => (state.readable ? state.commits : undefined),
+    close: () => undefined,
+  };
+  const other = {
+    commit() {
+      state.commits += 1;
+      state.dataVersion += 1;
+    },
+    checkpoint() {
+      state.dataVersion += 1;
+    },
+  };
+  return { state, walIndex, other, version: checkpointFreeVersion(() => state.dataVersion, walIndex) };
+}
+
+describe('the external version around a checkpoint', () => {
+  it('takes out the move of a checkpoint, while it runs and after', async () => {
+    const { version, other } = fakeDatabase();
+    const start = version.version();
+    await version.around(async () => {
+      other.checkpoint();
+      assert.equal(version.version(), start);
+    });
+    assert.equal(version.version(), start);
+    // Once done, another process's commit still moves it.
+    other.commit();
+    assert.notEqual(version.version(), start);
+  });
+
+  it('keeps the move of a commit made while the checkpoint ran, alone or with it', async () => {
+    const { version, other } = fakeDatabase();
+    const start = version.version();
+    await version.around(async () => {
+      other.commit();
+      assert.notEqual(version.version(), start);
+      other.checkpoint();
+    });
+    assert.notEqual(version.version(), start);
+  });
+
+  it('keeps the move of a commit made just before the checkpoint began', async () => {
+    const { version, other } = fakeDatabase();
+    const start = version.version();
+    other.commit();
+    await version.around(async () => {
+      other.checkpoint();
+    });
+    assert.notEqual(version.version(), start);
+  });
+
+  it('takes nothing out when the WAL index cannot be read', async () => {
+    const { version, other, state } = fakeDatabase();
+    state.readable = false;
+    const start = version.version();
+    await version.around(async () => {
+      other.checkpoint();
+      assert.notEqual(version.version(), start);
+    });
+    assert.notEqual(version.version(), start);
+  });
+});
+
+describe('the WAL index of a real SQLite database', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-wal-index-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('counts commits, by any connection, and not checkpoints', () => {
+    const path = join(dir, 'index.db');
+    const main = new SQLite(path);
+    main.pragma('journal_mode = WAL');
+    main.exec('create table t (x)');
+    const other = new SQLite(path);
+    const walIndex = walIndexOf(path);
+    try {
+      const start = walIndex.commits();
+      assert.equal(typeof start, 'number');
+      main.exec('insert into t values (1)');
+      other.exec('insert into t values (2)');
+      assert.equal(walIndex.commits(), start! + 2);
+      other.pragma('wal_checkpoint(TRUNCATE)');
+      assert.equal(walIndex.commits(), start! + 2);
+    } finally {
+      walIndex.close();
+      other.close();
+      main.close();
+    }
+  });
+});
+
+describe('the external version of a SQLite store under sustained writes', () => {
+  let dir: string;
+  let path: string;
+  let opened: OpenedStore;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-version-'));
+    path = join(dir, 'parley.db');
+    // Small, so that the writes below cross it several times: each crossing is a TRUNCATE checkpoint.
+    opened = openStore({ kind: 'sqlite', path }, { walHighWaterBytes: 256 * 1024 });
+    await opened.migrate();
+  });
+  after(async () => {
+    await opened.store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("stays put through the store's own writes and checkpoints, and moves with another connection's commit", async () => {
+    const { store } = opened;
+    await store.catchUp();
+    const start = store.externalVersion();
+    assert.equal(typeof start, 'number');
+    await store.accounts.save({
+      id: '70000002',
+      name: 'Version',
+      appKeys: [],
+      settings: defaultAccountSettings,
+      surveys: {},
+      createdAt: 0,
+      updatedAt: 0,
+    });
+    let shrinks = 0;
+    let lastWal = 0;
+    for (let n = 0; n < 400; n += 1) {
+      await store.offlineMessages.save({
+        accountId: '70000002',
+        id: `m-${n}`,
+        skill: null,
+        survey: { surveyId: 's', answers: [], submittedAt: n },
+        visitor: { visitorIp: '127.0.0.1', userAgent: 'test', referrer: '' },
+        context: { filler: 'x'.repeat(2_000) },
+        createdAt: n,
+      });
+      const wal = statSync(`${path}-wal`).size;
+      if (wal < lastWal) shrinks += 1;
+      lastWal = wal;
+      await store.catchUp();
+      assert.equal(store.externalVersion(), start, `after write ${n}`);
+    }
+    assert.ok(shrinks >= 2, `the WAL was truncated ${shrinks} times`);
+
+    const cli = new SQLite(path);
+    try {
+      cli.prepare('update accounts set name = ? where id = ?').run('Renamed', '70000002');
+    } finally {
+      cli.close();
+    }
+    await store.catchUp();
+    assert.notEqual(store.externalVersion(), start);
+  });
+});
