@@ -15,20 +15,35 @@ import { endianness } from 'node:os';
  * where it was is a checkpoint's, and is taken out. Reads are ordered so that a commit racing them
  * is always counted as a write: the counter is read before the version at the start, and after it
  * at the end.
+ *
+ * The counter also spares most reads of `data_version`, which begins a read transaction (a few
+ * locks on the WAL index, about a tenth of a quiet poll's time): while it has not moved, nothing
+ * was committed by anyone, and the version read when it stood there still holds.
  */
 export function checkpointFreeVersion(dataVersion: () => number, walIndex: WalIndex) {
   /** The moves taken out so far. */
   let checkpointMoves = 0;
   /** Where the counter and the version stood when a checkpoint began, while it runs. */
   let during: { commits: number; version: number } | undefined;
+  /** The version last read, and the counter as it was just before. */
+  let known: { commits: number; version: number } | undefined;
+
+  /** The version as `data_version` tells it now, less the checkpoints' moves. */
+  const read = (): number => {
+    const version = dataVersion();
+    // A checkpoint under way: the version as it began, unless something was committed since.
+    if (during !== undefined && walIndex.commits() === during.commits) return during.version - checkpointMoves;
+    return version - checkpointMoves;
+  };
 
   return {
     /** The external version: moves only when another process committed. */
     version(): number {
-      const version = dataVersion();
-      // A checkpoint under way: the version as it began, unless something was committed since.
-      if (during !== undefined && walIndex.commits() === during.commits) return during.version - checkpointMoves;
-      return version - checkpointMoves;
+      const commits = walIndex.commits();
+      if (commits !== undefined && known?.commits === commits) return known.version;
+      const version = read();
+      known = commits === undefined ? undefined : { commits, version };
+      return version;
     },
 
     /** Runs `checkpoint` (while this process has no transaction open) and takes out its move. */

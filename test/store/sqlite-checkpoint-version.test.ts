@@ -15,7 +15,7 @@ import { checkpointFreeVersion, walIndexOf, type WalIndex } from '../../src/stor
 
 /** A database and its WAL index, as two processes see them: `data_version` moves with what the other does. */
 function fakeDatabase() {
-  const state = { dataVersion: 1, commits: 10, readable: true };
+  const state = { dataVersion: 1, commits: 10, readable: true, versionReads: 0 };
   const walIndex: WalIndex = {
     commits: () => (state.readable ? state.commits : undefined),
     close: () => undefined,
@@ -29,7 +29,11 @@ function fakeDatabase() {
       state.dataVersion += 1;
     },
   };
-  return { state, walIndex, other, version: checkpointFreeVersion(() => state.dataVersion, walIndex) };
+  const dataVersion = () => {
+    state.versionReads += 1;
+    return state.dataVersion;
+  };
+  return { state, walIndex, other, version: checkpointFreeVersion(dataVersion, walIndex) };
 }
 
 describe('the external version around a checkpoint', () => {
@@ -64,6 +68,21 @@ describe('the external version around a checkpoint', () => {
     await version.around(async () => {
       other.checkpoint();
     });
+    assert.notEqual(version.version(), start);
+  });
+
+  it('reads data_version again only once the commit counter has moved', () => {
+    const { version, other, state } = fakeDatabase();
+    const start = version.version();
+    const reads = state.versionReads;
+    assert.equal(version.version(), start);
+    assert.equal(version.version(), start);
+    assert.equal(state.versionReads, reads);
+    // This process's own commit: the counter moves, data_version does not.
+    state.commits += 1;
+    assert.equal(version.version(), start);
+    assert.equal(state.versionReads, reads + 1);
+    other.commit();
     assert.notEqual(version.version(), start);
   });
 
