@@ -5,13 +5,15 @@
  * autocannon (BENCH_CONNECTIONS connections, BENCH_SECONDS seconds) and the baselines are measured
  * again between the targets, so every ratio compares two measurements taken a few seconds apart on
  * a machine whose speed drifts. Parley runs as its own process (SQLite; BENCH_DATABASE_URL for
- * PostgreSQL), request budgets out of the way. Prints a table; --record writes it to BENCHMARKS.md.
+ * PostgreSQL), request budgets out of the way. Beside each rate, the CPU the server process spent
+ * per request, Parley's and bare node:http's. Prints a table; --record writes it to BENCHMARKS.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Request } from 'autocannon';
+import { cpuMsOf } from './agent-readers.js';
 import { call, runLine, sleep } from './bench-http.js';
 import { startParley } from './parley-server.js';
 
@@ -66,8 +68,16 @@ async function startBare(kind: 'node-http' | 'fastify'): Promise<{ child: ChildP
   return { child, base: `http://127.0.0.1:${port}` };
 }
 
-/** Requests a second one target answers with CONNECTIONS connections, and how many were not 2xx. */
-async function rate(target: Target): Promise<{ perSecond: number; errors: number }> {
+/**
+ * Requests a second one target answers with CONNECTIONS connections, how many were not 2xx, and
+ * the CPU its server process spent per request (µs; /proc, 10 ms ticks over tens of thousands of
+ * requests): a figure the machine's load moves less than the rate.
+ */
+async function rate(
+  target: Target,
+  pid: number | undefined,
+): Promise<{ perSecond: number; errors: number; cpuUs: number }> {
+  const cpuBefore = cpuMsOf(pid);
   const result = await autocannon({
     url: `${target.base}${target.path}`,
     connections: CONNECTIONS,
@@ -85,7 +95,8 @@ async function rate(target: Target): Promise<{ perSecond: number; errors: number
         }),
   });
   const errors = (target.isNotFound === true ? 0 : result.non2xx) + result.errors + result.timeouts;
-  return { perSecond: result.requests.average, errors };
+  const cpuUs = ((cpuMsOf(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+  return { perSecond: result.requests.average, errors, cpuUs };
 }
 
 async function main(): Promise<void> {
@@ -162,14 +173,16 @@ async function main(): Promise<void> {
     const only = process.env.BENCH_ONLY;
     for (const target of targets.filter((candidate) => only === undefined || candidate.name.includes(only))) {
       // node:http, the target, node:http again: the target's ratio is to the mean of the two.
-      const before = await rate({ name: 'node:http', base: bare.base, path: '/' });
-      const framework = await rate({ name: 'fastify', base: fastify.base, path: '/' });
-      const measured = await rate(target);
-      const afterBare = await rate({ name: 'node:http', base: bare.base, path: '/' });
+      const before = await rate({ name: 'node:http', base: bare.base, path: '/' }, bare.child.pid);
+      const framework = await rate({ name: 'fastify', base: fastify.base, path: '/' }, fastify.child.pid);
+      const measured = await rate(target, child.pid);
+      const afterBare = await rate({ name: 'node:http', base: bare.base, path: '/' }, bare.child.pid);
       const baseline = (before.perSecond + afterBare.perSecond) / 2;
+      const bareCpuUs = (before.cpuUs + afterBare.cpuUs) / 2;
       rows.push(
         `| ${target.name} | ${Math.round(measured.perSecond)} | ${(measured.perSecond / baseline).toFixed(2)} | ` +
-          `${Math.round(baseline)} | ${(framework.perSecond / baseline).toFixed(2)} | ${measured.errors} |`,
+          `${Math.round(baseline)} | ${(framework.perSecond / baseline).toFixed(2)} | ` +
+          `${Math.round(measured.cpuUs)} | ${Math.round(bareCpuUs)} | ${measured.errors} |`,
       );
       process.stderr.write(`${rows.at(-1)}\n`);
     }
@@ -178,8 +191,8 @@ async function main(): Promise<void> {
         `${process.env.BENCH_DATABASE_URL?.split(':')[0] ?? 'sqlite'}, ${CONNECTIONS} connections, ${SECONDS} s each`,
       ),
       '',
-      '| request | Parley req/s | × bare node:http | bare node:http req/s | bare Fastify × node:http | errors |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      '| request | Parley req/s | × bare node:http | bare node:http req/s | bare Fastify × node:http | Parley CPU µs/request | bare node:http CPU µs/request | errors |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows,
     ].join('\n');
     console.log(table);
