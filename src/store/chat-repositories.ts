@@ -18,6 +18,7 @@ import type {
   TextType,
 } from '../core/chats/chat-model.js';
 import type { Database } from './schema.js';
+import { CompiledOnce, type Param } from './compiled-once.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -193,6 +194,26 @@ const fromEvent = (accountId: string, chatId: string, event: ChatEvent): Databas
   details: detailsOf(event),
 });
 
+/** The statements every request runs (a chat read, its events, a line's insert and update). */
+const statements = new CompiledOnce();
+
+/** A chat_events row's columns, in the order of its values in a compiled statement. */
+const EVENT_COLUMNS = Object.keys(
+  fromEvent('', '', { id: 0, type: 'line', time: 0 }),
+) as (keyof Database['chat_events'])[];
+/** The chat's `columns` (in this order) set to placeholders, from the nth value on. */
+const columnPlaceholders = (columns: readonly (keyof ChatRow)[], param: Param, first: number): Partial<ChatRow> =>
+  Object.fromEntries(columns.map((column, i) => [column, param(first + i)])) as Partial<ChatRow>;
+/** A chat_events row of placeholders, from the nth value on (EVENT_COLUMNS' order). */
+const eventPlaceholders = (param: Param, first: number): Database['chat_events'] =>
+  Object.fromEntries(EVENT_COLUMNS.map((column, i) => [column, param(first + i)])) as Database['chat_events'];
+/** The values of `events`' rows, one after another, in EVENT_COLUMNS' order. */
+const eventValues = (accountId: string, chatId: string, events: readonly ChatEvent[]): unknown[] =>
+  events.flatMap((event) => {
+    const row = fromEvent(accountId, chatId, event);
+    return EVENT_COLUMNS.map((column) => row[column]);
+  });
+
 export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepository {
   /** Chats in progress held by one agent session or one agent, oldest accepted first. */
   const chatting = async (accountId: string, holder: 'agent_session_id' | 'agent_user_id', value: string | number) => {
@@ -222,10 +243,11 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
   };
   const insertEvents = async (accountId: string, chatId: string, events: ChatEvent[]) => {
     if (events.length > 0) {
-      await db
-        .insertInto('chat_events')
-        .values(events.map((event) => fromEvent(accountId, chatId, event)))
-        .execute();
+      await db.executeQuery(
+        statements.query(`${dialect}:insert-events:${events.length}`, eventValues(accountId, chatId, events), (param) =>
+          db.insertInto('chat_events').values(events.map((_, n) => eventPlaceholders(param, n * EVENT_COLUMNS.length))),
+        ),
+      );
     }
   };
   return {
@@ -236,50 +258,77 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
       await insertEvents(chat.accountId, chat.id, events);
     },
     async get(accountId, chatId, options = {}) {
-      let query = db.selectFrom('chats').selectAll().where('account_id', '=', accountId).where('id', '=', chatId);
       // SQLite has no row locks; its transactions already run one at a time.
-      if (options.forUpdate === true && dialect === 'postgres') query = query.forUpdate();
-      const row = await query.executeTakeFirst();
+      const forUpdate = options.forUpdate === true && dialect === 'postgres';
+      const { rows } = await db.executeQuery(
+        statements.query(`${dialect}:chat:${forUpdate}`, [accountId, chatId], (param) => {
+          const query = db
+            .selectFrom('chats')
+            .selectAll()
+            .where('account_id', '=', param<string>(0))
+            .where('id', '=', param<string>(1));
+          return forUpdate ? query.forUpdate() : query;
+        }),
+      );
+      const [row] = rows;
       return row && toChat(row);
     },
     async save(chat, appended = [], read) {
       const changes = changedColumns(fromChat(chat), read && fromChat(read));
-      const hasChanges = Object.keys(changes).length > 0;
-      if (appended.length > 0 && hasChanges && dialect === 'postgres') {
+      const columns = Object.keys(changes) as (keyof ChatRow)[];
+      const changed = [chat.accountId, chat.id, ...columns.map((column) => changes[column])];
+      const shape = columns.join(',');
+      if (appended.length > 0 && columns.length > 0 && dialect === 'postgres') {
         // One statement, one round trip: a transaction holding the chat's row lock waits for one
         // answer fewer, and on a busy process each answer waits for a turn of the event loop.
-        await db
-          .with('appended', (q) =>
-            q.insertInto('chat_events').values(appended.map((event) => fromEvent(chat.accountId, chat.id, event))),
-          )
-          .updateTable('chats')
-          .set(changes)
-          .where('account_id', '=', chat.accountId)
-          .where('id', '=', chat.id)
-          .execute();
+        const values = [...changed, ...eventValues(chat.accountId, chat.id, appended)];
+        await db.executeQuery(
+          statements.query(`${dialect}:save-appended:${appended.length}:${shape}`, values, (param) =>
+            db
+              .with('appended', (q) =>
+                q
+                  .insertInto('chat_events')
+                  .values(appended.map((_, n) => eventPlaceholders(param, changed.length + n * EVENT_COLUMNS.length))),
+              )
+              .updateTable('chats')
+              .set(columnPlaceholders(columns, param, 2))
+              .where('account_id', '=', param<string>(0))
+              .where('id', '=', param<string>(1)),
+          ),
+        );
         return;
       }
       await insertEvents(chat.accountId, chat.id, appended);
-      if (!hasChanges) return;
-      await db
-        .updateTable('chats')
-        .set(changes)
-        .where('account_id', '=', chat.accountId)
-        .where('id', '=', chat.id)
-        .execute();
+      if (columns.length === 0) return;
+      await db.executeQuery(
+        statements.query(`${dialect}:save:${shape}`, changed, (param) =>
+          db
+            .updateTable('chats')
+            .set(columnPlaceholders(columns, param, 2))
+            .where('account_id', '=', param<string>(0))
+            .where('id', '=', param<string>(1)),
+        ),
+      );
     },
     async events(accountId, chatId, fromId, options = {}) {
-      let query = db
-        .selectFrom('chat_events')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .where('chat_id', '=', chatId)
-        .where('id', '>=', fromId);
-      if (options.before !== undefined) query = query.where('id', '<', options.before);
-      if (options.includeAgentOnly !== true) {
-        query = query.where((eb) => eb.or([eb('sub_type', 'is', null), eb('sub_type', '!=', 'ONLY_TO_REP')]));
-      }
-      const rows = await query.orderBy('id').execute();
+      const { before } = options;
+      const agentOnly = options.includeAgentOnly === true;
+      const values = [accountId, chatId, fromId, before];
+      const { rows } = await db.executeQuery(
+        statements.query(`${dialect}:events:${before !== undefined}:${agentOnly}`, values, (param) => {
+          let query = db
+            .selectFrom('chat_events')
+            .selectAll()
+            .where('account_id', '=', param<string>(0))
+            .where('chat_id', '=', param<string>(1))
+            .where('id', '>=', param<number>(2));
+          if (before !== undefined) query = query.where('id', '<', param<number>(3));
+          if (!agentOnly) {
+            query = query.where((eb) => eb.or([eb('sub_type', 'is', null), eb('sub_type', '!=', 'ONLY_TO_REP')]));
+          }
+          return query.orderBy('id');
+        }),
+      );
       return rows.map(toEvent);
     },
     async touch(touches) {
