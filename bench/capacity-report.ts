@@ -16,6 +16,13 @@ export interface RssSample {
   cpuMs: number;
 }
 
+/** The server's main heap after a full collection in the steady phase. */
+export interface HeapSample {
+  /** Since the server started. */
+  minutes: number;
+  heapMiB: number;
+}
+
 /** A level's figures: the clients' steady-phase figures merged (latencies sorted), and the server's. */
 export interface LevelResult extends Omit<SteadyFigures, 'cpuMs' | 'seconds' | 'loopDelay'> {
   chats: number;
@@ -43,6 +50,8 @@ export interface LevelResult extends Omit<SteadyFigures, 'cpuMs' | 'seconds' | '
     complaints: Record<string, number>;
   };
   rss: RssSample[];
+  /** The heap after each full collection of the steady phase: what is live, without the garbage RSS holds. */
+  heap: HeapSample[];
   clients: { client: number; cpuMs: number; loopDelay: { p50: number; p99: number; max: number } }[];
   coordinatorCpuMs: number;
   /** Share of the whole machine's CPU (every core) busy over the steady phase, whoever used it. */
@@ -78,11 +87,16 @@ const errorList = (errors: Record<string, number>): string =>
 const steadySamples = (result: LevelResult): RssSample[] => result.rss.filter((s) => s.phase === 'steady');
 
 /** Least-squares slope of RSS over the steady phase, MiB per minute. */
-export function rssSlope(samples: RssSample[]): number {
-  const n = samples.length;
+export const rssSlope = (samples: RssSample[]): number =>
+  slope(
+    samples.map((s) => s.seconds / 60),
+    samples.map((s) => s.rssMiB),
+  );
+
+/** Least-squares slope of ys over xs. */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
   if (n < 2) return NaN;
-  const xs = samples.map((s) => s.seconds / 60);
-  const ys = samples.map((s) => s.rssMiB);
   const mx = xs.reduce((a, b) => a + b, 0) / n;
   const my = ys.reduce((a, b) => a + b, 0) / n;
   let num = 0;
@@ -93,6 +107,13 @@ export function rssSlope(samples: RssSample[]): number {
   }
   return num / den;
 }
+
+/** Least-squares slope of the live heap over the steady phase's full collections, MiB per minute. */
+const heapSlope = (result: LevelResult): number =>
+  slope(
+    result.heap.map((h) => h.minutes),
+    result.heap.map((h) => h.heapMiB),
+  );
 
 function rssFigures(result: LevelResult) {
   const steady = steadySamples(result);
@@ -124,6 +145,7 @@ function summaryRow(r: LevelResult): string {
     `| ${ms(p(r.visitorPolls, 50))} / ${ms(p(r.visitorPolls, 99))} | ${ms(p(r.agentPolls, 50))} / ${ms(p(r.agentPolls, 99))} ` +
     `| ${ms(p(lines, 50))} / ${ms(p(lines, 99))} | ${errors} ` +
     `| ${rss.start.toFixed(0)} / ${rss.end.toFixed(0)} / ${rss.max.toFixed(0)} | ${rss.slope.toFixed(2)} ` +
+    `| ${heapSlope(r).toFixed(2)} ` +
     `| ${((100 * r.server.cpuMs) / (r.server.seconds * 1000)).toFixed(0)} | ${cost(r.server.cpuPerPoll, 3)} / ${cost(r.server.cpuPerLine, 2)} ` +
     `| ${ms(worstLoop)} |`
   );
@@ -183,6 +205,15 @@ function levelTable(r: LevelResult): string {
       'server RSS slope over the steady phase',
       `${rss.slope.toFixed(2)} MiB/min (least squares over ${steadySamples(r).length} samples, 5 s apart)`,
       `flat (≤ ${TARGET.flatMiBPerMinute} MiB/min): ${met(Math.abs(rss.slope) <= TARGET.flatMiBPerMinute)}`,
+    ],
+    [
+      'server heap after each full collection (live data), steady phase',
+      r.heap.length === 0
+        ? 'no full collection in the steady phase'
+        : `first / last / max ${r.heap[0]!.heapMiB.toFixed(1)} / ${r.heap.at(-1)!.heapMiB.toFixed(1)} / ` +
+          `${Math.max(...r.heap.map((h) => h.heapMiB)).toFixed(1)} MiB over ${r.heap.length} collections; ` +
+          `slope ${heapSlope(r).toFixed(2)} MiB/min`,
+      `flat (≤ ${TARGET.flatMiBPerMinute} MiB/min): ${met(r.heap.length >= 2 && Math.abs(heapSlope(r)) <= TARGET.flatMiBPerMinute)}`,
     ],
     [
       'server CPU',
@@ -256,8 +287,8 @@ export function renderCapacity(
         `load average at start ${results[0]?.loadAverage.map((l) => l.toFixed(2)).join(' / ') ?? '—'}`,
     ),
     '',
-    '| chats | agents (SSE + long-poll) | visitor polls/s (of intended) | agent polls/s (of intended) | lines/s (of intended) | visitor poll p50 / p99 ms | agent poll p50 / p99 ms | delivery p50 / p99 ms | errors | server RSS start / end / max MiB | RSS slope MiB/min | server CPU % of a core | server CPU ms per poll / per line | client event-loop p99 ms (worst) |',
-    '| ---: | --- | --- | --- | --- | --- | --- | --- | ---: | --- | ---: | ---: | --- | ---: |',
+    '| chats | agents (SSE + long-poll) | visitor polls/s (of intended) | agent polls/s (of intended) | lines/s (of intended) | visitor poll p50 / p99 ms | agent poll p50 / p99 ms | delivery p50 / p99 ms | errors | server RSS start / end / max MiB | RSS slope MiB/min | live heap slope MiB/min | server CPU % of a core | server CPU ms per poll / per line | client event-loop p99 ms (worst) |',
+    '| ---: | --- | --- | --- | --- | --- | --- | --- | ---: | --- | ---: | ---: | ---: | --- | ---: |',
     ...results.map(summaryRow),
     '',
     ...results.flatMap((r) => [levelTable(r), '']),

@@ -17,7 +17,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,7 +25,14 @@ import { createInterface } from 'node:readline';
 import { cpuMsOf, pool } from './agent-readers.js';
 import { call, sleep } from './bench-http.js';
 import type { AgentSlice, Cadence, FromClient, SteadyFigures, ToClient } from './capacity-protocol.js';
-import { renderCapacity, rssCsv, rssSvg, type LevelResult, type RssSample } from './capacity-report.js';
+import {
+  renderCapacity,
+  rssCsv,
+  rssSvg,
+  type HeapSample,
+  type LevelResult,
+  type RssSample,
+} from './capacity-report.js';
 import { startParley } from './parley-server.js';
 import { recordLatest } from './record.js';
 
@@ -191,6 +198,27 @@ async function serverComplaints(log: string): Promise<Record<string, number>> {
   return found;
 }
 
+/**
+ * The main thread's heap after each full collection (`--trace-gc`'s Mark-Compact lines) logged
+ * between two offsets of the log: the live data, which a leak makes grow. The main thread is the
+ * isolate with the most lines (the checkpoint worker's collects rarely).
+ */
+function heapAfterCollections(log: string, from: number, to: number): HeapSample[] {
+  const text = readFileSync(log).subarray(from, to).toString('utf8');
+  const collections = [
+    ...text.matchAll(
+      /^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(/gm,
+    ),
+  ];
+  const linesOf = new Map<string, number>();
+  for (const [, isolate] of text.matchAll(/^\[\d+:(0x[0-9a-f]+)\]/gm))
+    linesOf.set(isolate!, (linesOf.get(isolate!) ?? 0) + 1);
+  const main = [...linesOf].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return collections
+    .filter(([, isolate]) => isolate === main)
+    .map(([, , atMs, afterMiB]) => ({ minutes: Number(atMs) / 60_000, heapMiB: Number(afterMiB) }));
+}
+
 /** Forks the client processes and hands each its share of the agents (agent i to client i mod n). */
 function startClients(base: string, appKey: string, slices: AgentSlice[], chats: number) {
   const clients: ChildProcess[] = [];
@@ -266,8 +294,11 @@ async function runLevel(chats: number): Promise<LevelResult> {
     maxChats: CHATS_PER_AGENT,
     cheapPasswords: true,
     startTimeoutMs: 120_000,
-    nodeArgs: SERVER_NODE_ARGS,
+    // Each full collection's heap after it, in the log: what is live, where RSS also holds garbage
+    // not yet collected (heapAfterCollections).
+    nodeArgs: ['--trace-gc', ...SERVER_NODE_ARGS],
   });
+  const log = join(dir, 'parley.log');
   const sampler = rssSampler(child.pid);
   let clients: ReturnType<typeof startClients> | undefined;
   try {
@@ -296,8 +327,10 @@ async function runLevel(chats: number): Promise<LevelResult> {
     clients.tell({ type: 'measure' });
     const steadyFrom = performance.now();
     sampler.phase('steady', true);
+    const steadyLogFrom = statSync(log).size;
     await sleep(MINUTES * 60_000);
     clients.tell({ type: 'end' });
+    const steadyLogTo = statSync(log).size;
     const serverCpu = cpuMsOf(child.pid) - serverCpuAt;
     const serverSeconds = (performance.now() - steadyFrom) / 1000;
     const machineEnd = machineTicks();
@@ -359,8 +392,9 @@ async function runLevel(chats: number): Promise<LevelResult> {
           Math.max(1, linesPosted),
         pollsOnly: { cpuMs: pollsOnlyCpu, polls: pollsOnlyPolls, seconds: POLLS_ONLY_MS / 1000 },
         idle: { cpuMs: idleCpu, seconds: IDLE_MS / 1000 },
-        complaints: await serverComplaints(join(dir, 'parley.log')),
+        complaints: await serverComplaints(log),
       },
+      heap: heapAfterCollections(log, steadyLogFrom, steadyLogTo),
       rss: sampler.samples,
       clients: reports.map((r) => ({ client: r.client, cpuMs: r.steady.cpuMs, loopDelay: r.steady.loopDelay })),
       coordinatorCpuMs: (ownCpu.user + ownCpu.system) / 1000,
