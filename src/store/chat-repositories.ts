@@ -22,12 +22,22 @@ import { CompiledOnce, type Param } from './compiled-once.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-/** Touches per statement: 5 parameters each, well under either database's limit. */
-const TOUCH_CHUNK = 500;
+/**
+ * The sizes a batch of touches is cut into, largest first (5 parameters each: well under either
+ * database's limit). A statement's text grows with its rows, so a batch of any size written as
+ * one statement was a new statement on nearly every flush: about 25 KB of text, compiled and
+ * prepared again, and kept among the prepared statements until their cache filled, which under
+ * `bench:capacity` was most of the server's heap growth. Cut into these, a flush runs a few
+ * statements of at most six shapes, each prepared once.
+ */
+const CHUNK_SIZES = [512, 128, 32, 8, 2, 1];
 
-/** Runs `write` once per chunk of TOUCH_CHUNK items, in order. */
+/** Runs `write` once per chunk, in order, each chunk of one of CHUNK_SIZES. */
 async function inChunks<T>(items: readonly T[], write: (chunk: readonly T[]) => Promise<unknown>): Promise<void> {
-  for (let first = 0; first < items.length; first += TOUCH_CHUNK) await write(items.slice(first, first + TOUCH_CHUNK));
+  let first = 0;
+  for (const size of CHUNK_SIZES) {
+    for (; items.length - first >= size; first += size) await write(items.slice(first, first + size));
+  }
 }
 
 /** A stored JSON column, or `fallback` when it is null or unreadable. */

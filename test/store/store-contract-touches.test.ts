@@ -113,14 +113,38 @@ for (const target of await databaseTargets()) {
         })),
         { accountId, chatId: 'no-such-chat', at: T0 + SECOND, idleDueAt: T0 + 90 * SECOND, retainUntil: null },
       ]);
-      for (const index of [0, 499, 500, 1_000, count - 1]) {
-        assert.deepEqual(await times(accountId, chatIds[index] ?? ''), {
+      for (const [index, chatId] of chatIds.entries()) {
+        assert.deepEqual(await times(accountId, chatId), {
           lastUpdate: T0 + index,
           idleDueAt: T0 + 60 * SECOND + index,
           retainUntil: null,
         });
       }
       assert.equal(await store.chats.get(accountId, 'no-such-chat'), undefined);
+    });
+
+    it('writes batches of any size with a few statement texts, each prepared once', async () => {
+      const { accountId, chatIds } = await givenChats(
+        ...Array.from({ length: 40 }, () => ({ state: 'chatting' as const, idleDueAt: T0 + 60 * SECOND })),
+      );
+      subject.texts.clear();
+      for (let size = 1; size <= chatIds.length; size += 1) {
+        await store.chats.touch(
+          chatIds
+            .slice(0, size)
+            .map((chatId) => ({
+              accountId,
+              chatId,
+              at: T0 + size,
+              idleDueAt: T0 + 60 * SECOND + size,
+              retainUntil: null,
+            })),
+        );
+      }
+      const touchTexts = [...subject.texts].filter((text) => /update\s+chats\s+set/.test(text));
+      // 40 batch sizes, written as statements of 32, 8, 2 and 1 rows.
+      assert.ok(touchTexts.length <= 4, `${touchTexts.length} statement texts`);
+      for (const chatId of chatIds) assert.equal((await times(accountId, chatId)).lastUpdate, T0 + chatIds.length);
     });
 
     it('moves the last request and idle deadline of live sessions forward, never back, and leaves ended ones', async () => {

@@ -8,12 +8,14 @@ export interface ContractStore {
   readonly store: Store;
   /** Delete statements run so far; a test may reset it to count a sweep's statements. */
   deletes: number;
+  /** Every distinct statement text run so far; a test may clear it. */
+  readonly texts: Set<string>;
 }
 
 /**
  * A migrated store on a database of its own for the enclosing describe block: opened before its
  * tests, closed and dropped after them. It counts delete statements, so that a test can see that
- * a sweep deletes in batches of `sweepBatchSize`.
+ * a sweep deletes in batches of `sweepBatchSize`, and keeps the statements' texts.
  */
 export function contractStore(target: DatabaseTarget, options: { sweepBatchSize: number }): ContractStore {
   let opened: Store | undefined;
@@ -24,6 +26,7 @@ export function contractStore(target: DatabaseTarget, options: { sweepBatchSize:
       return opened;
     },
     deletes: 0,
+    texts: new Set(),
   };
 
   before(async () => {
@@ -33,6 +36,7 @@ export function contractStore(target: DatabaseTarget, options: { sweepBatchSize:
       sweepBatchSize: options.sweepBatchSize,
       onQuery: (sql) => {
         if (sql.startsWith('delete')) subject.deletes += 1;
+        subject.texts.add(sql);
       },
     });
     await fresh.migrate();
