@@ -130,15 +130,13 @@ for (const target of await databaseTargets()) {
       subject.texts.clear();
       for (let size = 1; size <= chatIds.length; size += 1) {
         await store.chats.touch(
-          chatIds
-            .slice(0, size)
-            .map((chatId) => ({
-              accountId,
-              chatId,
-              at: T0 + size,
-              idleDueAt: T0 + 60 * SECOND + size,
-              retainUntil: null,
-            })),
+          chatIds.slice(0, size).map((chatId) => ({
+            accountId,
+            chatId,
+            at: T0 + size,
+            idleDueAt: T0 + 60 * SECOND + size,
+            retainUntil: null,
+          })),
         );
       }
       const touchTexts = [...subject.texts].filter((text) => /update\s+chats\s+set/.test(text));
