@@ -211,12 +211,12 @@ const statements = new CompiledOnce();
 const EVENT_COLUMNS = Object.keys(
   fromEvent('', '', { id: 0, type: 'line', time: 0 }),
 ) as (keyof Database['chat_events'])[];
-/** The chat's `columns` (in this order) set to placeholders, from the nth value on. */
-const columnPlaceholders = (columns: readonly (keyof ChatRow)[], param: Param, first: number): Partial<ChatRow> =>
-  Object.fromEntries(columns.map((column, i) => [column, param(first + i)])) as Partial<ChatRow>;
+/** A row of `columns` (in this order) set to placeholders, from the nth value on. */
+const placeholders = <Row>(columns: readonly (keyof Row)[], param: Param, first: number): Row =>
+  Object.fromEntries(columns.map((column, i) => [column, param(first + i)])) as Row;
 /** A chat_events row of placeholders, from the nth value on (EVENT_COLUMNS' order). */
-const eventPlaceholders = (param: Param, first: number): Database['chat_events'] =>
-  Object.fromEntries(EVENT_COLUMNS.map((column, i) => [column, param(first + i)])) as Database['chat_events'];
+const eventPlaceholders = (param: Param, first: number) =>
+  placeholders<Database['chat_events']>(EVENT_COLUMNS, param, first);
 /** The values of `events`' rows, one after another, in EVENT_COLUMNS' order. */
 const eventValues = (accountId: string, chatId: string, events: readonly ChatEvent[]): unknown[] =>
   events.flatMap((event) => {
@@ -301,7 +301,7 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
                   .values(appended.map((_, n) => eventPlaceholders(param, changed.length + n * EVENT_COLUMNS.length))),
               )
               .updateTable('chats')
-              .set(columnPlaceholders(columns, param, 2))
+              .set(placeholders<Partial<ChatRow>>(columns, param, 2))
               .where('account_id', '=', param<string>(0))
               .where('id', '=', param<string>(1)),
           ),
@@ -314,7 +314,7 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
         statements.query(`${dialect}:save:${shape}`, changed, (param) =>
           db
             .updateTable('chats')
-            .set(columnPlaceholders(columns, param, 2))
+            .set(placeholders<Partial<ChatRow>>(columns, param, 2))
             .where('account_id', '=', param<string>(0))
             .where('id', '=', param<string>(1)),
         ),

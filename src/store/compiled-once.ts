@@ -1,4 +1,5 @@
 import { CompiledQuery, type Compilable } from 'kysely';
+import { boundedMemo } from '../core/bounded-memo.js';
 
 /** Where a parameter of the compiled statement comes from: the caller's nth value, or a constant. */
 type Slot = { readonly index: number } | { readonly value: unknown };
@@ -13,7 +14,7 @@ export type Param = <T>(index: number) => T;
 
 const placeholder: Param = <T>(index: number) => new Placeholder(index) as T;
 
-/** Shapes kept at most; past it a statement is compiled on each use, as without this cache. */
+/** Shapes kept at most; past it they are forgotten at once, and compiled again as they come. */
 const MAX_SHAPES = 1_000;
 
 /**
@@ -29,20 +30,18 @@ const MAX_SHAPES = 1_000;
  * and transaction of that dialect.
  */
 export class CompiledOnce {
-  readonly #compiled = new Map<string, { sql: string; slots: readonly Slot[] }>();
+  readonly #compile = boundedMemo(MAX_SHAPES, (_key: string, build: (param: Param) => Compilable<unknown>) => {
+    const { sql, parameters } = build(placeholder).compile();
+    const slots = parameters.map((parameter): Slot =>
+      parameter instanceof Placeholder ? { index: parameter.index } : { value: parameter },
+    );
+    return { sql, slots };
+  });
 
   /** The statement of shape `key` with `values`, built by `build` the first time the key is seen. */
   query<R>(key: string, values: readonly unknown[], build: (param: Param) => Compilable<R>): CompiledQuery<R> {
-    let compiled = this.#compiled.get(key);
-    if (compiled === undefined) {
-      const { sql, parameters } = build(placeholder).compile();
-      const slots = parameters.map((parameter): Slot =>
-        parameter instanceof Placeholder ? { index: parameter.index } : { value: parameter },
-      );
-      compiled = { sql, slots };
-      if (this.#compiled.size < MAX_SHAPES) this.#compiled.set(key, compiled);
-    }
-    const parameters = compiled.slots.map((slot) => ('index' in slot ? values[slot.index] : slot.value));
-    return CompiledQuery.raw(compiled.sql, parameters) as CompiledQuery<R>;
+    const { sql, slots } = this.#compile(key, build);
+    const parameters = slots.map((slot) => ('index' in slot ? values[slot.index] : slot.value));
+    return CompiledQuery.raw(sql, parameters) as CompiledQuery<R>;
   }
 }

@@ -34,20 +34,20 @@ const partsOf = (epochMs: number, timeZone: string, options: Intl.DateTimeFormat
  */
 const MAX_OFFSETS = 10_000;
 
-/** The offset of a `zone\u0000minute` key, at the start of that minute. */
-const offsetOfMinute = boundedMemo(MAX_OFFSETS, (key) => {
-  const [timeZone = 'UTC', minute = '0'] = key.split('\u0000');
-  const name = partsOf(Number(minute) * 60_000, timeZone, { timeZoneName: 'longOffset' })('timeZoneName');
-  const match = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
-  const [sign, hours, minutes] = match ? [match[1]!, match[2]!, match[3] ?? '00'] : ['+', '00', '00'];
-  return {
-    text: `${sign}${hours}:${minutes}`,
-    ms: (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) * 60_000,
-  };
-});
-
-const offsetAt = (epochMs: number, timeZone: string): { text: string; ms: number } =>
-  offsetOfMinute(`${timeZone}\u0000${Math.floor(epochMs / 60_000)}`);
+/** The offset of `timeZone` at `epochMs`, remembered for the minute. */
+const offsetAt = boundedMemo(
+  MAX_OFFSETS,
+  (epochMs: number, timeZone: string): { text: string; ms: number } => {
+    const name = partsOf(epochMs, timeZone, { timeZoneName: 'longOffset' })('timeZoneName');
+    const match = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
+    const [sign, hours, minutes] = match ? [match[1]!, match[2]!, match[3] ?? '00'] : ['+', '00', '00'];
+    return {
+      text: `${sign}${hours}:${minutes}`,
+      ms: (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) * 60_000,
+    };
+  },
+  (epochMs, timeZone) => `${timeZone}\u0000${Math.floor(epochMs / 60_000)}`,
+);
 
 /** Offset of `timeZone` at `epochMs` as `+hh:mm` (never `Z`: server-chat §1.8 wants `+00:00`). */
 export function offsetOf(epochMs: number, timeZone: string): string {
