@@ -4,6 +4,7 @@ import { agentClient, assertError, listOf, ok, visitorClient, type WireEvent } f
 import { databaseTargets } from '../support/databases.js';
 import { send } from '../support/http-client.js';
 import { relayAccount } from '../support/relay-account.js';
+import { RECENT_EVENTS } from '../../src/core/chats/chat-heads.js';
 import { accountSeed, applySeed, startTestServer, type TestServer } from '../support/test-server.js';
 
 // The lookups every request repeats (account, bearer, user, agent session) are kept in memory
@@ -174,6 +175,70 @@ for (const target of await databaseTargets()) {
         assert.deepEqual(await poll(path(from), headers), [[String(from), `elsewhere, to the ${side}`]], side);
         from += 1;
       }
+    });
+
+    it("answers a poll with new events from the chat's newest events on SQLite, as the store does, the visitor's without agent-only lines", async () => {
+      const room = await relayAccount(server);
+      const chatId = await room.chatting();
+      // Events 4–19: more than a head keeps (RECENT_EVENTS), so that the first ones are only stored.
+      for (let n = 0; n < RECENT_EVENTS; n += 1) await room.visitor.say(chatId, `filler ${n}`);
+      await room.visitor.say(chatId, 'from the visitor');
+      await room.session.say(chatId, 'from the agent');
+      const note = await room.session.request('POST', `/chat/${chatId}/events`, {
+        event: { '@type': 'line', text: 'a note', textType: 'plain', subType: 'ONLY_TO_REP' },
+      });
+      assert.equal(note.status, 201, note.text);
+      await room.visitor.say(chatId, 'again');
+      const sides = {
+        visitor: {
+          path: (from: number) =>
+            `/api/account/${room.accountId}/chat/${chatId}/events.json?from=${from}&appKey=${room.appKey}`,
+          headers: {},
+        },
+        agent: {
+          path: (from: number) => `${room.session.path}/chat/${chatId}/events.json?from=${from}`,
+          headers: { accept: 'application/json', authorization: `Bearer ${room.session.bearer}` },
+        },
+      };
+      /** The events a server answers, its own address taken out of their links. */
+      const eventsFrom = async (on: TestServer, side: keyof typeof sides, from: number) => {
+        const response = await send(on.baseUrl, 'GET', sides[side].path(from), { headers: sides[side].headers });
+        assert.equal(response.status, 200, response.text);
+        return response.text.replaceAll(on.baseUrl, '');
+      };
+      const reads = () =>
+        statements.filter((sql) => sql.startsWith('select') && /from "(chats|chat_events)"/.test(sql)).length;
+
+      // Events 20–23 were appended here: the last four lines, one of them agent-only.
+      const answers: { side: keyof typeof sides; from: number; text: string }[] = [];
+      for (const from of [20, 21, 22, 23, 24]) {
+        for (const side of ['visitor', 'agent'] as const) {
+          statements.length = 0;
+          answers.push({ side, from, text: await eventsFrom(server, side, from) });
+          // One SQLite node hears of every change (docs/adr/0013): no read. PostgreSQL reads.
+          if (target.name === 'sqlite') assert.equal(reads(), 0, `${side} from ${from}: ${statements.join('\n')}`);
+          else assert.ok(reads() > 0, `${side} from ${from}`);
+        }
+      }
+      const answer = (side: string, from: number) =>
+        answers.find((candidate) => candidate.side === side && candidate.from === from)!.text;
+      assert.match(answer('agent', 20), /a note/);
+      assert.doesNotMatch(answer('visitor', 20), /a note/);
+      assert.match(answer('visitor', 20), /from the visitor[^]*from the agent[^]*again/);
+
+      // From before the newest events kept: the events from the store, the chat still from its head.
+      statements.length = 0;
+      const early = await eventsFrom(server, 'visitor', 1);
+      if (target.name === 'sqlite')
+        assert.deepEqual(
+          statements.filter((sql) => /from "chat/.test(sql)).map((sql) => sql.split(' where')[0]),
+          ['select * from "chat_events"'],
+        );
+      assert.match(early, /filler 0[^]*filler 15[^]*again/);
+      // Another process answers from the store alone: the same events, the same links.
+      assert.equal(early, await eventsFrom(elsewhere, 'visitor', 1));
+      for (const { side, from, text } of answers)
+        assert.equal(text, await eventsFrom(elsewhere, side, from), `${side} from ${from}`);
     });
   });
 }

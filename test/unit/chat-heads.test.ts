@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createChatHeads } from '../../src/core/chats/chat-heads.js';
-import type { Chat } from '../../src/core/chats/chat-model.js';
+import { createChatHeads, RECENT_EVENTS } from '../../src/core/chats/chat-heads.js';
+import type { Chat, ChatEvent } from '../../src/core/chats/chat-model.js';
 import { createSubscriberTable } from '../../src/memory/subscriber-table.js';
 import { sampleChat } from '../support/chat-fixture.js';
 
@@ -22,7 +22,7 @@ function heads(maxEntries?: number) {
     store: { externalVersion: () => store.version },
     ...(maxEntries === undefined ? {} : { maxEntries }),
   });
-  const announce = (chat: Chat) => bus.publish({ type: 'chat.changed', chat, events: [] });
+  const announce = (chat: Chat, events: ChatEvent[] = []) => bus.publish({ type: 'chat.changed', chat, events });
   const head = (chat: Chat = live(0)) => kept.use(chat.accountId, chat.id, () => true);
   return { bus, store, kept, announce, head };
 }
@@ -111,5 +111,47 @@ describe("what a node keeps of each live chat's newest state", () => {
     );
     assert.equal(kept.use('12345678', 'a', () => true)?.nextEventId, 2);
     assert.equal(kept.use('12345678', 'c', () => true)?.nextEventId, 1);
+  });
+
+  it("keeps a chat's newest events with its head, and answers from them only without a gap", () => {
+    const { kept, announce } = heads();
+    const lines = (from: number, to: number): ChatEvent[] =>
+      Array.from({ length: to - from }, (_, n) => ({ id: from + n, type: 'line', time: 0, text: `line ${from + n}` }));
+    const recent = (from: number) => kept.recent(live(0).accountId, live(0).id, from, () => true)?.events;
+    const ids = (from: number) => recent(from)?.map((event) => event.id);
+    // Read from the store: the head alone, no events known before it.
+    kept.remember(live(3), kept.mark());
+    assert.deepEqual(ids(3), []);
+    assert.equal(recent(2), undefined);
+    // Changes that follow it add their events.
+    announce(live(4), lines(3, 4));
+    announce(live(6), lines(4, 6));
+    assert.deepEqual(ids(3), [3, 4, 5]);
+    assert.deepEqual(ids(5), [5]);
+    assert.deepEqual(ids(9), []);
+    assert.equal(recent(2), undefined, 'events before the first known are not taken for none');
+    // A change of no events (a take-over) keeps them.
+    announce(live(6, { agentSessionId: 'taken' }));
+    assert.deepEqual(ids(4), [4, 5]);
+    // A change after one this node missed (events 6 and 7): only its own events are known.
+    announce(live(9), lines(8, 9));
+    assert.deepEqual(ids(8), [8]);
+    assert.equal(recent(7), undefined);
+    // A change whose events do not end at the head's last (never sent so): none are known.
+    announce(live(12), lines(9, 10));
+    assert.deepEqual(ids(12), []);
+    assert.equal(recent(11), undefined);
+    // A store read newer than the head: the events between are unknown.
+    announce(live(13), lines(12, 13));
+    kept.remember(live(15), kept.mark());
+    assert.deepEqual(ids(15), []);
+    assert.equal(recent(13), undefined);
+    // At most RECENT_EVENTS, the newest.
+    announce(live(15 + 2 * RECENT_EVENTS), lines(15, 15 + 2 * RECENT_EVENTS));
+    assert.equal(recent(15 + RECENT_EVENTS - 1), undefined);
+    assert.deepEqual(
+      ids(15 + RECENT_EVENTS),
+      Array.from({ length: RECENT_EVENTS }, (_, n) => 15 + RECENT_EVENTS + n),
+    );
   });
 });

@@ -126,19 +126,31 @@ export function createAgentChats(deps: {
   }
 
   /**
-   * The head of a live chat this session may read as it is (its holder, or a participant), with
-   * nothing at or past `from`: what a held long-poll may begin to wait on without reading the
-   * store (chat-heads.ts), and, where heads are exact, what a poll may answer. Anything else (a
-   * take-over, a refusal) is decided on the stored chat.
+   * What this node knows of a live chat this session may read as it is (its holder, or a
+   * participant), with its events from `from` when it knows them all. Where heads are exact (the
+   * chat as stored, its newest events the stored ones), for any poll; elsewhere only a head with
+   * nothing at or past `from`, for the first read of a held long-poll, whose wait reads the store
+   * if it ends with nothing. Anything else (a take-over, a refusal) is decided on the stored chat.
    */
-  function headWithNothingNew(session: AgentSession, chatId: string, from: number): Chat | undefined {
+  function knownHead(
+    session: AgentSession,
+    chatId: string,
+    from: number,
+    held: boolean,
+  ): { chat: Chat; events: ChatEvent[] | undefined } | undefined {
+    if (!heads.exact && !held) return undefined;
     const now = clock.now();
-    const head = heads.use(session.accountId, chatId, (candidate) => {
-      if (from < candidate.nextEventId) return false;
+    const known = heads.recent(session.accountId, chatId, from, (candidate) => {
+      if (!heads.exact && from < candidate.nextEventId) return false;
       const verdict = access(session, candidate, now);
       return !(verdict instanceof AppError) && verdict !== 'take-over';
     });
-    return head && withCurrentTyping(touched(session, touches.applied(head), now, {}), now);
+    return (
+      known && {
+        chat: withCurrentTyping(touched(session, touches.applied(known.head), now, {}), now),
+        events: known.events,
+      }
+    );
   }
 
   async function seenAsStored(
@@ -183,10 +195,8 @@ export function createAgentChats(deps: {
   };
 
   /**
-   * The chat and every event from `from`, agent-only lines included (§3.13–3.14). With nothing to
-   * answer, it may come from the chat's head (chat-heads.ts): where heads are exact, for any poll;
-   * elsewhere only for the first read of a held long-poll (`held`), whose wait reads the store if
-   * it ends with nothing.
+   * The chat and every event from `from`, agent-only lines included (§3.13–3.14), from the chat's
+   * head and its newest events where this node may use them (`knownHead`).
    */
   async function read(
     session: AgentSession,
@@ -194,18 +204,17 @@ export function createAgentChats(deps: {
     from: number,
     options: { touch?: boolean; held?: boolean } = {},
   ): Promise<{ chat: Chat; events: ChatEvent[] }> {
-    const mayUseHead = options.touch !== false && (options.held === true || heads.exact);
-    const head = mayUseHead ? headWithNothingNew(session, chatId, from) : undefined;
-    if (head !== undefined) return { chat: head, events: [] };
-    const { chat } = await seen(session, chatId, options);
+    const known = options.touch === false ? undefined : knownHead(session, chatId, from, options.held === true);
+    const chat = known?.chat ?? (await seen(session, chatId, options)).chat;
     // Nothing at or past `from` yet (a poll or a long-poll asking for what comes next): no query.
     const events =
       from >= chat.nextEventId
         ? []
-        : await store.chats.events(session.accountId, chatId, from, {
+        : (known?.events ??
+          (await store.chats.events(session.accountId, chatId, from, {
             includeAgentOnly: true,
             before: chat.nextEventId,
-          });
+          })));
     return { chat, events };
   }
 

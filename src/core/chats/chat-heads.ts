@@ -1,8 +1,34 @@
 import type { EventBus, Store } from '../ports.js';
-import { ChatState, type Chat } from './chat-model.js';
+import { ChatState, type Chat, type ChatEvent } from './chat-model.js';
 
 /** Beyond this many live chats the oldest entries go: a missing head only costs a store read. */
 const DEFAULT_MAX_ENTRIES = 100_000;
+
+/**
+ * How many of a chat's newest events are kept with its head: a poll every 2 s asks for the one or
+ * two appended since, and a poll from further back reads the store.
+ */
+export const RECENT_EVENTS = 16;
+
+/** A head, and the chat's newest events: consecutive ids up to `chat.nextEventId - 1`, maybe none. */
+interface Kept {
+  chat: Chat;
+  recent: readonly ChatEvent[];
+}
+
+/**
+ * The newest events once `chat` replaces `kept`, `appended` by the change that made it (none for
+ * a store read): added to those kept when they follow them, else only `appended` (a change that
+ * came after one this node missed, say), so that a gap is never taken for no events.
+ */
+function recentAfter(kept: Kept | undefined, chat: Chat, appended: readonly ChatEvent[]): readonly ChatEvent[] {
+  const first = appended[0]?.id ?? chat.nextEventId;
+  const follows = kept !== undefined && first === kept.chat.nextEventId;
+  const recent = follows ? [...kept.recent, ...appended] : appended;
+  // Only a run that ends where the chat's events end (as the bus promises) is kept.
+  if ((recent.at(-1)?.id ?? chat.nextEventId - 1) !== chat.nextEventId - 1) return [];
+  return recent.length > RECENT_EVENTS ? recent.slice(-RECENT_EVENTS) : recent;
+}
 
 const keyOf = (accountId: string, chatId: string) => `${accountId}\u0000${chatId}`;
 
@@ -21,6 +47,9 @@ const keyOf = (accountId: string, chatId: string) => `${accountId}\u0000${chatId
  * What it keeps:
  * - Events only grow, so a head never goes back to a smaller `nextEventId`, however the nodes'
  *   messages interleave; an ended chat is dropped (ended chats are read from the store).
+ * - With each head, the chat's newest events the changes carried (up to RECENT_EVENTS, without
+ *   gaps, ending at the head's last): events never change once appended, so where heads are exact
+ *   a poll asking from among them is answered without the store.
  * - Everything goes when the bus resumes after a break (changes may have been missed) and when
  *   another process wrote (the store's external version moved, the CLI removing a user, say);
  *   a store read under way meanwhile is not kept.
@@ -37,7 +66,7 @@ export function createChatHeads({
   exact?: boolean;
   maxEntries?: number;
 }) {
-  const heads = new Map<string, Chat>();
+  const heads = new Map<string, Kept>();
   /** Moves whenever everything is dropped, so that a read begun before is not kept. */
   let generation = 0;
   let seenVersion: number | undefined;
@@ -57,8 +86,11 @@ export function createChatHeads({
     return version !== undefined;
   };
 
-  /** Keeps `chat` unless what is kept is already as new (events only grow). */
-  const keep = (chat: Chat, orEqual: boolean) => {
+  /**
+   * Keeps `chat` unless what is kept is already as new (events only grow); `appended`: the events
+   * of the change that made it, undefined for a store read.
+   */
+  const keep = (chat: Chat, orEqual: boolean, appended: readonly ChatEvent[] = []) => {
     // What was kept before another process wrote goes first; nothing is kept while unusable.
     if (!isUsable()) return;
     const key = keyOf(chat.accountId, chat.id);
@@ -67,11 +99,14 @@ export function createChatHeads({
       return;
     }
     const kept = heads.get(key);
-    if (kept !== undefined && (orEqual ? chat.nextEventId < kept.nextEventId : chat.nextEventId <= kept.nextEventId))
+    if (
+      kept !== undefined &&
+      (orEqual ? chat.nextEventId < kept.chat.nextEventId : chat.nextEventId <= kept.chat.nextEventId)
+    )
       return;
     // Re-inserted, so that the oldest entries are the first in the map's order.
     heads.delete(key);
-    heads.set(key, chat);
+    heads.set(key, { chat, recent: recentAfter(kept, chat, appended) });
     if (heads.size > maxEntries) {
       const oldest = heads.keys().next().value;
       if (oldest !== undefined) heads.delete(oldest);
@@ -81,11 +116,33 @@ export function createChatHeads({
   // A change of equal events replaces the head (a change without events, a take-over say): of
   // two such changes from different nodes, the later to arrive wins, which is why a head is never
   // an answer.
-  bus.subscribe('chat.changed', ({ chat }) => keep(chat, true));
+  bus.subscribe('chat.changed', ({ chat, events }) => keep(chat, true, events));
   bus.subscribe('bus.resumed', dropAll);
 
   /** Reads answered by a head instead of the store. */
   let used = 0;
+
+  /**
+   * The chat's head, if this node knows one it may use now and `accept` takes it, with the chat's
+   * events from `from` on when this node knows them all (undefined when some may be missing:
+   * `from` is older than the newest events kept).
+   */
+  const recent = (
+    accountId: string,
+    chatId: string,
+    from: number,
+    accept: (head: Chat) => boolean,
+  ): { head: Chat; events: ChatEvent[] | undefined } | undefined => {
+    const kept = isUsable() ? heads.get(keyOf(accountId, chatId)) : undefined;
+    if (kept === undefined || !accept(kept.chat)) return undefined;
+    used += 1;
+    const { chat } = kept;
+    const knownFrom = chat.nextEventId - kept.recent.length;
+    return {
+      head: chat,
+      events: from < knownFrom ? undefined : kept.recent.slice(Math.min(from, chat.nextEventId) - knownFrom),
+    };
+  };
 
   return {
     /**
@@ -93,11 +150,10 @@ export function createChatHeads({
      * `accept` takes it.
      */
     use(accountId: string, chatId: string, accept: (head: Chat) => boolean): Chat | undefined {
-      const head = isUsable() ? heads.get(keyOf(accountId, chatId)) : undefined;
-      if (head === undefined || !accept(head)) return undefined;
-      used += 1;
-      return head;
+      return recent(accountId, chatId, Number.MAX_SAFE_INTEGER, accept)?.head;
     },
+
+    recent,
 
     /**
      * Whether a head is the chat as stored, up to this node's unwritten touches: this process hears

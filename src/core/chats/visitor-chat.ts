@@ -124,12 +124,21 @@ export function createVisitorChat({
   }
 
   /**
-   * The head of a live chat with nothing at or past `from`, whose deadline is far enough off for
-   * the touch to wait: what a held long-poll may begin to wait on without reading the store, and,
-   * where heads are exact, what a poll may answer.
+   * What this node knows of a live chat in place of a store read, with its events from `from` when
+   * it knows them all; only while the chat's deadline is far enough off for the touch to wait.
+   * Where heads are exact (the chat as stored, its newest events the stored ones), for any poll;
+   * elsewhere only a head with nothing at or past `from`, for the first read of a held long-poll
+   * (`holdMs` > 0), whose wait reads the store if it ends with nothing.
    */
-  const headWithNothingNew = (accountId: string, chatId: string, from: number): Chat | undefined =>
-    heads.use(accountId, chatId, (head) => from >= head.nextEventId && touches.isDeferrable(head, clock.now()));
+  const knownHead = (accountId: string, chatId: string, from: number, holdMs: number) =>
+    heads.exact || holdMs > 0
+      ? heads.recent(
+          accountId,
+          chatId,
+          from,
+          (head) => (heads.exact || from >= head.nextEventId) && touches.isDeferrable(head, clock.now()),
+        )
+      : undefined;
 
   /** A readable chat, without recording a request. */
   async function load(accountId: string, chatId: string): Promise<{ account: Account; chat: Chat }> {
@@ -145,10 +154,8 @@ export function createVisitorChat({
     touch,
 
     /**
-     * The chat and its visitor-visible events from `from` (ONLY_TO_REP lines never included).
-     * With nothing to answer, it may come from the chat's head (chat-heads.ts): where heads are
-     * exact, for any poll; elsewhere only for the first read of a held long-poll (`holdMs` > 0),
-     * whose wait reads the store if it ends with nothing.
+     * The chat and its visitor-visible events from `from` (ONLY_TO_REP lines never included),
+     * from the chat's head and its newest events where this node may use them (`knownHead`).
      */
     async read(
       accountId: string,
@@ -157,18 +164,16 @@ export function createVisitorChat({
       holdMs = 0,
       options: { touch?: boolean } = {},
     ): Promise<{ account: Account; chat: Chat; events: ChatEvent[] }> {
-      const mayUseHead = options.touch !== false && (holdMs > 0 || heads.exact);
-      const head = mayUseHead ? headWithNothingNew(accountId, chatId, from) : undefined;
-      if (head !== undefined) {
-        const { account, chat } = await touch(accountId, chatId, holdMs, head);
-        return { account, chat, events: [] };
-      }
+      const known = options.touch === false ? undefined : knownHead(accountId, chatId, from, holdMs);
       // Reads a long-poll or a stream repeats do not record the request again.
       const { account, chat } =
-        options.touch === false ? await load(accountId, chatId) : await touch(accountId, chatId, holdMs);
+        options.touch === false ? await load(accountId, chatId) : await touch(accountId, chatId, holdMs, known?.head);
       // Nothing at or past `from` yet (a poll or a long-poll asking for what comes next): no query.
       const events =
-        from >= chat.nextEventId ? [] : await store.chats.events(accountId, chatId, from, { before: chat.nextEventId });
+        from >= chat.nextEventId
+          ? []
+          : (known?.events?.filter(isForVisitor) ??
+            (await store.chats.events(accountId, chatId, from, { before: chat.nextEventId })));
       return { account, chat, events };
     },
 
