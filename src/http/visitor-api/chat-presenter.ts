@@ -34,31 +34,36 @@ export function presentEvent(
   systemMessageIdAs: 'number' | 'string',
   audience: 'visitor' | 'agent' = 'visitor',
 ): Document {
-  const base: Document = {
+  // Built by assignment, in the documented order: every answer renders every event it carries,
+  // and spreading a dozen small objects per event was most of a poll's own rendering time.
+  const presented: Document = {
     '@id': String(event.id),
     '@type': event.type,
     time: isoWithOffset(event.time, account.settings.timeZone),
   };
-  if (event.type === 'state') return { ...base, state: event.state };
+  if (event.type === 'state') {
+    presented.state = event.state;
+    return presented;
+  }
   // Agent-only (docs/SHARED-CHATS.md): the visitor's reads never hold one.
-  if (event.type === 'participant') return { ...base, ...presentParticipantChange(event) };
-  return {
-    ...base,
-    textType: event.textType ?? 'plain',
-    text: event.text ?? '',
-    ...(event.textType === 'rich-content' && event.json !== undefined ? { json: event.json } : {}),
-    by: event.by ?? '',
-    source: event.source,
-    ...(event.systemMessageId === undefined
-      ? {}
-      : { systemMessageId: systemMessageIdAs === 'number' ? event.systemMessageId : String(event.systemMessageId) }),
-    subType: event.subType ?? 'REGULAR',
-    // Who of the participants wrote it, and what it suggests: for agents only.
-    ...(audience === 'agent' && event.author !== undefined
-      ? { participantRole: event.author.role, agentId: String(event.author.userId) }
-      : {}),
-    ...(audience === 'agent' && event.suggestedReply !== undefined ? { suggestedReply: event.suggestedReply } : {}),
-  };
+  if (event.type === 'participant') return Object.assign(presented, presentParticipantChange(event));
+  presented.textType = event.textType ?? 'plain';
+  presented.text = event.text ?? '';
+  if (event.textType === 'rich-content' && event.json !== undefined) presented.json = event.json;
+  presented.by = event.by ?? '';
+  presented.source = event.source;
+  if (event.systemMessageId !== undefined)
+    presented.systemMessageId = systemMessageIdAs === 'number' ? event.systemMessageId : String(event.systemMessageId);
+  presented.subType = event.subType ?? 'REGULAR';
+  // Who of the participants wrote it, and what it suggests: for agents only.
+  if (audience === 'agent') {
+    if (event.author !== undefined) {
+      presented.participantRole = event.author.role;
+      presented.agentId = String(event.author.userId);
+    }
+    if (event.suggestedReply !== undefined) presented.suggestedReply = event.suggestedReply;
+  }
+  return presented;
 }
 
 /** A `participant` event's fields after `@id`, `@type` and `time`. */
