@@ -88,7 +88,7 @@ export function createChatHeads({
 
   /**
    * Keeps `chat` unless what is kept is already as new (events only grow); `appended`: the events
-   * of the change that made it, undefined for a store read.
+   * of the change that made it, none for a store read.
    */
   const keep = (chat: Chat, orEqual: boolean, appended: readonly ChatEvent[] = []) => {
     // What was kept before another process wrote goes first; nothing is kept while unusable.
@@ -114,8 +114,8 @@ export function createChatHeads({
   };
 
   // A change of equal events replaces the head (a change without events, a take-over say): of
-  // two such changes from different nodes, the later to arrive wins, which is why a head is never
-  // an answer.
+  // two such changes from different nodes, the later to arrive wins, which is why, with several
+  // nodes, a head is never an answer.
   bus.subscribe('chat.changed', ({ chat, events }) => keep(chat, true, events));
   bus.subscribe('bus.resumed', dropAll);
 
@@ -153,6 +153,7 @@ export function createChatHeads({
       return recent(accountId, chatId, Number.MAX_SAFE_INTEGER, accept)?.head;
     },
 
+    /** The head, as `use`, and the chat's events from `from` on if this node knows them all. */
     recent,
 
     /**
