@@ -6,7 +6,8 @@
  * again between the targets, so every ratio compares two measurements taken a few seconds apart on
  * a machine whose speed drifts. Parley runs as its own process (SQLite; BENCH_DATABASE_URL for
  * PostgreSQL), request budgets out of the way. Beside each rate, the CPU the server process spent
- * per request, Parley's and bare node:http's. Prints a table; --record writes it to BENCHMARKS.md.
+ * per request, Parley's and bare node:http's. Lines are posted to one chat per connection, as many
+ * visitors type at once. Prints a table; --record writes it to BENCHMARKS.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,8 @@ interface Target {
   isNotFound?: boolean;
   /** A body for each request (posting lines: each its own text). */
   body?: () => string;
+  /** A path for each request, in place of `path` (posting lines: one chat after another). */
+  nextPath?: () => string;
 }
 
 /** A bare server in a process of its own answering every request with a ~300-byte JSON body. */
@@ -84,12 +87,16 @@ async function rate(
     duration: SECONDS,
     method: target.method ?? 'GET',
     headers: { ...target.headers, ...(target.body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(target.body === undefined
+    ...(target.body === undefined && target.nextPath === undefined
       ? {}
       : {
           requests: [
             {
-              setupRequest: (request: Request) => ({ ...request, body: target.body!() }),
+              setupRequest: (request: Request) => ({
+                ...request,
+                ...(target.body === undefined ? {} : { body: target.body() }),
+                ...(target.nextPath === undefined ? {} : { path: target.nextPath() }),
+              }),
             },
           ],
         }),
@@ -123,15 +130,23 @@ async function main(): Promise<void> {
     const session = new URL(
       created.json<{ agentSessionLocation: { link: { '@href': string } } }>().agentSessionLocation.link['@href'],
     ).pathname;
-    const requested = await call(base, 'POST', `/api/account/${ACCOUNT}/chat/request.json?appKey=${appKey}`, {
-      body: { request: { skill: 'Sales', interactionTimeout: 86_400 } },
-    });
-    const visitorPath = new URL(requested.location ?? '').pathname;
-    let accepted = await call(base, 'POST', `${session}/incomingRequests.json`, { bearer, body: {} });
-    while (accepted.status !== 201) {
-      await sleep(50);
-      accepted = await call(base, 'POST', `${session}/incomingRequests.json`, { bearer, body: {} });
-    }
+    /** A chat requested by a visitor and accepted by the agent: its visitor path. */
+    const openChat = async (): Promise<string> => {
+      const requested = await call(base, 'POST', `/api/account/${ACCOUNT}/chat/request.json?appKey=${appKey}`, {
+        body: { request: { skill: 'Sales', interactionTimeout: 86_400 } },
+      });
+      let accepted = await call(base, 'POST', `${session}/incomingRequests.json`, { bearer, body: {} });
+      while (accepted.status !== 201) {
+        await sleep(50);
+        accepted = await call(base, 'POST', `${session}/incomingRequests.json`, { bearer, body: {} });
+      }
+      return new URL(requested.location ?? '').pathname;
+    };
+    const visitorPath = await openChat();
+    // Lines go to as many chats as there are connections, as many visitors type at once: posts to
+    // one chat would all queue for its row lock on PostgreSQL, one commit's flush after another.
+    const lineChats = [visitorPath];
+    while (lineChats.length < CONNECTIONS) lineChats.push(await openChat());
     for (let i = 0; i < 5; i += 1) {
       await call(base, 'POST', `${visitorPath}/events.json?appKey=${appKey}`, {
         body: { event: { '@type': 'line', text: `hello ${i}` } },
@@ -164,6 +179,7 @@ async function main(): Promise<void> {
         name: 'visitor posts a line',
         base,
         path: `${visitorPath}/events.json?appKey=${appKey}`,
+        nextPath: () => `${lineChats[line % lineChats.length]}/events.json?appKey=${appKey}`,
         method: 'POST',
         body: () => JSON.stringify({ event: { '@type': 'line', text: `bench ${(line += 1)}` } }),
       },
