@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createChatHeads, RECENT_EVENTS } from '../../src/core/chats/chat-heads.js';
+import { createChatHeads, RECENT_EVENTS, type ChatHeads } from '../../src/core/chats/chat-heads.js';
 import type { Chat, ChatEvent } from '../../src/core/chats/chat-model.js';
 import { createSubscriberTable } from '../../src/memory/subscriber-table.js';
 import { sampleChat } from '../support/chat-fixture.js';
@@ -8,8 +8,12 @@ import { sampleChat } from '../support/chat-fixture.js';
 const live = (nextEventId: number, overrides: Partial<Chat> = {}) =>
   sampleChat({ state: 'chatting', nextEventId, ...overrides });
 
+/** The head for the first read of a held long-poll asking for what comes next, if `accept` takes it. */
+const useHead = (kept: ChatHeads, accountId: string, chatId: string, accept: (head: Chat) => boolean) =>
+  kept.known(accountId, chatId, Number.MAX_SAFE_INTEGER, true, accept)?.head;
+
 /** Heads over a bus that can say it resumed (as Redis's does) and a store whose version the test moves. */
-function heads(maxEntries?: number) {
+function heads({ maxEntries, exact }: { maxEntries?: number; exact?: boolean } = {}) {
   const subscribers = createSubscriberTable(() => undefined);
   const bus = {
     publish: subscribers.deliver,
@@ -21,9 +25,10 @@ function heads(maxEntries?: number) {
     bus,
     store: { externalVersion: () => store.version },
     ...(maxEntries === undefined ? {} : { maxEntries }),
+    ...(exact === undefined ? {} : { exact }),
   });
   const announce = (chat: Chat, events: ChatEvent[] = []) => bus.publish({ type: 'chat.changed', chat, events });
-  const head = (chat: Chat = live(0)) => kept.use(chat.accountId, chat.id, () => true);
+  const head = (chat: Chat = live(0)) => useHead(kept, chat.accountId, chat.id, () => true);
   return { bus, store, kept, announce, head };
 }
 
@@ -85,20 +90,20 @@ describe("what a node keeps of each live chat's newest state", () => {
     const chat = live(4);
     announce(chat);
     assert.equal(
-      kept.use(chat.accountId, chat.id, (head) => head.nextEventId <= 3),
+      useHead(kept, chat.accountId, chat.id, (head) => head.nextEventId <= 3),
       undefined,
     );
     assert.equal(kept.used, 0);
-    assert.equal(kept.use(chat.accountId, chat.id, (head) => head.nextEventId <= 4)?.nextEventId, 4);
+    assert.equal(useHead(kept, chat.accountId, chat.id, (head) => head.nextEventId <= 4)?.nextEventId, 4);
     assert.equal(
-      kept.use(chat.accountId, 'another chat', () => true),
+      useHead(kept, chat.accountId, 'another chat', () => true),
       undefined,
     );
     assert.equal(kept.used, 1);
   });
 
   it('keeps at most its bound, the longest unchanged going first', () => {
-    const { kept, announce } = heads(2);
+    const { kept, announce } = heads({ maxEntries: 2 });
     const chat = (id: string, nextEventId: number) => live(nextEventId, { id });
     announce(chat('a', 1));
     announce(chat('b', 1));
@@ -106,18 +111,42 @@ describe("what a node keeps of each live chat's newest state", () => {
     announce(chat('c', 1));
     assert.equal(kept.size, 2);
     assert.equal(
-      kept.use('12345678', 'b', () => true),
+      useHead(kept, '12345678', 'b', () => true),
       undefined,
     );
-    assert.equal(kept.use('12345678', 'a', () => true)?.nextEventId, 2);
-    assert.equal(kept.use('12345678', 'c', () => true)?.nextEventId, 1);
+    assert.equal(useHead(kept, '12345678', 'a', () => true)?.nextEventId, 2);
+    assert.equal(useHead(kept, '12345678', 'c', () => true)?.nextEventId, 1);
+  });
+
+  it('gives a head, with several nodes, only to the first read of a held long-poll with nothing new; on one node to any read', () => {
+    const chat = live(4);
+    const several = heads();
+    several.announce(chat);
+    assert.equal(
+      several.kept.known(chat.accountId, chat.id, 4, false, () => true),
+      undefined,
+      'a plain poll',
+    );
+    assert.equal(
+      several.kept.known(chat.accountId, chat.id, 3, true, () => true),
+      undefined,
+      'something new',
+    );
+    assert.deepEqual(several.kept.known(chat.accountId, chat.id, 4, true, () => true)?.events, []);
+    const one = heads({ exact: true });
+    one.announce(chat, [{ id: 3, type: 'line', time: 0, text: 'three' }]);
+    assert.deepEqual(one.kept.known(chat.accountId, chat.id, 4, false, () => true)?.events, []);
+    assert.deepEqual(
+      one.kept.known(chat.accountId, chat.id, 3, false, () => true)?.events?.map((event) => event.id),
+      [3],
+    );
   });
 
   it("keeps a chat's newest events with its head, and answers from them only without a gap", () => {
-    const { kept, announce } = heads();
+    const { kept, announce } = heads({ exact: true });
     const lines = (from: number, to: number): ChatEvent[] =>
       Array.from({ length: to - from }, (_, n) => ({ id: from + n, type: 'line', time: 0, text: `line ${from + n}` }));
-    const recent = (from: number) => kept.recent(live(0).accountId, live(0).id, from, () => true)?.events;
+    const recent = (from: number) => kept.known(live(0).accountId, live(0).id, from, false, () => true)?.events;
     const ids = (from: number) => recent(from)?.map((event) => event.id);
     // Read from the store: the head alone, no events known before it.
     kept.remember(live(3), kept.mark());

@@ -126,11 +126,9 @@ export function createAgentChats(deps: {
   }
 
   /**
-   * What this node knows of a live chat this session may read as it is (its holder, or a
-   * participant), with its events from `from` when it knows them all. Where heads are exact (the
-   * chat as stored, its newest events the stored ones), for any poll; elsewhere only a head with
-   * nothing at or past `from`, for the first read of a held long-poll, whose wait reads the store
-   * if it ends with nothing. Anything else (a take-over, a refusal) is decided on the stored chat.
+   * What this node knows of a chat in place of a store read (chat-heads.ts), if this session may
+   * read it as it is (its holder, or a participant): anything else (a take-over, a refusal) is
+   * decided on the stored chat. `held`: the first read of a held long-poll.
    */
   function knownHead(
     session: AgentSession,
@@ -138,10 +136,8 @@ export function createAgentChats(deps: {
     from: number,
     held: boolean,
   ): { chat: Chat; events: ChatEvent[] | undefined } | undefined {
-    if (!heads.exact && !held) return undefined;
     const now = clock.now();
-    const known = heads.recent(session.accountId, chatId, from, (candidate) => {
-      if (!heads.exact && from < candidate.nextEventId) return false;
+    const known = heads.known(session.accountId, chatId, from, held, (candidate) => {
       const verdict = access(session, candidate, now);
       return !(verdict instanceof AppError) && verdict !== 'take-over';
     });

@@ -122,45 +122,34 @@ export function createChatHeads({
   /** Reads answered by a head instead of the store. */
   let used = 0;
 
-  /**
-   * The chat's head, if this node knows one it may use now and `accept` takes it, with the chat's
-   * events from `from` on when this node knows them all (undefined when some may be missing:
-   * `from` is older than the newest events kept).
-   */
-  const recent = (
-    accountId: string,
-    chatId: string,
-    from: number,
-    accept: (head: Chat) => boolean,
-  ): { head: Chat; events: ChatEvent[] | undefined } | undefined => {
-    const kept = isUsable() ? heads.get(keyOf(accountId, chatId)) : undefined;
-    if (kept === undefined || !accept(kept.chat)) return undefined;
-    used += 1;
-    const { chat } = kept;
-    const knownFrom = chat.nextEventId - kept.recent.length;
-    return {
-      head: chat,
-      events: from < knownFrom ? undefined : kept.recent.slice(Math.min(from, chat.nextEventId) - knownFrom),
-    };
-  };
-
   return {
     /**
-     * The chat's head in place of a store read, if this node knows one it may use now and
-     * `accept` takes it.
+     * What a read from `from` may take instead of the store: the chat's head, and its events from
+     * `from` on when this node keeps them all (undefined when some may be missing: `from` is older
+     * than the newest events kept). Where heads are exact, for any read; elsewhere only for the
+     * first read of a held long-poll (`held`) with nothing at or past `from`, whose wait reads the
+     * store if it ends with nothing. `accept` may still refuse the head (a deadline too near, an
+     * agent who may not read the chat as it is).
      */
-    use(accountId: string, chatId: string, accept: (head: Chat) => boolean): Chat | undefined {
-      return recent(accountId, chatId, Number.MAX_SAFE_INTEGER, accept)?.head;
+    known(
+      accountId: string,
+      chatId: string,
+      from: number,
+      held: boolean,
+      accept: (head: Chat) => boolean,
+    ): { head: Chat; events: ChatEvent[] | undefined } | undefined {
+      if (!exact && !held) return undefined;
+      const kept = isUsable() ? heads.get(keyOf(accountId, chatId)) : undefined;
+      if (kept === undefined) return undefined;
+      const { chat, recent } = kept;
+      if ((!exact && from < chat.nextEventId) || !accept(chat)) return undefined;
+      used += 1;
+      const knownFrom = chat.nextEventId - recent.length;
+      return {
+        head: chat,
+        events: from < knownFrom ? undefined : recent.slice(Math.min(from, chat.nextEventId) - knownFrom),
+      };
     },
-
-    /** The head, as `use`, and the chat's events from `from` on if this node knows them all. */
-    recent,
-
-    /**
-     * Whether a head is the chat as stored, up to this node's unwritten touches: this process hears
-     * of every change when it is committed (one SQLite node), and a poll may be answered from it.
-     */
-    exact,
 
     /** How many reads a head answered (for tests and metrics). */
     get used(): number {

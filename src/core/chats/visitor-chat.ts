@@ -124,21 +124,11 @@ export function createVisitorChat({
   }
 
   /**
-   * What this node knows of a live chat in place of a store read, with its events from `from` when
-   * it knows them all; only while the chat's deadline is far enough off for the touch to wait.
-   * Where heads are exact (the chat as stored, its newest events the stored ones), for any poll;
-   * elsewhere only a head with nothing at or past `from`, for the first read of a held long-poll
-   * (`holdMs` > 0), whose wait reads the store if it ends with nothing.
+   * What this node knows of the chat in place of a store read (chat-heads.ts): only while its
+   * deadline is far enough off for the touch to wait. `holdMs` > 0: the first read of a held long-poll.
    */
   const knownHead = (accountId: string, chatId: string, from: number, holdMs: number) =>
-    heads.exact || holdMs > 0
-      ? heads.recent(
-          accountId,
-          chatId,
-          from,
-          (head) => (heads.exact || from >= head.nextEventId) && touches.isDeferrable(head, clock.now()),
-        )
-      : undefined;
+    heads.known(accountId, chatId, from, holdMs > 0, (head) => touches.isDeferrable(head, clock.now()));
 
   /** A readable chat, without recording a request. */
   async function load(accountId: string, chatId: string): Promise<{ account: Account; chat: Chat }> {
