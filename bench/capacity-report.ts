@@ -21,6 +21,11 @@ export interface HeapSample {
   /** Since the server started. */
   minutes: number;
   heapMiB: number;
+  /**
+   * What V8 holds from the system for its heap after that collection, live data and free space
+   * alike: the part of RSS the collector's sizing decides.
+   */
+  committedMiB: number;
 }
 
 /** A level's figures: the clients' steady-phase figures merged (latencies sorted), and the server's. */
@@ -109,11 +114,22 @@ function slope(xs: number[], ys: number[]): number {
 }
 
 /** Least-squares slope of the live heap over the steady phase's full collections, MiB per minute. */
-const heapSlope = (result: LevelResult): number =>
+const heapSlope = (result: LevelResult, heap = result.heap): number =>
   slope(
-    result.heap.map((h) => h.minutes),
-    result.heap.map((h) => h.heapMiB),
+    heap.map((h) => h.minutes),
+    heap.map((h) => h.heapMiB),
   );
+
+/**
+ * The later half of a steady phase's samples. Memory first climbs to where it settles (V8 sizes its
+ * heap to a multiple of the live data; each chat's head fills with its newest events): whether it
+ * then stays there is told by the second half.
+ */
+const laterHalf = <T>(samples: T[], at: (sample: T) => number): T[] => {
+  if (samples.length === 0) return samples;
+  const middle = (at(samples[0]!) + at(samples.at(-1)!)) / 2;
+  return samples.filter((sample) => at(sample) >= middle);
+};
 
 function rssFigures(result: LevelResult) {
   const steady = steadySamples(result);
@@ -122,6 +138,7 @@ function rssFigures(result: LevelResult) {
     end: steady.at(-1)?.rssMiB ?? NaN,
     max: Math.max(...steady.map((s) => s.rssMiB)),
     slope: rssSlope(steady),
+    laterSlope: rssSlope(laterHalf(steady, (s) => s.seconds)),
   };
 }
 
@@ -207,6 +224,11 @@ function levelTable(r: LevelResult): string {
       `flat (≤ ${TARGET.flatMiBPerMinute} MiB/min): ${met(Math.abs(rss.slope) <= TARGET.flatMiBPerMinute)}`,
     ],
     [
+      "server RSS slope over the steady phase's second half",
+      `${rss.laterSlope.toFixed(2)} MiB/min`,
+      `flat: ${met(Math.abs(rss.laterSlope) <= TARGET.flatMiBPerMinute)}`,
+    ],
+    [
       'server heap after each full collection (live data), steady phase',
       r.heap.length === 0
         ? 'no full collection in the steady phase'
@@ -214,6 +236,14 @@ function levelTable(r: LevelResult): string {
           `${Math.max(...r.heap.map((h) => h.heapMiB)).toFixed(1)} MiB over ${r.heap.length} collections; ` +
           `slope ${heapSlope(r).toFixed(2)} MiB/min`,
       `flat (≤ ${TARGET.flatMiBPerMinute} MiB/min): ${met(r.heap.length >= 2 && Math.abs(heapSlope(r)) <= TARGET.flatMiBPerMinute)}`,
+    ],
+    [
+      'server heap committed (held from the system) after each full collection, steady phase',
+      r.heap.length === 0
+        ? 'no full collection in the steady phase'
+        : `first / last / max ${r.heap[0]!.committedMiB.toFixed(1)} / ${r.heap.at(-1)!.committedMiB.toFixed(1)} / ` +
+          `${Math.max(...r.heap.map((h) => h.committedMiB)).toFixed(1)} MiB`,
+      '',
     ],
     [
       'server CPU',

@@ -207,7 +207,7 @@ function heapAfterCollections(log: string, from: number, to: number): HeapSample
   const text = readFileSync(log).subarray(from, to).toString('utf8');
   const collections = [
     ...text.matchAll(
-      /^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(/gm,
+      /^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\)/gm,
     ),
   ];
   const linesOf = new Map<string, number>();
@@ -216,7 +216,11 @@ function heapAfterCollections(log: string, from: number, to: number): HeapSample
   const main = [...linesOf].sort((a, b) => b[1] - a[1])[0]?.[0];
   return collections
     .filter(([, isolate]) => isolate === main)
-    .map(([, , atMs, afterMiB]) => ({ minutes: Number(atMs) / 60_000, heapMiB: Number(afterMiB) }));
+    .map(([, , atMs, afterMiB, committedMiB]) => ({
+      minutes: Number(atMs) / 60_000,
+      heapMiB: Number(afterMiB),
+      committedMiB: Number(committedMiB),
+    }));
 }
 
 /** Forks the client processes and hands each its share of the agents (agent i to client i mod n). */

@@ -7,7 +7,10 @@
  * a machine whose speed drifts. Parley runs as its own process (SQLite; BENCH_DATABASE_URL for
  * PostgreSQL), request budgets out of the way. Beside each rate, the CPU the server process spent
  * per request, Parley's and bare node:http's. Lines are posted to one chat per connection, as many
- * visitors type at once. Prints a table; --record writes it to BENCHMARKS.md.
+ * visitors type at once. The last rows are the ceiling: bare node:http made to spend 15, 30 and 60 µs
+ * more on each request (BENCH_CEILING_US), what any server that costs so much reaches here, and on
+ * PostgreSQL bare node:http asking it `SELECT 1` for each request. Prints
+ * a table; --record writes it to BENCHMARKS.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,10 +20,13 @@ import autocannon, { type Request } from 'autocannon';
 import { cpuMsOf } from './agent-readers.js';
 import { call, runLine, sleep } from './bench-http.js';
 import { startParley } from './parley-server.js';
+import { DEFAULT_POSTGRES_POOL_SIZE } from '../src/store/open-postgres.js';
 
 const ACCOUNT = '77000002';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+/** Parley on PostgreSQL instead of SQLite. */
+const DATABASE_URL = process.env.BENCH_DATABASE_URL;
 const root = new URL('..', import.meta.url).pathname;
 /** Extra Node flags for the server (`--cpu-prof`, say). */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
@@ -37,19 +43,49 @@ interface Target {
   body?: () => string;
   /** A path for each request, in place of `path` (posting lines: one chat after another). */
   nextPath?: () => string;
+  /** The process that answers, when it is not Parley (the ceiling rows). */
+  pid?: number;
 }
 
-/** A bare server in a process of its own answering every request with a ~300-byte JSON body. */
-async function startBare(kind: 'node-http' | 'fastify'): Promise<{ child: ChildProcess; base: string }> {
+/**
+ * The ceiling rows: bare node:http spending this much more CPU on each request (µs, a busy loop
+ * before it answers). What a server costing so much more than the bare one can reach on this
+ * machine, measured beside Parley: the ratio a target asks for bounds what one request may cost.
+ */
+const CEILING_WORK_US = (process.env.BENCH_CEILING_US ?? '15,30,60')
+  .split(',')
+  .filter((us) => us !== '')
+  .map(Number);
+
+/**
+ * A bare server in a process of its own answering every request with a ~300-byte JSON body; bare
+ * node:http may first spend `work.us` of CPU on each, or ask PostgreSQL `SELECT 1` (the ceiling rows).
+ */
+async function startBare(
+  kind: 'node-http' | 'fastify',
+  work: { us?: number; databaseUrl?: string } = {},
+): Promise<{ child: ChildProcess; base: string }> {
   const body = JSON.stringify({ events: { link: [{ '@rel': 'next', '@href': 'x'.repeat(220) }], event: [] } });
   const script =
     kind === 'node-http'
       ? `const http = require('node:http');
          const body = ${JSON.stringify(body)};
-         const server = http.createServer((req, res) => {
-           req.resume();
+         const workNs = ${(work.us ?? 0) * 1000};
+         const pool = ${
+           work.databaseUrl === undefined
+             ? 'undefined'
+             : `new (require(${JSON.stringify(join(root, 'node_modules/pg'))}).Pool)({ connectionString: ${JSON.stringify(work.databaseUrl)}, max: ${DEFAULT_POSTGRES_POOL_SIZE} })`
+         };
+         const answer = (res) => {
            res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
            res.end(body);
+         };
+         const server = http.createServer((req, res) => {
+           req.resume();
+           const until = process.hrtime.bigint() + BigInt(workNs);
+           while (process.hrtime.bigint() < until);
+           if (pool === undefined) return answer(res);
+           pool.query('SELECT 1').then(() => answer(res), () => { res.statusCode = 500; res.end(); });
          });
          server.keepAliveTimeout = 60000;
          server.listen(0, '127.0.0.1', () => console.log('listening ' + server.address().port));`
@@ -80,7 +116,7 @@ async function rate(
   target: Target,
   pid: number | undefined,
 ): Promise<{ perSecond: number; errors: number; cpuUs: number }> {
-  const cpuBefore = cpuMsOf(pid);
+  const cpuBefore = cpuMsOf(target.pid ?? pid);
   const result = await autocannon({
     url: `${target.base}${target.path}`,
     connections: CONNECTIONS,
@@ -102,7 +138,7 @@ async function rate(
         }),
   });
   const errors = (target.isNotFound === true ? 0 : result.non2xx) + result.errors + result.timeouts;
-  const cpuUs = ((cpuMsOf(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+  const cpuUs = ((cpuMsOf(target.pid ?? pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
   return { perSecond: result.requests.average, errors, cpuUs };
 }
 
@@ -110,15 +146,20 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-http-'));
   const bare = await startBare('node-http');
   const fastify = await startBare('fastify');
+  const ceilings = await Promise.all(
+    CEILING_WORK_US.map(async (us) => ({ what: `${us} µs of CPU`, ...(await startBare('node-http', { us })) })),
+  );
+  // On PostgreSQL, what one round trip costs: a read that must see every other process's commits
+  // asks the database at least once (docs/adr/0013-chat-heads.md).
+  if (DATABASE_URL !== undefined)
+    ceilings.push({ what: 'one `SELECT 1`', ...(await startBare('node-http', { databaseUrl: DATABASE_URL })) });
   const { child, base, appKey } = await startParley({
     dir,
     accountId: ACCOUNT,
     agents: 1,
     startTimeoutMs: 30_000,
     nodeArgs: SERVER_NODE_ARGS,
-    ...(process.env.BENCH_DATABASE_URL === undefined
-      ? {}
-      : { env: { PARLEY_DATABASE_URL: process.env.BENCH_DATABASE_URL } }),
+    ...(DATABASE_URL === undefined ? {} : { env: { PARLEY_DATABASE_URL: DATABASE_URL } }),
   });
   try {
     // One chat, accepted, with a few lines: what a visitor and its agent poll.
@@ -183,6 +224,12 @@ async function main(): Promise<void> {
         method: 'POST',
         body: () => JSON.stringify({ event: { '@type': 'line', text: `bench ${(line += 1)}` } }),
       },
+      ...ceilings.map(({ what, base: ceilingBase, child: ceiling }) => ({
+        name: `(ceiling) bare node:http + ${what} a request`,
+        base: ceilingBase,
+        path: '/',
+        ...(ceiling.pid === undefined ? {} : { pid: ceiling.pid }),
+      })),
     ];
     const rows: string[] = [];
     // BENCH_ONLY=<part of a name> measures those targets alone (to profile one, say).
@@ -203,9 +250,7 @@ async function main(): Promise<void> {
       process.stderr.write(`${rows.at(-1)}\n`);
     }
     const table = [
-      runLine(
-        `${process.env.BENCH_DATABASE_URL?.split(':')[0] ?? 'sqlite'}, ${CONNECTIONS} connections, ${SECONDS} s each`,
-      ),
+      runLine(`${DATABASE_URL?.split(':')[0] ?? 'sqlite'}, ${CONNECTIONS} connections, ${SECONDS} s each`),
       '',
       '| request | Parley req/s | × bare node:http | bare node:http req/s | bare Fastify × node:http | Parley CPU µs/request | bare node:http CPU µs/request | errors |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -217,6 +262,7 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     bare.child.kill('SIGTERM');
     fastify.child.kill('SIGTERM');
+    for (const ceiling of ceilings) ceiling.child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
 }
