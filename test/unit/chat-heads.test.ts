@@ -8,12 +8,20 @@ import { sampleChat } from '../support/chat-fixture.js';
 const live = (nextEventId: number, overrides: Partial<Chat> = {}) =>
   sampleChat({ state: 'chatting', nextEventId, ...overrides });
 
+/** Lines with the ids from `from` up to `to` (excluded). */
+const lines = (from: number, to: number): ChatEvent[] =>
+  Array.from({ length: to - from }, (_, n) => ({ id: from + n, type: 'line', time: 0, text: `line ${from + n}` }));
+
 /** The head for the first read of a held long-poll asking for what comes next, if `accept` takes it. */
 const useHead = (kept: ChatHeads, accountId: string, chatId: string, accept: (head: Chat) => boolean) =>
   kept.known(accountId, chatId, Number.MAX_SAFE_INTEGER, true, accept)?.head;
 
 /** Heads over a bus that can say it resumed (as Redis's does) and a store whose version the test moves. */
-function heads({ maxEntries, exact }: { maxEntries?: number; exact?: boolean } = {}) {
+function heads({
+  maxEntries,
+  exact,
+  maxRecentTotal,
+}: { maxEntries?: number; exact?: boolean; maxRecentTotal?: number } = {}) {
   const subscribers = createSubscriberTable(() => undefined);
   const bus = {
     publish: subscribers.deliver,
@@ -26,6 +34,7 @@ function heads({ maxEntries, exact }: { maxEntries?: number; exact?: boolean } =
     store: { externalVersion: () => store.version },
     ...(maxEntries === undefined ? {} : { maxEntries }),
     ...(exact === undefined ? {} : { exact }),
+    ...(maxRecentTotal === undefined ? {} : { maxRecentTotal }),
   });
   const announce = (chat: Chat, events: ChatEvent[] = []) => bus.publish({ type: 'chat.changed', chat, events });
   const head = (chat: Chat = live(0)) => useHead(kept, chat.accountId, chat.id, () => true);
@@ -144,8 +153,6 @@ describe("what a node keeps of each live chat's newest state", () => {
 
   it("keeps a chat's newest events with its head, and answers from them only without a gap", () => {
     const { kept, announce } = heads({ exact: true });
-    const lines = (from: number, to: number): ChatEvent[] =>
-      Array.from({ length: to - from }, (_, n) => ({ id: from + n, type: 'line', time: 0, text: `line ${from + n}` }));
     const recent = (from: number) => kept.known(live(0).accountId, live(0).id, from, false, () => true)?.events;
     const ids = (from: number) => recent(from)?.map((event) => event.id);
     // Read from the store: the head alone, no events known before it.
@@ -182,5 +189,26 @@ describe("what a node keeps of each live chat's newest state", () => {
       ids(15 + RECENT_EVENTS),
       Array.from({ length: RECENT_EVENTS }, (_, n) => 15 + RECENT_EVENTS + n),
     );
+  });
+
+  it('shares a bound on the events all heads keep: with more chats live, each keeps fewer', () => {
+    const { kept, announce } = heads({ exact: true, maxRecentTotal: 8 });
+    const chat = (id: string, nextEventId: number) => live(nextEventId, { id });
+    const ids = (id: string, from: number) =>
+      kept.known(live(0).accountId, id, from, false, () => true)?.events?.map((event) => event.id);
+    // Alone, a chat keeps the whole bound.
+    announce(chat('a', 10), lines(0, 10));
+    assert.deepEqual(ids('a', 2), [2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(ids('a', 1), undefined);
+    // Three more live chats: the next change leaves 'a' its share of 8 among 4.
+    for (const id of ['b', 'c', 'd']) announce(chat(id, 1), lines(0, 1));
+    announce(chat('a', 11), lines(10, 11));
+    assert.deepEqual(ids('a', 9), [9, 10]);
+    assert.equal(ids('a', 8), undefined, 'an event beyond the share is read from the store');
+    // With more chats than the bound, a head keeps no events and still answers "nothing new".
+    for (const id of ['e', 'f', 'g', 'h', 'i']) announce(chat(id, 1), lines(0, 1));
+    announce(chat('a', 12), lines(11, 12));
+    assert.equal(ids('a', 11), undefined);
+    assert.deepEqual(ids('a', 12), []);
   });
 });

@@ -10,6 +10,12 @@ const DEFAULT_MAX_ENTRIES = 100_000;
  */
 export const RECENT_EVENTS = 16;
 
+/**
+ * About how many events all heads keep together (a few hundred bytes each): with more live chats
+ * than this allows 16 each, each keeps fewer, so that 100,000 heads do not hold 1.6 million events.
+ */
+const DEFAULT_MAX_RECENT_TOTAL = 160_000;
+
 /** A head, and the chat's newest events: consecutive ids up to `chat.nextEventId - 1`, maybe none. */
 interface Kept {
   chat: Chat;
@@ -21,13 +27,18 @@ interface Kept {
  * a store read): added to those kept when they follow them, else only `appended` (a change that
  * came after one this node missed, say), so that a gap is never taken for no events.
  */
-function recentAfter(kept: Kept | undefined, chat: Chat, appended: readonly ChatEvent[]): readonly ChatEvent[] {
+function recentAfter(
+  kept: Kept | undefined,
+  chat: Chat,
+  appended: readonly ChatEvent[],
+  limit: number,
+): readonly ChatEvent[] {
   const first = appended[0]?.id ?? chat.nextEventId;
   const follows = kept !== undefined && first === kept.chat.nextEventId;
   const recent = follows ? [...kept.recent, ...appended] : appended;
   // Only a run that ends where the chat's events end (as the bus promises) is kept.
   if ((recent.at(-1)?.id ?? chat.nextEventId - 1) !== chat.nextEventId - 1) return [];
-  return recent.length > RECENT_EVENTS ? recent.slice(-RECENT_EVENTS) : recent;
+  return recent.length > limit ? recent.slice(recent.length - limit) : recent;
 }
 
 const keyOf = (accountId: string, chatId: string) => `${accountId}\u0000${chatId}`;
@@ -47,9 +58,10 @@ const keyOf = (accountId: string, chatId: string) => `${accountId}\u0000${chatId
  * What it keeps:
  * - Events only grow, so a head never goes back to a smaller `nextEventId`, however the nodes'
  *   messages interleave; an ended chat is dropped (ended chats are read from the store).
- * - With each head, the chat's newest events the changes carried (up to RECENT_EVENTS, without
- *   gaps, ending at the head's last): events never change once appended, so where heads are exact
- *   a poll asking from among them is answered without the store.
+ * - With each head, the chat's newest events the changes carried (up to RECENT_EVENTS, fewer when
+ *   so many chats are live that all would keep more than `maxRecentTotal`; without gaps, ending at
+ *   the head's last): events never change once appended, so where heads are exact a poll asking
+ *   from among them is answered without the store.
  * - Everything goes when the bus resumes after a break (changes may have been missed) and when
  *   another process wrote (the store's external version moved, the CLI removing a user, say);
  *   a store read under way meanwhile is not kept.
@@ -59,12 +71,15 @@ export function createChatHeads({
   store,
   exact = false,
   maxEntries = DEFAULT_MAX_ENTRIES,
+  maxRecentTotal = DEFAULT_MAX_RECENT_TOTAL,
 }: {
   bus: EventBus;
   store: Pick<Store, 'externalVersion'>;
   /** Whether a head is the chat as stored (this process hears of every change at once). */
   exact?: boolean;
   maxEntries?: number;
+  /** About how many events the heads keep together: each head's share as it is kept. */
+  maxRecentTotal?: number;
 }) {
   const heads = new Map<string, Kept>();
   /** Moves whenever everything is dropped, so that a read begun before is not kept. */
@@ -106,7 +121,10 @@ export function createChatHeads({
       return;
     // Re-inserted, so that the oldest entries are the first in the map's order.
     heads.delete(key);
-    heads.set(key, { chat, recent: recentAfter(kept, chat, appended) });
+    // Each head's share of the total, as many as are kept now: a head kept while there were fewer
+    // is cut to its share the next time its chat changes.
+    const limit = Math.min(RECENT_EVENTS, Math.floor(maxRecentTotal / (heads.size + 1)));
+    heads.set(key, { chat, recent: recentAfter(kept, chat, appended, limit) });
     if (heads.size > maxEntries) {
       const oldest = heads.keys().next().value;
       if (oldest !== undefined) heads.delete(oldest);
