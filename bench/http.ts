@@ -9,8 +9,8 @@
  * per request, Parley's and bare node:http's. Lines are posted to one chat per connection, as many
  * visitors type at once. The last rows are the ceiling: bare node:http made to spend 15, 30 and 60 µs
  * more on each request (BENCH_CEILING_US), what any server that costs so much reaches here, and on
- * PostgreSQL bare node:http asking it `SELECT 1` for each request. Prints
- * a table; --record writes it to BENCHMARKS.md.
+ * PostgreSQL bare node:http asking it `SELECT 1` for each request. Prints a table; --record writes
+ * it to BENCHMARKS.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -25,7 +25,8 @@ interface Kept {
 /**
  * The newest events once `chat` replaces `kept`, `appended` by the change that made it (none for
  * a store read): added to those kept when they follow them, else only `appended` (a change that
- * came after one this node missed, say), so that a gap is never taken for no events.
+ * came after one this node missed, say), so that a gap is never taken for no events; the newest
+ * `limit` of them.
  */
 function recentAfter(
   kept: Kept | undefined,
