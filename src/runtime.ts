@@ -20,6 +20,7 @@ import { createBoundedHasher } from './security/bounded-hasher.js';
 import { createScryptWorker } from './security/scrypt-worker.js';
 import { createCachedStore } from './store/cached-store.js';
 import { openStore } from './store/open-store.js';
+import type { CheckpointReport } from './store/sqlite-wal-bound.js';
 import { createSmtpMailer } from './mail/smtp-mailer.js';
 import { sanitizeAgentHtml } from './security/html-sanitizer.js';
 
@@ -34,6 +35,11 @@ export interface Runtime {
   deps: CoreDeps;
   /** The Redis the nodes share (PARLEY_REDIS_URL), for `/health`; undefined when not configured. */
   redis: { condition(): RedisCondition } | undefined;
+  /**
+   * Tells `listener` of each full checkpoint of a SQLite file database, which every statement
+   * waits for (the server logs the long ones); the store is open before the server's logger is.
+   */
+  onCheckpoint(listener: (checkpoint: CheckpointReport) => void): void;
   close(): Promise<void>;
 }
 
@@ -105,9 +111,11 @@ export function loadSecretKey(config: Config): Uint8Array {
  */
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const secrets = createAesSecretBox(loadSecretKey(config));
+  let checkpointListener: ((checkpoint: CheckpointReport) => void) | undefined;
   const opened = openStore(config.database, {
     postgresTimeouts: config.postgresTimeouts,
     poolSize: config.postgresPoolSize,
+    onCheckpoint: (checkpoint) => checkpointListener?.(checkpoint),
   });
   try {
     await opened.migrate();
@@ -144,6 +152,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     core: createCore(deps),
     deps,
     redis: shared.redis,
+    onCheckpoint: (listener) => {
+      checkpointListener = listener;
+    },
     close: async () => {
       mailer?.close();
       await scryptWorker.close();

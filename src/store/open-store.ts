@@ -16,7 +16,7 @@ import { checkpointFreeVersion, walIndexOf } from './sqlite-checkpoint-version.j
 import { PreparedSqliteDialect } from './sqlite-dialect.js';
 import { sharedRead } from './shared-read.js';
 import { SqliteFaults } from './sqlite-faults.js';
-import { DEFAULT_WAL_HIGH_WATER_BYTES, WalBound } from './sqlite-wal-bound.js';
+import { DEFAULT_WAL_HIGH_WATER_BYTES, WalBound, type CheckpointReport } from './sqlite-wal-bound.js';
 import type { Database } from './schema.js';
 import type { StoreCondition } from '../core/ports.js';
 
@@ -53,6 +53,8 @@ export interface StoreOptions {
   poolSize?: number;
   /** SQLite: the WAL size past which writes wait for a full checkpoint (default 32 MiB; tests use less). */
   walHighWaterBytes?: number;
+  /** SQLite: told of each full checkpoint, which every statement waits for (to log the long ones). */
+  onCheckpoint?: (checkpoint: CheckpointReport) => void;
   /** PostgreSQL deadlines (default DEFAULT_POSTGRES_TIMEOUTS). */
   postgresTimeouts?: PostgresTimeouts;
   /** Rows a sweep of expired keys deletes per statement (default 1,000; tests use fewer). */
@@ -66,7 +68,7 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
   const log = options.onQuery === undefined ? undefined : (event: LogEvent) => options.onQuery?.(event.query.sql);
   const opened: OpenedDatabase =
     location.kind === 'sqlite'
-      ? openSqlite(location.path, log, options.walHighWaterBytes ?? DEFAULT_WAL_HIGH_WATER_BYTES)
+      ? openSqlite(location.path, log, options.walHighWaterBytes ?? DEFAULT_WAL_HIGH_WATER_BYTES, options.onCheckpoint)
       : withCacheVersion({
           ...openPostgres({
             ...location,
@@ -150,6 +152,7 @@ function openSqlite(
   path: string,
   log: ((event: LogEvent) => void) | undefined,
   walHighWaterBytes: number,
+  onCheckpoint: ((checkpoint: CheckpointReport) => void) | undefined,
 ): OpenedDatabase {
   const isFile = path !== ':memory:' && path !== '';
   if (isFile) mkdirSync(dirname(path), { recursive: true });
@@ -166,7 +169,9 @@ function openSqlite(
   // Changes only when another connection (the CLI, another process) commits or checkpoints.
   const dataVersion = database.prepare('pragma data_version').pluck();
   // A file's commits are flushed by the driver, checkpointed by a worker and kept bounded.
-  const file = isFile ? durabilityOf(database, path, walHighWaterBytes, () => dataVersion.get() as number) : undefined;
+  const file = isFile
+    ? durabilityOf(database, path, walHighWaterBytes, () => dataVersion.get() as number, onCheckpoint)
+    : undefined;
   return {
     db: new Kysely<Database>({
       dialect: new PreparedSqliteDialect(database, file === undefined ? undefined : () => file.wal.flush(), {
@@ -188,7 +193,13 @@ function openSqlite(
 }
 
 /** The WAL flusher, the checkpoint worker (automatic checkpoints back on if it dies), the bound. */
-function durabilityOf(database: SQLite.Database, path: string, walHighWaterBytes: number, dataVersion: () => number) {
+function durabilityOf(
+  database: SQLite.Database,
+  path: string,
+  walHighWaterBytes: number,
+  dataVersion: () => number,
+  onCheckpoint: ((checkpoint: CheckpointReport) => void) | undefined,
+) {
   const wal = new WalFlusher(path);
   database.pragma('wal_autocheckpoint = 0');
   const checkpointer = startCheckpointer(path, () => {
@@ -200,6 +211,7 @@ function durabilityOf(database: SQLite.Database, path: string, walHighWaterBytes
     walHighWaterBytes,
     () => wal.size(),
     () => version.around(() => checkpointer.truncate()),
+    onCheckpoint,
   );
   return { wal, checkpointer, walBound, walIndex, version };
 }

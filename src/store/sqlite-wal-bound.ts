@@ -1,3 +1,16 @@
+/**
+ * One full checkpoint, as it went: every statement of this process waited for it, so a long one
+ * is a stall of the whole server (docs/adr/0005-bounded-wal.md).
+ */
+export interface CheckpointReport {
+  /** How long it took, ms (real time: what the waiting requests waited). */
+  ms: number;
+  /** False when another connection's reader or writer kept it from finishing (or the worker is gone). */
+  isComplete: boolean;
+  /** The WAL's size as it began. */
+  walBytes: number;
+}
+
 /** The WAL's size at which new work waits for a full checkpoint, unless the store is told otherwise. */
 export const DEFAULT_WAL_HIGH_WATER_BYTES = 32 * 1024 * 1024;
 
@@ -19,11 +32,13 @@ export class WalBound {
    * @param highWaterBytes the WAL size past which a full checkpoint runs.
    * @param walSize the WAL file's current size in bytes.
    * @param truncate a TRUNCATE checkpoint off the event loop; true when it completed.
+   * @param report told of each checkpoint once it is over.
    */
   constructor(
     private readonly highWaterBytes: number,
     private readonly walSize: () => number,
     private readonly truncate: () => Promise<boolean>,
+    private readonly report: (checkpoint: CheckpointReport) => void = () => undefined,
   ) {
     this.threshold = highWaterBytes;
   }
@@ -34,10 +49,17 @@ export class WalBound {
 
   /** Runs the checkpoint; never rejects, since the work waiting behind it must go on regardless. */
   async checkpoint(): Promise<void> {
+    const walBytes = this.currentSize();
+    const started = performance.now();
     const isComplete = await this.truncate().catch(() => false);
     // Another process reading the WAL keeps it from being truncated: try again only once the WAL
     // has grown by another high-water mark, rather than holding every commit up meanwhile.
     this.threshold = isComplete ? this.highWaterBytes : this.currentSize() + this.highWaterBytes;
+    try {
+      this.report({ ms: performance.now() - started, isComplete, walBytes });
+    } catch {
+      // Telling of it must not keep the waiting work from going on.
+    }
   }
 
   private currentSize(): number {

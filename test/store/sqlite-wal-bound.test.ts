@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultAccountSettings } from '../../src/core/model.js';
 import { openStore, type OpenedStore } from '../../src/store/open-store.js';
+import type { CheckpointReport } from '../../src/store/sqlite-wal-bound.js';
 
 /** Small, so that a few thousand writes cross it many times. */
 const HIGH_WATER_BYTES = 1024 * 1024;
@@ -23,6 +24,8 @@ describe('the SQLite WAL under sustained writes', () => {
   let largestWal = 0;
   let shrinks = 0;
   let lastWal = 0;
+  /** Each full checkpoint the store told of. */
+  const checkpoints: CheckpointReport[] = [];
   /** Reads the -wal file's size; called after every statement and every write. */
   const sample = () => {
     let size: number;
@@ -40,7 +43,10 @@ describe('the SQLite WAL under sustained writes', () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-wal-'));
     const path = join(dir, 'parley.db');
     walPath = `${path}-wal`;
-    opened = openStore({ kind: 'sqlite', path }, { walHighWaterBytes: HIGH_WATER_BYTES, onQuery: sample });
+    opened = openStore(
+      { kind: 'sqlite', path },
+      { walHighWaterBytes: HIGH_WATER_BYTES, onQuery: sample, onCheckpoint: (report) => checkpoints.push(report) },
+    );
     await opened.migrate();
   });
   after(async () => {
@@ -87,5 +93,13 @@ describe('the SQLite WAL under sustained writes', () => {
       largestWal <= HIGH_WATER_BYTES + ONE_COMMIT_BYTES,
       `the WAL reached ${largestWal} bytes (bound ${HIGH_WATER_BYTES + ONE_COMMIT_BYTES})`,
     );
+    // Each full checkpoint was told of, as it went (for the server to log the long ones): begun
+    // over the mark, finished, since no other connection read the WAL.
+    assert.ok(checkpoints.length >= 1, 'no checkpoint was told of');
+    for (const checkpoint of checkpoints) {
+      assert.equal(checkpoint.isComplete, true);
+      assert.ok(checkpoint.walBytes > HIGH_WATER_BYTES, `a checkpoint began at ${checkpoint.walBytes} bytes`);
+      assert.ok(checkpoint.ms >= 0);
+    }
   });
 });
