@@ -10,6 +10,7 @@ import { drainAndClose } from './http/drain.js';
 import { requestLogOptions } from './http/request-log.js';
 import { DEMO_SEED_PATH, openRuntime, readSeedFile, type Runtime } from './runtime.js';
 import { HEARTBEAT_INTERVAL_MS } from './core/nodes/node-registry.js';
+import { logCheckpoint } from './checkpoint-log.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -25,8 +26,6 @@ export interface RunningServer {
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
-/** A full checkpoint that takes this long is logged as a warning (requests waited for all of it). */
-const SLOW_CHECKPOINT_MS = 1_000;
 /** How often due chat timers are looked for: the resolution of maxWaitTime and chatTimeout. */
 const TIMER_INTERVAL_MS = 1_000;
 
@@ -89,15 +88,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       ...(config.tls === undefined ? {} : { https: config.tls }),
     });
     const running = app;
-    // Every statement of this process waits for a full checkpoint of the WAL: a long one, or one
-    // another process kept from finishing, is a stall of the whole server (docs/adr/0005).
-    runtime.onCheckpoint(({ ms, isComplete, walBytes }) => {
-      const fields = { checkpointMs: Math.round(ms), walBytes };
-      if (!isComplete)
-        running.log.warn(fields, 'a full WAL checkpoint could not finish: another connection reads the WAL');
-      else if (ms >= SLOW_CHECKPOINT_MS) running.log.warn(fields, 'a full WAL checkpoint held every statement up');
-      else running.log.debug(fields, 'full WAL checkpoint');
-    });
+    runtime.onCheckpoint((checkpoint) => logCheckpoint(running.log, checkpoint));
     await running.listen({ port: config.port, host: config.host });
     const address = running.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
