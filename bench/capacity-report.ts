@@ -114,21 +114,20 @@ function slope(xs: number[], ys: number[]): number {
 }
 
 /** Least-squares slope of the live heap over the steady phase's full collections, MiB per minute. */
-const heapSlope = (result: LevelResult, heap = result.heap): number =>
+const heapSlope = (result: LevelResult): number =>
   slope(
-    heap.map((h) => h.minutes),
-    heap.map((h) => h.heapMiB),
+    result.heap.map((h) => h.minutes),
+    result.heap.map((h) => h.heapMiB),
   );
 
 /**
- * The later half of a steady phase's samples. Memory first climbs to where it settles (V8 sizes its
- * heap to a multiple of the live data; each chat's head fills with its newest events): whether it
- * then stays there is told by the second half.
+ * The later half of a steady phase's RSS samples. Memory first climbs to where it settles (V8
+ * sizes its heap to a multiple of the live data): whether it then stays there is told by the
+ * second half.
  */
-const laterHalf = <T>(samples: T[], at: (sample: T) => number): T[] => {
-  if (samples.length === 0) return samples;
-  const middle = (at(samples[0]!) + at(samples.at(-1)!)) / 2;
-  return samples.filter((sample) => at(sample) >= middle);
+const laterHalf = (samples: RssSample[]): RssSample[] => {
+  const middle = ((samples[0]?.seconds ?? 0) + (samples.at(-1)?.seconds ?? 0)) / 2;
+  return samples.filter((sample) => sample.seconds >= middle);
 };
 
 function rssFigures(result: LevelResult) {
@@ -138,7 +137,7 @@ function rssFigures(result: LevelResult) {
     end: steady.at(-1)?.rssMiB ?? NaN,
     max: Math.max(...steady.map((s) => s.rssMiB)),
     slope: rssSlope(steady),
-    laterSlope: rssSlope(laterHalf(steady, (s) => s.seconds)),
+    laterSlope: rssSlope(laterHalf(steady)),
   };
 }
 
