@@ -11,7 +11,7 @@ const DEFAULT_MAX_ENTRIES = 100_000;
 export const RECENT_EVENTS = 16;
 
 /**
- * About how many events all heads keep together (a few hundred bytes each): with more live chats
+ * About how many events all heads keep together (each a small object): with more live chats
  * than this allows 16 each, each keeps fewer, so that 100,000 heads do not hold 1.6 million events.
  */
 const DEFAULT_MAX_RECENT_TOTAL = 160_000;
