@@ -28,6 +28,13 @@ export interface RunningServer {
 const SWEEP_INTERVAL_MS = 60_000;
 /** How often due chat timers are looked for: the resolution of maxWaitTime and chatTimeout. */
 const TIMER_INTERVAL_MS = 1_000;
+/**
+ * How many connections the kernel may hold, complete but not yet accepted (Linux caps it at
+ * net.core.somaxconn, 4096 by default). Node's own 511 overflows when thousands of pollers
+ * (re)connect at once, say after a pause of a few hundred ms: the kernel drops their SYNs, and each
+ * waits 1, 3 then 7 s to try again, while its poll, its post or its reader's delivery waits too.
+ */
+export const LISTEN_BACKLOG = 4096;
 
 /** Starts Parley: store, seed (or the demo on an empty database), HTTP, and the session sweeper. */
 export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
@@ -89,7 +96,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     });
     const running = app;
     runtime.onCheckpoint((checkpoint) => logCheckpoint(running.log, checkpoint));
-    await running.listen({ port: config.port, host: config.host });
+    await running.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
     const address = running.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const scheme = config.tls === undefined ? 'http' : 'https';
@@ -104,7 +111,7 @@ export async function startServer(config: Config, print: (line: string) => void 
         http: { ...http, isTls: false, httpsPort: port, fallbackAuthority: listenAuthority(config.host, port) },
         logger: requestLogOptions(config.logLevel),
       });
-      await plain.listen({ port: config.httpPort, host: config.host });
+      await plain.listen({ port: config.httpPort, host: config.host, backlog: LISTEN_BACKLOG });
       const plainAddress = plain.server.address();
       const plainPort = typeof plainAddress === 'object' && plainAddress !== null ? plainAddress.port : config.httpPort;
       httpUrl = `http://${listenAuthority(config.host, plainPort)}`;
