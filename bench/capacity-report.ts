@@ -61,6 +61,8 @@ export interface LevelResult extends Omit<SteadyFigures, 'cpuMs' | 'seconds' | '
   coordinatorCpuMs: number;
   /** Share of the whole machine's CPU (every core) busy over the steady phase, whoever used it. */
   machineBusy: number;
+  /** The machine's TCP counters over the steady phase: connections the listen queue had no room for. */
+  tcp: { listenDrops: number; synRetransmits: number };
 }
 
 /** The issue's targets. */
@@ -265,6 +267,11 @@ function levelTable(r: LevelResult): string {
       '',
     ],
     ['machine CPU busy (both cores, every process)', `${(100 * r.machineBusy).toFixed(0)}%`, ''],
+    [
+      'connections dropped at the listen queue, SYNs sent again (kernel, whole machine)',
+      `${thousands(r.tcp.listenDrops)}, ${thousands(r.tcp.synRetransmits)}`,
+      '',
+    ],
   ];
   return [
     `**${thousands(r.chats)} chats**: load average at start ${r.loadAverage.map((l) => l.toFixed(2)).join(' / ')}; ` +

@@ -154,6 +154,20 @@ function machineTicks(): { busy: number; all: number } {
   return { busy: all - (fields[3] ?? 0) - (fields[4] ?? 0), all };
 }
 
+/**
+ * The machine's TCP counters (/proc/net/netstat) that show connections refused a place: ListenDrops
+ * (SYNs or handshakes dropped, the listen queue full) and TCPSynRetrans (SYNs sent again, waiting
+ * 1, 3, 7 s…). Machine-wide: on the bench's machine the server is the only listener under load.
+ */
+function tcpDrops(): { listenDrops: number; synRetransmits: number } {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const header = lines.findIndex((line) => line.startsWith('TcpExt:'));
+  const names = (lines[header] ?? '').split(/\s+/);
+  const values = (lines[header + 1] ?? '').split(/\s+/).map(Number);
+  const value = (name: string) => values[names.indexOf(name)] ?? Number.NaN;
+  return { listenDrops: value('ListenDrops'), synRetransmits: value('TCPSynRetrans') };
+}
+
 /** Samples the server's RSS and CPU every 5 s, times relative to a mark (the steady phase's start). */
 function rssSampler(pid: number | undefined) {
   const samples: RssSample[] = [];
@@ -326,6 +340,7 @@ async function runLevel(chats: number): Promise<LevelResult> {
     await sleep(cadence(chats).openOverMs + WARM_UP_MS);
 
     const machineAt = machineTicks();
+    const tcpAt = tcpDrops();
     const serverCpuAt = cpuMsOf(child.pid);
     const ownCpuAt = process.cpuUsage();
     clients.tell({ type: 'measure' });
@@ -338,6 +353,7 @@ async function runLevel(chats: number): Promise<LevelResult> {
     const serverCpu = cpuMsOf(child.pid) - serverCpuAt;
     const serverSeconds = (performance.now() - steadyFrom) / 1000;
     const machineEnd = machineTicks();
+    const tcpEnd = tcpDrops();
     const ownCpu = process.cpuUsage(ownCpuAt);
     sampler.phase('after');
 
@@ -403,6 +419,10 @@ async function runLevel(chats: number): Promise<LevelResult> {
       clients: reports.map((r) => ({ client: r.client, cpuMs: r.steady.cpuMs, loopDelay: r.steady.loopDelay })),
       coordinatorCpuMs: (ownCpu.user + ownCpu.system) / 1000,
       machineBusy: (machineEnd.busy - machineAt.busy) / Math.max(1, machineEnd.all - machineAt.all),
+      tcp: {
+        listenDrops: tcpEnd.listenDrops - tcpAt.listenDrops,
+        synRetransmits: tcpEnd.synRetransmits - tcpAt.synRetransmits,
+      },
     };
   } finally {
     sampler.stop();
