@@ -381,7 +381,9 @@ async function runLevel(chats: number): Promise<LevelResult> {
     // What the server spends with every reader waiting and nothing asked (timers, keep-alives,
     // long-polls that time out), per ms; the polls-only window above it is the polls' cost.
     const idlePerMs = idleCpu / IDLE_MS;
-    const cpuPerPoll = Math.max(0, pollsOnlyCpu - idlePerMs * POLLS_ONLY_MS) / Math.max(1, pollsOnlyPolls);
+    // No poll answered in the window (clients too late): neither cost can be told apart (NaN: "—").
+    const cpuPerPoll =
+      pollsOnlyPolls === 0 ? Number.NaN : Math.max(0, pollsOnlyCpu - idlePerMs * POLLS_ONLY_MS) / pollsOnlyPolls;
     const linesPosted = sum((f) => f.linesPosted);
     return {
       chats,
