@@ -57,6 +57,8 @@ export interface LevelResult extends Omit<SteadyFigures, 'cpuMs' | 'seconds' | '
   rss: RssSample[];
   /** The heap after each full collection of the steady phase: what is live, without the garbage RSS holds. */
   heap: HeapSample[];
+  /** The server's worst event-loop delay in each second of the steady phase, ms. */
+  serverLoopDelays: number[];
   clients: { client: number; cpuMs: number; loopDelay: { p50: number; p99: number; max: number } }[];
   coordinatorCpuMs: number;
   /** Share of the whole machine's CPU (every core) busy over the steady phase, whoever used it. */
@@ -77,6 +79,14 @@ const p = (sorted: Float64Array, at: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((at / 100) * sorted.length))] ?? Number.NaN;
 const spread = (sorted: Float64Array, points = [50, 95, 99]): string =>
   [...points.map((at) => ms(p(sorted, at))), ms(sorted.at(-1) ?? NaN)].join(' / ');
+
+/** Each second's worst delay, as a spread, and how many seconds it passed 100 ms. */
+const serverLoop = (delays: number[]): string => {
+  if (delays.length === 0) return 'not measured';
+  const sorted = Float64Array.from(delays).sort();
+  const late = delays.filter((ms) => ms > 100).length;
+  return `${[50, 99].map((at) => ms(p(sorted, at))).join(' / ')} / ${ms(sorted.at(-1)!)} ms over ${delays.length} s; over 100 ms in ${late} s`;
+};
 
 const allLines = (result: LevelResult): Float64Array =>
   Float64Array.from([...result.delivery.SSE, ...result.delivery['long-poll']]).sort();
@@ -256,6 +266,7 @@ function levelTable(r: LevelResult): string {
       '',
     ],
     ['server warnings and errors logged', errorList(r.server.complaints), ''],
+    ['server event-loop delay, the worst of each second: p50 / p99 / max', serverLoop(r.serverLoopDelays), ''],
     [
       'client processes: CPU, event-loop delay p50 / p99 / max',
       r.clients

@@ -20,6 +20,7 @@ import { once } from 'node:events';
 import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { cpuMsOf, pool } from './agent-readers.js';
@@ -42,6 +43,7 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 2);
 const WARM_UP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? 30) * 1000;
 /** Extra Node flags for the server (`--cpu-prof`, say). */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+const PROBE = new URL('./server-probe.mjs', import.meta.url).href;
 const CHATS_PER_AGENT = 10;
 /** After the steady phase: how long lines posted in it may still arrive, then the polls-only window. */
 const LINE_GRACE_MS = 5_000;
@@ -237,6 +239,12 @@ function heapAfterCollections(log: string, from: number, to: number): HeapSample
     }));
 }
 
+/** The server's worst event-loop delay of each second (bench/server-probe.mjs) logged between two offsets, ms. */
+function loopDelays(log: string, from: number, to: number): number[] {
+  const text = readFileSync(log).subarray(from, to).toString('utf8');
+  return [...text.matchAll(/^\[bench-probe\] loop delay max ([\d.]+) ms$/gm)].map(([, ms]) => Number(ms));
+}
+
 /** Forks the client processes and hands each its share of the agents (agent i to client i mod n). */
 function startClients(base: string, appKey: string, slices: AgentSlice[], chats: number) {
   const clients: ChildProcess[] = [];
@@ -313,8 +321,8 @@ async function runLevel(chats: number): Promise<LevelResult> {
     cheapPasswords: true,
     startTimeoutMs: 120_000,
     // Each full collection's heap after it, in the log: what is live, where RSS also holds garbage
-    // not yet collected (heapAfterCollections).
-    nodeArgs: ['--trace-gc', ...SERVER_NODE_ARGS],
+    // not yet collected (heapAfterCollections); and each second's worst event-loop delay (loopDelays).
+    nodeArgs: ['--trace-gc', '--import', PROBE, ...SERVER_NODE_ARGS],
   });
   const log = join(dir, 'parley.log');
   const sampler = rssSampler(child.pid);
@@ -417,6 +425,7 @@ async function runLevel(chats: number): Promise<LevelResult> {
         complaints: await serverComplaints(log),
       },
       heap: heapAfterCollections(log, steadyLogFrom, steadyLogTo),
+      serverLoopDelays: loopDelays(log, steadyLogFrom, steadyLogTo),
       rss: sampler.samples,
       clients: reports.map((r) => ({ client: r.client, cpuMs: r.steady.cpuMs, loopDelay: r.steady.loopDelay })),
       coordinatorCpuMs: (ownCpu.user + ownCpu.system) / 1000,
