@@ -83,9 +83,8 @@ const spread = (sorted: Float64Array, points = [50, 95, 99]): string =>
 /** Each second's worst delay, as a spread, and how many seconds it passed 100 ms. */
 const serverLoop = (delays: number[]): string => {
   if (delays.length === 0) return 'not measured';
-  const sorted = Float64Array.from(delays).sort();
   const late = delays.filter((ms) => ms > 100).length;
-  return `${[50, 99].map((at) => ms(p(sorted, at))).join(' / ')} / ${ms(sorted.at(-1)!)} ms over ${delays.length} s; over 100 ms in ${late} s`;
+  return `${spread(Float64Array.from(delays).sort(), [50, 99])} ms over ${delays.length} s; over 100 ms in ${late} s`;
 };
 
 const allLines = (result: LevelResult): Float64Array =>

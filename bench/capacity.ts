@@ -20,7 +20,6 @@ import { once } from 'node:events';
 import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { cpuMsOf, pool } from './agent-readers.js';
@@ -214,13 +213,16 @@ async function serverComplaints(log: string): Promise<Record<string, number>> {
   return found;
 }
 
+/** What the server logged between two offsets of its log (the steady phase). */
+const logBetween = (log: string, from: number, to: number): string =>
+  readFileSync(log).subarray(from, to).toString('utf8');
+
 /**
- * The main thread's heap after each full collection (`--trace-gc`'s Mark-Compact lines) logged
- * between two offsets of the log: the live data, which a leak makes grow. The main thread is the
- * isolate with the most lines (the checkpoint worker's collects rarely).
+ * The main thread's heap after each full collection (`--trace-gc`'s Mark-Compact lines) in a
+ * stretch of the log: the live data, which a leak makes grow. The main thread is the isolate with
+ * the most lines (the checkpoint worker's collects rarely).
  */
-function heapAfterCollections(log: string, from: number, to: number): HeapSample[] {
-  const text = readFileSync(log).subarray(from, to).toString('utf8');
+function heapAfterCollections(text: string): HeapSample[] {
   const collections = [
     ...text.matchAll(
       /^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\)/gm,
@@ -239,9 +241,8 @@ function heapAfterCollections(log: string, from: number, to: number): HeapSample
     }));
 }
 
-/** The server's worst event-loop delay of each second (bench/server-probe.mjs) logged between two offsets, ms. */
-function loopDelays(log: string, from: number, to: number): number[] {
-  const text = readFileSync(log).subarray(from, to).toString('utf8');
+/** The server's worst event-loop delay of each second (bench/server-probe.mjs) in a stretch of the log, ms. */
+function loopDelays(text: string): number[] {
   return [...text.matchAll(/^\[bench-probe\] loop delay max ([\d.]+) ms$/gm)].map(([, ms]) => Number(ms));
 }
 
@@ -393,6 +394,7 @@ async function runLevel(chats: number): Promise<LevelResult> {
     const cpuPerPoll =
       pollsOnlyPolls === 0 ? Number.NaN : Math.max(0, pollsOnlyCpu - idlePerMs * POLLS_ONLY_MS) / pollsOnlyPolls;
     const linesPosted = sum((f) => f.linesPosted);
+    const steadyLog = logBetween(log, steadyLogFrom, steadyLogTo);
     return {
       chats,
       agents: agentCount,
@@ -424,8 +426,8 @@ async function runLevel(chats: number): Promise<LevelResult> {
         idle: { cpuMs: idleCpu, seconds: IDLE_MS / 1000 },
         complaints: await serverComplaints(log),
       },
-      heap: heapAfterCollections(log, steadyLogFrom, steadyLogTo),
-      serverLoopDelays: loopDelays(log, steadyLogFrom, steadyLogTo),
+      heap: heapAfterCollections(steadyLog),
+      serverLoopDelays: loopDelays(steadyLog),
       rss: sampler.samples,
       clients: reports.map((r) => ({ client: r.client, cpuMs: r.steady.cpuMs, loopDelay: r.steady.loopDelay })),
       coordinatorCpuMs: (ownCpu.user + ownCpu.system) / 1000,
