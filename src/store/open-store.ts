@@ -12,7 +12,7 @@ import {
 } from './open-postgres.js';
 import { migrationProvider } from './migrations/index.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
-import { checkpointFreeVersion, walIndexOf } from './sqlite-checkpoint-version.js';
+import { externalVersionOf, walIndexOf } from './sqlite-external-version.js';
 import { PreparedSqliteDialect } from './sqlite-dialect.js';
 import { sharedRead } from './shared-read.js';
 import { SqliteFaults } from './sqlite-faults.js';
@@ -166,7 +166,7 @@ function openSqlite(
   // A WAL started again after a checkpoint is cut back to the high-water mark, not kept at its peak.
   database.pragma(`journal_size_limit = ${walHighWaterBytes}`);
   const faults = new SqliteFaults(isFile ? dirname(path) : undefined);
-  // Changes only when another connection (the CLI, another process) commits or checkpoints.
+  // Changes only when another connection (the CLI, another process) commits or truncates the WAL.
   const dataVersion = database.prepare('pragma data_version').pluck();
   // A file's commits are flushed by the driver, checkpointed by a worker and kept bounded.
   const file = isFile
@@ -180,7 +180,7 @@ function openSqlite(
       }),
       ...(log === undefined ? {} : { log }),
     }),
-    // What caches check: another process's commits, not the checkpoints (sqlite-checkpoint-version.ts).
+    // What caches check: another process's commits (sqlite-external-version.ts).
     externalVersion: file === undefined ? () => dataVersion.get() as number : file.version.version,
     condition: () => faults.condition(),
     beforeClose: async () => {
@@ -206,11 +206,11 @@ function durabilityOf(
     if (database.open) database.pragma('wal_autocheckpoint = 1000');
   });
   const walIndex = walIndexOf(path);
-  const version = checkpointFreeVersion(dataVersion, walIndex);
+  const version = externalVersionOf(dataVersion, walIndex);
   const walBound = new WalBound(
     walHighWaterBytes,
     () => wal.size(),
-    () => version.around(() => checkpointer.truncate()),
+    () => checkpointer.restart(),
     onCheckpoint,
   );
   return { wal, checkpointer, walBound, walIndex, version };

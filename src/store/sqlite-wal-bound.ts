@@ -22,8 +22,12 @@ export const DEFAULT_WAL_HIGH_WATER_BYTES = 32 * 1024 * 1024;
  * sustained writes new frames always arrive first, so the WAL grows without end (3.79 GB after 60 s
  * at saturation). So after each commit the driver asks `isOverHighWater()`; when it is, the driver
  * hands its one connection — once the commit's lease gives it up, before anyone waiting — to
- * `checkpoint()`, which has the worker run a TRUNCATE checkpoint while no transaction of this
+ * `checkpoint()`, which has the worker run a RESTART checkpoint while no transaction of this
  * process is open, and only then lets the waiting work go on (docs/adr/0005-bounded-wal.md).
+ *
+ * The WAL's size is its file's: the next commit after a restart writes from the file's beginning
+ * and cuts it back to `journal_size_limit`, which the store sets to the mark, so the file passes
+ * the mark again only when the frames written since do.
  */
 export class WalBound {
   private threshold: number;
@@ -31,13 +35,13 @@ export class WalBound {
   /**
    * @param highWaterBytes the WAL size past which a full checkpoint runs.
    * @param walSize the WAL file's current size in bytes.
-   * @param truncate a TRUNCATE checkpoint off the event loop; true when it completed.
+   * @param restart a RESTART checkpoint off the event loop; true when it completed.
    * @param report told of each checkpoint once it is over.
    */
   constructor(
     private readonly highWaterBytes: number,
     private readonly walSize: () => number,
-    private readonly truncate: () => Promise<boolean>,
+    private readonly restart: () => Promise<boolean>,
     private readonly report: (checkpoint: CheckpointReport) => void = () => undefined,
   ) {
     this.threshold = highWaterBytes;
@@ -51,8 +55,8 @@ export class WalBound {
   async checkpoint(): Promise<void> {
     const walBytes = this.currentSize();
     const started = performance.now();
-    const isComplete = await this.truncate().catch(() => false);
-    // Another process reading the WAL keeps it from being truncated: try again only once the WAL
+    const isComplete = await this.restart().catch(() => false);
+    // Another process reading the WAL keeps it from being started again: try again only once the WAL
     // has grown by another high-water mark, rather than holding every commit up meanwhile.
     this.threshold = isComplete ? this.highWaterBytes : this.currentSize() + this.highWaterBytes;
     try {

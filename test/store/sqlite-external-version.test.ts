@@ -6,11 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { defaultAccountSettings } from '../../src/core/model.js';
 import { openStore, type OpenedStore } from '../../src/store/open-store.js';
-import { checkpointFreeVersion, walIndexOf, type WalIndex } from '../../src/store/sqlite-checkpoint-version.js';
+import { externalVersionOf, walIndexOf, type WalIndex } from '../../src/store/sqlite-external-version.js';
 
 /**
- * The external version of a SQLite store moves when another process commits, and not when a
- * checkpoint (this process's worker's, or anyone's) starts the WAL again: sqlite-checkpoint-version.ts.
+ * The external version of a SQLite store moves when another process commits, and not with this
+ * process's own writes and checkpoints: sqlite-external-version.ts.
  */
 
 /** A database and its WAL index, as two processes see them: `data_version` moves with what the other does. */
@@ -25,52 +25,15 @@ function fakeDatabase() {
       state.commits += 1;
       state.dataVersion += 1;
     },
-    checkpoint() {
-      state.dataVersion += 1;
-    },
   };
   const dataVersion = () => {
     state.versionReads += 1;
     return state.dataVersion;
   };
-  return { state, walIndex, other, version: checkpointFreeVersion(dataVersion, walIndex) };
+  return { state, other, version: externalVersionOf(dataVersion, walIndex) };
 }
 
-describe('the external version around a checkpoint', () => {
-  it('takes out the move of a checkpoint, while it runs and after', async () => {
-    const { version, other } = fakeDatabase();
-    const start = version.version();
-    await version.around(async () => {
-      other.checkpoint();
-      assert.equal(version.version(), start);
-    });
-    assert.equal(version.version(), start);
-    // Once done, another process's commit still moves it.
-    other.commit();
-    assert.notEqual(version.version(), start);
-  });
-
-  it('keeps the move of a commit made while the checkpoint ran, alone or with it', async () => {
-    const { version, other } = fakeDatabase();
-    const start = version.version();
-    await version.around(async () => {
-      other.commit();
-      assert.notEqual(version.version(), start);
-      other.checkpoint();
-    });
-    assert.notEqual(version.version(), start);
-  });
-
-  it('keeps the move of a commit made just before the checkpoint began', async () => {
-    const { version, other } = fakeDatabase();
-    const start = version.version();
-    other.commit();
-    await version.around(async () => {
-      other.checkpoint();
-    });
-    assert.notEqual(version.version(), start);
-  });
-
+describe('the external version', () => {
   it('reads data_version again only once the commit counter has moved', () => {
     const { version, other, state } = fakeDatabase();
     const start = version.version();
@@ -86,14 +49,14 @@ describe('the external version around a checkpoint', () => {
     assert.notEqual(version.version(), start);
   });
 
-  it('takes nothing out when the WAL index cannot be read', async () => {
+  it('reads data_version every time when the WAL index cannot be read', () => {
     const { version, other, state } = fakeDatabase();
     state.readable = false;
     const start = version.version();
-    await version.around(async () => {
-      other.checkpoint();
-      assert.notEqual(version.version(), start);
-    });
+    const reads = state.versionReads;
+    assert.equal(version.version(), start);
+    assert.equal(state.versionReads, reads + 1);
+    other.commit();
     assert.notEqual(version.version(), start);
   });
 });
@@ -135,7 +98,7 @@ describe('the external version of a SQLite store under sustained writes', () => 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-version-'));
     path = join(dir, 'parley.db');
-    // Small, so that the writes below cross it several times: each crossing is a TRUNCATE checkpoint.
+    // Small, so that the writes below cross it several times: each crossing is a RESTART checkpoint.
     opened = openStore({ kind: 'sqlite', path }, { walHighWaterBytes: 256 * 1024 });
     await opened.migrate();
   });
@@ -176,7 +139,7 @@ describe('the external version of a SQLite store under sustained writes', () => 
       await store.catchUp();
       assert.equal(store.externalVersion(), start, `after write ${n}`);
     }
-    assert.ok(shrinks >= 2, `the WAL was truncated ${shrinks} times`);
+    assert.ok(shrinks >= 2, `the WAL was cut back ${shrinks} times`);
 
     const cli = new SQLite(path);
     try {
