@@ -323,14 +323,28 @@ function rssTable(results: LevelResult[], minutes: number): string {
   ].join('\n');
 }
 
+/** Bare node:http on this machine as the run began and ended (bare-server.ts): its speed that day. */
+export interface MachineReference {
+  before: { perSecond: number; cpuUs: number };
+  after?: { perSecond: number; cpuUs: number };
+}
+
+const referenceText = ({ before, after }: MachineReference): string =>
+  `bare node:http on the same machine (50 connections, 5 s) ${thousands(Math.round(before.perSecond))} req/s ` +
+  `at ${before.cpuUs.toFixed(0)} µs of CPU a request before the run` +
+  (after === undefined
+    ? ''
+    : `, ${thousands(Math.round(after.perSecond))} req/s at ${after.cpuUs.toFixed(0)} µs after it`);
+
 export function renderCapacity(
   results: LevelResult[],
-  options: { minutes: number; clients: number; svg: string | undefined },
+  options: { minutes: number; clients: number; svg: string | undefined; reference: MachineReference },
 ): string {
   return [
     runLine(
       `sqlite, ${options.minutes}-minute steady phase, ${options.clients} client processes, ` +
-        `load average at start ${results[0]?.loadAverage.map((l) => l.toFixed(2)).join(' / ') ?? '—'}`,
+        `load average at start ${results[0]?.loadAverage.map((l) => l.toFixed(2)).join(' / ') ?? '—'}; ` +
+        referenceText(options.reference),
     ),
     '',
     '| chats | agents (SSE + long-poll) | visitor polls/s (of intended) | agent polls/s (of intended) | lines/s (of intended) | visitor poll p50 / p99 ms | agent poll p50 / p99 ms | delivery p50 / p99 ms | errors | server RSS start / end / max MiB | RSS slope MiB/min | live heap slope MiB/min | server CPU % of a core | server CPU ms per poll / per line | client event-loop p99 ms (worst) |',

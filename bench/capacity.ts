@@ -23,9 +23,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { cpuMsOf, pool } from './agent-readers.js';
+import { measureBare } from './bare-server.js';
 import { call, sleep } from './bench-http.js';
 import type { AgentSlice, Cadence, FromClient, SteadyFigures, ToClient } from './capacity-protocol.js';
 import {
+  type MachineReference,
   renderCapacity,
   rssCsv,
   rssSvg,
@@ -451,17 +453,22 @@ async function runLevel(chats: number): Promise<LevelResult> {
 }
 
 async function main(): Promise<void> {
+  const reference: MachineReference = { before: await measureBare(5) };
   const results: LevelResult[] = [];
   for (const level of LEVELS) {
     const result = await runLevel(level);
     results.push(result);
-    process.stderr.write(`${renderCapacity([result], { minutes: MINUTES, clients: CLIENTS, svg: undefined })}\n\n`);
+    process.stderr.write(
+      `${renderCapacity([result], { minutes: MINUTES, clients: CLIENTS, svg: undefined, reference })}\n\n`,
+    );
   }
+  reference.after = await measureBare(5);
   const svgPath = join(root, 'bench/results/capacity-rss.svg');
   const text = renderCapacity(results, {
     minutes: MINUTES,
     clients: CLIENTS,
     svg: 'bench/results/capacity-rss.svg',
+    reference,
   });
   console.log(text);
   if (process.argv.includes('--record')) {

@@ -12,15 +12,14 @@
  * PostgreSQL bare node:http asking it `SELECT 1` for each request. Prints a table; --record writes
  * it to BENCHMARKS.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Request } from 'autocannon';
 import { cpuMsOf } from './agent-readers.js';
 import { call, runLine, sleep } from './bench-http.js';
+import { startBare } from './bare-server.js';
 import { startParley } from './parley-server.js';
-import { DEFAULT_POSTGRES_POOL_SIZE } from '../src/store/open-postgres.js';
 
 const ACCOUNT = '77000002';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -56,56 +55,6 @@ const CEILING_WORK_US = (process.env.BENCH_CEILING_US ?? '15,30,60')
   .split(',')
   .filter((us) => us !== '')
   .map(Number);
-
-/**
- * A bare server in a process of its own answering every request with a ~300-byte JSON body; bare
- * node:http may first spend `work.us` of CPU on each, or ask PostgreSQL `SELECT 1` (the ceiling rows).
- */
-async function startBare(
-  kind: 'node-http' | 'fastify',
-  work: { us?: number; databaseUrl?: string } = {},
-): Promise<{ child: ChildProcess; base: string }> {
-  const body = JSON.stringify({ events: { link: [{ '@rel': 'next', '@href': 'x'.repeat(220) }], event: [] } });
-  const script =
-    kind === 'node-http'
-      ? `const http = require('node:http');
-         const body = ${JSON.stringify(body)};
-         const workNs = ${(work.us ?? 0) * 1000};
-         const pool = ${
-           work.databaseUrl === undefined
-             ? 'undefined'
-             : `new (require(${JSON.stringify(join(root, 'node_modules/pg'))}).Pool)({ connectionString: ${JSON.stringify(work.databaseUrl)}, max: ${DEFAULT_POSTGRES_POOL_SIZE} })`
-         };
-         const answer = (res) => {
-           res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-           res.end(body);
-         };
-         const server = http.createServer((req, res) => {
-           req.resume();
-           const until = process.hrtime.bigint() + BigInt(workNs);
-           while (process.hrtime.bigint() < until);
-           if (pool === undefined) return answer(res);
-           pool.query('SELECT 1').then(() => answer(res), () => { res.statusCode = 500; res.end(); });
-         });
-         server.keepAliveTimeout = 60000;
-         server.listen(0, '127.0.0.1', () => console.log('listening ' + server.address().port));`
-      : `const fastify = require(${JSON.stringify(join(root, 'node_modules/fastify'))})({ logger: false });
-         const body = ${JSON.stringify(body)};
-         fastify.all('/*', async (req, reply) => reply.type('application/json').send(body));
-         fastify.listen({ port: 0, host: '127.0.0.1' }).then(() => console.log('listening ' + fastify.server.address().port));`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      out += chunk;
-      const match = /listening (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`${kind} baseline exited with ${code}`)));
-  });
-  return { child, base: `http://127.0.0.1:${port}` };
-}
 
 /**
  * Requests a second one target answers with CONNECTIONS connections, how many were not 2xx, and
