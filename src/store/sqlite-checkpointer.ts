@@ -51,7 +51,7 @@ export interface Checkpointer {
    * only while this process's connection has no transaction open.
    *
    * The file is not cut to nothing (TRUNCATE): the next commit overwrites blocks it already has,
-   * and cuts it back to `journal_size_limit` if it was longer. Truncating a 32 MiB WAL took 15–22 ms
+   * and cuts it back to `journal_size_limit` if it was longer. Truncating a 32 MiB WAL took 16–23 ms
    * of every full checkpoint on a VM's disk, with every statement of the process waiting.
    */
   restart(): Promise<boolean>;
