@@ -60,18 +60,34 @@ export async function startBare(
   return { child, base: `http://127.0.0.1:${port}` };
 }
 
+/** A server's rate under autocannon, and the CPU its process spent per request. */
+export interface Rate {
+  perSecond: number;
+  /** µs; /proc, 10 ms ticks over tens of thousands of requests: a figure load moves less than the rate. */
+  cpuUs: number;
+}
+
+/** Drives a server with autocannon and reads the CPU its process `pid` spent meanwhile. */
+export async function drive(
+  options: autocannon.Options,
+  pid: number | undefined,
+): Promise<Rate & { result: autocannon.Result }> {
+  const cpuBefore = cpuMsOf(pid);
+  const result = await autocannon(options);
+  const cpuUs = ((cpuMsOf(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+  return { result, perSecond: result.requests.average, cpuUs };
+}
+
 /**
- * What this machine gives bare node:http right now (50 connections for `seconds`): its rate and
- * the CPU it spent per request. Runs that cannot be compared by ratios in one run (the capacity
- * bench's) are compared with this beside them, since the machine's speed drifts between runs.
+ * What this machine gives bare node:http right now (50 connections for `seconds`). Runs that
+ * cannot be compared by ratios in one run (the capacity bench's) are compared with this beside
+ * them, since the machine's speed drifts between runs.
  */
-export async function measureBare(seconds: number): Promise<{ perSecond: number; cpuUs: number }> {
+export async function measureBare(seconds: number): Promise<Rate> {
   const { child, base } = await startBare('node-http');
   try {
-    const cpuBefore = cpuMsOf(child.pid);
-    const result = await autocannon({ url: `${base}/`, connections: 50, duration: seconds });
-    const cpuUs = ((cpuMsOf(child.pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
-    return { perSecond: result.requests.average, cpuUs };
+    const { perSecond, cpuUs } = await drive({ url: `${base}/`, connections: 50, duration: seconds }, child.pid);
+    return { perSecond, cpuUs };
   } finally {
     child.kill();
   }

@@ -3,6 +3,7 @@
  * against the targets), the server's RSS over the run as a table, a CSV and a hand-drawn SVG, and
  * the block between the markers in BENCHMARKS.md.
  */
+import type { Rate } from './bare-server.js';
 import { runLine } from './bench-http.js';
 import type { SteadyFigures } from './capacity-protocol.js';
 
@@ -325,16 +326,16 @@ function rssTable(results: LevelResult[], minutes: number): string {
 
 /** Bare node:http on this machine as the run began and ended (bare-server.ts): its speed that day. */
 export interface MachineReference {
-  before: { perSecond: number; cpuUs: number };
-  after?: { perSecond: number; cpuUs: number };
+  before: Rate;
+  after?: Rate;
 }
 
+const rateText = ({ perSecond, cpuUs }: Rate): string =>
+  `${thousands(Math.round(perSecond))} req/s at ${cpuUs.toFixed(0)} µs of CPU a request`;
+
 const referenceText = ({ before, after }: MachineReference): string =>
-  `bare node:http on the same machine (50 connections, 5 s) ${thousands(Math.round(before.perSecond))} req/s ` +
-  `at ${before.cpuUs.toFixed(0)} µs of CPU a request before the run` +
-  (after === undefined
-    ? ''
-    : `, ${thousands(Math.round(after.perSecond))} req/s at ${after.cpuUs.toFixed(0)} µs after it`);
+  `bare node:http on the same machine (50 connections, 5 s) ${rateText(before)} before the run` +
+  (after === undefined ? '' : `, ${rateText(after)} after it`);
 
 export function renderCapacity(
   results: LevelResult[],

@@ -15,10 +15,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon, { type Request } from 'autocannon';
-import { cpuMsOf } from './agent-readers.js';
+import type { Request } from 'autocannon';
 import { call, runLine, sleep } from './bench-http.js';
-import { startBare } from './bare-server.js';
+import { drive, startBare, type Rate } from './bare-server.js';
 import { startParley } from './parley-server.js';
 
 const ACCOUNT = '77000002';
@@ -58,37 +57,34 @@ const CEILING_WORK_US = (process.env.BENCH_CEILING_US ?? '15,30,60')
 
 /**
  * Requests a second one target answers with CONNECTIONS connections, how many were not 2xx, and
- * the CPU its server process spent per request (µs; /proc, 10 ms ticks over tens of thousands of
- * requests): a figure the machine's load moves less than the rate.
+ * the CPU its server process spent per request (drive).
  */
-async function rate(
-  target: Target,
-  pid: number | undefined,
-): Promise<{ perSecond: number; errors: number; cpuUs: number }> {
-  const cpuBefore = cpuMsOf(target.pid ?? pid);
-  const result = await autocannon({
-    url: `${target.base}${target.path}`,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    method: target.method ?? 'GET',
-    headers: { ...target.headers, ...(target.body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(target.body === undefined && target.nextPath === undefined
-      ? {}
-      : {
-          requests: [
-            {
-              setupRequest: (request: Request) => ({
-                ...request,
-                ...(target.body === undefined ? {} : { body: target.body() }),
-                ...(target.nextPath === undefined ? {} : { path: target.nextPath() }),
-              }),
-            },
-          ],
-        }),
-  });
+async function rate(target: Target, pid: number | undefined): Promise<Rate & { errors: number }> {
+  const { result, perSecond, cpuUs } = await drive(
+    {
+      url: `${target.base}${target.path}`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      method: target.method ?? 'GET',
+      headers: { ...target.headers, ...(target.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(target.body === undefined && target.nextPath === undefined
+        ? {}
+        : {
+            requests: [
+              {
+                setupRequest: (request: Request) => ({
+                  ...request,
+                  ...(target.body === undefined ? {} : { body: target.body() }),
+                  ...(target.nextPath === undefined ? {} : { path: target.nextPath() }),
+                }),
+              },
+            ],
+          }),
+    },
+    target.pid ?? pid,
+  );
   const errors = (target.isNotFound === true ? 0 : result.non2xx) + result.errors + result.timeouts;
-  const cpuUs = ((cpuMsOf(target.pid ?? pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
-  return { perSecond: result.requests.average, errors, cpuUs };
+  return { perSecond, errors, cpuUs };
 }
 
 async function main(): Promise<void> {
