@@ -181,7 +181,7 @@ function openSqlite(
       ...(log === undefined ? {} : { log }),
     }),
     // What caches check: another process's commits (sqlite-external-version.ts).
-    externalVersion: file === undefined ? () => dataVersion.get() as number : file.version.version,
+    externalVersion: file === undefined ? () => dataVersion.get() as number : file.version,
     condition: () => faults.condition(),
     beforeClose: async () => {
       faults.close();

@@ -13,19 +13,16 @@ import { endianness } from 'node:os';
  * counter is read before the version, so a commit racing the two reads moves the counter again
  * and the next call reads the version anew.
  */
-export function externalVersionOf(dataVersion: () => number, walIndex: WalIndex) {
+export function externalVersionOf(dataVersion: () => number, walIndex: WalIndex): () => number {
   /** The version last read, and the counter as it was just before. */
   let known: { commits: number; version: number } | undefined;
 
-  return {
-    /** The external version: moves only when another process committed. */
-    version(): number {
-      const commits = walIndex.commits();
-      if (commits !== undefined && known?.commits === commits) return known.version;
-      const version = dataVersion();
-      known = commits === undefined ? undefined : { commits, version };
-      return version;
-    },
+  return () => {
+    const commits = walIndex.commits();
+    if (commits !== undefined && known?.commits === commits) return known.version;
+    const version = dataVersion();
+    known = commits === undefined ? undefined : { commits, version };
+    return version;
   };
 }
 

@@ -36,28 +36,28 @@ function fakeDatabase() {
 describe('the external version', () => {
   it('reads data_version again only once the commit counter has moved', () => {
     const { version, other, state } = fakeDatabase();
-    const start = version.version();
+    const start = version();
     const reads = state.versionReads;
-    assert.equal(version.version(), start);
-    assert.equal(version.version(), start);
+    assert.equal(version(), start);
+    assert.equal(version(), start);
     assert.equal(state.versionReads, reads);
     // This process's own commit: the counter moves, data_version does not.
     state.commits += 1;
-    assert.equal(version.version(), start);
+    assert.equal(version(), start);
     assert.equal(state.versionReads, reads + 1);
     other.commit();
-    assert.notEqual(version.version(), start);
+    assert.notEqual(version(), start);
   });
 
   it('reads data_version every time when the WAL index cannot be read', () => {
     const { version, other, state } = fakeDatabase();
     state.readable = false;
-    const start = version.version();
+    const start = version();
     const reads = state.versionReads;
-    assert.equal(version.version(), start);
+    assert.equal(version(), start);
     assert.equal(state.versionReads, reads + 1);
     other.commit();
-    assert.notEqual(version.version(), start);
+    assert.notEqual(version(), start);
   });
 });
 
