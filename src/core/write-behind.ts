@@ -10,6 +10,12 @@ export function createWriteBehind<T>(options: {
   write: (batch: readonly T[]) => Promise<void>;
 }) {
   let pending = new Map<string, T>();
+  /**
+   * The batches being written: still this node's unwritten entries until the write ends. A write
+   * that yields (PostgreSQL's round trips, SQLite's commits waiting for their flush to disk)
+   * would otherwise let a read between its statements see neither the entry nor its row.
+   */
+  const writing = new Set<ReadonlyMap<string, T>>();
 
   function record(entry: T): void {
     const key = options.keyOf(entry);
@@ -19,21 +25,31 @@ export function createWriteBehind<T>(options: {
 
   return {
     record,
-    /** The entry recorded for `key` and not yet written. */
-    pending: (key: string): T | undefined => pending.get(key),
+    /** The entry recorded for `key` and not yet written (merged with one being written). */
+    pending(key: string): T | undefined {
+      let entry = pending.get(key);
+      for (const batch of writing) {
+        const written = batch.get(key);
+        if (written !== undefined) entry = entry === undefined ? written : options.merge(written, entry);
+      }
+      return entry;
+    },
     /**
      * Writes every entry recorded so far. Those that fail to be written are kept for the next
      * flush (merged with any recorded meanwhile), and the failure is thrown.
      */
     async flush(): Promise<void> {
       if (pending.size === 0) return;
-      const batch = [...pending.values()];
+      const batch = pending;
       pending = new Map();
+      writing.add(batch);
       try {
-        await options.write(batch);
+        await options.write([...batch.values()]);
       } catch (error) {
-        for (const entry of batch) record(entry);
+        for (const entry of batch.values()) record(entry);
         throw error;
+      } finally {
+        writing.delete(batch);
       }
     },
     /** Entries not yet written. */

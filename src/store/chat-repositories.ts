@@ -28,9 +28,10 @@ export type Dialect = 'sqlite' | 'postgres';
  * one statement was a new statement on nearly every flush: about 25 KB of text, compiled and
  * prepared again, and kept among the prepared statements until their cache filled, which under
  * `bench:capacity` was most of the server's heap growth. Cut into these, a flush runs a few
- * statements of at most six shapes, each prepared once.
+ * statements of at most five shapes, each prepared once. The largest is small because a SQLite
+ * statement holds the event loop while it runs (the loop turns while each commit is flushed).
  */
-const CHUNK_SIZES = [512, 128, 32, 8, 2, 1];
+const CHUNK_SIZES = [128, 32, 8, 2, 1];
 
 /** Runs `write` once per chunk, in order, each chunk of one of CHUNK_SIZES. */
 async function inChunks<T>(items: readonly T[], write: (chunk: readonly T[]) => Promise<unknown>): Promise<void> {

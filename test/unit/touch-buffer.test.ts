@@ -72,6 +72,33 @@ describe('requests recorded on chats in memory', () => {
     assert.deepEqual(batches, [[touch('a', T0 + 2_000, T0 + 62_000), touch('b', T0 + 2_000, T0 + 62_000)]]);
   });
 
+  it('still shows a chat with its touch while the flush that writes it is under way', async () => {
+    const batches: ChatTouch[][] = [];
+    let finishWrite = () => {};
+    const store = {
+      chats: {
+        touch: (touches: readonly ChatTouch[]) => {
+          batches.push([...touches]);
+          return new Promise<void>((resolve) => (finishWrite = resolve));
+        },
+      },
+    } as unknown as Store;
+    const buffer = createTouchBuffer(store);
+    const live = sampleChat({ id: 'a', state: 'chatting', lastUpdate: T0, idleDueAt: T0 + 60_000 });
+    buffer.record(touch('a', T0 + 5_000, T0 + 65_000));
+    const flushed = buffer.flush();
+    assert.equal(buffer.size, 0, 'the batch left the buffer');
+    assert.deepEqual(buffer.applied(live), { ...live, lastUpdate: T0 + 5_000, idleDueAt: T0 + 65_000 });
+    // A request meanwhile: its touch and the one being written, the later of each time.
+    buffer.record(touch('a', T0 + 6_000, T0 + 64_000));
+    assert.deepEqual(buffer.applied(live), { ...live, lastUpdate: T0 + 6_000, idleDueAt: T0 + 65_000 });
+    finishWrite();
+    await flushed;
+    // Written: the row holds it now, and only the later touch waits.
+    assert.deepEqual(buffer.applied(live), { ...live, lastUpdate: T0 + 6_000, idleDueAt: T0 + 64_000 });
+    assert.deepEqual(batches, [[touch('a', T0 + 5_000, T0 + 65_000)]]);
+  });
+
   it('lets a touch wait only while the stored deadline is more than 10 s away', () => {
     const buffer = createTouchBuffer(recordingStore().store);
     const now = T0 + 30_000;
