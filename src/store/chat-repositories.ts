@@ -422,14 +422,18 @@ export function chatRepository(db: Kysely<Database>, dialect: Dialect): ChatRepo
       return rows.map(toChat);
     },
     async countRinging(accountId, userId) {
-      const row = await db
-        .selectFrom('chats')
-        .select((eb) => eb.fn.countAll<number>().as('count'))
-        .where('account_id', '=', accountId)
-        .where('state', '=', 'waiting')
-        .where('ringing_user_id', '=', userId)
-        .executeTakeFirst();
-      return Number(row?.count ?? 0);
+      // Every agent's poll asks it (incomingRequests, every 2 s): compiled once.
+      const { rows } = await db.executeQuery(
+        statements.query(`${dialect}:count-ringing`, [accountId, userId], (param) =>
+          db
+            .selectFrom('chats')
+            .select((eb) => eb.fn.countAll<number>().as('count'))
+            .where('account_id', '=', param<string>(0))
+            .where('state', '=', 'waiting')
+            .where('ringing_user_id', '=', param<number>(1)),
+        ),
+      );
+      return Number(rows[0]?.count ?? 0);
     },
     async listRinging(accountId, userId) {
       const rows = await db
