@@ -2,7 +2,8 @@
 // Runs every test/**/*.test.ts file with Node's test runner (TypeScript through tsx).
 // Arguments narrow the set: `npm test -- login` runs the files whose path contains "login".
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -36,14 +37,60 @@ const groups = [
   { files: files.filter((file) => !HEAVY.test(file)), timeoutMs: 300_000 },
 ];
 
+// Each group reports to the terminal as Node would (spec on a terminal, TAP otherwise) and, as
+// TAP, to a file: the failures are repeated at the very end, where a log cut to its last lines
+// (a CI summary) still shows them.
+const reports = mkdtempSync(join(tmpdir(), 'parley-test-report-'));
 let status = 0;
-for (const group of groups) {
+const failures = [];
+for (const [index, group] of groups.entries()) {
   if (group.files.length === 0) continue;
+  const report = join(reports, `group-${index}.tap`);
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${group.timeoutMs}`, ...group.files],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=2',
+      `--test-timeout=${group.timeoutMs}`,
+      `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${report}`,
+      ...group.files,
+    ],
     { cwd: root, stdio: 'inherit' },
   );
-  if (result.status !== 0) status = result.status ?? 1;
+  if (result.status !== 0) {
+    status = result.status ?? 1;
+    failures.push(...failuresIn(report));
+  }
 }
+rmSync(reports, { recursive: true, force: true });
+if (failures.length > 0) console.error(`\nFailed:\n${failures.join('\n')}`);
 process.exit(status);
+
+/**
+ * The failures of a TAP report: each `not ok` line (a test, then the suites and the file around
+ * it) with the first lines of its YAML block (where it failed, and the error).
+ */
+function failuresIn(report) {
+  let lines;
+  try {
+    lines = readFileSync(report, 'utf8').split('\n');
+  } catch {
+    return [`(no report at ${report})`];
+  }
+  return lines.flatMap((line, at) => {
+    if (!/^\s*not ok /.test(line)) return [];
+    const block = [];
+    for (const next of lines.slice(at + 1, at + 40)) {
+      if (/^\s*\.\.\.$/.test(next)) break;
+      if (/^\s*(location|error|failureType|code|expected|actual|operator):/.test(next) || block.length > 0)
+        block.push(next);
+      if (block.length >= 12) break;
+    }
+    return [line, ...block];
+  });
+}
