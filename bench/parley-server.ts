@@ -42,6 +42,12 @@ export interface BenchServer {
   appKey: string;
 }
 
+/**
+ * The Node flags `parley serve` is run with (`npm start`, bin/parley.js, deploy/parley.service, the
+ * Dockerfile): the server is measured as it is deployed (docs/adr/0014-young-generation.md).
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 export async function startParley(options: BenchServerOptions): Promise<BenchServer> {
   const { dir } = options;
   const appKey = randomBytes(16).toString('hex');
@@ -93,7 +99,7 @@ export async function startParley(options: BenchServerOptions): Promise<BenchSer
   }
   const log = join(dir, 'parley.log');
   const logFd = openSync(log, 'w');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER, 'serve'], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(options.nodeArgs ?? []), SERVER, 'serve'], {
     env,
     stdio: ['ignore', logFd, 'inherit'],
   });
