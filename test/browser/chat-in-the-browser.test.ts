@@ -212,7 +212,8 @@ describe('an agent and a visitor chat in real Chromium', { skip: unavailable }, 
     await shows(visitor.page, 'line 4');
     await visitor.page.getByRole('textbox', { name: 'Message' }).fill('still here');
     await visitor.page.getByRole('button', { name: 'Send' }).click();
-    await transcript(visitor.page).getByText('still here').waitFor();
+    // Shown at once as "Sending…" (a pending line); stored once it shows as a line of the chat.
+    await transcript(visitor.page).locator('.line-visitor:not(.pending)', { hasText: 'still here' }).waitFor();
     assert.equal((await chat.history()).at(-1)?.text, 'still here');
     assert.deepEqual(
       await transcript(visitor.page)
