@@ -29,6 +29,25 @@ export interface HeapSample {
   committedMiB: number;
 }
 
+/**
+ * The main thread's garbage collections in the steady phase (`--trace-gc`): every request waits
+ * while a pause lasts, and the requests that arrive meanwhile wait for the backlog to clear.
+ */
+export interface GcPauses {
+  /** Each scavenge's pause (the young generation), ms. */
+  scavenges: number[];
+  /** Each full collection's final pause and its largest incremental marking step before it, ms. */
+  fulls: { pauseMs: number; biggestStepMs: number }[];
+  /** The seconds the log's lines span. */
+  seconds: number;
+  /**
+   * What the scavenges moved to the old generation, MiB a second: the heap's growth from one
+   * scavenge to the next, with no full collection between them (garbage that outlived its requests
+   * there, collected only by the next full collection).
+   */
+  promotedMiBPerSecond: number;
+}
+
 /** A level's figures: the clients' steady-phase figures merged (latencies sorted), and the server's. */
 export interface LevelResult extends Omit<SteadyFigures, 'cpuMs' | 'seconds' | 'loopDelay'> {
   chats: number;
@@ -58,6 +77,7 @@ export interface LevelResult extends Omit<SteadyFigures, 'cpuMs' | 'seconds' | '
   rss: RssSample[];
   /** The heap after each full collection of the steady phase: what is live, without the garbage RSS holds. */
   heap: HeapSample[];
+  gc: GcPauses;
   /** The server's worst event-loop delay in each second of the steady phase, ms. */
   serverLoopDelays: number[];
   clients: { client: number; cpuMs: number; loopDelay: { p50: number; p99: number; max: number } }[];
@@ -86,6 +106,23 @@ const serverLoop = (delays: number[]): string => {
   if (delays.length === 0) return 'not measured';
   const late = delays.filter((ms) => ms > 100).length;
   return `${spread(Float64Array.from(delays).sort(), [50, 99])} ms over ${delays.length} s; over 100 ms in ${late} s`;
+};
+
+/** Scavenges and full collections: how often, how long each stopped the server, and in all. */
+const gcPauses = (gc: GcPauses): string => {
+  if (gc.scavenges.length === 0 && gc.fulls.length === 0) return 'not measured';
+  const pausedMs = [...gc.scavenges, ...gc.fulls.map((f) => f.pauseMs)].reduce((a, b) => a + b, 0);
+  const perSecond = (n: number) => (n / Math.max(1, gc.seconds)).toFixed(1);
+  const fulls =
+    gc.fulls.length === 0
+      ? 'no full collection'
+      : `${gc.fulls.length} full collections, final pause max ${ms(Math.max(...gc.fulls.map((f) => f.pauseMs)))} ms ` +
+        `(largest incremental step ${ms(Math.max(...gc.fulls.map((f) => f.biggestStepMs)))} ms)`;
+  return (
+    `${gc.scavenges.length} scavenges (${perSecond(gc.scavenges.length)}/s), pause p50 / p99 / max ` +
+    `${spread(Float64Array.from(gc.scavenges).sort(), [50, 99])} ms; ${fulls}; paused ${perSecond(pausedMs)} ms a ` +
+    `second in all; ${gc.promotedMiBPerSecond.toFixed(1)} MiB/s promoted to the old generation`
+  );
 };
 
 const allLines = (result: LevelResult): Float64Array =>
@@ -267,6 +304,7 @@ function levelTable(r: LevelResult): string {
     ],
     ['server warnings and errors logged', errorList(r.server.complaints), ''],
     ['server event-loop delay, the worst of each second: p50 / p99 / max', serverLoop(r.serverLoopDelays), ''],
+    ['server garbage collection, main-thread pauses over the steady phase', gcPauses(r.gc), ''],
     [
       'client processes: CPU, event-loop delay p50 / p99 / max',
       r.clients

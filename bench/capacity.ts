@@ -31,6 +31,7 @@ import {
   renderCapacity,
   rssCsv,
   rssSvg,
+  type GcPauses,
   type HeapSample,
   type LevelResult,
   type RssSample,
@@ -220,27 +221,71 @@ const logBetween = (log: string, from: number, to: number): string =>
   readFileSync(log).subarray(from, to).toString('utf8');
 
 /**
- * The main thread's heap after each full collection (`--trace-gc`'s Mark-Compact lines) in a
- * stretch of the log: the live data, which a leak makes grow. The main thread is the isolate with
- * the most lines (the checkpoint worker's collects rarely).
+ * The main thread's `--trace-gc` lines in a stretch of the log: those of the isolate with the most
+ * lines (the checkpoint worker's collects rarely).
  */
-function heapAfterCollections(text: string): HeapSample[] {
-  const collections = [
-    ...text.matchAll(
-      /^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\)/gm,
-    ),
-  ];
-  const linesOf = new Map<string, number>();
-  for (const [, isolate] of text.matchAll(/^\[\d+:(0x[0-9a-f]+)\]/gm))
-    linesOf.set(isolate!, (linesOf.get(isolate!) ?? 0) + 1);
-  const main = [...linesOf].sort((a, b) => b[1] - a[1])[0]?.[0];
-  return collections
-    .filter(([, isolate]) => isolate === main)
-    .map(([, , atMs, afterMiB, committedMiB]) => ({
-      minutes: Number(atMs) / 60_000,
-      heapMiB: Number(afterMiB),
-      committedMiB: Number(committedMiB),
-    }));
+function mainThreadGcLines(text: string): string[] {
+  const linesOf = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const isolate = /^\[\d+:(0x[0-9a-f]+)\]/.exec(line)?.[1];
+    if (isolate === undefined) continue;
+    const lines = linesOf.get(isolate) ?? [];
+    lines.push(line);
+    linesOf.set(isolate, lines);
+  }
+  return [...linesOf.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+}
+
+/** `a (b) -> c (d) MB, pause / … ms`: the heap before and after (committed in brackets), and the pause. */
+const GC_LINE =
+  /\s(\d+) ms: (Scavenge|Mark-Compact)(?: \((?:reduce|interleaved)\))? ([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB, ([\d.]+) \//;
+
+/**
+ * The main thread's heap after each full collection in a stretch of the log: the live data, which
+ * a leak makes grow.
+ */
+function heapAfterCollections(lines: readonly string[]): HeapSample[] {
+  return lines.flatMap((line) => {
+    const match = GC_LINE.exec(line);
+    if (match?.[2] !== 'Mark-Compact') return [];
+    return [{ minutes: Number(match[1]) / 60_000, heapMiB: Number(match[5]), committedMiB: Number(match[6]) }];
+  });
+}
+
+/** The main thread's collections in a stretch of the log: their pauses, and what was promoted. */
+function gcPauses(lines: readonly string[]): GcPauses {
+  const scavenges: number[] = [];
+  const fulls: GcPauses['fulls'] = [];
+  let promotedMiB = 0;
+  let promotingMs = 0;
+  let previous: { atMs: number; afterMiB: number } | undefined;
+  let firstMs: number | undefined;
+  let lastMs = 0;
+  for (const line of lines) {
+    const match = GC_LINE.exec(line);
+    if (match === null) continue;
+    const [, at, kind, , , after, , pause] = match;
+    const atMs = Number(at);
+    firstMs ??= atMs;
+    lastMs = atMs;
+    if (kind === 'Mark-Compact') {
+      fulls.push({ pauseMs: Number(pause), biggestStepMs: Number(/biggest step ([\d.]+) ms/.exec(line)?.[1] ?? 0) });
+      previous = undefined;
+      continue;
+    }
+    scavenges.push(Number(pause));
+    if (previous !== undefined) {
+      promotedMiB += Math.max(0, Number(after) - previous.afterMiB);
+      promotingMs += atMs - previous.atMs;
+    }
+    previous = { atMs, afterMiB: Number(after) };
+  }
+  return {
+    scavenges,
+    fulls,
+    seconds: (lastMs - (firstMs ?? lastMs)) / 1000,
+    promotedMiBPerSecond: promotingMs === 0 ? 0 : (promotedMiB * 1000) / promotingMs,
+  };
 }
 
 /** The server's worst event-loop delay of each second (bench/server-probe.mjs) in a stretch of the log, ms. */
@@ -323,8 +368,9 @@ async function runLevel(chats: number): Promise<LevelResult> {
     maxChats: CHATS_PER_AGENT,
     cheapPasswords: true,
     startTimeoutMs: 120_000,
-    // Each full collection's heap after it, in the log: what is live, where RSS also holds garbage
-    // not yet collected (heapAfterCollections); and each second's worst event-loop delay (loopDelays).
+    // Every collection in the log: the heap after each full one is what is live, where RSS also
+    // holds garbage not yet collected (heapAfterCollections), and the pauses stop every request
+    // (gcPauses); and each second's worst event-loop delay (loopDelays).
     nodeArgs: ['--trace-gc', '--import', PROBE, ...SERVER_NODE_ARGS],
   });
   const log = join(dir, 'parley.log');
@@ -397,6 +443,7 @@ async function runLevel(chats: number): Promise<LevelResult> {
       pollsOnlyPolls === 0 ? Number.NaN : Math.max(0, pollsOnlyCpu - idlePerMs * POLLS_ONLY_MS) / pollsOnlyPolls;
     const linesPosted = sum((f) => f.linesPosted);
     const steadyLog = logBetween(log, steadyLogFrom, steadyLogTo);
+    const gcLines = mainThreadGcLines(steadyLog);
     return {
       chats,
       agents: agentCount,
@@ -428,7 +475,8 @@ async function runLevel(chats: number): Promise<LevelResult> {
         idle: { cpuMs: idleCpu, seconds: IDLE_MS / 1000 },
         complaints: await serverComplaints(log),
       },
-      heap: heapAfterCollections(steadyLog),
+      heap: heapAfterCollections(gcLines),
+      gc: gcPauses(gcLines),
       serverLoopDelays: loopDelays(steadyLog),
       rss: sampler.samples,
       clients: reports.map((r) => ({ client: r.client, cpuMs: r.steady.cpuMs, loopDelay: r.steady.loopDelay })),
