@@ -26,7 +26,9 @@ export interface HealthReport {
  * drains (never a hang).
  */
 export function registerHealthRoute(app: FastifyInstance, core: Core): void {
-  app.get('/health', async (_request, reply) => {
+  // A load balancer asks every few seconds: its answers are routine (request-log.ts), so a healthy
+  // node's log is not one probe line after another; a 503 is still logged at info.
+  app.get('/health', { config: { routine: true } }, async (_request, reply) => {
     const report = await healthOf(app, core);
     if (!report.ready) reply.header('Retry-After', retryAfterSeconds(UNAVAILABLE_RETRY_AFTER_MS));
     return reply.code(report.ready ? 200 : 503).send(report);

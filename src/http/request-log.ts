@@ -25,8 +25,9 @@ export const requestLogOptions = (level: string) => ({
  * two seconds by a polling bot). Routine are, by their resources' `routine` flag: the typing flags
  * (read and set, on both APIs), and the reads a client repeats on a timer — the ringing count
  * (incomingRequests), a chat and its events (polls, long-polls, streams; both APIs), the
- * live-chats list, a waiting chat's estimated wait. Changes (a line, an accept, an end, a login)
- * are not: at info the log still tells each chat's course.
+ * live-chats list, a waiting chat's estimated wait, and `/health`, which a load balancer asks every
+ * few seconds. Changes (a line, an accept, an end, a login) are not: at info the log still tells
+ * each chat's course.
  */
 function isRoutine(request: FastifyRequest): boolean {
   const { routine, resourceMethods } = request.routeOptions.config;

@@ -96,6 +96,17 @@ describe('the request log', () => {
     }
   });
 
+  it("writes a healthy node's /health at debug, as a load balancer asks it every few seconds", async () => {
+    const { lines } = await logged(async () => {
+      assert.equal((await send(server.baseUrl, 'GET', '/health')).status, 200);
+      assert.equal((await send(server.baseUrl, 'GET', '/healthz')).status, 404);
+    });
+    assert.deepEqual(brief(lines), [
+      [DEBUG, 'GET', '/health', 200],
+      [INFO, 'GET', '/healthz', 404],
+    ]);
+  });
+
   it('writes the successful answers of a typing flag at debug, not info; its failures still at info', async () => {
     const room = await relayAccount(server);
     const chatId = await room.chatting();
