@@ -38,8 +38,6 @@ export interface GcPauses {
   scavenges: number[];
   /** Each full collection's final pause and its largest incremental marking step before it, ms. */
   fulls: { pauseMs: number; biggestStepMs: number }[];
-  /** The seconds the log's lines span. */
-  seconds: number;
   /**
    * What the scavenges moved to the old generation, MiB a second: the heap's growth from one
    * scavenge to the next, with no full collection between them (garbage that outlived its requests
@@ -108,11 +106,11 @@ const serverLoop = (delays: number[]): string => {
   return `${spread(Float64Array.from(delays).sort(), [50, 99])} ms over ${delays.length} s; over 100 ms in ${late} s`;
 };
 
-/** Scavenges and full collections: how often, how long each stopped the server, and in all. */
-const gcPauses = (gc: GcPauses): string => {
-  if (gc.scavenges.length === 0 && gc.fulls.length === 0) return 'not measured';
+/** Scavenges and full collections over `seconds`: how often, how long each stopped the server, and in all. */
+const gcPauses = (gc: GcPauses, seconds: number): string => {
+  if (gc.scavenges.length === 0 && gc.fulls.length === 0) return 'none logged';
   const pausedMs = [...gc.scavenges, ...gc.fulls.map((f) => f.pauseMs)].reduce((a, b) => a + b, 0);
-  const perSecond = (n: number) => (n / Math.max(1, gc.seconds)).toFixed(1);
+  const perSecond = (n: number) => (n / Math.max(1, seconds)).toFixed(1);
   const fulls =
     gc.fulls.length === 0
       ? 'no full collection'
@@ -304,7 +302,7 @@ function levelTable(r: LevelResult): string {
     ],
     ['server warnings and errors logged', errorList(r.server.complaints), ''],
     ['server event-loop delay, the worst of each second: p50 / p99 / max', serverLoop(r.serverLoopDelays), ''],
-    ['server garbage collection, main-thread pauses over the steady phase', gcPauses(r.gc), ''],
+    ['server garbage collection, main-thread pauses over the steady phase', gcPauses(r.gc, r.server.seconds), ''],
     [
       'client processes: CPU, event-loop delay p50 / p99 / max',
       r.clients

@@ -34,7 +34,7 @@ import {
   type LevelResult,
   type RssSample,
 } from './capacity-report.js';
-import { gcPauses, heapAfterCollections, mainThreadGcLines } from './gc-trace.js';
+import { gcPauses, heapAfterCollections, mainThreadCollections } from './gc-trace.js';
 import { startParley } from './parley-server.js';
 import { recordLatest } from './record.js';
 
@@ -374,7 +374,7 @@ async function runLevel(chats: number): Promise<LevelResult> {
       pollsOnlyPolls === 0 ? Number.NaN : Math.max(0, pollsOnlyCpu - idlePerMs * POLLS_ONLY_MS) / pollsOnlyPolls;
     const linesPosted = sum((f) => f.linesPosted);
     const steadyLog = logBetween(log, steadyLogFrom, steadyLogTo);
-    const gcLines = mainThreadGcLines(steadyLog);
+    const collections = mainThreadCollections(steadyLog);
     return {
       chats,
       agents: agentCount,
@@ -406,8 +406,8 @@ async function runLevel(chats: number): Promise<LevelResult> {
         idle: { cpuMs: idleCpu, seconds: IDLE_MS / 1000 },
         complaints: await serverComplaints(log),
       },
-      heap: heapAfterCollections(gcLines),
-      gc: gcPauses(gcLines),
+      heap: heapAfterCollections(collections),
+      gc: gcPauses(collections),
       serverLoopDelays: loopDelays(steadyLog),
       rss: sampler.samples,
       clients: reports.map((r) => ({ client: r.client, cpuMs: r.steady.cpuMs, loopDelay: r.steady.loopDelay })),

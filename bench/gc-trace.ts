@@ -5,70 +5,76 @@
  */
 import type { GcPauses, HeapSample } from './capacity-report.js';
 
-/**
- * The main thread's `--trace-gc` lines in a stretch of the log: those of the isolate with the most
- * lines (the checkpoint worker's collects rarely).
- */
-export function mainThreadGcLines(text: string): string[] {
-  const linesOf = new Map<string, string[]>();
-  for (const line of text.split('\n')) {
-    const isolate = /^\[\d+:(0x[0-9a-f]+)\]/.exec(line)?.[1];
-    if (isolate === undefined) continue;
-    const lines = linesOf.get(isolate) ?? [];
-    lines.push(line);
-    linesOf.set(isolate, lines);
-  }
-  return [...linesOf.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+/** One collection of the main thread. */
+export interface Collection {
+  kind: 'Scavenge' | 'Mark-Compact';
+  /** Since the process started. */
+  atMs: number;
+  /** The heap after it, and what V8 holds from the system for the heap then. */
+  afterMiB: number;
+  committedMiB: number;
+  pauseMs: number;
+  /** Full collections: the largest incremental marking step before the final pause. */
+  biggestStepMs: number;
 }
 
-/** `a (b) -> c (d) MB, pause / … ms`: the heap before and after (committed in brackets), and the pause. */
+/** `[pid:isolate] <ms> ms: <kind> a (b) -> c (d) MB, pause / …`: the heap after (committed), the pause. */
 const GC_LINE =
-  /\s(\d+) ms: (Scavenge|Mark-Compact)(?: \((?:reduce|interleaved)\))? ([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB, ([\d.]+) \//;
+  /^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: (Scavenge|Mark-Compact)(?: \((?:reduce|interleaved)\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\) MB, ([\d.]+) \//;
 
 /**
- * The main thread's heap after each full collection in a stretch of the log: the live data, which
- * a leak makes grow.
+ * The main thread's collections in a stretch of the log: those of the isolate with the most of them
+ * (the checkpoint worker's collects rarely).
  */
-export function heapAfterCollections(lines: readonly string[]): HeapSample[] {
-  return lines.flatMap((line) => {
-    const match = GC_LINE.exec(line);
-    if (match?.[2] !== 'Mark-Compact') return [];
-    return [{ minutes: Number(match[1]) / 60_000, heapMiB: Number(match[5]), committedMiB: Number(match[6]) }];
-  });
-}
-
-/** The main thread's collections in a stretch of the log: their pauses, and what was promoted. */
-export function gcPauses(lines: readonly string[]): GcPauses {
-  const scavenges: number[] = [];
-  const fulls: GcPauses['fulls'] = [];
-  let promotedMiB = 0;
-  let promotingMs = 0;
-  let previous: { atMs: number; afterMiB: number } | undefined;
-  let firstMs: number | undefined;
-  let lastMs = 0;
-  for (const line of lines) {
+export function mainThreadCollections(text: string): Collection[] {
+  const byIsolate = new Map<string, Collection[]>();
+  for (const line of text.split('\n')) {
     const match = GC_LINE.exec(line);
     if (match === null) continue;
-    const [, at, kind, , , after, , pause] = match;
-    const atMs = Number(at);
-    firstMs ??= atMs;
-    lastMs = atMs;
-    if (kind === 'Mark-Compact') {
-      fulls.push({ pauseMs: Number(pause), biggestStepMs: Number(/biggest step ([\d.]+) ms/.exec(line)?.[1] ?? 0) });
+    const [, isolate = '', at, kind, after, committed, pause] = match;
+    const collections = byIsolate.get(isolate) ?? [];
+    collections.push({
+      kind: kind as Collection['kind'],
+      atMs: Number(at),
+      afterMiB: Number(after),
+      committedMiB: Number(committed),
+      pauseMs: Number(pause),
+      biggestStepMs: Number(/biggest step ([\d.]+) ms/.exec(line)?.[1] ?? 0),
+    });
+    byIsolate.set(isolate, collections);
+  }
+  return [...byIsolate.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+}
+
+/** The heap after each full collection: the live data, which a leak makes grow. */
+export function heapAfterCollections(collections: readonly Collection[]): HeapSample[] {
+  return collections
+    .filter((c) => c.kind === 'Mark-Compact')
+    .map((c) => ({ minutes: c.atMs / 60_000, heapMiB: c.afterMiB, committedMiB: c.committedMiB }));
+}
+
+/** The collections' pauses, and what the scavenges promoted between full collections. */
+export function gcPauses(collections: readonly Collection[]): GcPauses {
+  let promotedMiB = 0;
+  let promotingMs = 0;
+  let previous: Collection | undefined;
+  for (const collection of collections) {
+    if (collection.kind === 'Mark-Compact') {
+      // It frees what was promoted: growth across it is not promotion.
       previous = undefined;
       continue;
     }
-    scavenges.push(Number(pause));
     if (previous !== undefined) {
-      promotedMiB += Math.max(0, Number(after) - previous.afterMiB);
-      promotingMs += atMs - previous.atMs;
+      promotedMiB += Math.max(0, collection.afterMiB - previous.afterMiB);
+      promotingMs += collection.atMs - previous.atMs;
     }
-    previous = { atMs, afterMiB: Number(after) };
+    previous = collection;
   }
   return {
-    scavenges,
-    fulls,
-    seconds: (lastMs - (firstMs ?? lastMs)) / 1000,
+    scavenges: collections.filter((c) => c.kind === 'Scavenge').map((c) => c.pauseMs),
+    fulls: collections
+      .filter((c) => c.kind === 'Mark-Compact')
+      .map(({ pauseMs, biggestStepMs }) => ({ pauseMs, biggestStepMs })),
     promotedMiBPerSecond: promotingMs === 0 ? 0 : (promotedMiB * 1000) / promotingMs,
   };
 }
